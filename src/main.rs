@@ -1,1 +1,36 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use sockeye::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SOCKEYE_LOG")
+                .unwrap_or_else(|_| "sockeye=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sockeye: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Command::Proxy(args) => args
+            .build(std::env::var("DOCKER_HOST").ok().as_deref())
+            .and_then(|cfg| runtime.block_on(sockeye::proxy(cfg))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sockeye: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

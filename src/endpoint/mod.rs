@@ -37,7 +37,9 @@ pub fn classify(method: &str, raw_path: &str) -> Classified {
         "POST" if path.starts_with("/containers/") && path.ends_with("/attach") => Hijack::Always,
         "POST" if path.starts_with("/exec/") && path.ends_with("/start") => Hijack::UnlessDetached,
         "POST" if path == "/session" || path == "/grpc" => Hijack::OnUpgrade,
-        "GET" if path.starts_with("/containers/") && path.ends_with("/attach/ws") => Hijack::OnUpgrade,
+        "GET" if path.starts_with("/containers/") && path.ends_with("/attach/ws") => {
+            Hijack::OnUpgrade
+        }
         _ => Hijack::No,
     };
     Classified { hijack }

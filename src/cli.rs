@@ -1,0 +1,162 @@
+//! The command line, parsed by clap and then built into typed configuration.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, Group, Limits, ListenAddr, SocketPerms, UpstreamAddr};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sockeye",
+    version,
+    about = "A transparent relay for the Docker Engine socket: see, guard and remember every API call"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Relay a Docker socket: clients use sockeye's socket exactly as they would use the daemon's.
+    Proxy(ProxyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Where clients connect: unix:///path/to.sock, or tcp://127.0.0.1:PORT (loopback only).
+    #[arg(long, default_value = "unix://./sockeye.sock", value_name = "ADDR")]
+    pub listen: String,
+
+    /// The Docker daemon: unix:///path or tcp://host:port.
+    /// [default: $DOCKER_HOST when it is unix://…, else unix:///var/run/docker.sock]
+    #[arg(long, value_name = "ADDR")]
+    pub upstream: Option<String>,
+
+    /// Permission bits of the listening socket file, in octal.
+    #[arg(long, default_value = "0660", value_name = "MODE", value_parser = config::parse_mode)]
+    pub socket_mode: u32,
+
+    /// Group (name or gid) that owns the listening socket file.
+    #[arg(long, value_name = "GROUP")]
+    pub socket_group: Option<String>,
+
+    /// Close a connection whose request head has not fully arrived after this many seconds
+    /// (also the idle limit between requests on a keep-alive connection).
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub head_timeout: f64,
+
+    /// Largest request head (request line and headers) accepted, in bytes.
+    #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES")]
+    pub max_head_bytes: usize,
+
+    /// On SIGINT/SIGTERM, let open requests finish for at most this many seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub drain_timeout: f64,
+
+    /// Print nothing per request.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// A fully checked `proxy` configuration.
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    pub listen: ListenAddr,
+    pub upstream: UpstreamAddr,
+    pub perms: SocketPerms,
+    pub limits: Limits,
+    pub quiet: bool,
+    pub socket_path: Option<PathBuf>,
+}
+
+impl ProxyArgs {
+    pub fn build(self, docker_host: Option<&str>) -> Result<ProxyConfig, String> {
+        let listen = ListenAddr::parse(&self.listen).map_err(|e| format!("--listen {e}"))?;
+        let upstream = match &self.upstream {
+            Some(u) => UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}"))?,
+            None => UpstreamAddr::default_from_env(docker_host),
+        };
+        if let (ListenAddr::Unix(l), UpstreamAddr::Unix(u)) = (&listen, &upstream) {
+            if l == u {
+                return Err(format!(
+                    "--listen and --upstream are the same socket ({}): sockeye would relay to itself",
+                    l.display()
+                ));
+            }
+        }
+        let seconds = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(Duration::from_secs_f64(v))
+            } else {
+                Err(format!("{name} must be a positive number of seconds"))
+            }
+        };
+        if self.max_head_bytes < 1024 {
+            return Err("--max-head-bytes must be at least 1024".into());
+        }
+        let limits = Limits {
+            max_head_bytes: self.max_head_bytes,
+            head_timeout: seconds("--head-timeout", self.head_timeout)?,
+            drain_timeout: seconds("--drain-timeout", self.drain_timeout)?,
+            ..Limits::default()
+        };
+        let socket_path = match &listen {
+            ListenAddr::Unix(p) => Some(p.clone()),
+            ListenAddr::Tcp(_) => None,
+        };
+        Ok(ProxyConfig {
+            listen,
+            upstream,
+            perms: SocketPerms {
+                mode: self.socket_mode,
+                group: self.socket_group.as_deref().map(Group::parse),
+            },
+            limits,
+            quiet: self.quiet,
+            socket_path,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(argv: &[&str]) -> ProxyArgs {
+        let mut full = vec!["sockeye", "proxy"];
+        full.extend_from_slice(argv);
+        match Cli::try_parse_from(full).unwrap().command {
+            Command::Proxy(a) => a,
+        }
+    }
+
+    #[test]
+    fn defaults_listen_on_a_local_socket_and_follow_docker_host() {
+        let cfg = args(&[]).build(Some("unix:///run/dk.sock")).unwrap();
+        assert_eq!(cfg.listen, ListenAddr::Unix("./sockeye.sock".into()));
+        assert_eq!(cfg.upstream, UpstreamAddr::Unix("/run/dk.sock".into()));
+        assert_eq!(cfg.perms.mode, 0o660);
+    }
+
+    #[test]
+    fn relaying_a_socket_to_itself_is_refused() {
+        let err = args(&["--listen", "unix:///a.sock", "--upstream", "unix:///a.sock"])
+            .build(None)
+            .unwrap_err();
+        assert!(err.contains("relay to itself"), "{err}");
+    }
+
+    #[test]
+    fn socket_group_may_be_a_name_or_a_gid() {
+        let cfg = args(&["--socket-group", "docker", "--socket-mode", "0600"])
+            .build(None)
+            .unwrap();
+        assert_eq!(cfg.perms.group, Some(Group::Name("docker".into())));
+        assert_eq!(cfg.perms.mode, 0o600);
+        let cfg = args(&["--socket-group", "999"]).build(None).unwrap();
+        assert_eq!(cfg.perms.group, Some(Group::Id(999)));
+    }
+}

@@ -1,0 +1,92 @@
+//! Errors sockeye answers on the wire itself, and their one mapping to HTTP.
+//!
+//! Every answer is shaped like dockerd's own errors (`{"message": "..."}`) so the docker CLI
+//! prints it as one line: `Error response from daemon: sockeye: ...`.
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+
+use crate::body::RelayBody;
+
+/// Something sockeye refused or failed to do for one request. The variant says whose fault
+/// it is: the client's (4xx) or the path to the daemon (5xx).
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// The daemon's socket could not be connected to.
+    #[error("cannot reach the Docker daemon at {upstream}: {reason}")]
+    UpstreamUnreachable { upstream: String, reason: String },
+    /// The daemon connection broke before it answered.
+    #[error("the Docker daemon at {upstream} closed the connection before answering: {reason}")]
+    UpstreamFailed { upstream: String, reason: String },
+    /// A request dockerd would hijack, sent without asking for the upgrade.
+    #[error(
+        "{method} {path} takes over the connection for a raw stream; sockeye relays that only \
+         when the client asks for it with the headers 'Connection: Upgrade' and 'Upgrade: tcp' \
+         (as the docker CLI and SDKs do)"
+    )]
+    HijackWithoutUpgrade { method: String, path: String },
+    /// A body sockeye must read before forwarding is larger than it will hold.
+    #[error("the request body is larger than the {limit} bytes sockeye inspects for {what}")]
+    BodyTooLarge { what: &'static str, limit: usize },
+    /// A body sockeye must read could not be read or understood.
+    #[error("cannot read the request body of {what}: {reason}")]
+    UnreadableBody { what: &'static str, reason: String },
+}
+
+impl ProxyError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ProxyError::UpstreamUnreachable { .. } | ProxyError::UpstreamFailed { .. } => {
+                StatusCode::BAD_GATEWAY
+            }
+            ProxyError::HijackWithoutUpgrade { .. } | ProxyError::UnreadableBody { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            ProxyError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+
+    pub fn into_response(self) -> Response<RelayBody> {
+        json_error(self.status(), &self.to_string())
+    }
+}
+
+/// A Docker-shaped JSON error response: `{"message":"sockeye: <message>"}`.
+pub fn json_error(status: StatusCode, message: &str) -> Response<RelayBody> {
+    let body = serde_json::json!({ "message": format!("sockeye: {message}") }).to_string();
+    let mut resp = Response::new(
+        Full::new(Bytes::from(body + "\n"))
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn unreachable_daemon_is_a_502_with_a_docker_shaped_message() {
+        let err = ProxyError::UpstreamUnreachable {
+            upstream: "unix:///nope.sock".into(),
+            reason: "No such file or directory (os error 2)".into(),
+        };
+        let resp = err.into_response();
+        assert_eq!(resp.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(resp.headers()[header::CONTENT_TYPE], "application/json");
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            v["message"],
+            "sockeye: cannot reach the Docker daemon at unix:///nope.sock: \
+             No such file or directory (os error 2)"
+        );
+    }
+}

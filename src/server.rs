@@ -1,0 +1,143 @@
+//! Accept clients, serve each connection with hyper, and drain on shutdown.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{Limits, UpstreamAddr};
+use crate::event::{Event, Events, Notice};
+use crate::exchange::{self, Conn};
+use crate::listen::Listener;
+use crate::stream::Stream;
+use crate::upstream::{Upstream, MAX_BUF};
+
+/// Everything a running relay needs besides its listener.
+#[derive(Clone)]
+pub struct Relay {
+    pub upstream: UpstreamAddr,
+    pub limits: Limits,
+    pub events: Events,
+}
+
+/// Serve clients from `listener` until `shutdown` completes, then stop accepting, let open
+/// requests finish for at most `limits.drain_timeout`, and return. The listener (and so a
+/// Unix socket file) is gone before draining starts, so new clients fail fast.
+pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output = ()>) {
+    let tasks = TaskTracker::new();
+    let stop = CancellationToken::new();
+    let next_conn = AtomicU64::new(1);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let id = next_conn.fetch_add(1, Ordering::Relaxed);
+                    let conn = Arc::new(Conn::new(
+                        id,
+                        Arc::new(peer),
+                        Upstream::new(relay.upstream.clone()),
+                        relay.events.clone(),
+                        relay.limits.max_inspected_body,
+                        tasks.clone(),
+                    ));
+                    tasks.spawn(serve(stream, conn, relay.limits.clone(), stop.clone()));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: say so, back off, keep serving.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    stop.cancel();
+    tasks.close();
+    let open = tasks.len();
+    if open > 0 {
+        tracing::info!(
+            "draining {open} open connection(s) for at most {:?}",
+            relay.limits.drain_timeout
+        );
+    }
+    if tokio::time::timeout(relay.limits.drain_timeout, tasks.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "{} connection(s) still open after {:?}; closing them",
+            tasks.len(),
+            relay.limits.drain_timeout
+        );
+    }
+}
+
+async fn serve(stream: Stream, conn: Arc<Conn>, limits: Limits, stop: CancellationToken) {
+    let peer = conn.peer.clone();
+    let id = conn.id;
+    let events = conn.events.clone();
+    let service = service_fn(move |req| exchange::handle(conn.clone(), req));
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.head_timeout)
+        .max_header_size(limits.max_head_bytes)
+        .max_buf_size(MAX_BUF)
+        .preserve_header_case(true)
+        // The daemon's own Date header is relayed; hyper must not add a second one.
+        .auto_date_header(false);
+    let connection = builder
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+    tokio::pin!(connection);
+    let result = tokio::select! {
+        r = connection.as_mut() => r,
+        _ = stop.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(e) = result {
+        if let Some(message) = describe(&e, &limits) {
+            events.emit(Event::Notice(Notice {
+                conn: id,
+                peer,
+                message,
+            }));
+        }
+    }
+}
+
+/// A connection-level failure in words a user can act on; `None` for ordinary hang-ups.
+fn describe(e: &hyper::Error, limits: &Limits) -> Option<String> {
+    if e.is_timeout() {
+        Some(format!(
+            "connection closed: no complete request head within {:?} (limit: --head-timeout)",
+            limits.head_timeout
+        ))
+    } else if e.is_parse_too_large() {
+        Some(format!(
+            "request head larger than {} bytes: answered 431 and closed (limit: --max-head-bytes)",
+            limits.max_head_bytes
+        ))
+    } else if e.is_parse() {
+        Some(format!(
+            "malformed HTTP from the client ({e}): answered 400 and closed"
+        ))
+    } else if e.is_incomplete_message() || e.is_closed() || e.is_canceled() {
+        None
+    } else {
+        Some(format!(
+            "connection error: {}",
+            crate::upstream::error_chain(e)
+        ))
+    }
+}

@@ -1,0 +1,173 @@
+//! The daemon side: connect, forward one request at a time, splice hijacked streams.
+//!
+//! Each client connection gets its own daemon connection, opened on its first request and
+//! reused while both stay open. This keeps the daemon's view of connections the same as
+//! without sockeye: a request that hijacks arrives on the connection the client opened for
+//! it, and a client that closes its connection closes the daemon's.
+
+use std::io;
+
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::upgrade::Upgraded;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpStream, UnixStream};
+
+use crate::body::RelayBody;
+use crate::config::UpstreamAddr;
+use crate::error::ProxyError;
+use crate::stream::Stream;
+
+pub async fn connect(addr: &UpstreamAddr) -> io::Result<Stream> {
+    match addr {
+        UpstreamAddr::Unix(path) => UnixStream::connect(path).await.map(Stream::Unix),
+        UpstreamAddr::Tcp(hostport) => {
+            let s = TcpStream::connect(hostport.as_str()).await?;
+            s.set_nodelay(true)?;
+            Ok(Stream::Tcp(s))
+        }
+    }
+}
+
+/// The daemon connection that belongs to one client connection.
+pub struct Upstream {
+    addr: UpstreamAddr,
+    sender: Option<SendRequest<RelayBody>>,
+}
+
+impl Upstream {
+    pub fn new(addr: UpstreamAddr) -> Self {
+        Upstream { addr, sender: None }
+    }
+
+    pub fn addr(&self) -> &UpstreamAddr {
+        &self.addr
+    }
+
+    /// Send one request and return the daemon's response head (the body streams).
+    pub async fn send(
+        &mut self,
+        req: Request<RelayBody>,
+    ) -> Result<Response<hyper::body::Incoming>, ProxyError> {
+        let sender = self.ready_sender().await?;
+        sender
+            .send_request(req)
+            .await
+            .map_err(|e| ProxyError::UpstreamFailed {
+                upstream: self.addr.to_string(),
+                reason: error_chain(&e),
+            })
+    }
+
+    async fn ready_sender(&mut self) -> Result<&mut SendRequest<RelayBody>, ProxyError> {
+        // The daemon may have closed an idle keep-alive connection; then open a new one,
+        // as the client itself would have done.
+        if let Some(sender) = &mut self.sender {
+            if sender.ready().await.is_err() {
+                self.sender = None;
+            }
+        }
+        if self.sender.is_none() {
+            let stream =
+                connect(&self.addr)
+                    .await
+                    .map_err(|e| ProxyError::UpstreamUnreachable {
+                        upstream: self.addr.to_string(),
+                        reason: e.to_string(),
+                    })?;
+            let (sender, conn) = http1::Builder::new()
+                .preserve_header_case(true)
+                .max_buf_size(MAX_BUF)
+                .handshake(TokioIo::new(stream))
+                .await
+                .map_err(|e| ProxyError::UpstreamUnreachable {
+                    upstream: self.addr.to_string(),
+                    reason: error_chain(&e),
+                })?;
+            tokio::spawn(async move {
+                // Errors here surface to the waiting request; nothing more to do.
+                let _ = conn.with_upgrades().await;
+            });
+            self.sender = Some(sender);
+        }
+        let sender = self.sender.as_mut().expect("set above");
+        sender
+            .ready()
+            .await
+            .map_err(|e| ProxyError::UpstreamUnreachable {
+                upstream: self.addr.to_string(),
+                reason: error_chain(&e),
+            })?;
+        Ok(sender)
+    }
+}
+
+/// Read buffer size for hyper on both sides: large enough to move bulk data in few syscalls.
+pub const MAX_BUF: usize = 512 * 1024;
+
+/// Bytes moved each way through a hijacked session.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Spliced {
+    pub client_to_daemon: u64,
+    pub daemon_to_client: u64,
+    pub error: Option<io::ErrorKind>,
+}
+
+/// Relay raw bytes both ways until both directions have ended.
+///
+/// When one side half-closes (EOF on read), the other side's write half is shut down and
+/// the opposite direction keeps flowing for as long as it lasts: `docker exec` without `-i`
+/// half-closes at once and still expects all of the command's output.
+pub async fn splice(client: Upgraded, daemon: Upgraded) -> Spliced {
+    let mut client = TokioIo::new(client);
+    let mut daemon = TokioIo::new(daemon);
+    let mut counts = Spliced::default();
+    let (mut cr, mut cw) = tokio::io::split(&mut client);
+    let (mut dr, mut dw) = tokio::io::split(&mut daemon);
+    let up = pump(&mut cr, &mut dw);
+    let down = pump(&mut dr, &mut cw);
+    let (up, down) = tokio::join!(up, down);
+    counts.client_to_daemon = up.0;
+    counts.daemon_to_client = down.0;
+    counts.error = up.1.or(down.1);
+    counts
+}
+
+/// Copy until EOF, then shut down the writer (propagating the half-close).
+async fn pump<R, W>(r: &mut R, w: &mut W) -> (u64, Option<io::ErrorKind>)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match tokio::io::AsyncReadExt::read(r, &mut buf).await {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                let _ = w.shutdown().await;
+                return (total, Some(e.kind()));
+            }
+        };
+        if let Err(e) = w.write_all(&buf[..n]).await {
+            return (total, Some(e.kind()));
+        }
+        total += n as u64;
+    }
+    let err = w.shutdown().await.err().map(|e| e.kind());
+    (total, err)
+}
+
+/// hyper errors hide their cause; show the whole chain in one line.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
