@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Every test sockeye has, as CI runs them (.ci/run calls this script).
+#
+# On a fresh Debian/Ubuntu machine as root it installs what the tests need, starts the
+# project's private dockerd (scripts/dockerd.sh), then runs formatting and lint checks,
+# unit tests, and the integration tests that drive the real docker CLI through sockeye.
+# Under CI=true a missing Docker daemon fails the run; it is never skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { echo "test.sh: $*" >&2; }
+
+need=()
+command -v socat >/dev/null || need+=(socat)
+command -v curl >/dev/null || need+=(curl)
+command -v script >/dev/null || need+=(bsdutils)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        log "installing ${need[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        log "missing ${need[*]}; install them (tests that need them will fail)"
+    fi
+fi
+
+# The private daemon: dockerd.sh installs docker.io and busybox-static if missing, starts
+# dockerd with its own data-root, exec-root and socket, and imports the test image.
+SOCKEYE_TEST_DOCKER_HOST="$(scripts/dockerd.sh start | tail -n 1)"
+export SOCKEYE_TEST_DOCKER_HOST
+log "Docker daemon for the tests: $SOCKEYE_TEST_DOCKER_HOST"
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy"
+cargo clippy --all-targets --quiet -- -D warnings
+log "cargo test"
+cargo test --quiet 2>&1

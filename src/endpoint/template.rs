@@ -1,0 +1,246 @@
+//! gorilla/mux path templates, matched the way mux's compiled regexps match them.
+//!
+//! mux turns `/containers/{name:.*}/json` into `^/containers/(?P<v0>.*)/json$` and runs Go's
+//! regexp on the decoded path. Two details of Go's regexp decide real cases:
+//! * `.` does not match `\n` (no `s` flag), while a negated class like `[^/]` does;
+//! * submatches are leftmost-first with greedy quantifiers, i.e. what a backtracking matcher
+//!   that tries the longest span first reports.
+//!
+//! Only the variable patterns dockerd uses are understood; a template with any other pattern
+//! never matches (never guessed), and a unit test keeps the table free of them.
+
+/// The most variables one match can capture: the version prefix plus two in
+/// `/containers/{name}/checkpoints/{checkpoint}`.
+pub(crate) const MAX_VARS: usize = 3;
+const MAX_PARTS: usize = 2 * MAX_VARS + 1;
+
+/// A captured variable: its name in the template and its byte span in the path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Capture {
+    pub name: &'static str,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pattern {
+    /// `.*`
+    Any,
+    /// `.+`
+    NonEmpty,
+    /// default `[^/]+`
+    Segment,
+    /// `[0-9.]+`, the version prefix
+    Version,
+}
+
+impl Pattern {
+    fn parse(regex: Option<&str>) -> Option<Pattern> {
+        match regex {
+            None => Some(Pattern::Segment),
+            Some(".*") => Some(Pattern::Any),
+            Some(".+") => Some(Pattern::NonEmpty),
+            Some("[^/]+") => Some(Pattern::Segment),
+            Some("[0-9.]+") => Some(Pattern::Version),
+            Some(_) => None,
+        }
+    }
+
+    fn allows(self, c: char) -> bool {
+        match self {
+            Pattern::Any | Pattern::NonEmpty => c != '\n',
+            Pattern::Segment => c != '/',
+            Pattern::Version => c.is_ascii_digit() || c == '.',
+        }
+    }
+
+    fn may_be_empty(self) -> bool {
+        self == Pattern::Any
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Part {
+    Literal(&'static str),
+    Var(&'static str, Pattern),
+}
+
+/// A parsed template: at most `MAX_PARTS` parts, no allocation.
+#[derive(Clone, Copy, Debug)]
+struct Parts {
+    parts: [Part; MAX_PARTS],
+    len: usize,
+}
+
+impl Parts {
+    fn new() -> Parts {
+        Parts { parts: [Part::Literal(""); MAX_PARTS], len: 0 }
+    }
+
+    fn push(&mut self, part: Part) -> Option<()> {
+        *self.parts.get_mut(self.len)? = part;
+        self.len += 1;
+        Some(())
+    }
+
+    fn as_slice(&self) -> &[Part] {
+        &self.parts[..self.len]
+    }
+
+    /// Append a mux template; `None` if it uses a pattern this module does not know.
+    fn append(&mut self, template: &'static str) -> Option<()> {
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                self.push(Part::Literal(&rest[..open]))?;
+            }
+            let close = open + rest[open..].find('}')?;
+            let var = &rest[open + 1..close];
+            let (name, regex) = match var.split_once(':') {
+                Some((name, regex)) => (name, Some(regex)),
+                None => (var, None),
+            };
+            self.push(Part::Var(name, Pattern::parse(regex)?))?;
+            rest = &rest[close + 1..];
+        }
+        if !rest.is_empty() {
+            self.push(Part::Literal(rest))?;
+        }
+        Some(())
+    }
+}
+
+/// Whether a template uses only patterns this module understands.
+pub(crate) fn is_supported(template: &'static str) -> bool {
+    Parts::new().append(template).is_some()
+}
+
+/// Captures of a successful match, in template order.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Captures {
+    slots: [Option<Capture>; MAX_VARS],
+}
+
+impl Captures {
+    pub fn iter(&self) -> impl Iterator<Item = Capture> + '_ {
+        self.slots.iter().flatten().copied()
+    }
+}
+
+/// Match `path` against `template`, behind mux's `/v{version:[0-9.]+}` prefix if `versioned`.
+pub(crate) fn matches(template: &'static str, versioned: bool, path: &str) -> Option<Captures> {
+    let mut parts = Parts::new();
+    if versioned {
+        parts.push(Part::Literal("/v"))?;
+        parts.push(Part::Var("version", Pattern::Version))?;
+    }
+    parts.append(template)?;
+    let mut captures = Captures::default();
+    match_parts(parts.as_slice(), path, 0, 0, &mut captures).then_some(captures)
+}
+
+fn match_parts(parts: &[Part], path: &str, at: usize, var: usize, caps: &mut Captures) -> bool {
+    let Some((first, rest)) = parts.split_first() else {
+        return at == path.len();
+    };
+    let tail = &path[at..];
+    match *first {
+        Part::Literal(lit) => {
+            tail.starts_with(lit) && match_parts(rest, path, at + lit.len(), var, caps)
+        }
+        Part::Var(name, pattern) => {
+            let longest = tail.find(|c| !pattern.allows(c)).unwrap_or(tail.len());
+            // Greedy: try the longest span first, then shorter ones at char boundaries.
+            let ends = std::iter::once(longest)
+                .chain(tail[..longest].char_indices().rev().map(|(i, _)| i))
+                .filter(|&end| end > 0 || pattern.may_be_empty());
+            for end in ends {
+                caps.slots[var] = Some(Capture { name, start: at, end: at + end });
+                if match_parts(rest, path, at + end, var + 1, caps) {
+                    return true;
+                }
+            }
+            caps.slots[var] = None;
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(template: &'static str, versioned: bool, path: &str) -> Option<Vec<(String, String)>> {
+        matches(template, versioned, path).map(|c| {
+            c.iter()
+                .map(|c| (c.name.to_string(), path[c.start..c.end].to_string()))
+                .collect()
+        })
+    }
+
+    fn one(template: &'static str, path: &str) -> Option<String> {
+        let mut all = caps(template, false, path)?;
+        assert_eq!(all.len(), 1);
+        Some(all.remove(0).1)
+    }
+
+    #[test]
+    fn dot_star_spans_slashes_and_may_be_empty() {
+        assert_eq!(one("/images/{name:.*}/json", "/images/localhost:5000/a/b:1/json").unwrap(), "localhost:5000/a/b:1");
+        assert_eq!(one("/containers/{name:.*}", "/containers/").unwrap(), "");
+        assert_eq!(one("/containers/{name:.*}/json", "/containers/a/json/json").unwrap(), "a/json");
+        assert_eq!(one("/containers/{name:.*}/json", "/containers/json"), None);
+    }
+
+    #[test]
+    fn dot_does_not_match_newline_but_negated_class_does() {
+        assert_eq!(one("/containers/{name:.*}/json", "/containers/a\nb/json"), None);
+        assert_eq!(one("/services/{id}", "/services/a\nb").unwrap(), "a\nb");
+    }
+
+    #[test]
+    fn dot_plus_needs_at_least_one_character() {
+        assert_eq!(one("/networks/{id:.+}", "/networks/"), None);
+        assert_eq!(one("/networks/{id:.+}", "/networks/a/b").unwrap(), "a/b");
+    }
+
+    #[test]
+    fn default_variable_is_one_non_empty_segment() {
+        assert_eq!(one("/services/{id}", "/services/a/b"), None);
+        assert_eq!(one("/services/{id}", "/services/"), None);
+        assert_eq!(
+            caps("/containers/{name}/checkpoints/{checkpoint}", false, "/containers/c/checkpoints/k").unwrap(),
+            vec![("name".into(), "c".into()), ("checkpoint".into(), "k".into())]
+        );
+    }
+
+    #[test]
+    fn version_prefix_is_digits_and_dots_only() {
+        let got = caps("/containers/json", true, "/v1.41/containers/json").unwrap();
+        assert_eq!(got, vec![("version".into(), "1.41".into())]);
+        assert!(caps("/containers/json", true, "/v1..41/containers/json").is_some());
+        assert!(caps("/containers/json", true, "/v/containers/json").is_none());
+        assert!(caps("/containers/json", true, "/vx/containers/json").is_none());
+        assert!(caps("/containers/json", true, "/V1.41/containers/json").is_none());
+    }
+
+    #[test]
+    fn greedy_match_reports_longest_leading_variable() {
+        // `.*` then `/json`: the variable takes everything up to the last `/json`.
+        assert_eq!(one("/exec/{id:.*}/json", "/exec/a/json/b/json").unwrap(), "a/json/b");
+        assert_eq!(one("/{anyroute:.*}", "/x/y").unwrap(), "x/y");
+    }
+
+    #[test]
+    fn multibyte_names_split_on_char_boundaries() {
+        assert_eq!(one("/volumes/{name:.*}", "/volumes/é").unwrap(), "é");
+        assert_eq!(one("/containers/{name:.*}/json", "/containers/ü/json").unwrap(), "ü");
+    }
+
+    #[test]
+    fn unknown_patterns_never_match() {
+        assert!(!is_supported("/x/{id:[a-z]+}"));
+        assert!(matches("/x/{id:[a-z]+}", false, "/x/a").is_none());
+        assert!(is_supported("/containers/{name}/checkpoints/{checkpoint}"));
+    }
+}

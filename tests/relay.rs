@@ -1,0 +1,333 @@
+//! The relay's own behaviour on the wire, byte by byte, where the docker CLI can't reach:
+//! keep-alive, HEAD, unknown endpoints, the header-less hijack, bad clients, draining.
+//!
+//! Tests that need a daemon use the project's private dockerd (see `tests/support`).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use sockeye::config::{ListenAddr, Limits, SocketPerms, UpstreamAddr};
+use sockeye::event::Events;
+use sockeye::listen::Listener;
+use sockeye::server::{self, Relay};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixStream;
+use tokio::sync::oneshot;
+
+/// An in-process sockeye on a socket in a temp dir.
+struct Running {
+    _dir: tempfile::TempDir,
+    socket: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    async fn start(upstream: UpstreamAddr, limits: Limits) -> Running {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("sockeye.sock");
+        let listener = Listener::bind(&ListenAddr::Unix(socket.clone()), &SocketPerms::default())
+            .await
+            .unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let relay = Relay { upstream, limits, events: Events::discard() };
+        let done = tokio::spawn(server::run(listener, relay, async {
+            let _ = stopped.await;
+        }));
+        Running { _dir: dir, socket, stop: Some(stop), done }
+    }
+
+    async fn shutdown(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(20), &mut self.done)
+            .await
+            .expect("sockeye did not stop")
+            .unwrap();
+    }
+}
+
+fn unreachable() -> UpstreamAddr {
+    UpstreamAddr::Unix("/nonexistent/sockeye-test/docker.sock".into())
+}
+
+/// Send raw bytes, half-close nothing, and read until the peer closes or `wait` passes.
+async fn exchange_raw(socket: &Path, request: &[u8], wait: Duration) -> (Vec<u8>, bool) {
+    let mut s = UnixStream::connect(socket).await.unwrap();
+    s.write_all(request).await.unwrap();
+    read_until_close(&mut s, wait).await
+}
+
+/// Returns the bytes read and whether the peer closed the connection.
+async fn read_until_close(s: &mut UnixStream, wait: Duration) -> (Vec<u8>, bool) {
+    let mut out = Vec::new();
+    let deadline = Instant::now() + wait;
+    let mut buf = [0u8; 8192];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (out, true),
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            Err(_) => return (out, false),
+        }
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[tokio::test]
+async fn an_unreachable_daemon_gets_a_502_that_the_docker_cli_prints_as_one_line() {
+    let sk = Running::start(unreachable(), Limits::default()).await;
+    let (resp, _) = exchange_raw(
+        &sk.socket,
+        b"GET /v1.41/containers/json HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n",
+        Duration::from_secs(5),
+    )
+    .await;
+    let resp = text(&resp);
+    assert!(resp.starts_with("HTTP/1.1 502 Bad Gateway\r\n"), "{resp}");
+    assert!(resp.contains("content-type: application/json\r\n"), "{resp}");
+    assert!(
+        resp.contains(
+            r#"{"message":"sockeye: cannot reach the Docker daemon at unix:///nonexistent/sockeye-test/docker.sock: No such file or directory (os error 2)"}"#
+        ),
+        "{resp}"
+    );
+    sk.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_http_gets_400_and_the_connection_is_closed() {
+    let sk = Running::start(unreachable(), Limits::default()).await;
+    let (resp, closed) = exchange_raw(
+        &sk.socket,
+        b"GET /_ping HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(text(&resp).starts_with("HTTP/1.1 400 Bad Request\r\n"), "{}", text(&resp));
+    assert!(closed, "connection left open after a malformed request");
+    sk.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_oversized_request_head_gets_431_and_the_connection_is_closed() {
+    let limits = Limits { max_head_bytes: 4096, ..Limits::default() };
+    let sk = Running::start(unreachable(), limits).await;
+    let mut req = b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: ".to_vec();
+    req.extend(std::iter::repeat(b'a').take(16 * 1024));
+    req.extend_from_slice(b"\r\n\r\n");
+    let (resp, closed) = exchange_raw(&sk.socket, &req, Duration::from_secs(5)).await;
+    assert!(
+        text(&resp).starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"),
+        "{}",
+        text(&resp)
+    );
+    assert!(closed);
+    sk.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_request_head_is_disconnected_after_the_head_timeout() {
+    let limits = Limits { head_timeout: Duration::from_millis(500), ..Limits::default() };
+    let sk = Running::start(unreachable(), limits).await;
+    let mut s = UnixStream::connect(&sk.socket).await.unwrap();
+    s.write_all(b"GET /_ping HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let started = Instant::now();
+    let (_, closed) = read_until_close(&mut s, Duration::from_secs(5)).await;
+    assert!(closed, "slowloris connection still open after 5 s");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    sk.shutdown().await;
+}
+
+#[tokio::test]
+async fn attach_without_an_upgrade_header_is_refused_before_reaching_the_daemon() {
+    // dockerd would answer 200 and then switch to raw bytes both ways; sockeye relays
+    // hijacks only as a requested upgrade, so it must refuse, clearly, not half-work.
+    let sk = Running::start(unreachable(), Limits::default()).await;
+    for target in [
+        "/v1.41/containers/abc/attach?stream=1&stdout=1",
+        "/containers/abc/attach?logs=1&stdout=1",
+    ] {
+        let req = format!("POST {target} HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n");
+        let mut s = UnixStream::connect(&sk.socket).await.unwrap();
+        s.write_all(req.as_bytes()).await.unwrap();
+        let (resp, _) = read_until_close(&mut s, Duration::from_millis(500)).await;
+        let resp = text(&resp);
+        assert!(resp.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{resp}");
+        assert!(resp.contains("'Upgrade: tcp'"), "{resp}");
+    }
+    sk.shutdown().await;
+}
+
+#[tokio::test]
+async fn exec_start_without_upgrade_is_refused_unless_detached() {
+    let sk = Running::start(unreachable(), Limits::default()).await;
+    let send = |body: &'static str| {
+        let socket = sk.socket.clone();
+        async move {
+            let req = format!(
+                "POST /v1.41/exec/abc/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            text(&exchange_raw(&socket, req.as_bytes(), Duration::from_secs(5)).await.0)
+        }
+    };
+    // Not detached: the daemon would hijack.
+    let resp = send(r#"{"Detach":false,"Tty":false}"#).await;
+    assert!(resp.starts_with("HTTP/1.1 400 "), "{resp}");
+    // Detached in any key spelling dockerd accepts: a plain request, forwarded (and here the
+    // daemon is unreachable, which proves it was forwarded).
+    for body in [r#"{"Detach":true}"#, r#"{"detach":true}"#, r#"{"DETACH":false,"Detach":true}"#] {
+        let resp = send(body).await;
+        assert!(resp.starts_with("HTTP/1.1 502 "), "{body}: {resp}");
+    }
+    // Unreadable: refused, never guessed.
+    let resp = send(r#"{"Detach":"yes"}"#).await;
+    assert!(resp.starts_with("HTTP/1.1 400 "), "{resp}");
+    sk.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stale_socket_file_is_replaced_but_a_live_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sock");
+    let addr = ListenAddr::Unix(path.clone());
+    // Stale: a socket file nobody listens on.
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+    assert!(path.exists());
+    let live = Listener::bind(&addr, &SocketPerms::default()).await.expect("stale socket not replaced");
+    // Live: refused with a clear message.
+    let err = match Listener::bind(&addr, &SocketPerms::default()).await {
+        Ok(_) => panic!("second listener accepted on a live socket"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("another process is already listening"), "{err}");
+    // A regular file is never deleted.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "keep me").unwrap();
+    assert!(Listener::bind(&ListenAddr::Unix(file.clone()), &SocketPerms::default()).await.is_err());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+    drop(live);
+    assert!(!path.exists(), "socket file left behind");
+}
+
+#[tokio::test]
+async fn the_socket_file_gets_mode_0660_by_default_and_the_requested_one_otherwise() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sock");
+    let addr = ListenAddr::Unix(path.clone());
+    let l = Listener::bind(&addr, &SocketPerms::default()).await.unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o660);
+    drop(l);
+    let perms = SocketPerms { mode: 0o600, group: Some(sockeye::config::Group::Id(0)) };
+    let _l = Listener::bind(&addr, &perms).await.unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+// ---- against the real daemon ----------------------------------------------------------
+
+/// One request on an open connection; returns (status line, headers, body) of the response.
+async fn roundtrip(s: &mut UnixStream, request: &str) -> (String, String, Vec<u8>) {
+    s.write_all(request.as_bytes()).await.unwrap();
+    support::read_response(s, request.starts_with("HEAD ")).await
+}
+
+#[tokio::test]
+async fn many_requests_on_one_keep_alive_connection_answer_exactly_as_the_daemon_does() {
+    let Some(daemon) = support::daemon() else { return };
+    let sk = Running::start(UpstreamAddr::Unix(daemon.clone()), Limits::default()).await;
+    let requests = [
+        "HEAD /_ping HTTP/1.1\r\nHost: docker\r\n\r\n",
+        "GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n",
+        "GET /v1.41/version HTTP/1.1\r\nHost: docker\r\n\r\n",
+        // unknown endpoints and versions are forwarded unchanged; dockerd answers them
+        "GET /v1.41/no/such/endpoint HTTP/1.1\r\nHost: docker\r\n\r\n",
+        "GET /v9.99/version HTTP/1.1\r\nHost: docker\r\n\r\n",
+        "GET /v1.41/containers/no-such-container-sockeye/json HTTP/1.1\r\nHost: docker\r\n\r\n",
+        "POST /v1.41/containers/json HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n",
+        // dockerd ignores Upgrade headers on routes that do not hijack; so must sockeye
+        "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n",
+        "GET /v1.41/images/json?filters=%7B%22reference%22%3A%7B%22sockeye-test%2Fbusybox%22%3Atrue%7D%7D HTTP/1.1\r\nHost: docker\r\n\r\n",
+    ];
+    let mut direct = UnixStream::connect(&daemon).await.unwrap();
+    let mut relayed = UnixStream::connect(&sk.socket).await.unwrap();
+    for round in 0..10 {
+        for req in requests {
+            let (d_status, d_headers, d_body) = roundtrip(&mut direct, req).await;
+            let (r_status, r_headers, r_body) = roundtrip(&mut relayed, req).await;
+            assert_eq!(r_status, d_status, "round {round}: {req}");
+            assert_eq!(
+                support::header_names_and_values_without_date(&r_headers),
+                support::header_names_and_values_without_date(&d_headers),
+                "round {round}: {req}"
+            );
+            assert_eq!(text(&r_body), text(&d_body), "round {round}: {req}");
+        }
+    }
+    sk.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_detached_exec_start_without_upgrade_header_works_like_docker_exec_d() {
+    let Some(daemon) = support::daemon() else { return };
+    let name = support::unique("sockeye-relay-execd");
+    let _c = support::Container::run(&daemon, &name, &["sleep", "30"]);
+    let sk = Running::start(UpstreamAddr::Unix(daemon.clone()), Limits::default()).await;
+    let mut s = UnixStream::connect(&sk.socket).await.unwrap();
+    let create = r#"{"Cmd":["touch","/tmp/detached"],"Detach":true}"#;
+    let (status, _, body) = roundtrip(
+        &mut s,
+        &format!(
+            "POST /v1.41/containers/{name}/exec HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{create}",
+            create.len()
+        ),
+    )
+    .await;
+    assert!(status.contains(" 201 "), "{status} {}", text(&body));
+    let id: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let id = id["Id"].as_str().unwrap();
+    let start = r#"{"Detach":true,"Tty":false}"#;
+    let (status, _, body) = roundtrip(
+        &mut s,
+        &format!(
+            "POST /v1.41/exec/{id}/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{start}",
+            start.len()
+        ),
+    )
+    .await;
+    assert!(status.contains(" 200 "), "{status} {}", text(&body));
+    // The connection is still plain HTTP afterwards.
+    let (status, _, _) = roundtrip(&mut s, "GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n").await;
+    assert!(status.contains(" 200 "), "{status}");
+    sk.shutdown().await;
+}
+
+#[tokio::test]
+async fn on_shutdown_the_socket_disappears_at_once_and_open_requests_still_finish() {
+    let Some(daemon) = support::daemon() else { return };
+    let sk = Running::start(UpstreamAddr::Unix(daemon.clone()), Limits::default()).await;
+    // An events query bounded by `until` answers after about two seconds.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut s = UnixStream::connect(&sk.socket).await.unwrap();
+    let req = format!(
+        "GET /v1.41/events?since={now}&until={} HTTP/1.1\r\nHost: docker\r\n\r\n",
+        now + 2
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let socket = sk.socket.clone();
+    let stopping = tokio::spawn(sk.shutdown());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!socket.exists(), "socket file still there while draining");
+    let (status, _, _) = support::read_response(&mut s, false).await;
+    assert!(status.contains(" 200 "), "{status}");
+    stopping.await.unwrap();
+}
