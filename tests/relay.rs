@@ -5,48 +5,14 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use sockeye::config::{ListenAddr, Limits, SocketPerms, UpstreamAddr};
-use sockeye::event::Events;
+use sockeye::config::{Limits, ListenAddr, SocketPerms, UpstreamAddr};
 use sockeye::listen::Listener;
-use sockeye::server::{self, Relay};
+use support::inprocess::Running;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
-use tokio::sync::oneshot;
-
-/// An in-process sockeye on a socket in a temp dir.
-struct Running {
-    _dir: tempfile::TempDir,
-    socket: PathBuf,
-    stop: Option<oneshot::Sender<()>>,
-    done: tokio::task::JoinHandle<()>,
-}
-
-impl Running {
-    async fn start(upstream: UpstreamAddr, limits: Limits) -> Running {
-        let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("sockeye.sock");
-        let listener = Listener::bind(&ListenAddr::Unix(socket.clone()), &SocketPerms::default())
-            .await
-            .unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let relay = Relay { upstream, limits, events: Events::discard() };
-        let done = tokio::spawn(server::run(listener, relay, async {
-            let _ = stopped.await;
-        }));
-        Running { _dir: dir, socket, stop: Some(stop), done }
-    }
-
-    async fn shutdown(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        tokio::time::timeout(Duration::from_secs(20), &mut self.done)
-            .await
-            .expect("sockeye did not stop")
-            .unwrap();
-    }
-}
 
 fn unreachable() -> UpstreamAddr {
     UpstreamAddr::Unix("/nonexistent/sockeye-test/docker.sock".into())
@@ -89,7 +55,10 @@ async fn an_unreachable_daemon_gets_a_502_that_the_docker_cli_prints_as_one_line
     .await;
     let resp = text(&resp);
     assert!(resp.starts_with("HTTP/1.1 502 Bad Gateway\r\n"), "{resp}");
-    assert!(resp.contains("content-type: application/json\r\n"), "{resp}");
+    assert!(
+        resp.contains("content-type: application/json\r\n"),
+        "{resp}"
+    );
     assert!(
         resp.contains(
             r#"{"message":"sockeye: cannot reach the Docker daemon at unix:///nonexistent/sockeye-test/docker.sock: No such file or directory (os error 2)"}"#
@@ -108,14 +77,21 @@ async fn malformed_http_gets_400_and_the_connection_is_closed() {
         Duration::from_secs(5),
     )
     .await;
-    assert!(text(&resp).starts_with("HTTP/1.1 400 Bad Request\r\n"), "{}", text(&resp));
+    assert!(
+        text(&resp).starts_with("HTTP/1.1 400 Bad Request\r\n"),
+        "{}",
+        text(&resp)
+    );
     assert!(closed, "connection left open after a malformed request");
     sk.shutdown().await;
 }
 
 #[tokio::test]
 async fn an_oversized_request_head_gets_431_and_the_connection_is_closed() {
-    let limits = Limits { max_head_bytes: 4096, ..Limits::default() };
+    let limits = Limits {
+        max_head_bytes: 4096,
+        ..Limits::default()
+    };
     let sk = Running::start(unreachable(), limits).await;
     let mut req = b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: ".to_vec();
     req.extend(std::iter::repeat(b'a').take(16 * 1024));
@@ -132,10 +108,15 @@ async fn an_oversized_request_head_gets_431_and_the_connection_is_closed() {
 
 #[tokio::test]
 async fn a_client_that_trickles_its_request_head_is_disconnected_after_the_head_timeout() {
-    let limits = Limits { head_timeout: Duration::from_millis(500), ..Limits::default() };
+    let limits = Limits {
+        head_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    };
     let sk = Running::start(unreachable(), limits).await;
     let mut s = UnixStream::connect(&sk.socket).await.unwrap();
-    s.write_all(b"GET /_ping HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    s.write_all(b"GET /_ping HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     let started = Instant::now();
     let (_, closed) = read_until_close(&mut s, Duration::from_secs(5)).await;
     assert!(closed, "slowloris connection still open after 5 s");
@@ -173,7 +154,11 @@ async fn exec_start_without_upgrade_is_refused_unless_detached() {
                 "POST /v1.41/exec/abc/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
-            text(&exchange_raw(&socket, req.as_bytes(), Duration::from_secs(5)).await.0)
+            text(
+                &exchange_raw(&socket, req.as_bytes(), Duration::from_secs(5))
+                    .await
+                    .0,
+            )
         }
     };
     // Not detached: the daemon would hijack.
@@ -181,7 +166,11 @@ async fn exec_start_without_upgrade_is_refused_unless_detached() {
     assert!(resp.starts_with("HTTP/1.1 400 "), "{resp}");
     // Detached in any key spelling dockerd accepts: a plain request, forwarded (and here the
     // daemon is unreachable, which proves it was forwarded).
-    for body in [r#"{"Detach":true}"#, r#"{"detach":true}"#, r#"{"DETACH":false,"Detach":true}"#] {
+    for body in [
+        r#"{"Detach":true}"#,
+        r#"{"detach":true}"#,
+        r#"{"DETACH":false,"Detach":true}"#,
+    ] {
         let resp = send(body).await;
         assert!(resp.starts_with("HTTP/1.1 502 "), "{body}: {resp}");
     }
@@ -199,17 +188,26 @@ async fn a_stale_socket_file_is_replaced_but_a_live_one_is_not() {
     // Stale: a socket file nobody listens on.
     drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
     assert!(path.exists());
-    let live = Listener::bind(&addr, &SocketPerms::default()).await.expect("stale socket not replaced");
+    let live = Listener::bind(&addr, &SocketPerms::default())
+        .await
+        .expect("stale socket not replaced");
     // Live: refused with a clear message.
     let err = match Listener::bind(&addr, &SocketPerms::default()).await {
         Ok(_) => panic!("second listener accepted on a live socket"),
         Err(e) => e.to_string(),
     };
-    assert!(err.contains("another process is already listening"), "{err}");
+    assert!(
+        err.contains("another process is already listening"),
+        "{err}"
+    );
     // A regular file is never deleted.
     let file = dir.path().join("file");
     std::fs::write(&file, "keep me").unwrap();
-    assert!(Listener::bind(&ListenAddr::Unix(file.clone()), &SocketPerms::default()).await.is_err());
+    assert!(
+        Listener::bind(&ListenAddr::Unix(file.clone()), &SocketPerms::default())
+            .await
+            .is_err()
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
     drop(live);
     assert!(!path.exists(), "socket file left behind");
@@ -221,12 +219,23 @@ async fn the_socket_file_gets_mode_0660_by_default_and_the_requested_one_otherwi
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.sock");
     let addr = ListenAddr::Unix(path.clone());
-    let l = Listener::bind(&addr, &SocketPerms::default()).await.unwrap();
-    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o660);
+    let l = Listener::bind(&addr, &SocketPerms::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o660
+    );
     drop(l);
-    let perms = SocketPerms { mode: 0o600, group: Some(sockeye::config::Group::Id(0)) };
+    let perms = SocketPerms {
+        mode: 0o600,
+        group: Some(sockeye::config::Group::Id(0)),
+    };
     let _l = Listener::bind(&addr, &perms).await.unwrap();
-    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }
 
 // ---- against the real daemon ----------------------------------------------------------
@@ -239,7 +248,9 @@ async fn roundtrip(s: &mut UnixStream, request: &str) -> (String, String, Vec<u8
 
 #[tokio::test]
 async fn many_requests_on_one_keep_alive_connection_answer_exactly_as_the_daemon_does() {
-    let Some(daemon) = support::daemon() else { return };
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
     let sk = Running::start(UpstreamAddr::Unix(daemon.clone()), Limits::default()).await;
     let requests = [
         "HEAD /_ping HTTP/1.1\r\nHost: docker\r\n\r\n",
@@ -274,7 +285,9 @@ async fn many_requests_on_one_keep_alive_connection_answer_exactly_as_the_daemon
 
 #[tokio::test]
 async fn a_detached_exec_start_without_upgrade_header_works_like_docker_exec_d() {
-    let Some(daemon) = support::daemon() else { return };
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
     let name = support::unique("sockeye-relay-execd");
     let _c = support::Container::run(&daemon, &name, &["sleep", "30"]);
     let sk = Running::start(UpstreamAddr::Unix(daemon.clone()), Limits::default()).await;
@@ -309,7 +322,9 @@ async fn a_detached_exec_start_without_upgrade_header_works_like_docker_exec_d()
 
 #[tokio::test]
 async fn on_shutdown_the_socket_disappears_at_once_and_open_requests_still_finish() {
-    let Some(daemon) = support::daemon() else { return };
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
     let sk = Running::start(UpstreamAddr::Unix(daemon.clone()), Limits::default()).await;
     // An events query bounded by `until` answers after about two seconds.
     let now = std::time::SystemTime::now()

@@ -130,14 +130,19 @@ impl Classified {
 
     /// All path variables in template order.
     pub fn params(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
-        self.params.iter().flatten().map(|c| (c.name, self.span(*c)))
+        self.params
+            .iter()
+            .flatten()
+            .map(|c| (c.name, self.span(*c)))
     }
 
     /// The object acted on: the first path variable (the container of a checkpoint
     /// delete, the exec id of `ExecStart`, the image of `ImagePush`), not the path an
     /// `OPTIONS` request names.
     pub fn object(&self) -> Option<&str> {
-        self.params().find(|(n, _)| *n != "anyroute").map(|(_, v)| v)
+        self.params()
+            .find(|(n, _)| *n != "anyroute")
+            .map(|(_, v)| v)
     }
 
     /// The path after Go's single percent-decode; `None` if it was rejected.
@@ -196,8 +201,14 @@ impl fmt::Display for Classified {
 }
 
 /// Classify `method` + raw request path (still percent-encoded, without the query) as
-/// dockerd would route it.
+/// dockerd would route it, on either daemon.
 pub fn classify(method: &str, raw_path: &str) -> Classified {
+    classify_for(Daemons::BOTH, method, raw_path)
+}
+
+/// Classify as only the given daemons would route it (e.g. [`Daemons::V20_10`] once the
+/// relay knows what it talks to): routes the others alone serve are then not found.
+pub fn classify_for(daemons: Daemons, method: &str, raw_path: &str) -> Classified {
     let decoded = match path::decode(raw_path) {
         Ok(decoded) => decoded,
         Err(e) => return Classified::unrouted(String::new(), State::Rejected(e), raw_path),
@@ -207,7 +218,7 @@ pub fn classify(method: &str, raw_path: &str) -> Classified {
         let to = cleaned.into_owned();
         return Classified::unrouted(decoded, State::Redirect(to), raw_path);
     }
-    let Some(found) = table::lookup(method, &decoded) else {
+    let Some(found) = table::lookup(method, &decoded, daemons) else {
         // mux's catch-all `/v{version:[0-9.]+}/{path:.*}` answers these 404s.
         let version = template::matches("/{path:.*}", true, &decoded)
             .and_then(|c| c.iter().find(|c| c.name == "version"));
@@ -217,14 +228,14 @@ pub fn classify(method: &str, raw_path: &str) -> Classified {
     };
     let mut out = Classified::unrouted(decoded, State::Routed(found.route), raw_path);
     out.daemons = found.daemons;
-    let mut params = found.captures.iter().filter(|c| {
-        let is_version = c.name == "version";
-        if is_version {
-            out.version = Some(*c);
+    let mut slots = out.params.iter_mut();
+    for capture in found.captures.iter() {
+        if capture.name == "version" {
+            out.version = Some(capture);
+        } else if let Some(slot) = slots.next() {
+            *slot = Some(capture);
         }
-        !is_version
-    });
-    out.params = [params.next(), params.next()];
+    }
     out
 }
 

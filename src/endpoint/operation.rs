@@ -92,7 +92,11 @@ impl fmt::Display for Section {
 impl FromStr for Section {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, UnknownName> {
-        Section::ALL.iter().copied().find(|x| x.as_str() == s).ok_or(UnknownName)
+        Section::ALL
+            .iter()
+            .copied()
+            .find(|x| x.as_str() == s)
+            .ok_or(UnknownName)
     }
 }
 
@@ -144,7 +148,10 @@ impl Streaming {
 
     /// The response may be large, slow or endless: forward it as it arrives.
     pub const fn streams_response(self) -> bool {
-        !matches!(self, Streaming::Plain | Streaming::HeadOnly | Streaming::TarRequest)
+        !matches!(
+            self,
+            Streaming::Plain | Streaming::HeadOnly | Streaming::TarRequest
+        )
     }
 }
 
@@ -410,16 +417,30 @@ mod tests {
 
     #[test]
     fn connection_takeovers_are_the_five_documented_ones() {
-        let hijacking: Vec<_> =
-            Operation::ALL.iter().filter(|op| op.hijack() != Hijack::No).map(|op| op.name()).collect();
-        assert_eq!(hijacking, ["ContainerAttach", "ContainerAttachWebsocket", "ExecStart", "Session", "Grpc"]);
+        let hijacking: Vec<_> = Operation::ALL
+            .iter()
+            .filter(|op| op.hijack() != Hijack::No)
+            .map(|op| op.name())
+            .collect();
+        assert_eq!(
+            hijacking,
+            [
+                "ContainerAttach",
+                "ContainerAttachWebsocket",
+                "ExecStart",
+                "Session",
+                "Grpc"
+            ]
+        );
     }
 
     #[test]
     fn relays_do_not_buffer_upload_bodies() {
         assert!(Operation::PutContainerArchive.streaming().streams_request());
         assert!(Operation::ImageBuild.streaming().streams_request());
-        assert!(!Operation::PutContainerArchive.streaming().streams_response());
+        assert!(!Operation::PutContainerArchive
+            .streaming()
+            .streams_response());
         assert!(Operation::ContainerWait.streaming().streams_response());
         assert!(!Operation::ContainerCreate.streaming().streams_response());
     }

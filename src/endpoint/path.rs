@@ -119,8 +119,14 @@ mod tests {
     #[test]
     fn decodes_once_not_twice() {
         assert_eq!(decode("/%63ontainers/json").unwrap(), "/containers/json");
-        assert_eq!(decode("/%2563ontainers/json").unwrap(), "/%63ontainers/json");
-        assert_eq!(decode("/v1.41%2Fcontainers/json").unwrap(), "/v1.41/containers/json");
+        assert_eq!(
+            decode("/%2563ontainers/json").unwrap(),
+            "/%63ontainers/json"
+        );
+        assert_eq!(
+            decode("/v1.41%2Fcontainers/json").unwrap(),
+            "/v1.41/containers/json"
+        );
         assert_eq!(decode("/%76%31%2e%34%31/x").unwrap(), "/v1.41/x");
     }
 
@@ -153,7 +159,10 @@ mod tests {
     #[test]
     fn invalid_utf8_after_decoding_is_refused() {
         assert_eq!(decode("/containers/%ff/json"), Err(PathError::NotUtf8));
-        assert_eq!(decode("/containers/%c3%a9/json").unwrap(), "/containers/é/json");
+        assert_eq!(
+            decode("/containers/%c3%a9/json").unwrap(),
+            "/containers/é/json"
+        );
     }
 
     #[test]

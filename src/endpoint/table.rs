@@ -28,10 +28,22 @@ pub struct Daemons {
 }
 
 impl Daemons {
-    pub const BOTH: Daemons = Daemons { v20_10: true, master: true };
-    pub const V20_10: Daemons = Daemons { v20_10: true, master: false };
-    pub const MASTER: Daemons = Daemons { v20_10: false, master: true };
-    pub const NONE: Daemons = Daemons { v20_10: false, master: false };
+    pub const BOTH: Daemons = Daemons {
+        v20_10: true,
+        master: true,
+    };
+    pub const V20_10: Daemons = Daemons {
+        v20_10: true,
+        master: false,
+    };
+    pub const MASTER: Daemons = Daemons {
+        v20_10: false,
+        master: true,
+    };
+    pub const NONE: Daemons = Daemons {
+        v20_10: false,
+        master: false,
+    };
 }
 
 /// The HTTP method a route accepts: exact and case-sensitive, as mux compares it.
@@ -145,10 +157,24 @@ const V20_10: Daemons = Daemons::V20_10;
 pub static ROUTES: &[Route] = &[
     // checkpoint router: first, so DELETE …/checkpoints/{checkpoint} is not a container delete
     r("GET", "/containers/{name:.*}/checkpoints", CheckpointList).experimental(),
-    r("POST", "/containers/{name:.*}/checkpoints", CheckpointCreate).experimental(),
-    r("DELETE", "/containers/{name}/checkpoints/{checkpoint}", CheckpointDelete).experimental(),
+    r(
+        "POST",
+        "/containers/{name:.*}/checkpoints",
+        CheckpointCreate,
+    )
+    .experimental(),
+    r(
+        "DELETE",
+        "/containers/{name}/checkpoints/{checkpoint}",
+        CheckpointDelete,
+    )
+    .experimental(),
     // container router
-    r("HEAD", "/containers/{name:.*}/archive", ContainerArchiveInfo),
+    r(
+        "HEAD",
+        "/containers/{name:.*}/archive",
+        ContainerArchiveInfo,
+    ),
     r("GET", "/containers/json", ContainerList),
     r("GET", "/containers/{name:.*}/export", ContainerExport),
     r("GET", "/containers/{name:.*}/changes", ContainerChanges),
@@ -156,7 +182,11 @@ pub static ROUTES: &[Route] = &[
     r("GET", "/containers/{name:.*}/top", ContainerTop),
     r("GET", "/containers/{name:.*}/logs", ContainerLogs),
     r("GET", "/containers/{name:.*}/stats", ContainerStats),
-    r("GET", "/containers/{name:.*}/attach/ws", ContainerAttachWebsocket),
+    r(
+        "GET",
+        "/containers/{name:.*}/attach/ws",
+        ContainerAttachWebsocket,
+    ),
     r("GET", "/exec/{id:.*}/json", ExecInspect),
     r("GET", "/containers/{name:.*}/archive", ContainerArchive),
     r("POST", "/containers/create", ContainerCreate),
@@ -186,7 +216,9 @@ pub static ROUTES: &[Route] = &[
     r("GET", "/images/{name:.*}/get", ImageGet),
     r("GET", "/images/{name:.*}/history", ImageHistory),
     r("GET", "/images/{name:.*}/json", ImageInspect),
-    r("GET", "/images/{name:.*}/attestations", ImageAttestations).min("1.55").only(MASTER),
+    r("GET", "/images/{name:.*}/attestations", ImageAttestations)
+        .min("1.55")
+        .only(MASTER),
     r("POST", "/images/load", ImageLoad),
     r("POST", "/images/create", ImageCreate),
     r("POST", "/images/{name:.*}/push", ImagePush),
@@ -207,7 +239,9 @@ pub static ROUTES: &[Route] = &[
     r("GET", "/volumes/{name:.*}", VolumeInspect),
     r("POST", "/volumes/create", VolumeCreate),
     r("POST", "/volumes/prune", VolumePrune).min("1.25"),
-    r("PUT", "/volumes/{name:.*}", VolumeUpdate).min("1.42").only(MASTER),
+    r("PUT", "/volumes/{name:.*}", VolumeUpdate)
+        .min("1.42")
+        .only(MASTER),
     r("DELETE", "/volumes/{name:.*}", VolumeDelete),
     // build router
     r("POST", "/build", ImageBuild),
@@ -298,14 +332,14 @@ pub(crate) struct Found {
     pub daemons: Daemons,
 }
 
-/// Route a decoded, clean path on each daemon; `None` if neither routes it.
-pub(crate) fn lookup(method: &str, path: &str) -> Option<Found> {
+/// Route a decoded, clean path on each `wanted` daemon; `None` if none routes it.
+pub(crate) fn lookup(method: &str, path: &str, wanted: Daemons) -> Option<Found> {
     let mut first: Option<(&'static Route, Captures)> = None;
     let mut on_20_10: Option<Operation> = None;
     let mut on_master: Option<Operation> = None;
     for route in ROUTES {
-        let for_20_10 = route.daemons.v20_10 && on_20_10.is_none();
-        let for_master = route.daemons.master && on_master.is_none();
+        let for_20_10 = wanted.v20_10 && route.daemons.v20_10 && on_20_10.is_none();
+        let for_master = wanted.master && route.daemons.master && on_master.is_none();
         if !(for_20_10 || for_master) || !route.method.allows(method) {
             continue;
         }
@@ -330,8 +364,15 @@ pub(crate) fn lookup(method: &str, path: &str) -> Option<Found> {
         }
     }
     let (route, captures) = first?;
-    let daemons = Daemons { v20_10: on_20_10.is_some(), master: on_master.is_some() };
-    Some(Found { route, captures, daemons })
+    let daemons = Daemons {
+        v20_10: on_20_10.is_some(),
+        master: on_master.is_some(),
+    };
+    Some(Found {
+        route,
+        captures,
+        daemons,
+    })
 }
 
 #[cfg(test)]
@@ -342,7 +383,10 @@ mod tests {
     fn every_template_uses_only_patterns_the_matcher_knows() {
         for route in ROUTES {
             assert!(template::is_supported(route.template), "{route}");
-            assert!(!route.template.contains("{version"), "{route}: `version` is the prefix's name");
+            assert!(
+                !route.template.contains("{version"),
+                "{route}: `version` is the prefix's name"
+            );
         }
     }
 
@@ -358,7 +402,9 @@ mod tests {
         for daemon in [Daemons::V20_10, Daemons::MASTER] {
             let mut seen: Vec<String> = ROUTES
                 .iter()
-                .filter(|r| (r.daemons.v20_10 && daemon.v20_10) || (r.daemons.master && daemon.master))
+                .filter(|r| {
+                    (r.daemons.v20_10 && daemon.v20_10) || (r.daemons.master && daemon.master)
+                })
                 .map(|r| r.to_string())
                 .collect();
             let all = seen.len();

@@ -74,7 +74,10 @@ struct Parts {
 
 impl Parts {
     fn new() -> Parts {
-        Parts { parts: [Part::Literal(""); MAX_PARTS], len: 0 }
+        Parts {
+            parts: [Part::Literal(""); MAX_PARTS],
+            len: 0,
+        }
     }
 
     fn push(&mut self, part: Part) -> Option<()> {
@@ -111,6 +114,7 @@ impl Parts {
 }
 
 /// Whether a template uses only patterns this module understands.
+#[cfg(test)]
 pub(crate) fn is_supported(template: &'static str) -> bool {
     Parts::new().append(template).is_some()
 }
@@ -155,7 +159,11 @@ fn match_parts(parts: &[Part], path: &str, at: usize, var: usize, caps: &mut Cap
                 .chain(tail[..longest].char_indices().rev().map(|(i, _)| i))
                 .filter(|&end| end > 0 || pattern.may_be_empty());
             for end in ends {
-                caps.slots[var] = Some(Capture { name, start: at, end: at + end });
+                caps.slots[var] = Some(Capture {
+                    name,
+                    start: at,
+                    end: at + end,
+                });
                 if match_parts(rest, path, at + end, var + 1, caps) {
                     return true;
                 }
@@ -186,15 +194,28 @@ mod tests {
 
     #[test]
     fn dot_star_spans_slashes_and_may_be_empty() {
-        assert_eq!(one("/images/{name:.*}/json", "/images/localhost:5000/a/b:1/json").unwrap(), "localhost:5000/a/b:1");
+        assert_eq!(
+            one(
+                "/images/{name:.*}/json",
+                "/images/localhost:5000/a/b:1/json"
+            )
+            .unwrap(),
+            "localhost:5000/a/b:1"
+        );
         assert_eq!(one("/containers/{name:.*}", "/containers/").unwrap(), "");
-        assert_eq!(one("/containers/{name:.*}/json", "/containers/a/json/json").unwrap(), "a/json");
+        assert_eq!(
+            one("/containers/{name:.*}/json", "/containers/a/json/json").unwrap(),
+            "a/json"
+        );
         assert_eq!(one("/containers/{name:.*}/json", "/containers/json"), None);
     }
 
     #[test]
     fn dot_does_not_match_newline_but_negated_class_does() {
-        assert_eq!(one("/containers/{name:.*}/json", "/containers/a\nb/json"), None);
+        assert_eq!(
+            one("/containers/{name:.*}/json", "/containers/a\nb/json"),
+            None
+        );
         assert_eq!(one("/services/{id}", "/services/a\nb").unwrap(), "a\nb");
     }
 
@@ -209,8 +230,16 @@ mod tests {
         assert_eq!(one("/services/{id}", "/services/a/b"), None);
         assert_eq!(one("/services/{id}", "/services/"), None);
         assert_eq!(
-            caps("/containers/{name}/checkpoints/{checkpoint}", false, "/containers/c/checkpoints/k").unwrap(),
-            vec![("name".into(), "c".into()), ("checkpoint".into(), "k".into())]
+            caps(
+                "/containers/{name}/checkpoints/{checkpoint}",
+                false,
+                "/containers/c/checkpoints/k"
+            )
+            .unwrap(),
+            vec![
+                ("name".into(), "c".into()),
+                ("checkpoint".into(), "k".into())
+            ]
         );
     }
 
@@ -227,14 +256,20 @@ mod tests {
     #[test]
     fn greedy_match_reports_longest_leading_variable() {
         // `.*` then `/json`: the variable takes everything up to the last `/json`.
-        assert_eq!(one("/exec/{id:.*}/json", "/exec/a/json/b/json").unwrap(), "a/json/b");
+        assert_eq!(
+            one("/exec/{id:.*}/json", "/exec/a/json/b/json").unwrap(),
+            "a/json/b"
+        );
         assert_eq!(one("/{anyroute:.*}", "/x/y").unwrap(), "x/y");
     }
 
     #[test]
     fn multibyte_names_split_on_char_boundaries() {
         assert_eq!(one("/volumes/{name:.*}", "/volumes/é").unwrap(), "é");
-        assert_eq!(one("/containers/{name:.*}/json", "/containers/ü/json").unwrap(), "ü");
+        assert_eq!(
+            one("/containers/{name:.*}/json", "/containers/ü/json").unwrap(),
+            "ü"
+        );
     }
 
     #[test]

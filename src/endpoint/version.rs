@@ -114,7 +114,10 @@ fn go_atoi(s: &str) -> i64 {
             return 0;
         }
         // ParseUint returns at the first overflow, before it looks at later bytes.
-        n = match n.checked_mul(10).and_then(|n| n.checked_add(u64::from(b - b'0'))) {
+        n = match n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(b - b'0')))
+        {
             Some(n) => n,
             None => return saturated,
         };
@@ -180,7 +183,10 @@ mod tests {
         assert_eq!(v(huge), v("1.9223372036854775807"));
         // Overflow is seen before the trailing junk, as in ParseUint.
         assert_eq!(v("1.99999999999999999999999x"), v(huge));
-        assert_eq!(v("1.-99999999999999999999999").components().nth(1), Some(i64::MIN));
+        assert_eq!(
+            v("1.-99999999999999999999999").components().nth(1),
+            Some(i64::MIN)
+        );
     }
 
     #[test]

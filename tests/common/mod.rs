@@ -51,7 +51,9 @@ static DAEMON: OnceLock<Result<Daemon, String>> = OnceLock::new();
 
 fn in_ci() -> bool {
     matches!(
-        std::env::var("CI").map(|v| v.to_ascii_lowercase()).as_deref(),
+        std::env::var("CI")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref(),
         Ok("true") | Ok("1")
     )
 }
@@ -135,7 +137,9 @@ fn sweep_stale(d: &Daemon) {
         stale_re
             .captures(name)
             .and_then(|c| c[1].parse::<u32>().ok())
-            .is_some_and(|pid| pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists())
+            .is_some_and(|pid| {
+                pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+            })
     };
     let list = |args: &[&str]| -> Vec<String> {
         let out = direct(d, args);
@@ -192,7 +196,10 @@ fn docker_env(cmd: &mut Command, host: &str, config: Option<&Path>) {
     cmd.env("DOCKER_CLI_HINTS", "false");
     match config {
         Some(c) => cmd.env("DOCKER_CONFIG", c),
-        None => cmd.env("DOCKER_CONFIG", std::env::temp_dir().join("sockeye-test-docker-config")),
+        None => cmd.env(
+            "DOCKER_CONFIG",
+            std::env::temp_dir().join("sockeye-test-docker-config"),
+        ),
     };
 }
 
@@ -236,10 +243,20 @@ struct Proc {
     out_rx: mpsc::Receiver<(usize, Vec<u8>)>,
 }
 
-fn spawn_process(mut cmd: Command, stdin: Option<Vec<u8>>, hold_stdin: bool) -> Result<Proc, String> {
+fn spawn_process(
+    mut cmd: Command,
+    stdin: Option<Vec<u8>>,
+    hold_stdin: bool,
+) -> Result<Proc, String> {
     let what = format!("{cmd:?}");
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
-    cmd.stdin(if stdin.is_some() || hold_stdin { Stdio::piped() } else { Stdio::null() });
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    cmd.stdin(if stdin.is_some() || hold_stdin {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     let start = Instant::now();
     let mut child = cmd.spawn().map_err(|e| format!("cannot run {what}: {e}"))?;
     let (tx, out_rx) = mpsc::channel();
@@ -261,7 +278,8 @@ fn spawn_process(mut cmd: Command, stdin: Option<Vec<u8>>, hold_stdin: bool) -> 
     if let Some(mut w) = child.stdin.take() {
         let data = stdin.unwrap_or_default();
         if hold_stdin {
-            w.write_all(&data).map_err(|e| format!("{what}: writing stdin: {e}"))?;
+            w.write_all(&data)
+                .map_err(|e| format!("{what}: writing stdin: {e}"))?;
             held_stdin = Some(w);
         } else {
             // A thread, so a large stdin cannot deadlock against a full stdout pipe. Dropping
@@ -326,7 +344,10 @@ impl Proc {
         let mut killed = false;
         while got.iter().any(Option::is_none) {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.out_rx.recv_timeout(if killed { Duration::from_secs(5) } else { left }) {
+            match self
+                .out_rx
+                .recv_timeout(if killed { Duration::from_secs(5) } else { left })
+            {
                 Ok((i, buf)) => got[i] = Some(buf),
                 Err(_) if !killed => {
                     kill_group(self.child.id(), "-KILL");
@@ -392,7 +413,11 @@ impl Sockeye {
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start relay {cmd:?}: {e}"));
-        let kind = if kind.is_empty() { "sockeye".to_string() } else { kind };
+        let kind = if kind.is_empty() {
+            "sockeye".to_string()
+        } else {
+            kind
+        };
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if UnixStream::connect(&socket).is_ok() {
@@ -401,7 +426,10 @@ impl Sockeye {
             if let Ok(Some(st)) = child.try_wait() {
                 panic!(
                     "{kind} exited ({st}) before accepting connections: {cmd:?}\n--- its log:\n{}",
-                    tail(&std::fs::read_to_string(&log_path).unwrap_or_default(), 4000)
+                    tail(
+                        &std::fs::read_to_string(&log_path).unwrap_or_default(),
+                        4000
+                    )
                 );
             }
             if Instant::now() > deadline {
@@ -409,7 +437,10 @@ impl Sockeye {
                 panic!(
                     "{kind} did not accept connections on {} within 15 s\n--- its log:\n{}",
                     socket.display(),
-                    tail(&std::fs::read_to_string(&log_path).unwrap_or_default(), 4000)
+                    tail(
+                        &std::fs::read_to_string(&log_path).unwrap_or_default(),
+                        4000
+                    )
                 );
             }
             thread::sleep(Duration::from_millis(20));
@@ -449,7 +480,10 @@ impl Drop for Sockeye {
             }
             thread::sleep(Duration::from_millis(10));
         }
-        eprintln!("{} (pid {pid}) ignored SIGTERM for 5 s; killing it", self.kind);
+        eprintln!(
+            "{} (pid {pid}) ignored SIGTERM for 5 s; killing it",
+            self.kind
+        );
         kill_group(pid, "-KILL");
         let _ = self.child.wait();
     }
@@ -680,16 +714,19 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?",
             "<TIME>",
         ),
-        (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?( [+-]\d{4}( [A-Z]+)?)?", "<TIME>"),
+        (
+            r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?( [+-]\d{4}( [A-Z]+)?)?",
+            "<TIME>",
+        ),
         // Ids: containers, execs, layers and most images are created anew by each run.
         (r"\b[0-9a-f]{64}\b", "<ID>"),
         (r"\b[0-9a-f]{12}\b", "<SHORTID>"),
         // Human durations ("2 seconds ago", "Up About a minute"): wall-clock dependent.
+        (r"(About an? \w+|Less than a second|\d+ \w+) ago", "<AGO>"),
         (
-            r"(About an? \w+|Less than a second|\d+ \w+) ago",
-            "<AGO>",
+            r"\bUp (About an? \w+|Less than a second|\d+ \w+)",
+            "Up <DUR>",
         ),
-        (r"\bUp (About an? \w+|Less than a second|\d+ \w+)", "Up <DUR>"),
     ]
     .into_iter()
     .map(|(re, to)| (Regex::new(re).unwrap(), to))
@@ -899,20 +936,40 @@ impl Harness {
         assert!(!ds.is_empty(), "the case recorded no step to compare");
         let mut report = String::new();
         for (i, (a, b)) in ds.iter().zip(ps.iter()).enumerate() {
-            let (ao, bo) = (normalize(&a.stdout, &d.info, a.norm), normalize(&b.stdout, &p.info, b.norm));
-            let (ae, be) = (normalize(&a.stderr, &d.info, a.norm), normalize(&b.stderr, &p.info, b.norm));
+            let (ao, bo) = (
+                normalize(&a.stdout, &d.info, a.norm),
+                normalize(&b.stdout, &p.info, b.norm),
+            );
+            let (ae, be) = (
+                normalize(&a.stderr, &d.info, a.norm),
+                normalize(&b.stderr, &p.info, b.norm),
+            );
             if a.code == b.code && ao == bo && ae == be {
                 continue;
             }
             let _ = writeln!(report, "\n### step {} `{}`", i + 1, b.cmdline);
             if a.code != b.code {
-                let _ = writeln!(report, "exit code: direct {} vs {} {}", a.code, self.sockeye.kind, b.code);
+                let _ = writeln!(
+                    report,
+                    "exit code: direct {} vs {} {}",
+                    a.code, self.sockeye.kind, b.code
+                );
             }
             if ao != bo {
-                let _ = writeln!(report, "stdout (- direct, + {}):\n{}", self.sockeye.kind, line_diff(&ao, &bo));
+                let _ = writeln!(
+                    report,
+                    "stdout (- direct, + {}):\n{}",
+                    self.sockeye.kind,
+                    line_diff(&ao, &bo)
+                );
             }
             if ae != be {
-                let _ = writeln!(report, "stderr (- direct, + {}):\n{}", self.sockeye.kind, line_diff(&ae, &be));
+                let _ = writeln!(
+                    report,
+                    "stderr (- direct, + {}):\n{}",
+                    self.sockeye.kind,
+                    line_diff(&ae, &be)
+                );
             }
         }
         if !report.is_empty() {
@@ -933,7 +990,14 @@ impl Harness {
                 .filter(|l| l.starts_with(&prefix))
                 .collect()
         };
-        let containers = names(&["ps", "-a", "--filter", &format!("name={prefix}"), "--format", "{{.Names}}"]);
+        let containers = names(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("name={prefix}"),
+            "--format",
+            "{{.Names}}",
+        ]);
         if !containers.is_empty() {
             let mut args = vec!["rm", "-f", "-v"];
             args.extend(containers.iter().map(String::as_str));
@@ -951,16 +1015,39 @@ impl Harness {
         }
         // Untagged images a test made carry the label.
         let labelled = String::from_utf8_lossy(
-            &direct(d, &["images", "-q", "--filter", &format!("label={LABEL}={prefix}")]).stdout,
+            &direct(
+                d,
+                &[
+                    "images",
+                    "-q",
+                    "--filter",
+                    &format!("label={LABEL}={prefix}"),
+                ],
+            )
+            .stdout,
         )
         .into_owned();
         for id in labelled.split_whitespace() {
             direct(d, &["rmi", "-f", id]);
         }
-        for net in names(&["network", "ls", "--filter", &format!("name={prefix}"), "--format", "{{.Name}}"]) {
+        for net in names(&[
+            "network",
+            "ls",
+            "--filter",
+            &format!("name={prefix}"),
+            "--format",
+            "{{.Name}}",
+        ]) {
             direct(d, &["network", "rm", &net]);
         }
-        for vol in names(&["volume", "ls", "--filter", &format!("name={prefix}"), "--format", "{{.Name}}"]) {
+        for vol in names(&[
+            "volume",
+            "ls",
+            "--filter",
+            &format!("name={prefix}"),
+            "--format",
+            "{{.Name}}",
+        ]) {
             direct(d, &["volume", "rm", "-f", &vol]);
         }
     }
@@ -1031,7 +1118,10 @@ impl Side<'_> {
             // util-linux script: -q quiet, -e child's exit code, -c command; the typescript
             // goes to /dev/null, the terminal output to our stdout.
             let mut c = Command::new("script");
-            c.arg("-qec").arg(cmd.cmdline()).arg("/dev/null").env("SHELL", "/bin/sh");
+            c.arg("-qec")
+                .arg(cmd.cmdline())
+                .arg("/dev/null")
+                .env("SHELL", "/bin/sh");
             c
         } else {
             let mut c = Command::new(&cmd.program);
@@ -1064,7 +1154,13 @@ impl Side<'_> {
 
     fn with_peer(&self, mut out: Out, index: usize) -> Out {
         if self.via == Via::Sockeye {
-            out.peer = self.h.direct_steps.borrow().get(index).cloned().map(Box::new);
+            out.peer = self
+                .h
+                .direct_steps
+                .borrow()
+                .get(index)
+                .cloned()
+                .map(Box::new);
         }
         out
     }
@@ -1121,7 +1217,10 @@ impl Side<'_> {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !cond() {
             if Instant::now() > deadline {
-                panic!("[{:?}] {}: timed out waiting for {what}", self.via, self.h.test);
+                panic!(
+                    "[{:?}] {}: timed out waiting for {what}",
+                    self.via, self.h.test
+                );
             }
             thread::sleep(Duration::from_millis(100));
         }
@@ -1137,7 +1236,15 @@ impl Side<'_> {
     pub fn sleeper(&self, what: &str) -> String {
         let name = self.name(what);
         self.ok(self.docker([
-            "run", "-d", "--network", "none", "--name", &name, IMAGE, "sleep", "infinity",
+            "run",
+            "-d",
+            "--network",
+            "none",
+            "--name",
+            &name,
+            IMAGE,
+            "sleep",
+            "infinity",
         ]));
         name
     }

@@ -1,6 +1,8 @@
 //! Helpers for raw-HTTP tests against the real daemon.
 #![allow(dead_code)]
 
+pub mod inprocess;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -58,7 +60,11 @@ fn is_ci() -> bool {
 pub fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A running test container, removed on drop.
@@ -74,8 +80,15 @@ impl Container {
             .args(cmd)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        Container { daemon: daemon.clone(), name: name.to_string() }
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Container {
+            daemon: daemon.clone(),
+            name: name.to_string(),
+        }
     }
 }
 
@@ -109,7 +122,11 @@ pub async fn read_response(s: &mut UnixStream, head_request: bool) -> (String, S
             k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
         })
     };
-    let code: u16 = status.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let code: u16 = status
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
     let body = if head_request || code == 204 || code == 304 || code / 100 == 1 {
         Vec::new()
     } else if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
@@ -122,7 +139,8 @@ pub async fn read_response(s: &mut UnixStream, head_request: bool) -> (String, S
                 read_more(s, &mut rest).await;
             };
             let size_str = String::from_utf8_lossy(&rest[..line_end]).into_owned();
-            let size = usize::from_str_radix(size_str.split(';').next().unwrap().trim(), 16).unwrap();
+            let size =
+                usize::from_str_radix(size_str.split(';').next().unwrap().trim(), 16).unwrap();
             rest.drain(..line_end + 2);
             while rest.len() < size + 2 {
                 read_more(s, &mut rest).await;
@@ -158,7 +176,11 @@ async fn read_more(s: &mut UnixStream, buf: &mut Vec<u8>) {
         .await
         .expect("no response within 30 s")
         .expect("read failed");
-    assert!(n > 0, "connection closed mid-response: {}", String::from_utf8_lossy(buf));
+    assert!(
+        n > 0,
+        "connection closed mid-response: {}",
+        String::from_utf8_lossy(buf)
+    );
     buf.extend_from_slice(&tmp[..n]);
 }
 
