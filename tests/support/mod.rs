@@ -3,7 +3,7 @@
 
 pub mod inprocess;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -74,7 +74,7 @@ pub struct Container {
 }
 
 impl Container {
-    pub fn run(daemon: &PathBuf, name: &str, cmd: &[&str]) -> Container {
+    pub fn run(daemon: &Path, name: &str, cmd: &[&str]) -> Container {
         let out = docker(daemon)
             .args(["run", "-d", "--name", name, "sockeye-test/busybox:1"])
             .args(cmd)
@@ -98,7 +98,7 @@ impl Drop for Container {
     }
 }
 
-pub fn docker(daemon: &PathBuf) -> Command {
+pub fn docker(daemon: &Path) -> Command {
     let mut c = Command::new("docker");
     c.env("DOCKER_HOST", format!("unix://{}", daemon.display()));
     c
