@@ -86,7 +86,7 @@ impl Container {
             String::from_utf8_lossy(&out.stderr)
         );
         Container {
-            daemon: daemon.clone(),
+            daemon: daemon.to_path_buf(),
             name: name.to_string(),
         }
     }
