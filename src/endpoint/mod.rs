@@ -174,7 +174,7 @@ impl Classified {
         &self.path[c.start..c.end]
     }
 
-    fn unrouted(path: String, state: State, raw: &str) -> Classified {
+    fn with_state(path: String, state: State, raw: &str) -> Classified {
         Classified {
             path,
             state,
@@ -211,22 +211,22 @@ pub fn classify(method: &str, raw_path: &str) -> Classified {
 pub fn classify_for(daemons: Daemons, method: &str, raw_path: &str) -> Classified {
     let decoded = match path::decode(raw_path) {
         Ok(decoded) => decoded,
-        Err(e) => return Classified::unrouted(String::new(), State::Rejected(e), raw_path),
+        Err(e) => return Classified::with_state(String::new(), State::Rejected(e), raw_path),
     };
     let cleaned = path::clean(&decoded);
     if cleaned != decoded {
         let to = cleaned.into_owned();
-        return Classified::unrouted(decoded, State::Redirect(to), raw_path);
+        return Classified::with_state(decoded, State::Redirect(to), raw_path);
     }
     let Some(found) = table::lookup(method, &decoded, daemons) else {
         // mux's catch-all `/v{version:[0-9.]+}/{path:.*}` answers these 404s.
         let version = template::matches("/{path:.*}", true, &decoded)
             .and_then(|c| c.iter().find(|c| c.name == "version"));
-        let mut out = Classified::unrouted(decoded, State::NotFound, raw_path);
+        let mut out = Classified::with_state(decoded, State::NotFound, raw_path);
         out.version = version;
         return out;
     };
-    let mut out = Classified::unrouted(decoded, State::Routed(found.route), raw_path);
+    let mut out = Classified::with_state(decoded, State::Routed(found.route), raw_path);
     out.daemons = found.daemons;
     let mut slots = out.params.iter_mut();
     for capture in found.captures.iter() {

@@ -154,22 +154,39 @@ fn match_parts(parts: &[Part], path: &str, at: usize, var: usize, caps: &mut Cap
         }
         Part::Var(name, pattern) => {
             let longest = tail.find(|c| !pattern.allows(c)).unwrap_or(tail.len());
-            // Greedy: try the longest span first, then shorter ones at char boundaries.
-            let ends = std::iter::once(longest)
-                .chain(tail[..longest].char_indices().rev().map(|(i, _)| i))
-                .filter(|&end| end > 0 || pattern.may_be_empty());
-            for end in ends {
+            let fits = |end: usize| {
+                end <= longest && tail.is_char_boundary(end) && (end > 0 || pattern.may_be_empty())
+            };
+            let try_end = |end: usize, caps: &mut Captures| {
                 caps.slots[var] = Some(Capture {
                     name,
                     start: at,
                     end: at + end,
                 });
-                if match_parts(rest, path, at + end, var + 1, caps) {
-                    return true;
+                match_parts(rest, path, at + end, var + 1, caps)
+            };
+            // Every template in dockerd's table leaves a single possible end for each
+            // variable; finding it directly keeps matching linear in the path length.
+            let only = match rest {
+                [] => Some(tail.len()),
+                [Part::Literal(lit)] => tail.len().checked_sub(lit.len()),
+                [Part::Literal(lit), ..] if lit.starts_with(|c| !pattern.allows(c)) => {
+                    Some(longest)
                 }
+                _ => None,
+            };
+            let found = match only {
+                Some(end) => fits(end) && try_end(end, caps),
+                // Otherwise backtrack greedily: longest span first, then shorter ones.
+                None => std::iter::once(longest)
+                    .chain(tail[..longest].char_indices().rev().map(|(i, _)| i))
+                    .filter(|&end| fits(end))
+                    .any(|end| try_end(end, caps)),
+            };
+            if !found {
+                caps.slots[var] = None;
             }
-            caps.slots[var] = None;
-            false
+            found
         }
     }
 }
@@ -270,6 +287,24 @@ mod tests {
             one("/containers/{name:.*}/json", "/containers/ü/json").unwrap(),
             "ü"
         );
+    }
+
+    #[test]
+    fn templates_outside_the_table_still_match_greedily() {
+        let got = caps("/a/{x:.*}/b/{y}", false, "/a/1/b/2/b/3").unwrap();
+        assert_eq!(
+            got,
+            vec![("x".into(), "1/b/2".into()), ("y".into(), "3".into())]
+        );
+        assert!(caps("/a/{x:.*}/b/{y}", false, "/a/1/b/").is_none());
+    }
+
+    #[test]
+    fn long_paths_match_without_backtracking_blowup() {
+        let name = "a/".repeat(30_000) + "b";
+        let path = format!("/v{}/containers/{name}/json", "1".repeat(30_000));
+        let got = caps("/containers/{name:.*}/json", true, &path).unwrap();
+        assert_eq!(got[1].1, name);
     }
 
     #[test]
