@@ -63,7 +63,7 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
     tasks.close();
     let open = tasks.len();
     if open > 0 {
-        tracing::info!(
+        tracing::debug!(
             "draining {open} open connection(s) for at most {:?}",
             relay.limits.drain_timeout
         );
@@ -116,6 +116,22 @@ async fn serve(stream: Stream, conn: Arc<Conn>, limits: Limits, stop: Cancellati
     }
 }
 
+/// The client went away while sockeye was still writing to it (e.g. the docker CLI exits
+/// without reading the end of a long poll it abandoned): an ordinary hang-up.
+fn hung_up(e: &hyper::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+            );
+        }
+        cur = err.source();
+    }
+    false
+}
+
 /// A connection-level failure in words a user can act on; `None` for ordinary hang-ups.
 fn describe(e: &hyper::Error, limits: &Limits) -> Option<String> {
     if e.is_timeout() {
@@ -132,7 +148,7 @@ fn describe(e: &hyper::Error, limits: &Limits) -> Option<String> {
         Some(format!(
             "malformed HTTP from the client ({e}): answered 400 and closed"
         ))
-    } else if e.is_incomplete_message() || e.is_closed() || e.is_canceled() {
+    } else if e.is_incomplete_message() || e.is_closed() || e.is_canceled() || hung_up(e) {
         None
     } else {
         Some(format!(
