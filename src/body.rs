@@ -1,13 +1,14 @@
-//! Bodies as they stream through: counted, never collected (except where a decision needs it).
+//! Bodies as they stream through: counted and tapped, never collected.
 
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use hyper::body::{Body, Frame, SizeHint};
+
+use crate::event::{CallId, Dir, Event, Events, Flow};
 
 /// The body type on both sides of the relay.
 pub type RelayBody = UnsyncBoxBody<Bytes, hyper::Error>;
@@ -22,18 +23,27 @@ impl OnEnd for () {
     fn ended(self, _complete: bool) {}
 }
 
-/// Passes frames through unchanged, adding data bytes to a shared counter.
+/// Where a live view wants a copy of each frame.
+pub struct Tap {
+    pub events: Events,
+    pub id: CallId,
+    pub dir: Dir,
+}
+
+/// Passes frames through unchanged, recording them in a [`Flow`].
 pub struct Metered<B: Body, E: OnEnd> {
     inner: B,
-    bytes: Arc<AtomicU64>,
+    flow: Arc<Flow>,
+    tap: Option<Tap>,
     on_end: Option<E>,
 }
 
 impl<B: Body, E: OnEnd> Metered<B, E> {
-    pub fn new(inner: B, bytes: Arc<AtomicU64>, on_end: E) -> Self {
+    pub fn new(inner: B, flow: Arc<Flow>, tap: Option<Tap>, on_end: E) -> Self {
         Metered {
             inner,
-            bytes,
+            flow,
+            tap,
             on_end: Some(on_end),
         }
     }
@@ -55,10 +65,18 @@ where
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
-                    self.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+                    self.flow.record(data);
+                    if let Some(tap) = &self.tap {
+                        tap.events.emit(Event::Data {
+                            id: tap.id,
+                            dir: tap.dir,
+                            bytes: data.clone(),
+                        });
+                    }
                 }
             }
             Poll::Ready(None) => {
+                self.flow.end();
                 if let Some(e) = self.on_end.take() {
                     e.ended(true);
                 }
@@ -87,7 +105,11 @@ impl<B: Body, E: OnEnd> Drop for Metered<B, E> {
         if let Some(e) = self.on_end.take() {
             // hyper does not poll a body it knows is empty (HEAD, 204, Content-Length: 0):
             // such a body ended naturally all the same.
-            e.ended(self.inner.is_end_stream());
+            let natural = self.inner.is_end_stream();
+            if natural {
+                self.flow.end();
+            }
+            e.ended(natural);
         }
     }
 }

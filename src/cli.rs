@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, Group, Limits, ListenAddr, SocketPerms, UpstreamAddr};
+use crate::view::{Format, ViewOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,6 +23,93 @@ pub struct Cli {
 pub enum Command {
     /// Relay a Docker socket: clients use sockeye's socket exactly as they would use the daemon's.
     Proxy(ProxyArgs),
+    /// Run a command against a private sockeye and show the API calls it made.
+    ///
+    /// Example: sockeye trace -- docker run --rm IMAGE echo hi
+    Trace(TraceArgs),
+}
+
+/// How calls are shown (shared by `proxy` and `trace`).
+#[derive(Debug, Args, Clone)]
+pub struct ViewArgs {
+    /// Show headers, bodies (JSON pretty-printed, tar summarized) and decoded streams.
+    #[arg(long, short, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Show the bytes on the socket as `socat -v` does (direction, time, length, `\r` visible).
+    #[arg(long)]
+    pub raw: bool,
+
+    /// `text`: readable lines on stderr; `json`: one JSON object per call on stdout
+    /// (docs/json-format.md).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+
+    /// Most bytes of one body or stream shown with --verbose (and kept for --export).
+    #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES")]
+    pub body_limit: usize,
+
+    /// Print nothing per request.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl ViewArgs {
+    /// `None` when nothing is to be shown.
+    pub fn build(&self) -> Option<ViewOptions> {
+        (!self.quiet)
+            .then(|| ViewOptions::new(self.format, self.verbose, self.raw, self.body_limit))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The Docker daemon: unix:///path or tcp://host:port.
+    /// [default: $DOCKER_HOST when it is unix://…, else unix:///var/run/docker.sock]
+    #[arg(long, value_name = "ADDR")]
+    pub upstream: Option<String>,
+
+    #[command(flatten)]
+    pub view: ViewArgs,
+
+    /// Also write the calls as `curl` commands (a shell script) or as a HAR 1.2 file:
+    /// `--export curl FILE`, `--export har FILE`; may be given twice.
+    #[arg(long, num_args = 2, value_names = ["KIND", "FILE"], action = clap::ArgAction::Append)]
+    pub export: Vec<String>,
+
+    /// The command to run, with DOCKER_HOST pointing at the private sockeye.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+/// What `--export` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Export {
+    Curl(PathBuf),
+    Har(PathBuf),
+}
+
+impl TraceArgs {
+    pub fn exports(&self) -> Result<Vec<Export>, String> {
+        self.export
+            .chunks(2)
+            .map(|pair| match pair {
+                [kind, file] if kind == "curl" => Ok(Export::Curl(file.into())),
+                [kind, file] if kind == "har" => Ok(Export::Har(file.into())),
+                [kind, _] => Err(format!(
+                    "--export {kind}: expected `curl FILE` or `har FILE`"
+                )),
+                _ => Err("--export takes two values: curl|har FILE".to_string()),
+            })
+            .collect()
+    }
+
+    pub fn upstream(&self, docker_host: Option<&str>) -> Result<UpstreamAddr, String> {
+        match &self.upstream {
+            Some(u) => UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}")),
+            None => Ok(UpstreamAddr::default_from_env(docker_host)),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -56,9 +144,8 @@ pub struct ProxyArgs {
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub drain_timeout: f64,
 
-    /// Print nothing per request.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub view: ViewArgs,
 }
 
 /// A fully checked `proxy` configuration.
@@ -68,8 +155,8 @@ pub struct ProxyConfig {
     pub upstream: UpstreamAddr,
     pub perms: SocketPerms,
     pub limits: Limits,
-    pub quiet: bool,
-    pub socket_path: Option<PathBuf>,
+    /// `None`: print nothing per call.
+    pub view: Option<ViewOptions>,
 }
 
 impl ProxyArgs {
@@ -103,10 +190,6 @@ impl ProxyArgs {
             drain_timeout: seconds("--drain-timeout", self.drain_timeout)?,
             ..Limits::default()
         };
-        let socket_path = match &listen {
-            ListenAddr::Unix(p) => Some(p.clone()),
-            ListenAddr::Tcp(_) => None,
-        };
         Ok(ProxyConfig {
             listen,
             upstream,
@@ -115,8 +198,7 @@ impl ProxyArgs {
                 group: self.socket_group.as_deref().map(Group::parse),
             },
             limits,
-            quiet: self.quiet,
-            socket_path,
+            view: self.view.build(),
         })
     }
 }
@@ -130,6 +212,7 @@ mod tests {
         full.extend_from_slice(argv);
         match Cli::try_parse_from(full).unwrap().command {
             Command::Proxy(a) => a,
+            Command::Trace(_) => unreachable!(),
         }
     }
 
@@ -158,5 +241,39 @@ mod tests {
         assert_eq!(cfg.perms.mode, 0o600);
         let cfg = args(&["--socket-group", "999"]).build(None).unwrap();
         assert_eq!(cfg.perms.group, Some(Group::Id(999)));
+    }
+}
+
+#[cfg(test)]
+mod trace_tests {
+    use super::*;
+
+    fn trace(argv: &[&str]) -> TraceArgs {
+        let mut full = vec!["sockeye", "trace"];
+        full.extend_from_slice(argv);
+        match Cli::try_parse_from(full).unwrap().command {
+            Command::Trace(a) => a,
+            Command::Proxy(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn everything_after_the_double_dash_is_the_command_even_its_flags() {
+        let t = trace(&["-v", "--", "docker", "run", "--rm", "-v", "/a:/b", "img"]);
+        assert!(t.view.verbose);
+        assert_eq!(t.command, ["docker", "run", "--rm", "-v", "/a:/b", "img"]);
+    }
+
+    #[test]
+    fn exports_name_a_kind_and_a_file_and_may_be_repeated() {
+        let t = trace(&[
+            "--export", "curl", "c.sh", "--export", "har", "t.har", "--", "docker", "ps",
+        ]);
+        assert_eq!(
+            t.exports().unwrap(),
+            [Export::Curl("c.sh".into()), Export::Har("t.har".into())]
+        );
+        let t = trace(&["--export", "pdf", "x", "--", "docker", "ps"]);
+        assert!(t.exports().unwrap_err().contains("curl FILE"));
     }
 }

@@ -1,41 +1,100 @@
-//! What happened, as plain data, and where it goes.
+//! What happened, as plain data, and the channel it travels on.
 //!
-//! The relay emits events and never waits on their consumers: the live view is lossy by
-//! design (a slow terminal must not slow `docker cp`); drops are counted.
+//! The relay records raw facts cheaply (counts, and capped prefixes of bodies as refcounted
+//! `Bytes`) and never waits on consumers. Naming, decoding and redaction happen in the
+//! consumers (`view`, `trace`), on their own task, through the one `redact` module.
+//! A live view is lossy by design (a slow terminal must not slow `docker cp`); drops are
+//! counted and shown.
 
-use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, Method, Version};
 use tokio::sync::mpsc;
 
+use crate::endpoint::Classified;
 use crate::listen::Peer;
 
-/// One finished call (request and response, or a hijacked session when it ends).
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Call {
-    #[serde(serialize_with = "unix_seconds")]
-    pub start: SystemTime,
+/// Connection number and request number on that connection (both from 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct CallId {
     pub conn: u64,
     pub req: u64,
+}
+
+impl fmt::Display for CallId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}.{}", self.conn, self.req)
+    }
+}
+
+/// Which way bytes travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dir {
+    /// Client to daemon: request bodies, and stdin of a hijacked session.
+    ToDaemon,
+    /// Daemon to client: response bodies, and output of a hijacked session.
+    ToClient,
+}
+
+/// A request as it arrived (raw: consumers redact before showing anything).
+#[derive(Debug)]
+pub struct RequestHead {
+    pub id: CallId,
+    pub start: SystemTime,
     pub peer: Arc<Peer>,
-    pub method: String,
+    pub method: Method,
+    /// Path and query exactly as sent.
     pub target: String,
-    /// `None` when no response was produced (client went away first).
-    pub status: Option<u16>,
-    /// Who answered: the daemon, or sockeye itself (an error it produced).
+    pub version: Version,
+    pub headers: HeaderMap,
+    pub route: Classified,
+}
+
+/// The daemon's (or sockeye's) answer head.
+#[derive(Debug)]
+pub struct ResponseHead {
+    pub id: CallId,
+    pub status: u16,
+    pub version: Version,
+    pub headers: HeaderMap,
+}
+
+/// A body captured up to a limit.
+#[derive(Clone, Debug, Default)]
+pub struct Captured {
+    pub bytes: Bytes,
+    /// Everything was captured (the body was not longer than the limit and it ended).
+    pub whole: bool,
+}
+
+/// One finished call: request and response, or a hijacked session when it ends.
+#[derive(Debug)]
+pub struct Call {
+    pub head: Arc<RequestHead>,
+    pub response: Option<Arc<ResponseHead>>,
     pub answered_by: AnsweredBy,
-    /// Request body bytes (for a hijacked session: bytes client → daemon in the tunnel).
+    /// Request body bytes (for a hijacked session, plus the bytes client → daemon).
     pub bytes_in: u64,
-    /// Response body bytes (for a hijacked session: bytes daemon → client in the tunnel).
+    /// Response body bytes (for a hijacked session, the bytes daemon → client).
     pub bytes_out: u64,
     pub hijacked: bool,
     /// The body or tunnel ended before its natural end.
     pub incomplete: bool,
-    #[serde(serialize_with = "millis")]
     pub duration: Duration,
     pub error: Option<String>,
+    pub request_body: Captured,
+    pub response_body: Captured,
+}
+
+impl Call {
+    pub fn status(&self) -> Option<u16> {
+        self.response.as_ref().map(|r| r.status)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -46,165 +105,177 @@ pub enum AnsweredBy {
 }
 
 /// Something about a connection rather than a call: refused, malformed, timed out.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug)]
 pub struct Notice {
     pub conn: u64,
     pub peer: Arc<Peer>,
     pub message: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub enum Event {
-    Call(Call),
+    /// A request head arrived (only when `Detail::heads`).
+    Request(Arc<RequestHead>),
+    /// A response head was sent (only when `Detail::heads`).
+    Response(Arc<ResponseHead>),
+    /// Body or tunnel bytes as they pass (only when `Detail::stream`).
+    Data {
+        id: CallId,
+        dir: Dir,
+        bytes: Bytes,
+    },
+    /// Bytes on a client connection as they cross the socket (only when `Detail::wire`).
+    Wire {
+        conn: u64,
+        dir: Dir,
+        at: SystemTime,
+        bytes: Bytes,
+    },
+    /// A call ended.
+    Call(Box<Call>),
     Notice(Notice),
+}
+
+/// What consumers want recorded beyond the end-of-call summary.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Detail {
+    /// Emit request and response heads as they happen.
+    pub heads: bool,
+    /// Emit body and tunnel bytes as they pass.
+    pub stream: bool,
+    /// Emit raw socket bytes of client connections.
+    pub wire: bool,
+    /// Capture up to this many bytes of each request body (JSON bodies name the call).
+    pub request_capture: usize,
+    /// Capture up to this many bytes of each response body.
+    pub response_capture: usize,
 }
 
 /// The sending side, shared by every connection.
 #[derive(Clone)]
 pub struct Events {
-    tx: Option<mpsc::Sender<Event>>,
+    tx: Option<Sender>,
     dropped: Arc<AtomicU64>,
+    detail: Detail,
+}
+
+#[derive(Clone)]
+enum Sender {
+    /// Live views: never wait, count what does not fit.
+    Lossy(mpsc::Sender<Event>),
+    /// Recorders (`trace`): keep everything; memory is bounded by the capture limits.
+    Lossless(mpsc::UnboundedSender<Event>),
 }
 
 impl Events {
-    /// Events that go nowhere (`--quiet`).
+    /// Events that go nowhere (`--quiet`, benchmarks, tests).
     pub fn discard() -> Self {
         Events {
             tx: None,
-            dropped: Arc::new(AtomicU64::new(0)),
+            dropped: Arc::default(),
+            detail: Detail::default(),
         }
     }
 
-    /// A bounded channel to one consumer. Returns the receiving side for that consumer.
-    pub fn channel(capacity: usize) -> (Self, mpsc::Receiver<Event>) {
+    /// A bounded channel to one live consumer.
+    pub fn lossy(capacity: usize, detail: Detail) -> (Self, mpsc::Receiver<Event>) {
         let (tx, rx) = mpsc::channel(capacity);
         (
             Events {
-                tx: Some(tx),
-                dropped: Arc::new(AtomicU64::new(0)),
+                tx: Some(Sender::Lossy(tx)),
+                dropped: Arc::default(),
+                detail,
             },
             rx,
         )
     }
 
-    pub fn emit(&self, event: Event) {
-        if let Some(tx) = &self.tx {
-            if tx.try_send(event).is_err() {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-            }
+    /// An unbounded channel to one recording consumer.
+    pub fn lossless(detail: Detail) -> (Self, mpsc::UnboundedReceiver<Event>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (
+            Events {
+                tx: Some(Sender::Lossless(tx)),
+                dropped: Arc::default(),
+                detail,
+            },
+            rx,
+        )
+    }
+
+    pub fn detail(&self) -> Detail {
+        if self.tx.is_some() {
+            self.detail
+        } else {
+            Detail::default()
         }
     }
 
-    /// Events the live view could not keep up with.
+    pub fn enabled(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    pub fn emit(&self, event: Event) {
+        let sent = match &self.tx {
+            None => return,
+            Some(Sender::Lossy(tx)) => tx.try_send(event).is_ok(),
+            Some(Sender::Lossless(tx)) => tx.send(event).is_ok(),
+        };
+        if !sent {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Events a live consumer could not keep up with.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
 }
 
-/// The interim live view: one line per call on stderr.
-pub async fn print_lines(mut rx: mpsc::Receiver<Event>, events: Events) {
-    let mut reported_drops = 0;
-    while let Some(event) = rx.recv().await {
-        let mut line = match &event {
-            Event::Call(call) => call_line(call),
-            Event::Notice(n) => format!("{}  {}  {}", clock(SystemTime::now()), n.peer, n.message),
-        };
-        let dropped = events.dropped();
-        if dropped > reported_drops {
-            line.push_str(&format!(
-                "  ({} events not shown: output too slow)",
-                dropped - reported_drops
-            ));
-            reported_drops = dropped;
+/// Bytes flowing one way for one call: counted, and the first `limit` bytes kept.
+#[derive(Debug)]
+pub struct Flow {
+    total: AtomicU64,
+    limit: usize,
+    kept: Mutex<BytesMut>,
+    ended: AtomicBool,
+}
+
+impl Flow {
+    pub fn new(limit: usize) -> Arc<Flow> {
+        Arc::new(Flow {
+            total: AtomicU64::new(0),
+            limit,
+            kept: Mutex::new(BytesMut::new()),
+            ended: AtomicBool::new(false),
+        })
+    }
+
+    pub fn record(&self, data: &[u8]) {
+        let before = self.total.fetch_add(data.len() as u64, Ordering::Relaxed);
+        if (before as usize) < self.limit {
+            let room = self.limit - before as usize;
+            let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+            kept.extend_from_slice(&data[..data.len().min(room)]);
         }
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
     }
-}
 
-/// `21:04:05.123  uid=0 pid=42  GET /v1.41/containers/json → 200 OK  out 805 B  1.2 ms`
-pub fn call_line(c: &Call) -> String {
-    let status = match c.status {
-        Some(code) => {
-            let reason = http::StatusCode::from_u16(code)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .unwrap_or("");
-            format!("{code} {reason}")
+    /// The body reached its natural end.
+    pub fn end(&self) {
+        self.ended.store(true, Ordering::Relaxed);
+    }
+
+    pub fn total(&self) -> u64 {
+        self.total.load(Ordering::Relaxed)
+    }
+
+    pub fn captured(&self) -> Captured {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        Captured {
+            bytes: Bytes::copy_from_slice(&kept),
+            whole: self.ended.load(Ordering::Relaxed) && self.total() as usize <= self.limit,
         }
-        None => "no response".to_string(),
-    };
-    let mut line = format!(
-        "{}  {}  {} {} → {}",
-        clock(c.start),
-        c.peer,
-        c.method,
-        c.target,
-        status
-    );
-    if c.answered_by == AnsweredBy::Sockeye {
-        line.push_str(" (sockeye)");
     }
-    if c.hijacked {
-        line.push_str("  hijacked");
-    }
-    if c.bytes_in > 0 {
-        line.push_str(&format!("  in {}", bytes(c.bytes_in)));
-    }
-    line.push_str(&format!(
-        "  out {}  {}",
-        bytes(c.bytes_out),
-        duration(c.duration)
-    ));
-    if c.incomplete {
-        line.push_str("  (cut short)");
-    }
-    if let Some(e) = &c.error {
-        line.push_str(&format!("  error: {e}"));
-    }
-    line
-}
-
-fn bytes(n: u64) -> String {
-    match n {
-        0..=9_999 => format!("{n} B"),
-        10_000..=9_999_999 => format!("{:.1} kB", n as f64 / 1e3),
-        10_000_000..=9_999_999_999 => format!("{:.1} MB", n as f64 / 1e6),
-        _ => format!("{:.2} GB", n as f64 / 1e9),
-    }
-}
-
-fn duration(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1e3;
-    if ms < 1000.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{:.2} s", ms / 1e3)
-    }
-}
-
-/// UTC wall-clock time of day, `HH:MM:SS.mmm`.
-fn clock(t: SystemTime) -> String {
-    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs() % 86_400;
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60,
-        since.subsec_millis()
-    )
-}
-
-fn unix_seconds<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(
-        t.duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs_f64(),
-    )
-}
-
-fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64() * 1e3)
 }
 
 #[cfg(test)]
@@ -212,36 +283,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_call_reads_as_one_line_with_method_path_status_bytes_and_time() {
-        let call = Call {
-            start: UNIX_EPOCH + Duration::from_millis(45_296_789),
-            conn: 1,
-            req: 1,
-            peer: Arc::new(Peer::Unix {
-                uid: 1000,
-                gid: 1000,
-                pid: Some(42),
-            }),
-            method: "GET".into(),
-            target: "/v1.41/containers/json?all=1".into(),
-            status: Some(200),
-            answered_by: AnsweredBy::Daemon,
-            bytes_in: 0,
-            bytes_out: 805,
-            hijacked: false,
-            incomplete: false,
-            duration: Duration::from_micros(1234),
-            error: None,
-        };
-        assert_eq!(
-            call_line(&call),
-            "12:34:56.789  uid=1000 pid=42  GET /v1.41/containers/json?all=1 → 200 OK  out 805 B  1.2 ms"
-        );
-    }
-
-    #[test]
     fn a_full_live_view_counts_what_it_drops_and_never_blocks() {
-        let (events, _rx) = Events::channel(1);
+        let (events, _rx) = Events::lossy(1, Detail::default());
         let notice = || {
             Event::Notice(Notice {
                 conn: 1,
@@ -255,5 +298,21 @@ mod tests {
         events.emit(notice());
         events.emit(notice());
         assert_eq!(events.dropped(), 2);
+    }
+
+    #[test]
+    fn a_flow_counts_everything_and_keeps_only_its_limit() {
+        let flow = Flow::new(5);
+        flow.record(b"abc");
+        flow.record(b"defgh");
+        flow.end();
+        assert_eq!(flow.total(), 8);
+        let c = flow.captured();
+        assert_eq!(&c.bytes[..], b"abcde");
+        assert!(!c.whole);
+        let flow = Flow::new(5);
+        flow.record(b"abc");
+        flow.end();
+        assert!(flow.captured().whole);
     }
 }

@@ -13,10 +13,10 @@ use hyper::upgrade::OnUpgrade;
 use tokio::sync::Mutex;
 use tokio_util::task::TaskTracker;
 
-use crate::body::{Metered, OnEnd, RelayBody};
+use crate::body::{Metered, OnEnd, RelayBody, Tap};
 use crate::endpoint::{self, Hijack};
 use crate::error::ProxyError;
-use crate::event::{AnsweredBy, Call, Event, Events};
+use crate::event::{AnsweredBy, Call, CallId, Dir, Event, Events, Flow, RequestHead, ResponseHead};
 use crate::listen::Peer;
 use crate::upstream::{self, Upstream};
 
@@ -58,16 +58,16 @@ pub async fn handle(
     conn: Arc<Conn>,
     req: Request<Incoming>,
 ) -> Result<Response<RelayBody>, std::convert::Infallible> {
-    let report = Report::new(&conn, &req);
     let route = endpoint::classify(req.method().as_str(), req.uri().path());
+    let hijack = route.hijack();
     let asks_upgrade = req.headers().contains_key(header::UPGRADE);
-
+    let report = Report::new(&conn, &req, route);
     let (mut parts, body) = req.into_parts();
 
     // dockerd takes over attach and exec-start connections whether or not the client asked
     // for an upgrade, answering `200 OK` and then raw bytes both ways. sockeye relays a
     // hijack only as the client-requested `101` upgrade (see docs/design.md).
-    let body: RelayBody = match (route.hijack(), asks_upgrade) {
+    let body: RelayBody = match (hijack, asks_upgrade) {
         (Hijack::Always, false) => {
             return Ok(report.refuse(ProxyError::HijackWithoutUpgrade {
                 method: parts.method.to_string(),
@@ -79,6 +79,8 @@ pub async fn handle(
                 Ok(bytes) => bytes,
                 Err(e) => return Ok(report.refuse(e)),
             };
+            report.request.record(&bytes);
+            report.request.end();
             match detach_requested(&bytes) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -94,14 +96,13 @@ pub async fn handle(
                     }))
                 }
             }
-            report
-                .bytes_in
-                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
             Full::new(bytes)
                 .map_err(|never| match never {})
                 .boxed_unsync()
         }
-        _ => Metered::new(body, report.bytes_in.clone(), ()).boxed_unsync(),
+        _ => {
+            Metered::new(body, report.request.clone(), report.tap(Dir::ToDaemon), ()).boxed_unsync()
+        }
     };
 
     let client_upgrade = if asks_upgrade {
@@ -127,36 +128,35 @@ pub async fn handle(
         drop(upstream);
         let daemon_upgrade = hyper::upgrade::on(&mut resp);
         let (parts, _) = resp.into_parts();
-        let status = parts.status.as_u16();
+        let mut report = report;
+        report.respond(&parts);
         conn.tasks.spawn(async move {
             // Raw bytes flow only once the daemon has really answered 101 and that answer
             // has been written to the client.
             match tokio::try_join!(client_upgrade, daemon_upgrade) {
                 Ok((client_io, daemon_io)) => {
-                    let spliced = upstream::splice(client_io, daemon_io).await;
-                    report.finish_hijack(status, spliced);
+                    let taps = (report.tap(Dir::ToDaemon), report.tap(Dir::ToClient));
+                    let flows = (report.request.clone(), report.response.clone());
+                    let spliced = upstream::splice(client_io, daemon_io, flows, taps).await;
+                    let error = spliced.error.map(|k| format!("tunnel: {k}"));
+                    report.finish_hijack(spliced.error.is_none(), error);
                 }
-                Err(e) => report.finish(Some(status), false, Some(upstream::error_chain(&e))),
+                Err(e) => report.finish(false, Some(upstream::error_chain(&e))),
             }
         });
         return Ok(Response::from_parts(parts, RelayBody::default()));
     }
     drop(upstream);
 
-    let status = resp.status().as_u16();
     let (parts, body) = resp.into_parts();
-    let done = Done {
-        report: Some(report),
-        status,
-    };
-    let bytes_out = done
-        .report
-        .as_ref()
-        .map(|r| r.bytes_out.clone())
-        .unwrap_or_default();
+    let mut report = report;
+    report.respond(&parts);
+    let flow = report.response.clone();
+    let tap = report.tap(Dir::ToClient);
+    let done = Done(report);
     Ok(Response::from_parts(
         parts,
-        Metered::new(body, bytes_out, done).boxed_unsync(),
+        Metered::new(body, flow, tap, done).boxed_unsync(),
     ))
 }
 
@@ -192,88 +192,127 @@ pub fn detach_requested(body: &[u8]) -> Result<bool, String> {
     Ok(detach)
 }
 
-/// What is known about a call so far; turned into an event once it ends.
+/// What is known about a call so far; turned into a [`Call`] event once it ends.
 struct Report {
     events: Events,
-    call: Call,
+    head: Arc<RequestHead>,
+    response_head: Option<Arc<ResponseHead>>,
+    answered_by: AnsweredBy,
     started: Instant,
-    bytes_in: Arc<AtomicU64>,
-    bytes_out: Arc<AtomicU64>,
+    request: Arc<Flow>,
+    response: Arc<Flow>,
 }
 
 impl Report {
-    fn new(conn: &Conn, req: &Request<Incoming>) -> Self {
+    fn new(conn: &Conn, req: &Request<Incoming>, route: endpoint::Classified) -> Self {
+        let events = conn.events.clone();
+        let detail = events.detail();
         let target = req
             .uri()
             .path_and_query()
             .map(|pq| pq.as_str().to_string())
             .unwrap_or_else(|| req.uri().to_string());
-        Report {
-            events: conn.events.clone(),
-            call: Call {
-                start: SystemTime::now(),
+        let head = Arc::new(RequestHead {
+            id: CallId {
                 conn: conn.id,
                 req: conn.next_req.fetch_add(1, Ordering::Relaxed),
-                peer: conn.peer.clone(),
-                method: req.method().to_string(),
-                target,
-                status: None,
-                answered_by: AnsweredBy::Daemon,
-                bytes_in: 0,
-                bytes_out: 0,
-                hijacked: false,
-                incomplete: false,
-                duration: Default::default(),
-                error: None,
             },
-            started: Instant::now(),
-            bytes_in: Arc::new(AtomicU64::new(0)),
-            bytes_out: Arc::new(AtomicU64::new(0)),
+            start: SystemTime::now(),
+            peer: conn.peer.clone(),
+            method: req.method().clone(),
+            target,
+            version: req.version(),
+            // Only consumers that show headers pay for the copy.
+            headers: if detail.heads || detail.request_capture > 0 {
+                req.headers().clone()
+            } else {
+                Default::default()
+            },
+            route,
+        });
+        if detail.heads {
+            events.emit(Event::Request(head.clone()));
         }
+        Report {
+            head,
+            response_head: None,
+            answered_by: AnsweredBy::Daemon,
+            started: Instant::now(),
+            request: Flow::new(detail.request_capture),
+            response: Flow::new(detail.response_capture),
+            events,
+        }
+    }
+
+    fn tap(&self, dir: Dir) -> Option<Tap> {
+        self.events.detail().stream.then(|| Tap {
+            events: self.events.clone(),
+            id: self.head.id,
+            dir,
+        })
+    }
+
+    /// The response head is known (and about to be sent).
+    fn respond(&mut self, parts: &http::response::Parts) {
+        let head = Arc::new(ResponseHead {
+            id: self.head.id,
+            status: parts.status.as_u16(),
+            version: parts.version,
+            headers: if self.events.detail().heads || self.events.detail().response_capture > 0 {
+                parts.headers.clone()
+            } else {
+                Default::default()
+            },
+        });
+        if self.events.detail().heads {
+            self.events.emit(Event::Response(head.clone()));
+        }
+        self.response_head = Some(head);
     }
 
     /// sockeye answers itself instead of the daemon.
     fn refuse(mut self, err: ProxyError) -> Response<RelayBody> {
-        self.call.answered_by = AnsweredBy::Sockeye;
-        let status = err.status().as_u16();
+        self.answered_by = AnsweredBy::Sockeye;
         let message = err.to_string();
         let resp = err.into_response();
-        self.finish(Some(status), true, Some(message));
-        resp
+        let (parts, body) = resp.into_parts();
+        self.respond(&parts);
+        self.finish(true, Some(message));
+        Response::from_parts(parts, body)
     }
 
-    fn finish(mut self, status: Option<u16>, complete: bool, error: Option<String>) {
-        self.call.status = status;
-        self.call.incomplete = !complete;
-        self.call.error = error;
-        self.call.bytes_in = self.bytes_in.load(Ordering::Relaxed);
-        self.call.bytes_out = self.bytes_out.load(Ordering::Relaxed);
-        self.call.duration = self.started.elapsed();
-        self.events.emit(Event::Call(self.call));
+    fn finish(self, complete: bool, error: Option<String>) {
+        self.emit(false, complete, error);
     }
 
-    fn finish_hijack(mut self, status: u16, spliced: upstream::Spliced) {
-        self.call.hijacked = true;
-        self.bytes_in
-            .fetch_add(spliced.client_to_daemon, Ordering::Relaxed);
-        self.bytes_out
-            .fetch_add(spliced.daemon_to_client, Ordering::Relaxed);
-        let error = spliced.error.map(|k| format!("tunnel: {k}"));
-        self.finish(Some(status), spliced.error.is_none(), error);
+    fn finish_hijack(self, complete: bool, error: Option<String>) {
+        self.emit(true, complete, error);
+    }
+
+    fn emit(self, hijacked: bool, complete: bool, error: Option<String>) {
+        let call = Call {
+            response: self.response_head,
+            answered_by: self.answered_by,
+            bytes_in: self.request.total(),
+            bytes_out: self.response.total(),
+            hijacked,
+            incomplete: !complete,
+            duration: self.started.elapsed(),
+            error,
+            request_body: self.request.captured(),
+            response_body: self.response.captured(),
+            head: self.head,
+        };
+        self.events.emit(Event::Call(Box::new(call)));
     }
 }
 
 /// Reports the call when the response body ends or is abandoned.
-struct Done {
-    report: Option<Report>,
-    status: u16,
-}
+struct Done(Report);
 
 impl OnEnd for Done {
-    fn ended(mut self, complete: bool) {
-        if let Some(r) = self.report.take() {
-            r.finish(Some(self.status), complete, None);
-        }
+    fn ended(self, complete: bool) {
+        self.0.finish(complete, None);
     }
 }
 

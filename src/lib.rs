@@ -1,17 +1,24 @@
 #![doc = include_str!("../README.md")]
 
+pub mod action;
 pub mod body;
 pub mod cli;
 pub mod config;
+pub mod decode;
+pub mod describe;
 pub mod endpoint;
 pub mod error;
 pub mod event;
 pub mod exchange;
+pub mod export;
 pub mod json;
 pub mod listen;
+pub mod redact;
 pub mod server;
 pub mod stream;
+pub mod trace;
 pub mod upstream;
+pub mod view;
 
 use cli::ProxyConfig;
 use event::Events;
@@ -23,12 +30,13 @@ pub async fn proxy(cfg: ProxyConfig) -> Result<(), String> {
     let listener = Listener::bind(&cfg.listen, &cfg.perms)
         .await
         .map_err(|e| e.to_string())?;
-    let events = if cfg.quiet {
-        Events::discard()
-    } else {
-        let (events, rx) = Events::channel(4096);
-        tokio::spawn(event::print_lines(rx, events.clone()));
-        events
+    let events = match cfg.view {
+        None => Events::discard(),
+        Some(view) => {
+            let (events, rx) = Events::lossy(4096, view.detail());
+            tokio::spawn(view::run(rx, events.clone(), view));
+            events
+        }
     };
     tracing::info!(
         "relaying {} → {} (Ctrl-C to stop)",

@@ -20,6 +20,9 @@ pub enum Peer {
         uid: u32,
         gid: u32,
         pid: Option<i32>,
+        /// The process name (`/proc/<pid>/comm`) at connect time; informative only, since a
+        /// process can rename itself.
+        process: Option<String>,
     },
     Tcp {
         addr: SocketAddr,
@@ -96,10 +99,12 @@ impl Listener {
             Listener::Unix { listener, .. } => {
                 let (stream, _) = listener.accept().await?;
                 let cred = stream.peer_cred()?;
+                let pid = cred.pid();
                 let peer = Peer::Unix {
                     uid: cred.uid(),
                     gid: cred.gid(),
-                    pid: cred.pid(),
+                    pid,
+                    process: pid.and_then(process_name),
                 };
                 Ok((Stream::Unix(stream), peer))
             }
@@ -184,6 +189,11 @@ async fn clear_stale_socket(path: &Path) -> Result<(), ListenError> {
         // Anything else (e.g. permission denied) means we cannot tell: do not delete.
         Err(e) => Err(ListenError::Bind(format!("unix://{}", path.display()), e)),
     }
+}
+
+fn process_name(pid: i32) -> Option<String> {
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(comm.trim_end().to_string()).filter(|s| !s.is_empty())
 }
 
 fn resolve_group(group: &Group) -> Result<u32, ListenError> {

@@ -21,13 +21,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let docker_host = std::env::var("DOCKER_HOST").ok();
     let result = match cli.command {
         Command::Proxy(args) => args
-            .build(std::env::var("DOCKER_HOST").ok().as_deref())
-            .and_then(|cfg| runtime.block_on(sockeye::proxy(cfg))),
+            .build(docker_host.as_deref())
+            .and_then(|cfg| runtime.block_on(sockeye::proxy(cfg)))
+            .map(|()| 0),
+        Command::Trace(args) => runtime.block_on(sockeye::trace::run(args, docker_host.as_deref())),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
             eprintln!("sockeye: {e}");
             ExitCode::FAILURE

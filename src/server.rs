@@ -15,8 +15,9 @@ use crate::config::{Limits, UpstreamAddr};
 use crate::event::{Event, Events, Notice};
 use crate::exchange::{self, Conn};
 use crate::listen::Listener;
-use crate::stream::Stream;
+use crate::stream::Tapped;
 use crate::upstream::{Upstream, MAX_BUF};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 /// Everything a running relay needs besides its listener.
 #[derive(Clone)]
@@ -48,7 +49,13 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
                         relay.limits.max_inspected_body,
                         tasks.clone(),
                     ));
-                    tasks.spawn(serve(stream, conn, relay.limits.clone(), stop.clone()));
+                    let limits = relay.limits.clone();
+                    if relay.events.detail().wire {
+                        let tapped = Tapped::new(stream, relay.events.clone(), id);
+                        tasks.spawn(serve(tapped, conn, limits, stop.clone()));
+                    } else {
+                        tasks.spawn(serve(stream, conn, limits, stop.clone()));
+                    }
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: say so, back off, keep serving.
@@ -80,7 +87,10 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
     }
 }
 
-async fn serve(stream: Stream, conn: Arc<Conn>, limits: Limits, stop: CancellationToken) {
+async fn serve<S>(stream: S, conn: Arc<Conn>, limits: Limits, stop: CancellationToken)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let peer = conn.peer.clone();
     let id = conn.id;
     let events = conn.events.clone();

@@ -65,3 +65,70 @@ impl AsyncWrite for Stream {
         delegate!(self, s => Pin::new(s).poll_shutdown(cx))
     }
 }
+
+/// A client connection whose bytes are also reported as wire events (`--raw`).
+pub struct Tapped<S> {
+    inner: S,
+    events: crate::event::Events,
+    conn: u64,
+}
+
+impl<S> Tapped<S> {
+    pub fn new(inner: S, events: crate::event::Events, conn: u64) -> Self {
+        Tapped {
+            inner,
+            events,
+            conn,
+        }
+    }
+
+    fn report(&self, dir: crate::event::Dir, data: &[u8]) {
+        if !data.is_empty() {
+            self.events.emit(crate::event::Event::Wire {
+                conn: self.conn,
+                dir,
+                at: std::time::SystemTime::now(),
+                bytes: bytes::Bytes::copy_from_slice(data),
+            });
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tapped<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = polled {
+            this.report(crate::event::Dir::ToDaemon, &buf.filled()[before..]);
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tapped<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = polled {
+            this.report(crate::event::Dir::ToClient, &buf[..n]);
+        }
+        polled
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}

@@ -11,12 +11,16 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::upgrade::Upgraded;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UnixStream};
 
-use crate::body::RelayBody;
+use crate::body::{RelayBody, Tap};
 use crate::config::UpstreamAddr;
 use crate::error::ProxyError;
+use crate::event::{Event, Flow};
 use crate::stream::Stream;
 
 pub async fn connect(addr: &UpstreamAddr) -> io::Result<Stream> {
@@ -106,58 +110,65 @@ impl Upstream {
 /// Read buffer size for hyper on both sides: large enough to move bulk data in few syscalls.
 pub const MAX_BUF: usize = 512 * 1024;
 
-/// Bytes moved each way through a hijacked session.
+/// How a hijacked session ended.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Spliced {
-    pub client_to_daemon: u64,
-    pub daemon_to_client: u64,
     pub error: Option<io::ErrorKind>,
 }
 
-/// Relay raw bytes both ways until both directions have ended.
+/// Relay raw bytes both ways until both directions have ended, recording each direction in
+/// its flow (client → daemon, daemon → client).
 ///
 /// When one side half-closes (EOF on read), the other side's write half is shut down and
 /// the opposite direction keeps flowing for as long as it lasts: `docker exec` without `-i`
 /// half-closes at once and still expects all of the command's output.
-pub async fn splice(client: Upgraded, daemon: Upgraded) -> Spliced {
+pub async fn splice(
+    client: Upgraded,
+    daemon: Upgraded,
+    flows: (Arc<Flow>, Arc<Flow>),
+    taps: (Option<Tap>, Option<Tap>),
+) -> Spliced {
     let mut client = TokioIo::new(client);
     let mut daemon = TokioIo::new(daemon);
-    let mut counts = Spliced::default();
     let (mut cr, mut cw) = tokio::io::split(&mut client);
     let (mut dr, mut dw) = tokio::io::split(&mut daemon);
-    let up = pump(&mut cr, &mut dw);
-    let down = pump(&mut dr, &mut cw);
+    let up = pump(&mut cr, &mut dw, &flows.0, taps.0);
+    let down = pump(&mut dr, &mut cw, &flows.1, taps.1);
     let (up, down) = tokio::join!(up, down);
-    counts.client_to_daemon = up.0;
-    counts.daemon_to_client = down.0;
-    counts.error = up.1.or(down.1);
-    counts
+    Spliced { error: up.or(down) }
 }
 
 /// Copy until EOF, then shut down the writer (propagating the half-close).
-async fn pump<R, W>(r: &mut R, w: &mut W) -> (u64, Option<io::ErrorKind>)
+async fn pump<R, W>(r: &mut R, w: &mut W, flow: &Flow, tap: Option<Tap>) -> Option<io::ErrorKind>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
     let mut buf = vec![0u8; 64 * 1024];
-    let mut total = 0u64;
     loop {
-        let n = match tokio::io::AsyncReadExt::read(r, &mut buf).await {
+        let n = match r.read(&mut buf).await {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) => {
                 let _ = w.shutdown().await;
-                return (total, Some(e.kind()));
+                return Some(e.kind());
             }
         };
         if let Err(e) = w.write_all(&buf[..n]).await {
-            return (total, Some(e.kind()));
+            return Some(e.kind());
         }
-        total += n as u64;
+        flow.record(&buf[..n]);
+        if let Some(tap) = &tap {
+            let bytes = Bytes::copy_from_slice(&buf[..n]);
+            tap.events.emit(Event::Data {
+                id: tap.id,
+                dir: tap.dir,
+                bytes,
+            });
+        }
     }
-    let err = w.shutdown().await.err().map(|e| e.kind());
-    (total, err)
+    flow.end();
+    w.shutdown().await.err().map(|e| e.kind())
 }
 
 /// hyper errors hide their cause; show the whole chain in one line.
