@@ -34,10 +34,15 @@ impl fmt::Display for Peer {
         match self {
             Peer::Unix {
                 uid,
+                process: Some(name),
+                ..
+            } => write!(f, "uid={uid} {name}"),
+            Peer::Unix {
+                uid,
                 pid: Some(pid),
                 ..
             } => write!(f, "uid={uid} pid={pid}"),
-            Peer::Unix { uid, pid: None, .. } => write!(f, "uid={uid}"),
+            Peer::Unix { uid, .. } => write!(f, "uid={uid}"),
             Peer::Tcp { addr } => write!(f, "{addr}"),
         }
     }
