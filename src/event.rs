@@ -125,10 +125,13 @@ pub enum Event {
         bytes: Bytes,
     },
     /// Bytes on a client connection as they cross the socket (only when `Detail::wire`).
+    /// `offset` counts the bytes sent before these in the same direction, so a consumer
+    /// can tell when the lossy channel dropped some.
     Wire {
         conn: u64,
         dir: Dir,
         at: SystemTime,
+        offset: u64,
         bytes: Bytes,
     },
     /// A call ended.

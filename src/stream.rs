@@ -71,6 +71,8 @@ pub struct Tapped<S> {
     inner: S,
     events: crate::event::Events,
     conn: u64,
+    /// Bytes reported so far: [client → daemon, daemon → client].
+    offsets: [u64; 2],
 }
 
 impl<S> Tapped<S> {
@@ -79,15 +81,20 @@ impl<S> Tapped<S> {
             inner,
             events,
             conn,
+            offsets: [0, 0],
         }
     }
 
-    fn report(&self, dir: crate::event::Dir, data: &[u8]) {
+    fn report(&mut self, dir: crate::event::Dir, data: &[u8]) {
         if !data.is_empty() {
+            let side = usize::from(dir == crate::event::Dir::ToClient);
+            let offset = self.offsets[side];
+            self.offsets[side] += data.len() as u64;
             self.events.emit(crate::event::Event::Wire {
                 conn: self.conn,
                 dir,
                 at: std::time::SystemTime::now(),
+                offset,
                 bytes: bytes::Bytes::copy_from_slice(data),
             });
         }

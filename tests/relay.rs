@@ -94,7 +94,7 @@ async fn an_oversized_request_head_gets_431_and_the_connection_is_closed() {
     };
     let sk = Running::start(unreachable(), limits).await;
     let mut req = b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: ".to_vec();
-    req.extend(std::iter::repeat(b'a').take(16 * 1024));
+    req.extend(std::iter::repeat_n(b'a', 16 * 1024));
     req.extend_from_slice(b"\r\n\r\n");
     let (resp, closed) = exchange_raw(&sk.socket, &req, Duration::from_secs(5)).await;
     assert!(

@@ -54,7 +54,7 @@ fn trace_of_docker_run_shows_each_call_named_and_leaves_the_output_alone() {
         err.lines()
             .nth(create)
             .unwrap()
-            .contains(&format!("docker create")),
+            .contains("docker create"),
         "{err}"
     );
     assert!(err.lines().nth(create).unwrap().contains(IMAGE), "{err}");

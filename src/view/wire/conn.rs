@@ -41,6 +41,8 @@ const HELD_TOO_MUCH: &str = "sent while the daemon had not yet answered a hijack
 pub(super) struct Conn {
     /// Bytes seen client → daemon and daemon → client (socat's offsets).
     pub(super) sent: [u64; 2],
+    /// When it was last fed (the wire view's event count).
+    pub(super) used: u64,
     req: Side,
     resp: Side,
     /// Requests whose answers have not arrived, oldest first.
@@ -306,8 +308,8 @@ impl Conn {
         let json = op == Some(Operation::SystemAuth)
             || (!matches!(framing, Framing::Close)
                 && is_json(&facts.content_type)
-                && op.is_none_or(|o| {
-                    matches!(
+                && !op.is_some_and(|o| {
+                    !matches!(
                         o.streaming(),
                         Streaming::Plain | Streaming::HeadOnly | Streaming::LongPoll
                     )
@@ -563,7 +565,7 @@ fn first_line_ok(line: &[u8], request: bool) -> bool {
             && matches!(line.iter().position(|&b| b == b' '), Some(sp)
                 if line.len() >= sp + 4
                     && line[sp + 1..sp + 4].iter().all(u8::is_ascii_digit)
-                    && line.get(sp + 4).is_none_or(|&b| b == b' '))
+                    && matches!(line.get(sp + 4), None | Some(b' ')))
     }
 }
 
@@ -835,7 +837,8 @@ impl Body {
                             }
                         }
                         Chunk::Trailer(_) if content.is_empty() => {
-                            self.framing_line(&line, out);
+                            // The end of the body is always shown.
+                            out.raw(&line);
                             return fed(used, true);
                         }
                         Chunk::Trailer(_) => {
@@ -854,7 +857,11 @@ impl Body {
                         }
                         Chunk::Data(_) => return fed(used, false),
                     };
-                    self.framing_line(&line, out);
+                    if matches!(next, Chunk::Trailer(_)) {
+                        out.raw(&line); // The last chunk: the end of the body is always shown.
+                    } else {
+                        self.framing_line(&line, out);
+                    }
                     self.framing = Framing::Chunked(next);
                 }
             }
@@ -931,7 +938,7 @@ impl Body {
             o.iter()
                 .filter(|(k, _)| k.eq_ignore_ascii_case("detach"))
                 .filter_map(|(_, v)| v.as_bool())
-                .last()
+                .next_back()
         });
         (r.json)(op, &mut value);
         out.line(&value.to_string(), b"");

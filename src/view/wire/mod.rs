@@ -46,6 +46,8 @@ pub struct Wire {
     conns: HashMap<u64, Conn>,
     /// Connections up to this number may have been forgotten: their bytes are not shown.
     forgotten_upto: u64,
+    /// Events seen, to know which connection was quiet the longest.
+    tick: u64,
     redactor: Redactor,
     style: Style,
 }
@@ -59,6 +61,7 @@ impl Wire {
         Wire {
             conns: HashMap::new(),
             forgotten_upto: 0,
+            tick: 0,
             redactor,
             style,
         }
@@ -69,6 +72,7 @@ impl Wire {
             conn,
             dir,
             at,
+            offset,
             bytes,
         } = event
         else {
@@ -76,12 +80,19 @@ impl Wire {
         };
         let to_daemon = *dir == Dir::ToDaemon;
         if !self.conns.contains_key(conn) && self.conns.len() >= MAX_CONNS {
-            // Connection numbers only grow: the smallest is the oldest.
-            if let Some(&oldest) = self.conns.keys().min() {
-                self.conns.remove(&oldest);
-                self.forgotten_upto = self.forgotten_upto.max(oldest);
+            // Forget the connection quiet the longest (most likely closed: events do not say).
+            let idle = self
+                .conns
+                .iter()
+                .min_by_key(|(_, c)| c.used)
+                .map(|(&n, _)| n);
+            if let Some(idle) = idle {
+                self.conns.remove(&idle);
+                self.forgotten_upto = self.forgotten_upto.max(idle);
             }
         }
+        // Connection numbers only grow, so an unknown one at or below a forgotten one was
+        // seen before: its bytes cannot be parsed from the middle.
         let forgotten = *conn <= self.forgotten_upto;
         let state = self.conns.entry(*conn).or_insert_with(|| {
             if forgotten {
@@ -90,7 +101,18 @@ impl Wire {
                 Conn::default()
             }
         });
+        self.tick += 1;
+        state.used = self.tick;
         let side = usize::from(!to_daemon);
+        if *offset != state.sent[side] {
+            // The live channel dropped bytes of this connection: what follows can no longer
+            // be parsed (a secret could look like anything), so nothing more of it is shown.
+            let (used, mut sent) = (state.used, state.sent);
+            sent[side] = *offset;
+            *state = Conn::forgotten();
+            state.used = used;
+            state.sent = sent;
+        }
         let start = state.sent[side];
         state.sent[side] += bytes.len() as u64;
         let _ = writeln!(

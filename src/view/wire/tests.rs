@@ -107,6 +107,9 @@ fn wire() -> Wire {
 fn feed(w: &mut Wire, chunks: &[(u64, bool, &[u8])]) -> String {
     let mut out = Vec::new();
     for (conn, to_daemon, bytes) in chunks {
+        // No drops here: each chunk follows the bytes the view has already seen.
+        let side = usize::from(!*to_daemon);
+        let at_offset = w.conns.get(conn).map_or(0, |c| c.sent[side]);
         let event = Event::Wire {
             conn: *conn,
             dir: if *to_daemon {
@@ -115,11 +118,32 @@ fn feed(w: &mut Wire, chunks: &[(u64, bool, &[u8])]) -> String {
                 Dir::ToClient
             },
             at: SystemTime::UNIX_EPOCH + Duration::from_micros(1_795_000_000_000_001),
+            offset: at_offset,
             bytes: Bytes::copy_from_slice(bytes),
         };
         w.show(&event, &mut out);
     }
     String::from_utf8(out).expect("the view writes text")
+}
+
+#[test]
+fn after_the_live_channel_drops_bytes_nothing_more_of_that_connection_is_shown() {
+    // The first chunk (head and the start of the body) was dropped by the lossy channel;
+    // the rest of a create body with a secret env value arrives on its own.
+    let rest: &[u8] = br#"E=hunter2-gap-secret"],"Image":"x"}"#;
+    let mut w = wire();
+    let mut out = Vec::new();
+    let event = Event::Wire {
+        conn: 7,
+        dir: Dir::ToDaemon,
+        at: SystemTime::UNIX_EPOCH,
+        offset: 180,
+        bytes: Bytes::copy_from_slice(rest),
+    };
+    w.show(&event, &mut out);
+    let shown = String::from_utf8(out).unwrap();
+    assert!(!shown.contains("hunter2-gap-secret"), "{shown}");
+    assert!(shown.contains("length=35"), "{shown}");
 }
 
 fn show(chunks: &[(bool, &[u8])]) -> String {
@@ -704,6 +728,53 @@ fn connections_are_parsed_apart() {
             "length=161 from=150 to=310  conn=2\n",
             "length=1604 from=300 to=1903  conn=1\n",
             "\"Env\":\"<redacted>\"",
+        ],
+    );
+}
+
+#[test]
+fn a_forgotten_connection_is_not_parsed_from_the_middle() {
+    let mut w = wire();
+    let mut out = feed(
+        &mut w,
+        &[(1, true, &CREATE[..300]), (2, true, &CREATE[..300])],
+    );
+    for conn in 3..=super::MAX_CONNS as u64 + 1 {
+        feed(&mut w, &[(conn, true, PING), (2, true, b"")]);
+    }
+    // Connection 1 was quiet the longest and was forgotten; 2 was not.
+    out += &feed(
+        &mut w,
+        &[(1, true, &CREATE[300..]), (2, true, &CREATE[300..])],
+    );
+    assert_hidden(&out, "env-secret-abc");
+    assert_shown(
+        &out,
+        &[
+            "conn=1\n(1604 bytes not shown: the view forgot this connection)\n--\n",
+            "conn=2\n{\"AttachStderr\":true,",
+        ],
+    );
+}
+#[test]
+fn a_capped_chunked_body_still_shows_where_it_ends() {
+    let head = b"POST /v1.41/images/load?quiet=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let chunk = [b"2710\r\n" as &[u8], &[b't'; 10_000], b"\r\n"].concat();
+    let out = show(&[
+        (true, head),
+        (true, &chunk),
+        (true, &chunk),
+        (true, b"0\r\n\r\n"),
+        (true, PING),
+    ]);
+    assert_shown(
+        &out,
+        &[
+            "conn=1\n2710\\r\ntttt",
+            "\n(5912 bytes not shown: past the first 4096 bytes of this body)\n--\n",
+            "conn=1\n(10008 bytes not shown: past the first 4096 bytes of this body)\n--\n",
+            "conn=1\n0\\r\n\\r\n--\n",
+            "conn=1\nHEAD /_ping HTTP/1.1\\r\n",
         ],
     );
 }
