@@ -64,6 +64,7 @@ struct Opts {
     cli_check: bool,
     tolerance: f64,
     strict: bool,
+    no_quiet: bool,
 }
 
 const ALL_ROWS: &[&str] = &[
@@ -78,7 +79,7 @@ sockeye relay benchmark (see docs/benchmarks.md)
   --sockeye-arg ARG         extra argument for `sockeye proxy` (repeatable; default: --quiet
                             if `sockeye proxy --help` lists it)
   --standin-socat           let socat play sockeye's role when `sockeye proxy` does not exist
-  --rounds N                interleaved rounds per row (default 5)
+  --rounds N                interleaved rounds per row (default 7)
   --rows a,b,...            subset of: ping-c1,ping-c64,json-c1,json-c64,download,upload,exec,events
   --workdir DIR             scratch dir (default /tmp/sockeye-bench)
   --out DIR                 write results.md and results.json there
@@ -87,14 +88,16 @@ sockeye relay benchmark (see docs/benchmarks.md)
   --big-mib N               size of the download/upload (default 1024 = 1 GiB)
   --exec-bytes N            bytes the exec writes to stdout (default 500000000)
   --events N                idle /events streams held open (default 1000)
-  --ping-c1 N               requests in a /_ping c=1 run (default 4000)
-  --ping-c64 N              requests per connection in a /_ping c=64 run (default 100)
-  --json-c1 N               requests in a /containers/json c=1 run (default 1500)
-  --json-c64 N              requests per connection in a /containers/json c=64 run (default 30)
+  --ping-c1 N               requests in a /_ping c=1 run (default 6000)
+  --ping-c64 N              requests per connection in a /_ping c=64 run (default 150)
+  --json-c1 N               requests in a /containers/json c=1 run (default 2000)
+  --json-c64 N              requests per connection in a /containers/json c=64 run (default 50)
   --download-via nginx|stub upstream for the download row (default nginx if installed)
   --no-cli-check            skip the `docker exec` CLI byte-count check through each target
   --tolerance F             noise band for the sockeye-vs-socat verdict (default 0.05)
   --strict                  exit 3 when sockeye loses to socat on any metric
+  --no-quiet                do not pass --quiet: sockeye prints its per-request line (to
+                            /dev/null, like all proxy output here)
 ";
 
 fn parse_opts() -> R<Opts> {
@@ -103,7 +106,7 @@ fn parse_opts() -> R<Opts> {
         sockeye: PathBuf::from(env!("CARGO_BIN_EXE_sockeye")),
         sockeye_args: Vec::new(),
         standin: false,
-        rounds: 5,
+        rounds: 7,
         rows: ALL_ROWS.iter().map(|s| s.to_string()).collect(),
         workdir: PathBuf::from("/tmp/sockeye-bench"),
         out: None,
@@ -112,14 +115,15 @@ fn parse_opts() -> R<Opts> {
         big_bytes: GIB,
         exec_bytes: 500_000_000,
         events: 1000,
-        small_c1: 4000,
-        small_c64_per_conn: 100,
-        json_c1: 1500,
-        json_c64_per_conn: 30,
+        small_c1: 6000,
+        small_c64_per_conn: 150,
+        json_c1: 2000,
+        json_c64_per_conn: 50,
         download_via: String::new(),
         cli_check: true,
         tolerance: 0.05,
         strict: false,
+        no_quiet: false,
     };
     let mut sockeye_args_given = false;
     let mut it = std::env::args().skip(1);
@@ -168,6 +172,7 @@ fn parse_opts() -> R<Opts> {
             "--no-cli-check" => o.cli_check = false,
             "--tolerance" => o.tolerance = val()?.parse()?,
             "--strict" => o.strict = true,
+            "--no-quiet" => o.no_quiet = true,
             other => bail!("unknown argument {other:?} (try --help)"),
         }
     }
@@ -553,7 +558,7 @@ fn detect_sockeye(o: &Opts) -> R<SockeyeMode> {
             let help = String::from_utf8_lossy(&out.stdout).to_string()
                 + &String::from_utf8_lossy(&out.stderr);
             let mut extra = o.sockeye_args.clone();
-            if extra.is_empty() && help.contains("--quiet") {
+            if extra.is_empty() && !o.no_quiet && help.contains("--quiet") {
                 extra.push("--quiet".into());
             }
             Ok(SockeyeMode::Real {
@@ -747,10 +752,7 @@ fn simple_request(sock: &Path, method: &str, path: &str, body: Option<&[u8]>) ->
     let body = if head.chunked() {
         let mut out = Vec::new();
         let mut i = 0;
-        loop {
-            let Some(le) = find(&rest[i..], b"\r\n") else {
-                break;
-            };
+        while let Some(le) = find(rest.get(i..).unwrap_or_default(), b"\r\n") {
             let size_str = String::from_utf8_lossy(&rest[i..i + le]).to_string();
             let size = usize::from_str_radix(size_str.split(';').next().unwrap_or("").trim(), 16)?;
             i += le + 2;
@@ -1580,12 +1582,54 @@ fn f(x: f64, d: usize) -> String {
     }
 }
 
-fn ratio(a: f64, b: f64) -> String {
-    if a.is_finite() && b.is_finite() && b != 0.0 {
-        format!("{:.2}", a / b)
-    } else {
-        "—".into()
+type Metric = fn(&Sample) -> Option<f64>;
+
+fn m_rate(s: &Sample) -> Option<f64> {
+    Some(s.ops as f64 / s.wall_s)
+}
+fn m_p50(s: &Sample) -> Option<f64> {
+    s.p50_us
+}
+fn m_p99(s: &Sample) -> Option<f64> {
+    s.p99_us
+}
+fn m_wall(s: &Sample) -> Option<f64> {
+    Some(s.wall_s)
+}
+fn m_cpu(s: &Sample) -> Option<f64> {
+    s.cpu_ns.map(|c| c as f64 / s.ops as f64)
+}
+fn m_rss(s: &Sample) -> Option<f64> {
+    s.rss.map(|m| m as f64)
+}
+
+/// Per-round ratios a/b of a metric, runs of one round being adjacent in time (so a load
+/// change on the shared machine hits both): (median, first quartile, third quartile).
+fn paired(r: &RowResult, a: Kind, b: Kind, f: Metric) -> Option<(f64, f64, f64)> {
+    let (va, vb) = (r.samples.get(&a)?, r.samples.get(&b)?);
+    let mut v: Vec<f64> = va
+        .iter()
+        .filter_map(|sa| {
+            let sb = vb.iter().find(|sb| sb.round == sa.round)?;
+            let x = f(sa)? / f(sb)?;
+            x.is_finite().then_some(x)
+        })
+        .collect();
+    if v.is_empty() {
+        return None;
     }
+    v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+    let last = (v.len() - 1) as f64;
+    let (q1, q3) = (
+        v[(last * 0.25).floor() as usize],
+        v[(last * 0.75).ceil() as usize],
+    );
+    Some((median(v.clone()), q1, q3))
+}
+
+fn ratio(p: Option<(f64, f64, f64)>) -> String {
+    p.map(|(m, _, _)| format!("{m:.2}"))
+        .unwrap_or_else(|| "—".into())
 }
 
 const KINDS: [Kind; 3] = [Kind::Direct, Kind::Socat, Kind::Sockeye];
@@ -1603,13 +1647,7 @@ fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<St
         );
         let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for r in &small {
-            let d50 = r.med(Kind::Direct, |s| s.p50_us);
-            let d99 = r.med(Kind::Direct, |s| s.p99_us);
-            let drate = r.rate(Kind::Direct);
             for k in KINDS {
-                let p50 = r.med(k, |s| s.p50_us);
-                let p99 = r.med(k, |s| s.p99_us);
-                let rate = r.rate(k);
                 let cpu = if k == Kind::Direct {
                     "—".into()
                 } else {
@@ -1620,14 +1658,14 @@ fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<St
                     "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {}% |",
                     r.name,
                     k.name(),
-                    f(p50, 0),
-                    f(p99, 0),
-                    f(rate, 0),
-                    ratio(p50, d50),
-                    ratio(p99, d99),
-                    ratio(rate, drate),
+                    f(r.med(k, m_p50), 0),
+                    f(r.med(k, m_p99), 0),
+                    f(r.rate(k), 0),
+                    ratio(paired(r, k, Kind::Direct, m_p50)),
+                    ratio(paired(r, k, Kind::Direct, m_p99)),
+                    ratio(paired(r, k, Kind::Direct, m_rate)),
                     cpu,
-                    f(100.0 * r.spread(k, |s| Some(s.ops as f64 / s.wall_s)), 0)
+                    f(100.0 * r.spread(k, m_rate), 0)
                 );
             }
         }
@@ -1642,10 +1680,7 @@ fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<St
         );
         let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|");
         for r in &bulk {
-            let drate = r.rate(Kind::Direct);
             for k in KINDS {
-                let rate = r.rate(k);
-                let wall = r.med(k, |s| Some(s.wall_s));
                 let (cpu, rss) = if k == Kind::Direct {
                     ("—".to_string(), "—".to_string())
                 } else {
@@ -1659,12 +1694,12 @@ fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<St
                     "| {} | {} | {} | {} | {} | {} | {} | {}% |",
                     r.name,
                     k.name(),
-                    f(wall, 2),
-                    f(rate / 1e6, 0),
-                    ratio(rate, drate),
+                    f(r.med(k, m_wall), 2),
+                    f(r.rate(k) / 1e6, 0),
+                    ratio(paired(r, k, Kind::Direct, m_rate)),
                     cpu,
                     rss,
-                    f(100.0 * r.spread(k, |s| Some(s.ops as f64 / s.wall_s)), 0)
+                    f(100.0 * r.spread(k, m_rate), 0)
                 );
             }
         }
@@ -1679,14 +1714,12 @@ fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<St
         );
         let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|");
         for r in &idle {
-            let dwall = r.med(Kind::Direct, |s| Some(s.wall_s));
             for k in KINDS {
-                let wall = r.med(k, |s| Some(s.wall_s));
                 let (rss, pss, procs, cpu) = if k == Kind::Direct {
                     ("—".into(), "—".into(), "—".into(), "—".into())
                 } else {
                     (
-                        f(r.med(k, |s| s.rss.map(|m| m as f64)) / MIB as f64, 1),
+                        f(r.med(k, m_rss) / MIB as f64, 1),
                         f(r.med(k, |s| s.pss.map(|m| m as f64)) / MIB as f64, 1),
                         f(r.med(k, |s| s.procs.map(|m| m as f64)), 0),
                         f(r.cpu_per_op(k) / 1e3, 0),
@@ -1697,8 +1730,8 @@ fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<St
                     "| {} | {} | {} | {} | {} | {} | {} | {} |",
                     r.name,
                     k.name(),
-                    f(wall, 2),
-                    ratio(wall, dwall),
+                    f(r.med(k, m_wall), 2),
+                    ratio(paired(r, k, Kind::Direct, m_wall)),
                     rss,
                     pss,
                     procs,
@@ -1709,113 +1742,90 @@ fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<St
         let _ = writeln!(md);
     }
 
-    // Verdict: sockeye against socat, per row.
+    // Verdict: sockeye against socat, per row, on per-round paired ratios.
     let tol = o.tolerance;
     let _ = writeln!(md, "### sockeye vs socat (the bar)\n");
-    let _ = writeln!(md, "Tolerance for noise: {:.0}%.\n", tol * 100.0);
     let _ = writeln!(
         md,
-        "| row | metric | socat | sockeye | sockeye ÷ socat | verdict |"
+        "sockeye ÷ socat is the median over rounds of the ratio within one round; IQR is the \
+         interquartile range of those per-round ratios. ok: within {:.0}% of socat or better; \
+         **LOSS**: worse by more than that and the IQR is entirely on the worse side of 1; \
+         loss?: worse by more than that, but the IQR reaches 1 (not consistent across rounds).\n",
+        tol * 100.0
     );
-    let _ = writeln!(md, "|---|---|---:|---:|---:|---|");
+    let _ = writeln!(
+        md,
+        "| row | metric | socat | sockeye | sockeye ÷ socat | IQR | verdict |"
+    );
+    let _ = writeln!(md, "|---|---|---:|---:|---:|---|---|");
     let mut check =
-        |row: &str, metric: &str, socat: f64, sockeye: f64, higher_better: bool, d: usize| {
-            let r = sockeye / socat;
-            let ok = if !r.is_finite() {
-                true
-            } else if higher_better {
-                r >= 1.0 - tol
+        |r: &RowResult, metric: &str, f_: Metric, scale: f64, higher_better: bool, d: usize| {
+            let (socat, sockeye) = if metric.starts_with("CPU") {
+                (
+                    r.cpu_per_op(Kind::Socat) * scale,
+                    r.cpu_per_op(Kind::Sockeye) * scale,
+                )
             } else {
-                r <= 1.0 + tol
+                (
+                    r.med(Kind::Socat, f_) * scale,
+                    r.med(Kind::Sockeye, f_) * scale,
+                )
             };
-            let v = if ok { "ok" } else { "**LOSS**" };
-            if !ok {
+            let p = paired(r, Kind::Sockeye, Kind::Socat, f_);
+            let (v, iqr, med) = match p {
+                None => ("—", "—".to_string(), f64::NAN),
+                Some((m, q1, q3)) => {
+                    let worse = if higher_better {
+                        m < 1.0 - tol
+                    } else {
+                        m > 1.0 + tol
+                    };
+                    let straddles = if higher_better { q3 >= 1.0 } else { q1 <= 1.0 };
+                    let v = match (worse, straddles) {
+                        (false, _) => "ok",
+                        (true, true) => "loss?",
+                        (true, false) => "**LOSS**",
+                    };
+                    (v, format!("{q1:.2}–{q3:.2}"), m)
+                }
+            };
+            if v != "ok" && v != "—" {
                 losses.push(format!(
-                    "{row} {metric}: socat {} vs sockeye {} (×{:.2})",
+                    "{} {metric}: socat {} vs sockeye {} (paired ×{med:.2}, IQR {iqr}){}",
+                    r.name,
                     f(socat, d),
                     f(sockeye, d),
-                    r
+                    if v == "loss?" {
+                        " [inconsistent across rounds]"
+                    } else {
+                        ""
+                    }
                 ));
             }
             let _ = writeln!(
                 md,
-                "| {row} | {metric} | {} | {} | {} | {v} |",
+                "| {} | {metric} | {} | {} | {} | {iqr} | {v} |",
+                r.name,
                 f(socat, d),
                 f(sockeye, d),
-                f(r, 2)
+                f(med, 2)
             );
         };
     for r in rows {
         match r.kind {
             RowKind::Small => {
-                check(
-                    &r.name,
-                    "req/s",
-                    r.rate(Kind::Socat),
-                    r.rate(Kind::Sockeye),
-                    true,
-                    0,
-                );
-                check(
-                    &r.name,
-                    "p50 µs",
-                    r.med(Kind::Socat, |s| s.p50_us),
-                    r.med(Kind::Sockeye, |s| s.p50_us),
-                    false,
-                    0,
-                );
-                check(
-                    &r.name,
-                    "p99 µs",
-                    r.med(Kind::Socat, |s| s.p99_us),
-                    r.med(Kind::Sockeye, |s| s.p99_us),
-                    false,
-                    0,
-                );
-                check(
-                    &r.name,
-                    "CPU µs/req",
-                    r.cpu_per_op(Kind::Socat) / 1e3,
-                    r.cpu_per_op(Kind::Sockeye) / 1e3,
-                    false,
-                    1,
-                );
+                check(r, "req/s", m_rate, 1.0, true, 0);
+                check(r, "p50 µs", m_p50, 1.0, false, 0);
+                check(r, "p99 µs", m_p99, 1.0, false, 0);
+                check(r, "CPU µs/req", m_cpu, 1e-3, false, 1);
             }
             RowKind::Bulk => {
-                check(
-                    &r.name,
-                    "MB/s",
-                    r.rate(Kind::Socat) / 1e6,
-                    r.rate(Kind::Sockeye) / 1e6,
-                    true,
-                    0,
-                );
-                check(
-                    &r.name,
-                    "CPU s/GB",
-                    r.cpu_per_op(Kind::Socat),
-                    r.cpu_per_op(Kind::Sockeye),
-                    false,
-                    3,
-                );
+                check(r, "MB/s", m_rate, 1e-6, true, 0);
+                check(r, "CPU s/GB", m_cpu, 1.0, false, 3);
             }
             RowKind::Idle => {
-                check(
-                    &r.name,
-                    "RSS MiB",
-                    r.med(Kind::Socat, |s| s.rss.map(|m| m as f64)) / MIB as f64,
-                    r.med(Kind::Sockeye, |s| s.rss.map(|m| m as f64)) / MIB as f64,
-                    false,
-                    1,
-                );
-                check(
-                    &r.name,
-                    "open all s",
-                    r.med(Kind::Socat, |s| Some(s.wall_s)),
-                    r.med(Kind::Sockeye, |s| Some(s.wall_s)),
-                    false,
-                    2,
-                );
+                check(r, "RSS MiB", m_rss, 1.0 / MIB as f64, false, 1);
+                check(r, "open all s", m_wall, 1.0, false, 2);
             }
         }
     }
@@ -1947,7 +1957,11 @@ fn run() -> R<usize> {
                 v.push(
                     format!(
                         "sockeye {} proxy {}",
-                        if ver.is_empty() { "?".into() } else { ver },
+                        if ver.is_empty() {
+                            "?"
+                        } else {
+                            ver.trim_start_matches("sockeye ")
+                        },
                         extra.join(" ")
                     )
                     .trim()
@@ -1956,7 +1970,36 @@ fn run() -> R<usize> {
             }
             SockeyeMode::Standin => v.push("SOCKEYE ROLE PLAYED BY SOCAT (--standin-socat)".into()),
         }
+        let nv = which("nginx")
+            .and_then(|n| Command::new(n).arg("-v").output().ok())
+            .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_string())
+            .unwrap_or_default();
+        if o.download_via == "nginx" && !nv.is_empty() {
+            v.push(nv.replace("nginx version: ", ""));
+        }
+        let git = Command::new("git")
+            .args([
+                "-C",
+                env!("CARGO_MANIFEST_DIR"),
+                "describe",
+                "--always",
+                "--dirty",
+            ])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        if !git.is_empty() {
+            v.push(format!("tree {git}"));
+        }
         v.push(format!("{} rounds, medians", o.rounds));
+        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        v.push(format!(
+            "load average at start {}",
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
         v.push(format!(
             "CPU accounting: {}",
             match cgroup_base() {
