@@ -173,10 +173,14 @@ ensure_image() {
     # busybox --list also names 'busybox' itself: skip it, or the link would replace the binary
     # with a symlink to itself.
     while IFS= read -r applet; do
-        [ -n "$applet" ] && [ "$applet" != busybox ] || continue
+        if [ -z "$applet" ] || [ "$applet" = busybox ]; then
+            continue
+        fi
         ln -sf busybox "$root/bin/$applet"
     done < <("$bb" --list)
-    [ -f "$root/bin/busybox" ] && [ ! -L "$root/bin/busybox" ] || die "rootfs: /bin/busybox got clobbered"
+    if [ ! -f "$root/bin/busybox" ] || [ -L "$root/bin/busybox" ]; then
+        die "rootfs: /bin/busybox got clobbered"
+    fi
     tar -C "$root" --numeric-owner --owner=0 --group=0 -cf - . |
         DOCKER_HOST="$HOST" docker import -c 'ENV PATH=/bin' - "$IMAGE" >&2
     rm -rf "$root"
