@@ -58,7 +58,16 @@ pub async fn handle(
     conn: Arc<Conn>,
     req: Request<Incoming>,
 ) -> Result<Response<RelayBody>, std::convert::Infallible> {
-    let route = endpoint::classify(req.method().as_str(), req.uri().path());
+    // Only POST routes hijack unasked, and an upgrade is only relayed when asked for; other
+    // requests need a route lookup only when someone will look at the call.
+    let route = if conn.events.enabled()
+        || req.method() == http::Method::POST
+        || req.headers().contains_key(header::UPGRADE)
+    {
+        endpoint::classify(req.method().as_str(), req.uri().path())
+    } else {
+        endpoint::Classified::unclassified()
+    };
     let hijack = route.hijack();
     let asks_upgrade = req.headers().contains_key(header::UPGRADE);
     let report = Report::new(&conn, &req, route);
@@ -290,6 +299,9 @@ impl Report {
     }
 
     fn emit(self, hijacked: bool, complete: bool, error: Option<String>) {
+        if !self.events.enabled() {
+            return;
+        }
         let call = Call {
             response: self.response_head,
             answered_by: self.answered_by,

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use tokio::net::{TcpListener, UnixListener, UnixStream};
+use tokio::net::{TcpListener, UnixListener};
 
 use crate::config::{Group, ListenAddr, SocketPerms};
 use crate::stream::Stream;
@@ -77,31 +77,76 @@ pub enum ListenError {
     },
 }
 
-/// A bound listening socket. A Unix socket file is removed when this is dropped.
-pub enum Listener {
-    Unix {
-        listener: UnixListener,
-        path: PathBuf,
-        ino: u64,
-    },
-    Tcp(TcpListener),
+/// A bound listening socket, owned once per process. A Unix socket file is removed when this
+/// is dropped. Runtimes accept on it through [`Bound::listener`].
+pub struct Bound {
+    socket: StdSocket,
+    /// The socket file and its inode, for Unix sockets.
+    file: Option<(PathBuf, u64)>,
 }
 
-impl Listener {
-    pub async fn bind(addr: &ListenAddr, perms: &SocketPerms) -> Result<Listener, ListenError> {
+enum StdSocket {
+    Unix(std::os::unix::net::UnixListener),
+    Tcp(std::net::TcpListener),
+}
+
+impl Bound {
+    pub fn bind(addr: &ListenAddr, perms: &SocketPerms) -> Result<Bound, ListenError> {
         match addr {
-            ListenAddr::Unix(path) => bind_unix(path, perms).await,
-            ListenAddr::Tcp(sa) => TcpListener::bind(sa)
-                .await
-                .map(Listener::Tcp)
+            ListenAddr::Unix(path) => bind_unix(path, perms),
+            ListenAddr::Tcp(sa) => std::net::TcpListener::bind(sa)
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .map(|l| Bound {
+                    socket: StdSocket::Tcp(l),
+                    file: None,
+                })
                 .map_err(|e| ListenError::Bind(addr.to_string(), e)),
         }
     }
 
+    /// A listener on this socket for the current tokio runtime. Several runtimes (one per
+    /// core) may each hold one: the kernel hands each new connection to one of them.
+    pub fn listener(&self) -> io::Result<Listener> {
+        match &self.socket {
+            StdSocket::Unix(l) => Ok(Listener::Unix(UnixListener::from_std(l.try_clone()?)?)),
+            StdSocket::Tcp(l) => Ok(Listener::Tcp(TcpListener::from_std(l.try_clone()?)?)),
+        }
+    }
+
+    pub fn local_addr(&self) -> String {
+        match (&self.socket, &self.file) {
+            (_, Some((path, _))) => format!("unix://{}", path.display()),
+            (StdSocket::Tcp(l), None) => l
+                .local_addr()
+                .map(|a| format!("tcp://{a}"))
+                .unwrap_or_else(|_| "tcp://?".into()),
+            (StdSocket::Unix(_), None) => "unix://?".into(),
+        }
+    }
+}
+
+impl Drop for Bound {
+    fn drop(&mut self) {
+        if let Some((path, ino)) = &self.file {
+            // Only remove the file if it is still ours: a second sockeye may have replaced it.
+            if std::fs::symlink_metadata(path).is_ok_and(|m| m.ino() == *ino) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
+
+/// Accepts connections for one runtime.
+pub enum Listener {
+    Unix(UnixListener),
+    Tcp(TcpListener),
+}
+
+impl Listener {
     /// Accept the next client. Errors are per-connection (e.g. EMFILE) and not fatal.
     pub async fn accept(&self) -> io::Result<(Stream, Peer)> {
         match self {
-            Listener::Unix { listener, .. } => {
+            Listener::Unix(listener) => {
                 let (stream, _) = listener.accept().await?;
                 let cred = stream.peer_cred()?;
                 let pid = cred.pid();
@@ -120,45 +165,23 @@ impl Listener {
             }
         }
     }
-
-    pub fn local_addr(&self) -> String {
-        match self {
-            Listener::Unix { path, .. } => format!("unix://{}", path.display()),
-            Listener::Tcp(l) => l
-                .local_addr()
-                .map(|a| format!("tcp://{a}"))
-                .unwrap_or_else(|_| "tcp://?".into()),
-        }
-    }
 }
 
-impl Drop for Listener {
-    fn drop(&mut self) {
-        if let Listener::Unix { path, ino, .. } = self {
-            // Only remove the file if it is still ours: a second sockeye may have replaced it.
-            if std::fs::symlink_metadata(&*path).is_ok_and(|m| m.ino() == *ino) {
-                let _ = std::fs::remove_file(&*path);
-            }
-        }
-    }
-}
-
-async fn bind_unix(path: &Path, perms: &SocketPerms) -> Result<Listener, ListenError> {
-    clear_stale_socket(path).await?;
+fn bind_unix(path: &Path, perms: &SocketPerms) -> Result<Bound, ListenError> {
+    clear_stale_socket(path)?;
     // Create the socket with no access for others, then open it up to the requested mode:
     // there is never a moment where the socket is more open than asked for.
     let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o177));
-    let bound = UnixListener::bind(path);
+    let bound = std::os::unix::net::UnixListener::bind(path);
     nix::sys::stat::umask(old);
-    let listener = bound.map_err(|e| ListenError::Bind(format!("unix://{}", path.display()), e))?;
-    let ino = std::fs::metadata(path)
-        .map_err(|e| ListenError::Bind(path.display().to_string(), e))?
-        .ino();
-    // From here on the Listener's Drop removes the file if a later step fails.
-    let listener = Listener::Unix {
-        listener,
-        path: path.to_path_buf(),
-        ino,
+    let bind_err = |e| ListenError::Bind(format!("unix://{}", path.display()), e);
+    let listener = bound.map_err(bind_err)?;
+    listener.set_nonblocking(true).map_err(bind_err)?;
+    let ino = std::fs::metadata(path).map_err(bind_err)?.ino();
+    // From here on the Bound's Drop removes the file if a later step fails.
+    let bound = Bound {
+        socket: StdSocket::Unix(listener),
+        file: Some((path.to_path_buf(), ino)),
     };
     if let Some(group) = &perms.group {
         let gid = resolve_group(group)?;
@@ -175,18 +198,18 @@ async fn bind_unix(path: &Path, perms: &SocketPerms) -> Result<Listener, ListenE
             source,
         },
     )?;
-    Ok(listener)
+    Ok(bound)
 }
 
 /// A socket file left by a crashed process is replaced; one with a live listener is not.
-async fn clear_stale_socket(path: &Path) -> Result<(), ListenError> {
+fn clear_stale_socket(path: &Path) -> Result<(), ListenError> {
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(());
     };
     if !meta.file_type().is_socket() {
         return Err(ListenError::NotASocket(path.to_path_buf()));
     }
-    match UnixStream::connect(path).await {
+    match std::os::unix::net::UnixStream::connect(path) {
         Ok(_) => Err(ListenError::InUse(path.to_path_buf())),
         Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
             std::fs::remove_file(path).map_err(|e| ListenError::RemoveStale(path.to_path_buf(), e))

@@ -14,20 +14,15 @@ fn main() -> ExitCode {
         .with_target(false)
         .without_time()
         .init();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("sockeye: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let docker_host = std::env::var("DOCKER_HOST").ok();
     let result = match cli.command {
         Command::Proxy(args) => args
             .build(docker_host.as_deref())
-            .and_then(|cfg| runtime.block_on(sockeye::proxy(cfg)))
+            .and_then(sockeye::proxy)
             .map(|()| 0),
-        Command::Trace(args) => runtime.block_on(sockeye::trace::run(args, docker_host.as_deref())),
+        Command::Trace(args) => tokio::runtime::Runtime::new()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))
+            .and_then(|rt| rt.block_on(sockeye::trace::run(args, docker_host.as_deref()))),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

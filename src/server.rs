@@ -101,7 +101,10 @@ where
         .header_read_timeout(limits.head_timeout)
         .max_header_size(limits.max_head_bytes)
         .max_buf_size(MAX_BUF)
-        .preserve_header_case(true)
+        // dockerd (Go) writes every header name in canonical Title-Case, so writing Title-Case
+        // reproduces its bytes exactly; hyper's per-header case maps (`preserve_header_case`)
+        // cost a fifth of the relay's instructions per request (measured with callgrind).
+        .title_case_headers(true)
         // The daemon's own Date header is relayed; hyper must not add a second one.
         .auto_date_header(false);
     let connection = builder

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::cli::{Export, TraceArgs};
 use crate::config::{Limits, ListenAddr, SocketPerms, UpstreamAddr};
 use crate::event::{Call, Event, Events};
-use crate::listen::Listener;
+use crate::listen::Bound;
 use crate::server::{self, Relay};
 use crate::view::{line, ViewOptions, Viewer, REQUEST_CAPTURE};
 
@@ -26,15 +26,17 @@ pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, Stri
         .tempdir()
         .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let socket = dir.path().join("docker.sock");
-    let listener = Listener::bind(
+    let bound = Bound::bind(
         &ListenAddr::Unix(socket.clone()),
         &SocketPerms {
             mode: 0o600,
             group: None,
         },
     )
-    .await
     .map_err(|e| e.to_string())?;
+    let listener = bound
+        .listener()
+        .map_err(|e| format!("cannot listen: {e}"))?;
 
     let mut detail = view.as_ref().map(ViewOptions::detail).unwrap_or_default();
     detail.request_capture = detail.request_capture.max(REQUEST_CAPTURE);
@@ -62,15 +64,25 @@ pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, Stri
     let collector = tokio::spawn(async move {
         let mut viewer = view.map(Viewer::new);
         let mut calls: Vec<Box<Call>> = Vec::new();
-        while let Some(event) = rx.recv().await {
-            if let Some(v) = viewer.as_mut() {
-                v.show(&event, 0);
-            }
-            if let Event::Call(call) = event {
-                calls.push(call);
+        // Drained on a tick, not awaited, for the reason given at `view::run`.
+        let mut tick = tokio::time::interval(crate::view::DRAIN_EVERY);
+        loop {
+            tick.tick().await;
+            loop {
+                match rx.try_recv() {
+                    Ok(event) => {
+                        if let Some(v) = viewer.as_mut() {
+                            v.show(&event, 0);
+                        }
+                        if let Event::Call(call) = event {
+                            calls.push(call);
+                        }
+                    }
+                    Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
+                    Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => return calls,
+                }
             }
         }
-        calls
     });
 
     let started = Instant::now();

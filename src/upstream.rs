@@ -80,8 +80,10 @@ impl Upstream {
                         upstream: self.addr.to_string(),
                         reason: e.to_string(),
                     })?;
+            // The Go docker CLI sends canonical Title-Case names, and Go servers read names
+            // case-insensitively anyway: Title-Case matches the CLI's bytes at no cost.
             let (sender, conn) = http1::Builder::new()
-                .preserve_header_case(true)
+                .title_case_headers(true)
                 .max_buf_size(MAX_BUF)
                 .handshake(TokioIo::new(stream))
                 .await

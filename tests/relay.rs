@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use sockeye::config::{Limits, ListenAddr, SocketPerms, UpstreamAddr};
-use sockeye::listen::Listener;
+use sockeye::listen::Bound;
 use support::inprocess::Running;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
@@ -56,7 +56,7 @@ async fn an_unreachable_daemon_gets_a_502_that_the_docker_cli_prints_as_one_line
     let resp = text(&resp);
     assert!(resp.starts_with("HTTP/1.1 502 Bad Gateway\r\n"), "{resp}");
     assert!(
-        resp.contains("content-type: application/json\r\n"),
+        resp.contains("Content-Type: application/json\r\n"),
         "{resp}"
     );
     assert!(
@@ -188,11 +188,9 @@ async fn a_stale_socket_file_is_replaced_but_a_live_one_is_not() {
     // Stale: a socket file nobody listens on.
     drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
     assert!(path.exists());
-    let live = Listener::bind(&addr, &SocketPerms::default())
-        .await
-        .expect("stale socket not replaced");
+    let live = Bound::bind(&addr, &SocketPerms::default()).expect("stale socket not replaced");
     // Live: refused with a clear message.
-    let err = match Listener::bind(&addr, &SocketPerms::default()).await {
+    let err = match Bound::bind(&addr, &SocketPerms::default()) {
         Ok(_) => panic!("second listener accepted on a live socket"),
         Err(e) => e.to_string(),
     };
@@ -203,11 +201,7 @@ async fn a_stale_socket_file_is_replaced_but_a_live_one_is_not() {
     // A regular file is never deleted.
     let file = dir.path().join("file");
     std::fs::write(&file, "keep me").unwrap();
-    assert!(
-        Listener::bind(&ListenAddr::Unix(file.clone()), &SocketPerms::default())
-            .await
-            .is_err()
-    );
+    assert!(Bound::bind(&ListenAddr::Unix(file.clone()), &SocketPerms::default()).is_err());
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
     drop(live);
     assert!(!path.exists(), "socket file left behind");
@@ -219,9 +213,7 @@ async fn the_socket_file_gets_mode_0660_by_default_and_the_requested_one_otherwi
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.sock");
     let addr = ListenAddr::Unix(path.clone());
-    let l = Listener::bind(&addr, &SocketPerms::default())
-        .await
-        .unwrap();
+    let l = Bound::bind(&addr, &SocketPerms::default()).unwrap();
     assert_eq!(
         std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
         0o660
@@ -231,7 +223,7 @@ async fn the_socket_file_gets_mode_0660_by_default_and_the_requested_one_otherwi
         mode: 0o600,
         group: Some(sockeye::config::Group::Id(0)),
     };
-    let _l = Listener::bind(&addr, &perms).await.unwrap();
+    let _l = Bound::bind(&addr, &perms).unwrap();
     assert_eq!(
         std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
         0o600

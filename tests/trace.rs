@@ -51,10 +51,7 @@ fn trace_of_docker_run_shows_each_call_named_and_leaves_the_output_alone() {
     let attach = line_of(&err, "/attach?");
     let start = line_of(&err, "/start → 204");
     assert!(
-        err.lines()
-            .nth(create)
-            .unwrap()
-            .contains("docker create"),
+        err.lines().nth(create).unwrap().contains("docker create"),
         "{err}"
     );
     assert!(err.lines().nth(create).unwrap().contains(IMAGE), "{err}");

@@ -71,6 +71,20 @@ pub struct Classified {
 }
 
 impl Classified {
+    /// Stands in for a request nobody will look at (no view, no policy asks), so the relay
+    /// does not spend a route lookup on it: it names no endpoint and does not hijack.
+    pub fn unclassified() -> Classified {
+        Classified {
+            path: String::new(),
+            state: State::NotFound,
+            version: None,
+            params: [None, None],
+            daemons: Daemons::NONE,
+            percent_encoded: false,
+            encoded_slash: false,
+        }
+    }
+
     /// Whether and how dockerd will take over the connection.
     pub fn hijack(&self) -> Hijack {
         self.operation().map_or(Hijack::No, Operation::hijack)

@@ -5,13 +5,15 @@ use std::time::Duration;
 
 use sockeye::config::{Limits, ListenAddr, SocketPerms, UpstreamAddr};
 use sockeye::event::Events;
-use sockeye::listen::Listener;
+use sockeye::listen::Bound;
 use sockeye::server::{self, Relay};
 use tokio::sync::oneshot;
 
 /// An in-process sockeye on a socket in a temp dir.
 pub struct Running {
     _dir: tempfile::TempDir,
+    /// Owns the socket file; dropped first on shutdown, as `sockeye proxy` does.
+    bound: Option<Bound>,
     pub socket: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     done: tokio::task::JoinHandle<()>,
@@ -21,9 +23,9 @@ impl Running {
     pub async fn start(upstream: UpstreamAddr, limits: Limits) -> Running {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("sockeye.sock");
-        let listener = Listener::bind(&ListenAddr::Unix(socket.clone()), &SocketPerms::default())
-            .await
-            .unwrap();
+        let bound =
+            Bound::bind(&ListenAddr::Unix(socket.clone()), &SocketPerms::default()).unwrap();
+        let listener = bound.listener().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let relay = Relay {
             upstream,
@@ -35,6 +37,7 @@ impl Running {
         }));
         Running {
             _dir: dir,
+            bound: Some(bound),
             socket,
             stop: Some(stop),
             done,
@@ -42,6 +45,7 @@ impl Running {
     }
 
     pub async fn shutdown(mut self) {
+        drop(self.bound.take());
         self.stop.take().unwrap().send(()).unwrap();
         tokio::time::timeout(Duration::from_secs(20), &mut self.done)
             .await
