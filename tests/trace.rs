@@ -64,6 +64,14 @@ fn trace_of_docker_run_shows_each_call_named_and_leaves_the_output_alone() {
         "{err}"
     );
     assert!(create < start, "{err}");
+    // ...and with the endpoint each call is, as dockerd routes it.
+    for (line, endpoint) in [
+        (create, "[ContainerCreate]"),
+        (attach, "[ContainerAttach]"),
+        (start, "[ContainerStart]"),
+    ] {
+        assert!(err.lines().nth(line).unwrap().ends_with(endpoint), "{err}");
+    }
     // The summary groups them as the one command a person typed.
     let summary = &err[err.find("sockeye trace:").expect("no summary")..];
     assert!(summary.contains("docker run --rm"), "{summary}");

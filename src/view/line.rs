@@ -42,6 +42,7 @@ pub fn call_line(c: &Call, style: &Style) -> String {
     if let Some(e) = &c.error {
         line.push_str(&format!("  {}", style.stderr(e)));
     }
+    line.push_str(&format!("  {}", style.dim(&format!("[{}]", d.endpoint))));
     line
 }
 
