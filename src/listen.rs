@@ -156,12 +156,12 @@ impl Listener {
                     pid,
                     process: pid.and_then(process_name),
                 };
-                Ok((Stream::Unix(stream), peer))
+                Ok((Stream::unix(stream)?, peer))
             }
             Listener::Tcp(listener) => {
                 let (stream, addr) = listener.accept().await?;
                 stream.set_nodelay(true)?;
-                Ok((Stream::Tcp(stream), Peer::Tcp { addr }))
+                Ok((Stream::tcp(stream)?, Peer::Tcp { addr }))
             }
         }
     }

@@ -25,11 +25,11 @@ use crate::stream::Stream;
 
 pub async fn connect(addr: &UpstreamAddr) -> io::Result<Stream> {
     match addr {
-        UpstreamAddr::Unix(path) => UnixStream::connect(path).await.map(Stream::Unix),
+        UpstreamAddr::Unix(path) => Stream::unix(UnixStream::connect(path).await?),
         UpstreamAddr::Tcp(hostport) => {
             let s = TcpStream::connect(hostport.as_str()).await?;
             s.set_nodelay(true)?;
-            Ok(Stream::Tcp(s))
+            Stream::tcp(s)
         }
     }
 }
