@@ -1,60 +1,20 @@
 //! Helpers for raw-HTTP tests against the real daemon.
 #![allow(dead_code)]
 
+#[path = "../common/mod.rs"]
+mod common;
 pub mod inprocess;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::UnixStream;
 
-/// The private test daemon's socket, started by `scripts/dockerd.sh` if need be.
-///
-/// Without a daemon a test returns early with a loud SKIPPED line, except under `CI=true`
-/// where a missing daemon is a failure: CI must never pass by skipping.
+/// The private test daemon's socket: one discovery for every test binary (`tests/common`),
+/// which panics under `CI=true` when there is no daemon and skips loudly otherwise.
 pub fn daemon() -> Option<PathBuf> {
-    static DAEMON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let found = DAEMON.get_or_init(|| {
-        let host = match std::env::var("SOCKEYE_TEST_DOCKER_HOST") {
-            Ok(h) => h,
-            Err(_) => {
-                let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dockerd.sh");
-                let out = Command::new("bash")
-                    .args([script, "start"])
-                    .output()
-                    .map_err(|e| format!("cannot run {script}: {e}"))?;
-                if !out.status.success() {
-                    return Err(format!(
-                        "{script} start failed: {}",
-                        String::from_utf8_lossy(&out.stderr)
-                    ));
-                }
-                String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string()
-            }
-        };
-        host.strip_prefix("unix://")
-            .map(PathBuf::from)
-            .ok_or_else(|| format!("not a unix:// Docker host: {host:?}"))
-    });
-    match found {
-        Ok(p) => Some(p.clone()),
-        Err(e) if is_ci() => panic!("no Docker daemon in CI: {e}"),
-        Err(e) => {
-            eprintln!("SKIPPED: no Docker daemon ({e})");
-            None
-        }
-    }
-}
-
-fn is_ci() -> bool {
-    matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"))
+    common::daemon().map(|d| d.socket.clone())
 }
 
 pub fn unique(prefix: &str) -> String {
