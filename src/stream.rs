@@ -171,6 +171,17 @@ where
                 Poll::Ready(guard) => guard?,
                 Poll::Pending => return Poll::Pending,
             };
+            if buf.initialized().len() == buf.capacity() {
+                // Already initialized (the hijack splice's own buffer): read in place.
+                match guard.try_io(|inner| inner.get_ref().read(buf.initialize_unfilled())) {
+                    Ok(Ok(n)) => {
+                        buf.advance(n);
+                        return Poll::Ready(Ok(()));
+                    }
+                    Ok(Err(e)) => return Poll::Ready(Err(e)),
+                    Err(_would_block) => continue,
+                }
+            }
             let read = SCRATCH.with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
                 let want = buf.remaining().min(scratch.len());
