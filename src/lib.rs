@@ -15,6 +15,7 @@ pub mod facts;
 pub mod gojson;
 pub mod json;
 pub mod listen;
+pub mod policy;
 pub mod redact;
 mod run;
 pub mod server;

@@ -1,0 +1,526 @@
+//! Rule conditions and how each is tested against one request.
+//!
+//! A condition that does not apply to the caller (a `uid` for a TCP client, a
+//! `container_name` for a client outside any container) does not hold: a rule says who it
+//! is for, and a caller it cannot identify is not them.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use serde_json::{Map, Value};
+
+use super::{describe_escalations, Action, RequestFacts, Rule};
+use crate::endpoint::{Operation, Section};
+use crate::facts::host;
+use crate::listen::Peer;
+
+/// Operations whose body or query [`crate::facts::facts`] reads. Body conditions apply to
+/// these only: on any other operation every fact has its empty value, and `privileged =
+/// false` would otherwise allow `GET /containers/json` by accident.
+pub const FACT_OPERATIONS: &[Operation] = &[
+    Operation::ContainerCreate,
+    Operation::ContainerUpdate,
+    Operation::ContainerStart,
+    Operation::ContainerExec,
+    Operation::ExecStart,
+    Operation::ImageCommit,
+    Operation::ImageBuild,
+    Operation::ImageCreate,
+    Operation::PutContainerArchive,
+    Operation::ServiceCreate,
+    Operation::ServiceUpdate,
+    Operation::VolumeCreate,
+    Operation::NetworkCreate,
+    Operation::NetworkConnect,
+    Operation::NetworkDisconnect,
+    Operation::PluginPull,
+    Operation::PluginUpgrade,
+    Operation::PluginSet,
+    Operation::GetPluginPrivileges,
+];
+
+/// `*` matches any run of characters (slashes included), `?` one character; nothing else
+/// is special. Case-sensitive, as dockerd's names are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Glob(pub String);
+
+impl Glob {
+    pub fn matches(&self, text: &str) -> bool {
+        let p: Vec<char> = self.0.chars().collect();
+        let t: Vec<char> = text.chars().collect();
+        // Iterative wildcard match with one backtrack point: linear enough for policy
+        // patterns, and no recursion a hostile name could blow up.
+        let (mut pi, mut ti) = (0, 0);
+        let mut star: Option<(usize, usize)> = None;
+        while ti < t.len() {
+            if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+                pi += 1;
+                ti += 1;
+            } else if pi < p.len() && p[pi] == '*' {
+                star = Some((pi, ti));
+                pi += 1;
+            } else if let Some((sp, st)) = star {
+                pi = sp + 1;
+                ti = st + 1;
+                star = Some((sp, st + 1));
+            } else {
+                return false;
+            }
+        }
+        p[pi..].iter().all(|&c| c == '*')
+    }
+}
+
+fn any_glob(globs: &[Glob], text: &str) -> bool {
+    globs.iter().any(|g| g.matches(text))
+}
+
+fn show_globs(globs: &[Glob]) -> String {
+    let v: Vec<&str> = globs.iter().map(|g| g.0.as_str()).collect();
+    format!("{v:?}")
+}
+
+/// An address block, `127.0.0.1/32` or `fd00::/8`; a bare address is a single host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Result<Cidr, String> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{s:?} is not an IP address or CIDR block"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => match p.parse::<u8>() {
+                Ok(n) if n <= max => n,
+                _ => return Err(format!("{s:?}: prefix length must be 0 to {max}")),
+            },
+        };
+        Ok(Cidr { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        // A v4 client on a dual-stack listener arrives as ::ffff:a.b.c.d.
+        let ip = ip.to_canonical();
+        let bits = |a: IpAddr| -> u128 {
+            match a {
+                IpAddr::V4(v) => u128::from(u32::from(v)) << 96,
+                IpAddr::V6(v) => u128::from(v),
+            }
+        };
+        if ip.is_ipv4() != self.addr.is_ipv4() {
+            return false;
+        }
+        if self.prefix == 0 {
+            return true;
+        }
+        // Both families sit in the top bits, so the prefix always counts from bit 127.
+        let shift = 128 - u32::from(self.prefix);
+        (bits(ip) >> shift) == (bits(self.addr) >> shift)
+    }
+}
+
+/// Who the rule is for. Each stated field must hold; a list holds when any entry does.
+/// (TLS client identities will be one more field here, `cert_subject`.)
+#[derive(Clone, Debug, Default)]
+pub struct ClientMatch {
+    pub uid: Option<Vec<u32>>,
+    pub gid: Option<Vec<u32>>,
+    /// The process name (`/proc/<pid>/comm`): informative, a process can rename itself.
+    pub process: Option<Vec<Glob>>,
+    pub container_name: Option<Vec<Glob>>,
+    pub container_id: Option<Vec<Glob>>,
+    pub container_label: BTreeMap<String, Vec<Glob>>,
+    pub source: Option<Vec<Cidr>>,
+}
+
+/// What the request is, as dockerd routes it.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMatch {
+    pub endpoint: Option<Vec<Operation>>,
+    pub section: Option<Vec<Section>>,
+    pub method: Option<Vec<String>>,
+    /// The object acted on ([`crate::endpoint::Classified::object`]): the container, image, network, …
+    /// named in the path, whatever the route template calls it.
+    pub object: Option<Vec<Glob>>,
+    /// Path variables by template name (`id`, `name`, `checkpoint`), decoded.
+    pub param: BTreeMap<String, Vec<Glob>>,
+    /// Query parameters by key: the first value, as dockerd's `FormValue` reads it; an
+    /// absent key reads as `""`.
+    pub query: BTreeMap<String, Vec<Glob>>,
+    /// Query parameters dockerd reads as booleans (`BoolValue`: `yes`, `1`, `true` alike).
+    pub query_bool: BTreeMap<String, bool>,
+}
+
+/// A literal a fact is compared with.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+}
+
+/// A condition on one request fact.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BodyCond {
+    /// `privileged = false`, `network_mode = "bridge"`, `pids_limit = 100`.
+    Equals(Scalar),
+    /// Tests on the fact's values (a string is one value, unset none, a list its items, a
+    /// map its keys); every stated test must hold.
+    Ops {
+        any_of: Option<Vec<Glob>>,
+        not: Option<Vec<Glob>>,
+        subset_of: Option<Vec<Glob>>,
+        within: Option<Vec<String>>,
+        empty: Option<bool>,
+    },
+    /// `escalations = false`, or `{ present = …, allowed_host_paths = […] }`: whether
+    /// [`crate::facts::Facts::escalations`] finds any reason the request gives host root.
+    Escalations {
+        present: bool,
+        allowed_host_paths: Vec<String>,
+    },
+}
+
+/// What a fact's value looks like, to refuse conditions that cannot apply to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FactKind {
+    Bool,
+    OptBool,
+    Int,
+    Str,
+    List,
+    Map,
+    Objects,
+}
+
+pub(crate) fn fact_kind(name: &str) -> Option<FactKind> {
+    if !crate::facts::Facts::NAMES.contains(&name) {
+        return None;
+    }
+    Some(match name {
+        "no_new_privileges" => FactKind::OptBool,
+        "pids_limit" => FactKind::Int,
+        "sysctls" | "network_options" => FactKind::Map,
+        "mounts" => FactKind::Objects,
+        "masked_paths" | "readonly_paths" => FactKind::List,
+        _ => match crate::facts::Facts::default().get(name) {
+            Some(Value::Bool(_)) => FactKind::Bool,
+            Some(Value::Array(_)) => FactKind::List,
+            _ => FactKind::Str,
+        },
+    })
+}
+
+pub(super) struct Ctx<'a, 'r> {
+    pub req: &'a RequestFacts<'r>,
+    pub facts: Option<&'a Map<String, Value>>,
+}
+
+/// `Ok(detail)` when the rule matches (with what to add to a denial's reason), otherwise
+/// the first condition that failed.
+pub(super) fn rule_matches(rule: &Rule, ctx: &Ctx) -> Result<Option<String>, String> {
+    client(&rule.client, ctx.req)?;
+    request(&rule.request, ctx.req)?;
+    body(rule, ctx)
+}
+
+fn client(c: &ClientMatch, req: &RequestFacts) -> Result<(), String> {
+    let unix = match req.peer {
+        Peer::Unix {
+            uid, gid, process, ..
+        } => Some((*uid, *gid, process.as_deref())),
+        Peer::Tcp { .. } => None,
+    };
+    if let Some(uids) = &c.uid {
+        match unix {
+            Some((uid, _, _)) if uids.contains(&uid) => {}
+            Some((uid, _, _)) => return Err(format!("client.uid: {uid} not in {uids:?}")),
+            None => return Err("client.uid: a TCP client has no uid".into()),
+        }
+    }
+    if let Some(gids) = &c.gid {
+        match unix {
+            Some((_, gid, _)) if gids.contains(&gid) => {}
+            Some((_, gid, _)) => return Err(format!("client.gid: {gid} not in {gids:?}")),
+            None => return Err("client.gid: a TCP client has no gid".into()),
+        }
+    }
+    if let Some(globs) = &c.process {
+        match unix.and_then(|u| u.2) {
+            Some(p) if any_glob(globs, p) => {}
+            Some(p) => {
+                return Err(format!(
+                    "client.process: {p:?} not in {}",
+                    show_globs(globs)
+                ))
+            }
+            None => return Err("client.process: process unknown".into()),
+        }
+    }
+    let container = req.container;
+    if let Some(globs) = &c.container_name {
+        match container {
+            Some(ct) if any_glob(globs, ct.name.trim_start_matches('/')) => {}
+            Some(ct) => {
+                return Err(format!(
+                    "client.container_name: {:?} not in {}",
+                    ct.name,
+                    show_globs(globs)
+                ))
+            }
+            None => return Err("client.container_name: client is not in a container".into()),
+        }
+    }
+    if let Some(globs) = &c.container_id {
+        match container {
+            Some(ct) if any_glob(globs, &ct.id) => {}
+            Some(ct) => return Err(format!("client.container_id: {:?} does not match", ct.id)),
+            None => return Err("client.container_id: client is not in a container".into()),
+        }
+    }
+    for (key, globs) in &c.container_label {
+        match container.and_then(|ct| ct.labels.get(key)) {
+            Some(v) if any_glob(globs, v) => {}
+            Some(v) => {
+                return Err(format!(
+                    "client.container_label.{key}: {v:?} not in {}",
+                    show_globs(globs)
+                ))
+            }
+            None => return Err(format!("client.container_label.{key}: no such label")),
+        }
+    }
+    if let Some(blocks) = &c.source {
+        match req.peer {
+            Peer::Tcp { addr } if blocks.iter().any(|b| b.contains(addr.ip())) => {}
+            Peer::Tcp { addr } => {
+                return Err(format!("client.source: {} not in any block", addr.ip()))
+            }
+            Peer::Unix { .. } => {
+                return Err("client.source: a Unix-socket client has no address".into())
+            }
+        }
+    }
+    Ok(())
+}
+
+fn request(r: &RequestMatch, req: &RequestFacts) -> Result<(), String> {
+    let op = req.endpoint.operation();
+    if let Some(ops) = &r.endpoint {
+        if !op.is_some_and(|op| ops.contains(&op)) {
+            return Err(format!(
+                "request.endpoint: {} not listed",
+                req.endpoint.name()
+            ));
+        }
+    }
+    if let Some(sections) = &r.section {
+        match req.endpoint.section() {
+            Some(s) if sections.contains(&s) => {}
+            Some(s) => return Err(format!("request.section: {s} not listed")),
+            None => return Err("request.section: dockerd routes this request nowhere".into()),
+        }
+    }
+    if let Some(methods) = &r.method {
+        if !methods.iter().any(|m| m == req.method) {
+            return Err(format!("request.method: {} not in {methods:?}", req.method));
+        }
+    }
+    if let Some(globs) = &r.object {
+        match req.endpoint.object() {
+            Some(v) if any_glob(globs, v) => {}
+            Some(v) => {
+                return Err(format!(
+                    "request.object: {v:?} not in {}",
+                    show_globs(globs)
+                ))
+            }
+            None => return Err("request.object: the path names no object".into()),
+        }
+    }
+    for (name, globs) in &r.param {
+        match req.endpoint.param(name) {
+            Some(v) if any_glob(globs, v) => {}
+            Some(v) => {
+                return Err(format!(
+                    "request.param.{name}: {v:?} not in {}",
+                    show_globs(globs)
+                ))
+            }
+            None => return Err(format!("request.param.{name}: the path has no {name}")),
+        }
+    }
+    for (key, globs) in &r.query {
+        let v = req.query.value(key);
+        if !any_glob(globs, v) {
+            return Err(format!(
+                "request.query.{key}: {v:?} not in {}",
+                show_globs(globs)
+            ));
+        }
+    }
+    for (key, want) in &r.query_bool {
+        let got = req.query.bool(key);
+        if got != *want {
+            return Err(format!("request.query_bool.{key}: is {got}"));
+        }
+    }
+    Ok(())
+}
+
+fn body(rule: &Rule, ctx: &Ctx) -> Result<Option<String>, String> {
+    if rule.body.is_empty() {
+        return Ok(None);
+    }
+    let op = ctx.req.endpoint.operation();
+    if !op.is_some_and(|op| FACT_OPERATIONS.contains(&op)) {
+        return Err(format!(
+            "body: {} has no request facts",
+            ctx.req.endpoint.name()
+        ));
+    }
+    let (Some(values), Some(facts)) = (ctx.facts, ctx.req.facts) else {
+        // The relay did not read a body this rule depends on: fail closed, so a deny rule
+        // still denies and an allow rule cannot allow what nobody looked at.
+        return match rule.action {
+            Action::Deny => Ok(Some("request body not inspected".into())),
+            Action::Allow => Err("body: request body not inspected".into()),
+        };
+    };
+    let mut detail = None;
+    for (name, cond) in &rule.body {
+        match cond {
+            BodyCond::Escalations {
+                present,
+                allowed_host_paths,
+            } => {
+                let allowed: Vec<&str> = allowed_host_paths.iter().map(String::as_str).collect();
+                let found = facts.escalations(&allowed);
+                if found.is_empty() == *present {
+                    return Err(if *present {
+                        "body.escalations: none".to_owned()
+                    } else {
+                        format!("body.escalations: {}", describe_escalations(&found))
+                    });
+                }
+                if *present {
+                    detail = Some(describe_escalations(&found));
+                }
+            }
+            BodyCond::Equals(want) => {
+                let got = values.get(name).unwrap_or(&Value::Null);
+                let ok = match want {
+                    Scalar::Bool(b) => got.as_bool() == Some(*b),
+                    Scalar::Int(i) => got.as_i64() == Some(*i),
+                    Scalar::Str(s) => got.as_str() == Some(s.as_str()),
+                };
+                if !ok {
+                    return Err(format!("body.{name}: is {got}"));
+                }
+            }
+            BodyCond::Ops {
+                any_of,
+                not,
+                subset_of,
+                within,
+                empty,
+            } => {
+                let items = items(values.get(name).unwrap_or(&Value::Null));
+                let fail = |what: String| Err(format!("body.{name}: {what}"));
+                if let Some(g) = any_of {
+                    if !items.iter().any(|i| any_glob(g, i)) {
+                        return fail(format!("{items:?} has none of {}", show_globs(g)));
+                    }
+                }
+                if let Some(g) = not {
+                    if let Some(i) = items.iter().find(|i| any_glob(g, i)) {
+                        return fail(format!("{i:?} is excluded"));
+                    }
+                }
+                if let Some(g) = subset_of {
+                    if let Some(i) = items.iter().find(|i| !any_glob(g, i)) {
+                        return fail(format!("{i:?} not in {}", show_globs(g)));
+                    }
+                }
+                if let Some(dirs) = within {
+                    if let Some(i) = items
+                        .iter()
+                        .find(|i| !dirs.iter().any(|d| host::within(i, d)))
+                    {
+                        return fail(format!("{i:?} not within {dirs:?}"));
+                    }
+                }
+                if let Some(want) = empty {
+                    if items.is_empty() != *want {
+                        return fail(format!("{} values", items.len()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(detail)
+}
+
+/// A fact's values: none when unset, one for a scalar, the items of a list, the keys of a
+/// map.
+fn items(v: &Value) -> Vec<String> {
+    match v {
+        Value::Null => Vec::new(),
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a
+            .iter()
+            .map(|x| match x {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        Value::Object(m) => m.keys().cloned().collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_whole_names_only() {
+        let g = Glob("web-*".into());
+        assert!(g.matches("web-1"));
+        assert!(g.matches("web-"));
+        assert!(!g.matches("xweb-1"));
+        assert!(Glob("a?c".into()).matches("abc"));
+        assert!(!Glob("abc".into()).matches("abcd"));
+        assert!(Glob("*".into()).matches(""));
+        assert!(Glob("*a*b".into()).matches("xxaxxb"));
+        assert!(!Glob("*a*b".into()).matches("xxaxxbc"));
+    }
+
+    #[test]
+    fn cidr_blocks_contain_mapped_v4_clients() {
+        let lo = Cidr::parse("127.0.0.1/32").unwrap();
+        assert!(lo.contains("127.0.0.1".parse().unwrap()));
+        assert!(lo.contains("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!lo.contains("127.0.0.2".parse().unwrap()));
+        let net = Cidr::parse("10.0.0.0/8").unwrap();
+        assert!(net.contains("10.200.1.1".parse().unwrap()));
+        assert!(!net.contains("11.0.0.1".parse().unwrap()));
+        let v6 = Cidr::parse("fd00::/8").unwrap();
+        assert!(v6.contains("fd12::1".parse().unwrap()));
+        assert!(!v6.contains("fe80::1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
+        assert!(Cidr::parse("10.0.0.0/33").is_err());
+        assert!(Cidr::parse("bogus").is_err());
+    }
+}
