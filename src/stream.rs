@@ -173,8 +173,10 @@ where
             };
             if buf.initialized().len() == buf.capacity() {
                 // Already initialized (the hijack splice's own buffer): read in place.
+                let want = buf.remaining();
                 match guard.try_io(|inner| inner.get_ref().read(buf.initialize_unfilled())) {
                     Ok(Ok(n)) => {
+                        drained_if_short(&mut guard, n, want);
                         buf.advance(n);
                         return Poll::Ready(Ok(()));
                     }
@@ -187,6 +189,7 @@ where
                 let want = buf.remaining().min(scratch.len());
                 let result = guard.try_io(|inner| inner.get_ref().read(&mut scratch[..want]));
                 if let Ok(Ok(n)) = result {
+                    drained_if_short(&mut guard, n, want);
                     buf.put_slice(&scratch[..n]);
                 }
                 result
@@ -197,6 +200,20 @@ where
                 Err(_would_block) => continue,
             }
         }
+    }
+}
+
+/// A read that returned less than it asked for emptied the socket: mark it not readable, so
+/// the next read waits for the kernel's next event instead of trying (and failing with
+/// EAGAIN) first: one syscall less per message, as tokio's own streams do. End of stream
+/// (0 bytes) keeps its readiness, since no further event would ever come.
+fn drained_if_short<T: AsRawFd>(
+    guard: &mut tokio::io::unix::AsyncFdReadyGuard<'_, T>,
+    n: usize,
+    want: usize,
+) {
+    if n > 0 && n < want {
+        guard.clear_ready();
     }
 }
 
