@@ -109,6 +109,8 @@ pub async fn handle(
                 .map_err(|never| match never {})
                 .boxed_unsync()
         }
+        // Nobody looks at this call: nothing to count.
+        _ if !conn.events.enabled() => body.boxed_unsync(),
         _ => {
             Metered::new(body, report.request.clone(), report.tap(Dir::ToDaemon), ()).boxed_unsync()
         }
@@ -158,6 +160,9 @@ pub async fn handle(
     drop(upstream);
 
     let (parts, body) = resp.into_parts();
+    if !conn.events.enabled() {
+        return Ok(Response::from_parts(parts, body.boxed_unsync()));
+    }
     let mut report = report;
     report.respond(&parts);
     let flow = report.response.clone();
@@ -216,11 +221,14 @@ impl Report {
     fn new(conn: &Conn, req: &Request<Incoming>, route: endpoint::Classified) -> Self {
         let events = conn.events.clone();
         let detail = events.detail();
-        let target = req
-            .uri()
-            .path_and_query()
-            .map(|pq| pq.as_str().to_string())
-            .unwrap_or_else(|| req.uri().to_string());
+        let target = if events.enabled() {
+            req.uri()
+                .path_and_query()
+                .map(|pq| pq.as_str().to_string())
+                .unwrap_or_else(|| req.uri().to_string())
+        } else {
+            String::new()
+        };
         let head = Arc::new(RequestHead {
             id: CallId {
                 conn: conn.id,
