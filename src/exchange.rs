@@ -58,18 +58,15 @@ pub async fn handle(
     conn: Arc<Conn>,
     req: Request<Incoming>,
 ) -> Result<Response<RelayBody>, std::convert::Infallible> {
+    let asks_upgrade = req.headers().contains_key(header::UPGRADE);
     // Only POST routes hijack unasked, and an upgrade is only relayed when asked for; other
     // requests need a route lookup only when someone will look at the call.
-    let route = if conn.events.enabled()
-        || req.method() == http::Method::POST
-        || req.headers().contains_key(header::UPGRADE)
-    {
+    let route = if conn.events.enabled() || req.method() == http::Method::POST || asks_upgrade {
         endpoint::classify(req.method().as_str(), req.uri().path())
     } else {
         endpoint::Classified::unclassified()
     };
     let hijack = route.hijack();
-    let asks_upgrade = req.headers().contains_key(header::UPGRADE);
     let report = Report::new(&conn, &req, route);
     let (mut parts, body) = req.into_parts();
 

@@ -67,45 +67,40 @@ impl Upstream {
     async fn ready_sender(&mut self) -> Result<&mut SendRequest<RelayBody>, ProxyError> {
         // The daemon may have closed an idle keep-alive connection; then open a new one,
         // as the client itself would have done.
-        if let Some(sender) = &mut self.sender {
-            if sender.ready().await.is_err() {
-                self.sender = None;
-            }
-        }
-        if self.sender.is_none() {
-            let stream =
-                connect(&self.addr)
-                    .await
-                    .map_err(|e| ProxyError::UpstreamUnreachable {
-                        upstream: self.addr.to_string(),
-                        reason: e.to_string(),
-                    })?;
+        let reusable = match &mut self.sender {
+            Some(sender) => sender.ready().await.is_ok(),
+            None => false,
+        };
+        if !reusable {
+            let stream = connect(&self.addr)
+                .await
+                .map_err(|e| self.unreachable(e.to_string()))?;
             // The Go docker CLI sends canonical Title-Case names, and Go servers read names
             // case-insensitively anyway: Title-Case matches the CLI's bytes at no cost.
-            let (sender, conn) = http1::Builder::new()
+            let (mut sender, conn) = http1::Builder::new()
                 .title_case_headers(true)
                 .max_buf_size(MAX_BUF)
                 .handshake(TokioIo::new(stream))
                 .await
-                .map_err(|e| ProxyError::UpstreamUnreachable {
-                    upstream: self.addr.to_string(),
-                    reason: error_chain(&e),
-                })?;
+                .map_err(|e| self.unreachable(error_chain(&e)))?;
             tokio::spawn(async move {
                 // Errors here surface to the waiting request; nothing more to do.
                 let _ = conn.with_upgrades().await;
             });
+            sender
+                .ready()
+                .await
+                .map_err(|e| self.unreachable(error_chain(&e)))?;
             self.sender = Some(sender);
         }
-        let sender = self.sender.as_mut().expect("set above");
-        sender
-            .ready()
-            .await
-            .map_err(|e| ProxyError::UpstreamUnreachable {
-                upstream: self.addr.to_string(),
-                reason: error_chain(&e),
-            })?;
-        Ok(sender)
+        Ok(self.sender.as_mut().expect("ready above"))
+    }
+
+    fn unreachable(&self, reason: String) -> ProxyError {
+        ProxyError::UpstreamUnreachable {
+            upstream: self.addr.to_string(),
+            reason,
+        }
     }
 }
 
