@@ -23,10 +23,7 @@ pub struct Described {
 
 pub fn describe(head: &RequestHead, body: &Captured) -> Described {
     let op = head.route.operation();
-    let (path, query) = match head.target.split_once('?') {
-        Some((p, q)) => (p, q),
-        None => (head.target.as_str(), ""),
-    };
+    let query = head.target.split_once('?').map_or("", |(_, q)| q);
     let request_json = json_body(head, body).map(|mut v| {
         crate::redact::json_body(op, &mut v);
         v
@@ -37,17 +34,26 @@ pub fn describe(head: &RequestHead, body: &Captured) -> Described {
         query,
         body: request_json.as_ref(),
     });
-    let target = if query.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{}", crate::redact::query(op, query))
-    };
     Described {
         endpoint: head.route.name(),
         section: head.route.section().map(|s| s.to_string()),
         action,
-        target,
+        target: shown_target(head),
         request_json,
+    }
+}
+
+/// Path and query as sent, with secret query values (build args) redacted.
+pub fn shown_target(head: &RequestHead) -> String {
+    match head.target.split_once('?') {
+        Some((path, "")) => path.to_string(),
+        Some((path, query)) => {
+            format!(
+                "{path}?{}",
+                crate::redact::query(head.route.operation(), query)
+            )
+        }
+        None => head.target.clone(),
     }
 }
 

@@ -57,7 +57,6 @@ impl Verbose {
 
     fn request(&mut self, head: &Arc<RequestHead>, out: &mut Vec<u8>) {
         let s = &self.opts.style;
-        let d = crate::describe::describe(head, &Captured::default());
         let _ = writeln!(
             out,
             "{} {}  {}  {} {} {:?}",
@@ -65,7 +64,7 @@ impl Verbose {
             s.dim(&clock(head.start)),
             head.peer,
             head.method,
-            d.target,
+            crate::describe::shown_target(head),
             head.version
         );
         write_headers(out, &head.headers, s);
