@@ -6,6 +6,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, Group, Limits, ListenAddr, SocketPerms, UpstreamAddr};
+use crate::guard::Guard;
+use crate::policy::{Mode, Policy, ProfileParams};
 use crate::view::{Format, ViewOptions};
 
 #[derive(Debug, Parser)]
@@ -27,6 +29,143 @@ pub enum Command {
     ///
     /// Example: sockeye trace -- docker run --rm IMAGE echo hi
     Trace(TraceArgs),
+    /// Check a policy, or show how it decides a sample request (docs/policy.md).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file. Every problem is reported at once, each with its key path.
+    /// Exits 0 when the policy is valid, 2 when it is not.
+    Check {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Show which rule decides a sample request, and why each rule before it did not match.
+    /// Exits 0 when the request is allowed, 1 when it is denied, 2 on errors.
+    ///
+    /// Example: sockeye policy explain policy.toml --request 'POST /v1.41/containers/create'
+    ///          --body '{"Image":"alpine","HostConfig":{"Privileged":true}}' --uid 1000
+    Explain(ExplainArgs),
+}
+
+/// Where a policy comes from (shared by `proxy` and `policy explain`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct PolicyArgs {
+    /// Decide every request with this policy file (TOML, docs/policy.md). Without a policy
+    /// sockeye relays everything.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "tecnativa_env"])]
+    pub policy: Option<PathBuf>,
+
+    /// Decide with a built-in profile alone: read-only, no-escape or full.
+    #[arg(long, value_name = "NAME", conflicts_with = "tecnativa_env")]
+    pub profile: Option<String>,
+
+    /// With --profile no-escape: a host directory that binds, mounts and volumes may expose
+    /// (it and everything below it). May be repeated.
+    #[arg(long, value_name = "PATH", requires = "profile")]
+    pub allow_host_path: Vec<String>,
+
+    /// Read the policy from Tecnativa docker-socket-proxy's environment variables
+    /// (CONTAINERS=1, IMAGES=1, POST=0, …, with its defaults).
+    #[arg(long)]
+    pub tecnativa_env: bool,
+}
+
+impl PolicyArgs {
+    /// The policy asked for, if any. Every problem is reported, one per line.
+    pub fn load(&self) -> Result<Option<Policy>, String> {
+        let located = |origin: &str, errs: Vec<crate::policy::PolicyError>| {
+            errs.iter()
+                .map(|e| format!("{origin}: {e}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        if let Some(file) = &self.policy {
+            return load_policy_file(file).map(Some);
+        }
+        if let Some(name) = &self.profile {
+            let params = ProfileParams {
+                allowed_host_paths: self.allow_host_path.clone(),
+            };
+            return Policy::profile(name, &params)
+                .map(Some)
+                .map_err(|e| located("--profile", e));
+        }
+        if self.tecnativa_env {
+            return Policy::from_tecnativa_env(std::env::vars())
+                .map(Some)
+                .map_err(|e| located("environment", e));
+        }
+        Ok(None)
+    }
+}
+
+/// Read and parse a policy file; errors name the file and each key path.
+pub fn load_policy_file(file: &std::path::Path) -> Result<Policy, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read the policy {}: {e}", file.display()))?;
+    Policy::from_toml(&text).map_err(|errs| {
+        errs.iter()
+            .map(|e| format!("{}: {e}", file.display()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The policy file (or give --profile or --tecnativa-env instead).
+    #[arg(value_name = "FILE", conflicts_with_all = ["profile", "tecnativa_env"])]
+    pub file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub source: PolicyArgs,
+
+    /// The request line: METHOD and target, as sent (`GET /v1.41/containers/json?all=1`).
+    #[arg(long, value_name = "'METHOD TARGET'")]
+    pub request: String,
+
+    /// The request body: JSON text, or @FILE to read it from a file.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub body: Option<String>,
+
+    /// The body's Content-Type.
+    #[arg(long, default_value = "application/json", value_name = "TYPE")]
+    pub content_type: String,
+
+    /// The caller's uid (a Unix-socket client). Default: yours.
+    #[arg(long, conflicts_with = "source_addr")]
+    pub uid: Option<u32>,
+
+    /// The caller's gid. Default: yours.
+    #[arg(long, conflicts_with = "source_addr")]
+    pub gid: Option<u32>,
+
+    /// The caller's process name.
+    #[arg(long, value_name = "NAME", conflicts_with = "source_addr")]
+    pub process: Option<String>,
+
+    /// The caller's executable path.
+    #[arg(long, value_name = "PATH", conflicts_with = "source_addr")]
+    pub exe: Option<String>,
+
+    /// The container the caller runs in, by name.
+    #[arg(long, value_name = "NAME")]
+    pub container_name: Option<String>,
+
+    /// That container's id.
+    #[arg(long, value_name = "ID", requires = "container_name")]
+    pub container_id: Option<String>,
+
+    /// A label of that container, KEY=VALUE; may be repeated.
+    #[arg(long, value_name = "KEY=VALUE", requires = "container_name")]
+    pub label: Vec<String>,
+
+    /// A TCP caller's address (IP or IP:PORT) instead of a Unix-socket one.
+    #[arg(long = "source", value_name = "ADDR")]
+    pub source_addr: Option<String>,
 }
 
 /// How calls are shown (shared by `proxy` and `trace`).
@@ -146,6 +285,25 @@ pub struct ProxyArgs {
 
     #[command(flatten)]
     pub view: ViewArgs,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    /// enforce: a denied request gets 403 and never reaches the daemon. audit: every
+    /// request is forwarded, and what the policy would deny is only reported.
+    #[arg(long, value_enum, default_value = "enforce")]
+    pub mode: ModeArg,
+
+    /// Largest request body sockeye reads whole to decide on it (container create, exec,
+    /// service and volume specs, …); a larger one is refused, never passed unread.
+    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    pub max_body: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    Enforce,
+    Audit,
 }
 
 /// A fully checked `proxy` configuration.
@@ -157,6 +315,8 @@ pub struct ProxyConfig {
     pub limits: Limits,
     /// `None`: print nothing per call.
     pub view: Option<ViewOptions>,
+    /// `None`: no policy, every request is relayed.
+    pub guard: Option<std::sync::Arc<Guard>>,
 }
 
 impl ProxyArgs {
@@ -184,11 +344,31 @@ impl ProxyArgs {
         if self.max_head_bytes < 1024 {
             return Err("--max-head-bytes must be at least 1024".into());
         }
+        if self.max_body < 1024 {
+            return Err("--max-body must be at least 1024".into());
+        }
         let limits = Limits {
             max_head_bytes: self.max_head_bytes,
             head_timeout: seconds("--head-timeout", self.head_timeout)?,
             drain_timeout: seconds("--drain-timeout", self.drain_timeout)?,
-            ..Limits::default()
+            max_inspected_body: self.max_body,
+        };
+        let mode = match self.mode {
+            ModeArg::Enforce => Mode::Enforce,
+            ModeArg::Audit => Mode::Audit,
+        };
+        let guard = match self.policy.load()? {
+            Some(policy) => Some(std::sync::Arc::new(Guard::new(
+                policy,
+                mode,
+                limits.max_inspected_body,
+            ))),
+            None if mode == Mode::Audit => {
+                return Err("--mode audit reports what a policy would deny: give --policy, \
+                            --profile or --tecnativa-env"
+                    .into())
+            }
+            None => None,
         };
         Ok(ProxyConfig {
             listen,
@@ -199,6 +379,7 @@ impl ProxyArgs {
             },
             limits,
             view: self.view.build(),
+            guard,
         })
     }
 }
@@ -212,7 +393,7 @@ mod tests {
         full.extend_from_slice(argv);
         match Cli::try_parse_from(full).unwrap().command {
             Command::Proxy(a) => a,
-            Command::Trace(_) => unreachable!(),
+            _ => unreachable!(),
         }
     }
 
@@ -253,7 +434,7 @@ mod trace_tests {
         full.extend_from_slice(argv);
         match Cli::try_parse_from(full).unwrap().command {
             Command::Trace(a) => a,
-            Command::Proxy(_) => unreachable!(),
+            _ => unreachable!(),
         }
     }
 

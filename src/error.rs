@@ -27,11 +27,26 @@ pub enum ProxyError {
     )]
     HijackWithoutUpgrade { method: String, path: String },
     /// A body sockeye must read before forwarding is larger than it will hold.
-    #[error("the request body is larger than the {limit} bytes sockeye inspects for {what}")]
-    BodyTooLarge { what: &'static str, limit: usize },
+    #[error("{what} is larger than the {limit} bytes sockeye reads to decide on it")]
+    BodyTooLarge { what: String, limit: usize },
     /// A body sockeye must read could not be read or understood.
-    #[error("cannot read the request body of {what}: {reason}")]
-    UnreadableBody { what: &'static str, reason: String },
+    #[error("cannot read {what}: {reason}")]
+    UnreadableBody { what: String, reason: String },
+    /// dockerd would not route this path as written (it would redirect or reject it).
+    #[error("the path {path:?} is not one dockerd routes as written: {why}")]
+    UnroutablePath { path: String, why: String },
+    /// Something dockerd could read differently from sockeye, or not at all.
+    #[error("cannot read {what} exactly as dockerd will: {reason}")]
+    Ambiguous {
+        what: String,
+        reason: crate::gojson::Ambiguity,
+    },
+    /// A Content-Type sockeye cannot decide on.
+    #[error("the Content-Type is not readable text or names a multipart body, which no Docker endpoint takes")]
+    BadContentType,
+    /// The policy refused the request.
+    #[error("{0}")]
+    Denied(crate::policy::Denial),
 }
 
 impl ProxyError {
@@ -40,10 +55,13 @@ impl ProxyError {
             ProxyError::UpstreamUnreachable { .. } | ProxyError::UpstreamFailed { .. } => {
                 StatusCode::BAD_GATEWAY
             }
-            ProxyError::HijackWithoutUpgrade { .. } | ProxyError::UnreadableBody { .. } => {
-                StatusCode::BAD_REQUEST
-            }
+            ProxyError::HijackWithoutUpgrade { .. }
+            | ProxyError::UnreadableBody { .. }
+            | ProxyError::UnroutablePath { .. }
+            | ProxyError::Ambiguous { .. }
+            | ProxyError::BadContentType => StatusCode::BAD_REQUEST,
             ProxyError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ProxyError::Denied(_) => StatusCode::FORBIDDEN,
         }
     }
 

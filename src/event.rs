@@ -16,7 +16,9 @@ use http::{HeaderMap, Method, Version};
 use tokio::sync::mpsc;
 
 use crate::endpoint::Classified;
+use crate::facts::Facts;
 use crate::listen::Peer;
+use crate::policy::{Denial, Permit};
 
 /// Connection number and request number on that connection (both from 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -89,6 +91,55 @@ pub struct Call {
     pub error: Option<String>,
     pub request_body: Captured,
     pub response_body: Captured,
+    /// The policy's decision, when a policy is set and got to decide.
+    pub verdict: Option<Verdict>,
+    /// The security-relevant content the decision looked at, for operations that have it.
+    pub facts: Option<Arc<Facts>>,
+}
+
+/// What the policy decided about one call.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Verdict {
+    pub decision: Decision,
+    /// The deciding rule (`default` when none matched).
+    pub rule: String,
+    /// Why it was denied (or would have been).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Allow,
+    Deny,
+    /// Denied by the policy but forwarded, because sockeye runs in audit mode.
+    WouldDeny,
+}
+
+impl Verdict {
+    pub fn of(permit: &Permit) -> Verdict {
+        match permit.overruled() {
+            Some(denial) => Verdict {
+                decision: Decision::WouldDeny,
+                rule: denial.rule.clone(),
+                reason: Some(denial.reason.clone()),
+            },
+            None => Verdict {
+                decision: Decision::Allow,
+                rule: permit.rule().to_owned(),
+                reason: None,
+            },
+        }
+    }
+
+    pub fn denied(denial: &Denial) -> Verdict {
+        Verdict {
+            decision: Decision::Deny,
+            rule: denial.rule.clone(),
+            reason: Some(denial.reason.clone()),
+        }
+    }
 }
 
 impl Call {

@@ -16,16 +16,24 @@ use tokio_util::task::TaskTracker;
 use crate::body::{Metered, OnEnd, RelayBody, Tap};
 use crate::endpoint::{self, Hijack};
 use crate::error::ProxyError;
-use crate::event::{AnsweredBy, Call, CallId, Dir, Event, Events, Flow, RequestHead, ResponseHead};
+use crate::event::{
+    AnsweredBy, Call, CallId, Dir, Event, Events, Flow, RequestHead, ResponseHead, Verdict,
+};
+use crate::facts::Facts;
+use crate::guard::{self, Caller, Guard};
 use crate::listen::Peer;
+use crate::policy::{ClientContainer, Permit};
 use crate::upstream::{self, Upstream};
 
 /// What every request on one client connection shares.
 pub struct Conn {
     pub id: u64,
     pub peer: Arc<Peer>,
+    /// The container the peer process runs in, resolved once per connection.
+    pub container: Option<ClientContainer>,
     pub upstream: Mutex<Upstream>,
     pub events: Events,
+    pub guard: Option<Arc<Guard>>,
     pub max_inspected_body: usize,
     /// Hijacked sessions outlive the HTTP connection task; tracked for draining.
     pub tasks: TaskTracker,
@@ -44,12 +52,21 @@ impl Conn {
         Conn {
             id,
             peer,
+            container: None,
             upstream: Mutex::new(upstream),
             events,
+            guard: None,
             max_inspected_body,
             tasks,
             next_req: AtomicU64::new(1),
         }
+    }
+
+    /// Decide every request on this connection with `guard`.
+    pub fn guarded(mut self, guard: Option<Arc<Guard>>, container: Option<ClientContainer>) -> Self {
+        self.guard = guard;
+        self.container = container;
+        self
     }
 }
 
@@ -61,14 +78,55 @@ pub async fn handle(
     let asks_upgrade = req.headers().contains_key(header::UPGRADE);
     // Only POST routes hijack unasked, and an upgrade is only relayed when asked for; other
     // requests need a route lookup only when someone will look at the call.
-    let route = if conn.events.enabled() || req.method() == http::Method::POST || asks_upgrade {
+    let route = if conn.guard.is_some()
+        || conn.events.enabled()
+        || req.method() == http::Method::POST
+        || asks_upgrade
+    {
         endpoint::classify(req.method().as_str(), req.uri().path())
     } else {
         endpoint::Classified::unclassified()
     };
     let hijack = route.hijack();
-    let report = Report::new(&conn, &req, route);
+    let mut report = Report::new(&conn, &req, route);
     let (mut parts, body) = req.into_parts();
+    let mut body = Some(body);
+
+    // The body the guard read and decided on; forwarded instead of the client's.
+    let mut decided: Option<Bytes> = None;
+    // Held until the request is forwarded: nothing reaches the daemon that the policy did
+    // not allow.
+    let mut _permit: Option<Permit> = None;
+    if let Some(guard) = &conn.guard {
+        let caller = Caller {
+            peer: &conn.peer,
+            container: conn.container.as_ref(),
+        };
+        match guard
+            .check(caller, &parts, &report.head.route, &mut body)
+            .await
+        {
+            Ok(cleared) => {
+                report.verdict = Some(Verdict::of(&cleared.permit));
+                report.facts = cleared.facts;
+                if let Some(bytes) = cleared.body {
+                    guard::set_body(&mut parts.headers, &bytes);
+                    decided = Some(bytes);
+                }
+                _permit = Some(cleared.permit);
+            }
+            Err(refused) => {
+                if let ProxyError::Denied(denial) = &refused.error {
+                    report.verdict = Some(Verdict::denied(denial));
+                }
+                report.facts = refused.facts;
+                if let Some(bytes) = refused.body {
+                    whole(&report, bytes);
+                }
+                return Ok(report.refuse(refused.error));
+            }
+        }
+    }
 
     // dockerd takes over attach and exec-start connections whether or not the client asked
     // for an upgrade, answering `200 OK` and then raw bytes both ways. sockeye relays a
@@ -81,12 +139,13 @@ pub async fn handle(
             }));
         }
         (Hijack::UnlessDetached, false) => {
-            let bytes = match read_exec_start(body, conn.max_inspected_body).await {
-                Ok(bytes) => bytes,
-                Err(e) => return Ok(report.refuse(e)),
+            let bytes = match decided.take() {
+                Some(bytes) => bytes,
+                None => match read_exec_start(body.take(), conn.max_inspected_body).await {
+                    Ok(bytes) => bytes,
+                    Err(e) => return Ok(report.refuse(e)),
+                },
             };
-            report.request.record(&bytes);
-            report.request.end();
             match detach_requested(&bytes) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -97,20 +156,21 @@ pub async fn handle(
                 }
                 Err(reason) => {
                     return Ok(report.refuse(ProxyError::UnreadableBody {
-                        what: "exec start",
+                        what: "the exec start body".into(),
                         reason,
                     }))
                 }
             }
-            Full::new(bytes)
-                .map_err(|never| match never {})
-                .boxed_unsync()
+            whole(&report, bytes)
         }
-        // Nobody looks at this call: nothing to count.
-        _ if !conn.events.enabled() => body.boxed_unsync(),
-        _ => {
-            Metered::new(body, report.request.clone(), report.tap(Dir::ToDaemon), ()).boxed_unsync()
-        }
+        _ => match (decided, body) {
+            (Some(bytes), _) => whole(&report, bytes),
+            // Nobody looks at this call: nothing to count.
+            (None, Some(body)) if !conn.events.enabled() => body.boxed_unsync(),
+            (None, Some(body)) => Metered::new(body, report.request.clone(), report.tap(Dir::ToDaemon), ())
+                .boxed_unsync(),
+            (None, None) => RelayBody::default(),
+        },
     };
 
     let client_upgrade = if asks_upgrade {
@@ -136,7 +196,6 @@ pub async fn handle(
         drop(upstream);
         let daemon_upgrade = hyper::upgrade::on(&mut resp);
         let (parts, _) = resp.into_parts();
-        let mut report = report;
         report.respond(&parts);
         conn.tasks.spawn(async move {
             // Raw bytes flow only once the daemon has really answered 101 and that answer
@@ -160,7 +219,6 @@ pub async fn handle(
     if !conn.events.enabled() {
         return Ok(Response::from_parts(parts, body.boxed_unsync()));
     }
-    let mut report = report;
     report.respond(&parts);
     let flow = report.response.clone();
     let tap = report.tap(Dir::ToClient);
@@ -171,15 +229,36 @@ pub async fn handle(
     ))
 }
 
-async fn read_exec_start(body: Incoming, limit: usize) -> Result<Bytes, ProxyError> {
+/// A body already read whole, recorded for the call's report.
+fn whole(report: &Report, bytes: Bytes) -> RelayBody {
+    if report.events.enabled() {
+        report.request.record(&bytes);
+        report.request.end();
+        if let Some(tap) = report.tap(Dir::ToDaemon) {
+            tap.events.emit(Event::Data {
+                id: tap.id,
+                dir: tap.dir,
+                bytes: bytes.clone(),
+            });
+        }
+    }
+    Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+async fn read_exec_start(body: Option<Incoming>, limit: usize) -> Result<Bytes, ProxyError> {
+    let Some(body) = body else {
+        return Ok(Bytes::new());
+    };
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ProxyError::BodyTooLarge {
-            what: "exec start",
+            what: "the exec start body".into(),
             limit,
         }),
         Err(e) => Err(ProxyError::UnreadableBody {
-            what: "exec start",
+            what: "the exec start body".into(),
             reason: e.to_string(),
         }),
     }
@@ -207,6 +286,8 @@ pub fn detach_requested(body: &[u8]) -> Result<bool, String> {
 struct Report {
     events: Events,
     head: Arc<RequestHead>,
+    verdict: Option<Verdict>,
+    facts: Option<Arc<Facts>>,
     response_head: Option<Arc<ResponseHead>>,
     answered_by: AnsweredBy,
     started: Instant,
@@ -249,6 +330,8 @@ impl Report {
         }
         Report {
             head,
+            verdict: None,
+            facts: None,
             response_head: None,
             answered_by: AnsweredBy::Daemon,
             started: Instant::now(),
@@ -318,6 +401,8 @@ impl Report {
             error,
             request_body: self.request.captured(),
             response_body: self.response.captured(),
+            verdict: self.verdict,
+            facts: self.facts,
             head: self.head,
         };
         self.events.emit(Event::Call(Box::new(call)));

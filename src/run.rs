@@ -36,6 +36,7 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         upstream: cfg.upstream.clone(),
         limits: cfg.limits,
         events,
+        guard: cfg.guard.clone(),
     };
     let stop = CancellationToken::new();
     let bound = Arc::new(bound);

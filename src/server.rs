@@ -14,6 +14,7 @@ use tokio_util::task::TaskTracker;
 use crate::config::{Limits, UpstreamAddr};
 use crate::event::{Event, Events, Notice};
 use crate::exchange::{self, Conn};
+use crate::guard::Guard;
 use crate::listen::Listener;
 use crate::stream::Tapped;
 use crate::upstream::{Upstream, MAX_BUF};
@@ -25,6 +26,8 @@ pub struct Relay {
     pub upstream: UpstreamAddr,
     pub limits: Limits,
     pub events: Events,
+    /// The policy every request is decided by; `None` relays everything.
+    pub guard: Option<Arc<Guard>>,
 }
 
 /// Serve clients from `listener` until `shutdown` completes, then stop accepting, let open
@@ -48,7 +51,7 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
                         relay.events.clone(),
                         relay.limits.max_inspected_body,
                         tasks.clone(),
-                    ));
+                    ).guarded(relay.guard.clone(), None));
                     let limits = relay.limits.clone();
                     if relay.events.detail().wire {
                         let tapped = Tapped::new(stream, relay.events.clone(), id);

@@ -56,6 +56,7 @@ pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, Stri
         upstream: upstream.clone(),
         limits,
         events,
+        guard: None,
     };
     let server = tokio::spawn(server::run(listener, relay, async {
         let _ = stopped.await;

@@ -117,12 +117,45 @@ pub struct RequestFacts<'a> {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Permit {
     rule: String,
+    /// In [`Mode::Audit`], the denial this permit overrules.
+    overruled: Option<Denial>,
 }
 
 impl Permit {
     /// The rule that allowed the request.
     pub fn rule(&self) -> &str {
         &self.rule
+    }
+
+    /// What enforcement would have answered: `Some` only for a request that audit mode let
+    /// through although a rule denies it.
+    pub fn overruled(&self) -> Option<&Denial> {
+        self.overruled.as_ref()
+    }
+}
+
+/// Whether denials are carried out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Denied requests are answered 403 and never reach the daemon.
+    #[default]
+    Enforce,
+    /// Every request is forwarded; denials are only reported (for rolling a policy out).
+    Audit,
+}
+
+impl Mode {
+    /// Apply the mode to a decision. The one place a denial can turn into a permit, and it
+    /// keeps the denial inside the permit so nobody loses sight of it.
+    pub fn apply(self, decision: Decision) -> Decision {
+        match (self, decision) {
+            (Mode::Audit, Decision::Deny(denial)) => Decision::Allow(Permit {
+                rule: denial.rule.clone(),
+                overruled: Some(denial),
+            }),
+            (_, decision) => decision,
+        }
     }
 }
 
@@ -297,6 +330,7 @@ impl Policy {
             return match rule.action {
                 Action::Allow => Decision::Allow(Permit {
                     rule: rule.name.clone(),
+                    overruled: None,
                 }),
                 Action::Deny => Decision::Deny(Denial {
                     rule: rule.name.clone(),
@@ -310,6 +344,7 @@ impl Policy {
         match self.default {
             Action::Allow => Decision::Allow(Permit {
                 rule: DEFAULT_RULE.to_owned(),
+                overruled: None,
             }),
             Action::Deny => Decision::Deny(Denial {
                 rule: DEFAULT_RULE.to_owned(),

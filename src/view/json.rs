@@ -43,5 +43,6 @@ pub fn call_json(c: &Call) -> Value {
         "incomplete": c.incomplete,
         "error": c.error,
         "request_body": d.request_json,
+        "policy": c.verdict,
     })
 }

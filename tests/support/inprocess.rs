@@ -31,6 +31,7 @@ impl Running {
             upstream,
             limits,
             events: Events::discard(),
+            guard: None,
         };
         let done = tokio::spawn(server::run(listener, relay, async {
             let _ = stopped.await;
