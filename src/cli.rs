@@ -47,7 +47,7 @@ pub enum PolicyCommand {
     ///
     /// Example: sockeye policy explain policy.toml --request 'POST /v1.41/containers/create'
     ///          --body '{"Image":"alpine","HostConfig":{"Privileged":true}}' --uid 1000
-    Explain(ExplainArgs),
+    Explain(Box<ExplainArgs>),
 }
 
 /// Where a policy comes from (shared by `proxy` and `policy explain`).
@@ -364,9 +364,11 @@ impl ProxyArgs {
                 limits.max_inspected_body,
             ))),
             None if mode == Mode::Audit => {
-                return Err("--mode audit reports what a policy would deny: give --policy, \
+                return Err(
+                    "--mode audit reports what a policy would deny: give --policy, \
                             --profile or --tecnativa-env"
-                    .into())
+                        .into(),
+                )
             }
             None => None,
         };

@@ -63,7 +63,11 @@ impl Conn {
     }
 
     /// Decide every request on this connection with `guard`.
-    pub fn guarded(mut self, guard: Option<Arc<Guard>>, container: Option<ClientContainer>) -> Self {
+    pub fn guarded(
+        mut self,
+        guard: Option<Arc<Guard>>,
+        container: Option<ClientContainer>,
+    ) -> Self {
         self.guard = guard;
         self.container = container;
         self
@@ -167,8 +171,10 @@ pub async fn handle(
             (Some(bytes), _) => whole(&report, bytes),
             // Nobody looks at this call: nothing to count.
             (None, Some(body)) if !conn.events.enabled() => body.boxed_unsync(),
-            (None, Some(body)) => Metered::new(body, report.request.clone(), report.tap(Dir::ToDaemon), ())
-                .boxed_unsync(),
+            (None, Some(body)) => {
+                Metered::new(body, report.request.clone(), report.tap(Dir::ToDaemon), ())
+                    .boxed_unsync()
+            }
             (None, None) => RelayBody::default(),
         },
     };

@@ -273,7 +273,10 @@ async fn read_whole(
 /// The body as dockerd will decode it, and the bytes to forward. A body of only
 /// whitespace is no body to Go's decoder (`io.EOF`, which handlers treat as absent): it
 /// is forwarded as it came.
-fn canonical_body(op: Operation, bytes: &[u8]) -> Result<(Value, Option<Bytes>), gojson::Ambiguity> {
+fn canonical_body(
+    op: Operation,
+    bytes: &[u8],
+) -> Result<(Value, Option<Bytes>), gojson::Ambiguity> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok((Value::Null, None));
     }

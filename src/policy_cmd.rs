@@ -32,7 +32,7 @@ pub fn run(cmd: PolicyCommand) -> i32 {
                 INVALID
             }
         },
-        PolicyCommand::Explain(args) => match explain(args) {
+        PolicyCommand::Explain(args) => match explain(*args) {
             Ok((text, allowed)) => {
                 println!("{text}");
                 if allowed {
@@ -98,13 +98,22 @@ fn explain(args: ExplainArgs) -> Result<(String, bool), String> {
         container: container.as_ref(),
     };
 
-    let mut out = format!("request: {} {}\nendpoint: {route}\ncaller: {peer}", parts.method, parts.uri);
+    let mut out = format!(
+        "request: {} {}\nendpoint: {route}\ncaller: {peer}",
+        parts.method, parts.uri
+    );
     if let Some(c) = &container {
         out.push_str(&format!(" in container {}", c.name));
     }
     out.push('\n');
     let refused = |out: String, e: crate::error::ProxyError| {
-        (format!("{out}refused before the policy: {} {e}", e.status().as_u16()), false)
+        (
+            format!(
+                "{out}refused before the policy: {} {e}",
+                e.status().as_u16()
+            ),
+            false,
+        )
     };
     let body = match guard::needs_body(&parts, &route) {
         Err(e) => return Ok(refused(out, e)),

@@ -42,11 +42,18 @@ pub fn call_line(c: &Call, style: &Style) -> String {
     if let Some(e) = &c.error {
         line.push_str(&format!("  {}", style.stderr(e)));
     }
-    if let Some(v) = c.verdict.as_ref().filter(|v| v.decision == Decision::WouldDeny) {
+    if let Some(v) = c
+        .verdict
+        .as_ref()
+        .filter(|v| v.decision == Decision::WouldDeny)
+    {
         let reason = v.reason.as_deref().unwrap_or("");
         line.push_str(&format!(
             "  {}",
-            style.stderr(&format!("audit: would be denied by rule {}: {reason}", v.rule))
+            style.stderr(&format!(
+                "audit: would be denied by rule {}: {reason}",
+                v.rule
+            ))
         ));
     }
     line.push_str(&format!("  {}", style.dim(&format!("[{}]", d.endpoint))));
