@@ -380,6 +380,12 @@ pub struct Sockeye {
 
 impl Sockeye {
     pub fn start(upstream: &Path) -> Sockeye {
+        Sockeye::start_with(upstream, &[])
+    }
+
+    /// sockeye itself (never a stand-in) with extra `proxy` arguments, e.g.
+    /// `["--profile", "no-escape"]`.
+    pub fn start_with(upstream: &Path, args: &[&str]) -> Sockeye {
         let dir = tempfile::Builder::new()
             .prefix("sockeye-test.")
             .tempdir()
@@ -387,7 +393,10 @@ impl Sockeye {
         let socket = dir.path().join("sockeye.sock");
         let log_path = dir.path().join("sockeye.log");
         let log = File::create(&log_path).expect("create sockeye.log");
-        let kind = std::env::var("SOCKEYE_TEST_STANDIN").unwrap_or_default();
+        let kind = match args {
+            [] => std::env::var("SOCKEYE_TEST_STANDIN").unwrap_or_default(),
+            _ => String::new(),
+        };
         let mut cmd = match kind.as_str() {
             "" => {
                 let mut c = Command::new(env!("CARGO_BIN_EXE_sockeye"));
@@ -395,7 +404,8 @@ impl Sockeye {
                     .arg("--listen")
                     .arg(format!("unix://{}", socket.display()))
                     .arg("--upstream")
-                    .arg(format!("unix://{}", upstream.display()));
+                    .arg(format!("unix://{}", upstream.display()))
+                    .args(args);
                 c
             }
             "socat" => {
