@@ -1,0 +1,347 @@
+//! Policies seen from the docker CLI: a read-only client can read everything and change
+//! nothing, each denial is one clear line, a client is told apart by its uid, audit mode
+//! changes no outcome, and Tecnativa's environment variables mean what they mean there.
+//!
+//! Needs a Docker daemon (see `common`).
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+
+const IMAGE: &str = "sockeye-test/busybox:1";
+
+fn docker(host: &str, args: &[&str]) -> Output {
+    Command::new("docker")
+        .env("DOCKER_HOST", host)
+        .env_remove("DOCKER_CONTEXT")
+        .args(args)
+        .output()
+        .expect("run docker")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A container made directly on the daemon, removed on drop.
+struct Fixture {
+    daemon: String,
+    name: String,
+}
+
+impl Fixture {
+    fn new(d: &Daemon) -> Fixture {
+        let name = format!("sockeye-policy-{}", std::process::id());
+        let _ = docker(&d.host, &["rm", "-f", &name]);
+        let out = docker(
+            &d.host,
+            &[
+                "run", "-d", "--name", &name, "--label", "team=web", IMAGE, "sh", "-c",
+                "echo hello from the fixture; touch /made; sleep 300",
+            ],
+        );
+        assert!(out.status.success(), "fixture: {}", text(&out));
+        Fixture {
+            daemon: d.host.clone(),
+            name,
+        }
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = docker(&self.daemon, &["rm", "-f", &self.name]);
+    }
+}
+
+#[test]
+fn read_only_lets_every_read_command_through_and_refuses_every_write_in_one_line() {
+    let Some(d) = daemon() else { return };
+    let fx = Fixture::new(d);
+    let ro = Sockeye::start_with(&d.socket, &["--profile", "read-only"]);
+    let host = ro.host();
+    let c = fx.name.as_str();
+
+    // Reads: the same exit code and output as directly (commands whose output is stable
+    // between two runs), or at least success.
+    let same = [
+        vec!["version", "--format", "{{.Server.APIVersion}}"],
+        vec!["ps", "-a", "--no-trunc"],
+        vec!["ps", "--filter", "label=team=web", "--format", "{{.Names}}"],
+        vec!["images", "--no-trunc"],
+        vec!["image", "inspect", IMAGE],
+        vec!["image", "history", "--no-trunc", IMAGE],
+        vec!["inspect", c],
+        vec!["container", "inspect", "--format", "{{.Config.Labels}}", c],
+        vec!["logs", c],
+        vec!["logs", "--tail", "1", "--timestamps", c],
+        vec!["diff", c],
+        vec!["port", c],
+        vec!["network", "ls", "--no-trunc"],
+        vec!["network", "inspect", "bridge", "--format", "{{.Name}} {{.Driver}}"],
+        vec!["volume", "ls"],
+        vec!["plugin", "ls"],
+        vec!["events", "--since", "1", "--until", "2"],
+    ];
+    let mut failures = Vec::new();
+    for args in &same {
+        let direct = docker(&d.host, args);
+        let relayed = docker(&host, args);
+        if (direct.status.code(), &direct.stdout, &direct.stderr)
+            != (relayed.status.code(), &relayed.stdout, &relayed.stderr)
+        {
+            failures.push(format!(
+                "docker {}: differs\n direct: {}\n relayed: {}",
+                args.join(" "),
+                text(&direct),
+                text(&relayed)
+            ));
+        }
+    }
+    let volatile = [
+        vec!["info"],
+        vec!["top", c],
+        vec!["stats", "--no-stream", c],
+        vec!["system", "df"],
+    ];
+    for args in &volatile {
+        let relayed = docker(&host, args);
+        if !relayed.status.success() || relayed.stdout.is_empty() {
+            failures.push(format!("docker {}: {}", args.join(" "), text(&relayed)));
+        }
+    }
+
+    // Writes (and reads of file contents): refused with one line naming the rule.
+    let vol = format!("{c}-vol");
+    let made = format!("{c}:/made");
+    let writes = [
+        vec!["run", "--rm", IMAGE, "true"],
+        vec!["create", IMAGE],
+        vec!["exec", c, "true"],
+        vec!["stop", "-t", "1", c],
+        vec!["kill", c],
+        vec!["pause", c],
+        vec!["restart", c],
+        vec!["rename", c, "other"],
+        vec!["rm", "-f", c],
+        vec!["commit", c],
+        vec!["tag", IMAGE, "sockeye-test/renamed:1"],
+        vec!["rmi", IMAGE],
+        vec!["pull", "busybox"],
+        vec!["network", "create", "sockeye-ro-net"],
+        vec!["volume", "create", &vol],
+        vec!["cp", &made, "-"],
+        vec!["export", c],
+        vec!["image", "save", IMAGE],
+        vec!["system", "prune", "-f"],
+        vec!["update", "--memory", "64m", c],
+    ];
+    for args in &writes {
+        let out = docker(&host, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let line = stderr
+            .lines()
+            .find(|l| l.contains("sockeye:"))
+            .unwrap_or_default();
+        if out.status.success()
+            || !line.contains(
+                "sockeye: denied by rule read-only-deny: the read-only profile allows listing and inspecting only",
+            )
+        {
+            failures.push(format!("docker {}: not refused as expected: {}", args.join(" "), text(&out)));
+        }
+    }
+
+    // Nothing changed behind the refusals.
+    let state = docker(
+        &d.host,
+        &["inspect", "--format", "{{.Name}} {{.State.Running}} {{.HostConfig.Memory}}", c],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&state.stdout).trim(),
+        format!("/{c} true 0"),
+        "{}",
+        text(&state)
+    );
+    assert!(!docker(&d.host, &["volume", "inspect", &vol]).status.success());
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n{}\n--- sockeye log:\n{}",
+        failures.len(),
+        failures.join("\n"),
+        tail(&ro.log(), 3000)
+    );
+}
+
+fn write_policy(dir: &Path, text: &str) -> String {
+    let path = dir.join("policy.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// Run the docker CLI as another user, with a config directory it can write.
+fn docker_as(uid: u32, host: &str, config: &Path, args: &[&str]) -> Output {
+    Command::new("setpriv")
+        .args([
+            &format!("--reuid={uid}"),
+            &format!("--regid={uid}"),
+            "--clear-groups",
+            "docker",
+        ])
+        .args(args)
+        .env("DOCKER_HOST", host)
+        .env("DOCKER_CONFIG", config)
+        .env("HOME", config)
+        .output()
+        .expect("setpriv docker")
+}
+
+#[test]
+fn clients_are_told_apart_by_uid() {
+    let Some(d) = daemon() else { return };
+    if !nix_is_root() {
+        panic!("this test runs docker as uid 1000 through setpriv, which needs root");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let policy = write_policy(
+        dir.path(),
+        r#"
+version = 1
+
+[[rules]]
+name = "ci-lists-containers"
+action = "allow"
+client.uid = [1000]
+request.endpoint = ["SystemPing", "SystemPingHead", "SystemVersion", "ContainerList"]
+
+[[rules]]
+name = "root-does-anything"
+action = "allow"
+client.uid = [0]
+"#,
+    );
+    let s = Sockeye::start_with(&d.socket, &["--policy", &policy, "--socket-mode", "0666"]);
+    // The socket's directory is private to the test user by default.
+    std::fs::set_permissions(
+        s.socket.parent().unwrap(),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let host = s.host();
+    let config = dir.path().join("docker-config");
+    std::fs::create_dir(&config).unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o777)).unwrap();
+
+    let ps = docker_as(1000, &host, &config, &["ps", "-a"]);
+    assert!(ps.status.success(), "uid 1000 may list: {}", text(&ps));
+    let images = docker_as(1000, &host, &config, &["images"]);
+    assert!(!images.status.success(), "{}", text(&images));
+    assert!(
+        String::from_utf8_lossy(&images.stderr)
+            .contains("sockeye: denied by rule default: no rule allows ImageList"),
+        "{}",
+        text(&images)
+    );
+    let root = docker(&host, &["images"]);
+    assert!(root.status.success(), "root may: {}", text(&root));
+    let log = s.log();
+    assert!(log.contains("uid=1000"), "{log}");
+}
+
+fn nix_is_root() -> bool {
+    // SAFETY-free: read our own credentials from procfs.
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+}
+
+#[test]
+fn audit_mode_changes_no_outcome_and_reports_what_would_be_denied() {
+    let Some(d) = daemon() else { return };
+    let s = Sockeye::start_with(&d.socket, &["--profile", "read-only", "--mode", "audit"]);
+    let out = docker(&s.host(), &["run", "--rm", IMAGE, "echo", "audited"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "audited\n");
+    let log = wait_for_log(&s, "audit: would be denied by rule read-only-deny");
+    assert!(
+        log.contains("POST /v1.") && log.contains("/containers/create → 201"),
+        "{log}"
+    );
+}
+
+#[test]
+fn denials_are_in_the_json_view_with_their_rule() {
+    let Some(d) = daemon() else { return };
+    let s = Sockeye::start_with(&d.socket, &["--profile", "no-escape", "--format", "json"]);
+    let out = docker(&s.host(), &["create", "--privileged", IMAGE]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "Error response from daemon: sockeye: denied by rule no-escape: the no-escape profile \
+             refuses what could give root on the host (privileged)"
+        ),
+        "{}",
+        text(&out)
+    );
+    let log = wait_for_log(&s, "\"decision\":\"deny\"");
+    let line = log
+        .lines()
+        .find(|l| l.contains("\"decision\":\"deny\""))
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["endpoint"], "ContainerCreate");
+    assert_eq!(v["status"], 403);
+    assert_eq!(v["answered_by"], "sockeye");
+    assert_eq!(v["policy"]["rule"], "no-escape");
+    assert_eq!(v["request_body"]["HostConfig"]["Privileged"], true);
+}
+
+#[test]
+fn tecnativa_environment_variables_mean_what_they_mean_there() {
+    let Some(d) = daemon() else { return };
+    // CONTAINERS=1 with Tecnativa's defaults: POST=0, IMAGES=0, PING/VERSION/EVENTS=1.
+    std::env::set_var("CONTAINERS", "1");
+    let s = Sockeye::start_with(&d.socket, &["--tecnativa-env"]);
+    std::env::remove_var("CONTAINERS");
+    let host = s.host();
+    let ps = docker(&host, &["ps"]);
+    assert!(ps.status.success(), "{}", text(&ps));
+    let version = docker(&host, &["version"]);
+    assert!(version.status.success(), "{}", text(&version));
+    let images = docker(&host, &["images"]);
+    assert!(
+        String::from_utf8_lossy(&images.stderr).contains("sockeye: denied by rule"),
+        "{}",
+        text(&images)
+    );
+    let run = docker(&host, &["run", "--rm", IMAGE, "true"]);
+    assert!(
+        String::from_utf8_lossy(&run.stderr)
+            .contains("POST=0: only GET and HEAD requests are allowed"),
+        "{}",
+        text(&run)
+    );
+}
+
+fn wait_for_log(s: &Sockeye, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let log = s.log();
+        if log.contains(needle) || std::time::Instant::now() > deadline {
+            assert!(log.contains(needle), "{needle:?} not in the log:\n{log}");
+            return log;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
