@@ -13,6 +13,7 @@ pub mod exchange;
 pub mod export;
 pub mod facts;
 pub mod gojson;
+pub mod identity;
 pub mod json;
 pub mod listen;
 pub mod policy;
