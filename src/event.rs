@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use crate::endpoint::Classified;
 use crate::facts::Facts;
 use crate::listen::Peer;
-use crate::policy::{Denial, Permit};
+use crate::policy::{ClientContainer, Denial, Permit};
 
 /// Connection number and request number on that connection (both from 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -49,6 +49,8 @@ pub struct RequestHead {
     pub id: CallId,
     pub start: SystemTime,
     pub peer: Arc<Peer>,
+    /// The container the peer runs in, when sockeye resolved it.
+    pub container: Option<Arc<ClientContainer>>,
     pub method: Method,
     /// Path and query exactly as sent.
     pub target: String,

@@ -30,7 +30,7 @@ pub struct Conn {
     pub id: u64,
     pub peer: Arc<Peer>,
     /// The container the peer process runs in, resolved once per connection.
-    pub container: Option<ClientContainer>,
+    pub container: Option<Arc<ClientContainer>>,
     pub upstream: Mutex<Upstream>,
     pub events: Events,
     pub guard: Option<Arc<Guard>>,
@@ -66,7 +66,7 @@ impl Conn {
     pub fn guarded(
         mut self,
         guard: Option<Arc<Guard>>,
-        container: Option<ClientContainer>,
+        container: Option<Arc<ClientContainer>>,
     ) -> Self {
         self.guard = guard;
         self.container = container;
@@ -104,7 +104,7 @@ pub async fn handle(
     if let Some(guard) = &conn.guard {
         let caller = Caller {
             peer: &conn.peer,
-            container: conn.container.as_ref(),
+            container: conn.container.as_deref(),
         };
         match guard
             .check(caller, &parts, &report.head.route, &mut body)
@@ -320,6 +320,7 @@ impl Report {
             },
             start: SystemTime::now(),
             peer: conn.peer.clone(),
+            container: conn.container.clone(),
             method: req.method().clone(),
             target,
             version: req.version(),

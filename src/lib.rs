@@ -14,6 +14,7 @@ pub mod export;
 pub mod facts;
 pub mod gojson;
 pub mod guard;
+pub mod identity;
 pub mod json;
 pub mod listen;
 pub mod policy;

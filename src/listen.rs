@@ -23,6 +23,10 @@ pub enum Peer {
         /// The process name (`/proc/<pid>/comm`) at connect time; informative only, since a
         /// process can rename itself.
         process: Option<String>,
+        /// The executable (`/proc/<pid>/exe`) at connect time, as a path in the process's own
+        /// mount namespace: for a process in a container, a path in the container's
+        /// filesystem (see [`crate::identity::executable`]).
+        exe: Option<String>,
     },
     Tcp {
         addr: SocketAddr,
@@ -155,6 +159,9 @@ impl Listener {
                     gid: cred.gid(),
                     pid,
                     process: pid.and_then(process_name),
+                    exe: pid
+                        .and_then(crate::identity::executable)
+                        .map(|p| p.to_string_lossy().into_owned()),
                 };
                 Ok((Stream::unix(stream)?, peer))
             }

@@ -152,6 +152,7 @@ fn caller(args: &ExplainArgs) -> Result<(Peer, Option<ClientContainer>), String>
             gid: args.gid.unwrap_or_else(|| nix::unistd::getgid().as_raw()),
             pid: None,
             process: args.process.clone(),
+            exe: args.exe.clone(),
         },
     };
     let container = match &args.container_name {

@@ -35,8 +35,11 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
     let relay = Relay {
         upstream: cfg.upstream.clone(),
         limits: cfg.limits,
-        events,
+        events: events.clone(),
         guard: cfg.guard.clone(),
+        // Who runs in which container matters to a policy and to whoever watches.
+        resolver: (cfg.guard.is_some() || events.enabled())
+            .then(|| crate::identity::Resolver::new(cfg.upstream.clone())),
     };
     let stop = CancellationToken::new();
     let bound = Arc::new(bound);

@@ -15,7 +15,9 @@ use crate::config::{Limits, UpstreamAddr};
 use crate::event::{Event, Events, Notice};
 use crate::exchange::{self, Conn};
 use crate::guard::Guard;
+use crate::identity::Resolver;
 use crate::listen::Listener;
+use crate::listen::Peer;
 use crate::stream::Tapped;
 use crate::upstream::{Upstream, MAX_BUF};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -28,6 +30,8 @@ pub struct Relay {
     pub events: Events,
     /// The policy every request is decided by; `None` relays everything.
     pub guard: Option<Arc<Guard>>,
+    /// Finds the container a Unix-socket client runs in; `None` when nobody asks.
+    pub resolver: Option<Resolver>,
 }
 
 /// Serve clients from `listener` until `shutdown` completes, then stop accepting, let open
@@ -44,21 +48,36 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let id = next_conn.fetch_add(1, Ordering::Relaxed);
-                    let conn = Arc::new(Conn::new(
+                    let pid = match &peer {
+                        Peer::Unix { pid, .. } => *pid,
+                        _ => None,
+                    };
+                    let conn = Conn::new(
                         id,
                         Arc::new(peer),
                         Upstream::new(relay.upstream.clone()),
                         relay.events.clone(),
                         relay.limits.max_inspected_body,
                         tasks.clone(),
-                    ).guarded(relay.guard.clone(), None));
+                    );
+                    let (guard, resolver) = (relay.guard.clone(), relay.resolver.clone());
                     let limits = relay.limits.clone();
-                    if relay.events.detail().wire {
-                        let tapped = Tapped::new(stream, relay.events.clone(), id);
-                        tasks.spawn(serve(tapped, conn, limits, stop.clone()));
-                    } else {
-                        tasks.spawn(serve(stream, conn, limits, stop.clone()));
-                    }
+                    let wire = relay.events.detail().wire.then(|| relay.events.clone());
+                    let stop = stop.clone();
+                    tasks.spawn(async move {
+                        // At accept time: the pid is the caller's only while it is connected.
+                        let container = match (resolver, pid) {
+                            (Some(r), Some(pid)) => r.container(pid).await.map(Arc::new),
+                            _ => None,
+                        };
+                        let conn = Arc::new(conn.guarded(guard, container));
+                        match wire {
+                            Some(events) => {
+                                serve(Tapped::new(stream, events, id), conn, limits, stop).await
+                            }
+                            None => serve(stream, conn, limits, stop).await,
+                        }
+                    });
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: say so, back off, keep serving.

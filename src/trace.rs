@@ -57,6 +57,7 @@ pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, Stri
         limits,
         events,
         guard: None,
+        resolver: None,
     };
     let server = tokio::spawn(server::run(listener, relay, async {
         let _ = stopped.await;

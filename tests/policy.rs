@@ -45,7 +45,15 @@ impl Fixture {
         let out = docker(
             &d.host,
             &[
-                "run", "-d", "--name", &name, "--label", "team=web", IMAGE, "sh", "-c",
+                "run",
+                "-d",
+                "--name",
+                &name,
+                "--label",
+                "team=web",
+                IMAGE,
+                "sh",
+                "-c",
                 "echo hello from the fixture; touch /made; sleep 300",
             ],
         );
@@ -87,7 +95,13 @@ fn read_only_lets_every_read_command_through_and_refuses_every_write_in_one_line
         vec!["diff", c],
         vec!["port", c],
         vec!["network", "ls", "--no-trunc"],
-        vec!["network", "inspect", "bridge", "--format", "{{.Name}} {{.Driver}}"],
+        vec![
+            "network",
+            "inspect",
+            "bridge",
+            "--format",
+            "{{.Name}} {{.Driver}}",
+        ],
         vec!["volume", "ls"],
         vec!["plugin", "ls"],
         vec!["events", "--since", "1", "--until", "2"],
@@ -164,7 +178,12 @@ fn read_only_lets_every_read_command_through_and_refuses_every_write_in_one_line
     // Nothing changed behind the refusals.
     let state = docker(
         &d.host,
-        &["inspect", "--format", "{{.Name}} {{.State.Running}} {{.HostConfig.Memory}}", c],
+        &[
+            "inspect",
+            "--format",
+            "{{.Name}} {{.State.Running}} {{.HostConfig.Memory}}",
+            c,
+        ],
     );
     assert_eq!(
         String::from_utf8_lossy(&state.stdout).trim(),
@@ -172,7 +191,9 @@ fn read_only_lets_every_read_command_through_and_refuses_every_write_in_one_line
         "{}",
         text(&state)
     );
-    assert!(!docker(&d.host, &["volume", "inspect", &vol]).status.success());
+    assert!(!docker(&d.host, &["volume", "inspect", &vol])
+        .status
+        .success());
     assert!(
         failures.is_empty(),
         "{} problem(s):\n{}\n--- sockeye log:\n{}",
@@ -344,4 +365,82 @@ fn wait_for_log(s: &Sockeye, needle: &str) -> String {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// Run the host's docker CLI inside a fresh container (the host's root filesystem mounted
+/// read-only, entered with chroot), so the caller is a process in that container.
+fn docker_in_container(d: &Daemon, name: &str, label: &str, host: &str, args: &[&str]) -> Output {
+    let _ = docker(&d.host, &["rm", "-f", name]);
+    let mut full = vec![
+        "run",
+        "--rm",
+        "--name",
+        name,
+        "--label",
+        label,
+        "-v",
+        "/:/host:ro",
+        IMAGE,
+        "chroot",
+        "/host",
+        "/usr/bin/docker",
+        "-H",
+        host,
+    ];
+    full.extend_from_slice(args);
+    docker(&d.host, &full)
+}
+
+#[test]
+fn a_process_in_a_container_is_matched_by_the_container_s_name_and_labels() {
+    let Some(d) = daemon() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let dashboard = format!("sockeye-dash-{}", std::process::id());
+    let policy = write_policy(
+        dir.path(),
+        &format!(
+            r#"
+version = 1
+
+[[rules]]
+name = "dashboard-lists"
+action = "allow"
+client.container_label.role = "dashboard"
+client.container_name = "{dashboard}"
+request.endpoint = ["SystemPing", "SystemPingHead", "SystemVersion", "ContainerList"]
+
+[[rules]]
+name = "pings"
+action = "allow"
+request.endpoint = ["SystemPing", "SystemPingHead", "SystemVersion"]
+"#
+        ),
+    );
+    let s = Sockeye::start_with(&d.socket, &["--policy", &policy]);
+    let host = s.host();
+
+    let ok = docker_in_container(d, &dashboard, "role=dashboard", &host, &["ps", "-a"]);
+    assert!(ok.status.success(), "the dashboard may list: {}", text(&ok));
+    assert!(
+        String::from_utf8_lossy(&ok.stdout).contains(&dashboard),
+        "it sees itself: {}",
+        text(&ok)
+    );
+
+    let other = format!("sockeye-other-{}", std::process::id());
+    let denied = docker_in_container(d, &other, "role=worker", &host, &["ps", "-a"]);
+    assert!(
+        String::from_utf8_lossy(&denied.stderr)
+            .contains("sockeye: denied by rule default: no rule allows ContainerList"),
+        "another container may not: {}",
+        text(&denied)
+    );
+    let from_host = docker(&host, &["ps", "-a"]);
+    assert!(
+        String::from_utf8_lossy(&from_host.stderr).contains("no rule allows ContainerList"),
+        "nor may the host: {}",
+        text(&from_host)
+    );
+    let log = s.log();
+    assert!(log.contains(&format!("in {dashboard}")), "{log}");
 }

@@ -136,6 +136,8 @@ pub struct ClientMatch {
     pub gid: Option<Vec<u32>>,
     /// The process name (`/proc/<pid>/comm`): informative, a process can rename itself.
     pub process: Option<Vec<Glob>>,
+    /// The executable (`/proc/<pid>/exe`), as the process's own mount namespace names it.
+    pub exe: Option<Vec<Glob>>,
     pub container_name: Option<Vec<Glob>>,
     pub container_id: Option<Vec<Glob>>,
     pub container_label: BTreeMap<String, Vec<Glob>>,
@@ -234,11 +236,15 @@ pub(super) fn rule_matches(rule: &Rule, ctx: &Ctx) -> Result<Option<String>, Str
 }
 
 fn client(c: &ClientMatch, req: &RequestFacts) -> Result<(), String> {
-    let unix = match req.peer {
+    let (unix, exe) = match req.peer {
         Peer::Unix {
-            uid, gid, process, ..
-        } => Some((*uid, *gid, process.as_deref())),
-        Peer::Tcp { .. } => None,
+            uid,
+            gid,
+            process,
+            exe,
+            ..
+        } => (Some((*uid, *gid, process.as_deref())), exe.as_deref()),
+        Peer::Tcp { .. } => (None, None),
     };
     if let Some(uids) = &c.uid {
         match unix {
@@ -264,6 +270,13 @@ fn client(c: &ClientMatch, req: &RequestFacts) -> Result<(), String> {
                 ))
             }
             None => return Err("client.process: process unknown".into()),
+        }
+    }
+    if let Some(globs) = &c.exe {
+        match exe {
+            Some(e) if any_glob(globs, e) => {}
+            Some(e) => return Err(format!("client.exe: {e:?} not in {}", show_globs(globs))),
+            None => return Err("client.exe: executable unknown".into()),
         }
     }
     let container = req.container;

@@ -28,6 +28,7 @@ const CLIENT_KEYS: &[&str] = &[
     "uid",
     "gid",
     "process",
+    "exe",
     "container_name",
     "container_id",
     "container_label",
@@ -386,6 +387,7 @@ impl Walker {
                 "uid" => c.uid = self.ids(v, &p),
                 "gid" => c.gid = self.ids(v, &p),
                 "process" => c.process = self.globs(v, &p),
+                "exe" => c.exe = self.globs(v, &p),
                 "container_name" => c.container_name = self.globs(v, &p),
                 "container_id" => c.container_id = self.globs(v, &p),
                 "container_label" => {

@@ -69,6 +69,7 @@ fn unix(uid: u32, process: &str) -> Peer {
         gid: uid,
         pid: Some(4242),
         process: Some(process.to_owned()),
+        exe: None,
     }
 }
 

@@ -27,6 +27,7 @@ pub fn call_json(c: &Call) -> Value {
         "conn": c.head.id.conn,
         "req": c.head.id.req,
         "peer": &*c.head.peer,
+        "container": c.head.container.as_ref().map(|ct| json!({"id": ct.id, "name": ct.name})),
         "endpoint": d.endpoint,
         "section": d.section,
         "params": params,

@@ -32,6 +32,8 @@ impl Running {
             limits,
             events: Events::discard(),
             guard: None,
+            resolver: None,
+            resolver: None,
         };
         let done = tokio::spawn(server::run(listener, relay, async {
             let _ = stopped.await;

@@ -35,8 +35,15 @@ pub struct Container {
 
 impl Container {
     pub fn run(daemon: &Path, name: &str, cmd: &[&str]) -> Container {
+        Container::run_with(daemon, name, &[], cmd)
+    }
+
+    /// With `docker run` options (`--label k=v`, …) before the image.
+    pub fn run_with(daemon: &Path, name: &str, options: &[&str], cmd: &[&str]) -> Container {
         let out = docker(daemon)
-            .args(["run", "-d", "--name", name, "sockeye-test/busybox:1"])
+            .args(["run", "-d", "--name", name])
+            .args(options)
+            .arg("sockeye-test/busybox:1")
             .args(cmd)
             .output()
             .unwrap();
