@@ -33,7 +33,6 @@ impl Running {
             events: Events::discard(),
             guard: None,
             resolver: None,
-            resolver: None,
         };
         let done = tokio::spawn(server::run(listener, relay, async {
             let _ = stopped.await;
