@@ -74,6 +74,15 @@ where
                         });
                     }
                 }
+                // A body of known length is not polled past its last frame: report the end
+                // now, before that frame goes out, so the call is on record before the
+                // client has all of it.
+                if self.inner.is_end_stream() {
+                    self.flow.end();
+                    if let Some(e) = self.on_end.take() {
+                        e.ended(true);
+                    }
+                }
             }
             Poll::Ready(None) => {
                 self.flow.end();

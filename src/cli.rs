@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::audit::AuditOptions;
 use crate::config::{self, Group, Limits, ListenAddr, SocketPerms, UpstreamAddr};
 use crate::guard::Guard;
 use crate::policy::{Mode, Policy, ProfileParams};
@@ -294,6 +295,34 @@ pub struct ProxyArgs {
     #[arg(long, value_enum, default_value = "enforce")]
     pub mode: ModeArg,
 
+    /// Write one JSON line per call to FILE (`-`: standard output), before the call's
+    /// response completes (docs/audit-log.md). If it cannot be written, calls are refused.
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<String>,
+
+    /// fdatasync the audit log after every record.
+    #[arg(long, requires = "audit")]
+    pub audit_fsync: bool,
+
+    /// Keep serving when the audit log cannot be written (records are kept in memory, up
+    /// to a limit, until it can).
+    #[arg(long, requires = "audit")]
+    pub audit_fail_open: bool,
+
+    /// Rotate the audit log when it would grow beyond this many bytes (FILE.1, FILE.2, …).
+    /// SIGHUP reopens it, for logrotate.
+    #[arg(long, value_name = "BYTES", requires = "audit")]
+    pub audit_max_size: Option<u64>,
+
+    /// Rotated audit files kept.
+    #[arg(
+        long,
+        default_value_t = 5,
+        value_name = "N",
+        requires = "audit_max_size"
+    )]
+    pub audit_keep: usize,
+
     /// Largest request body sockeye reads whole to decide on it (container create, exec,
     /// service and volume specs, …); a larger one is refused, never passed unread.
     #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
@@ -317,6 +346,7 @@ pub struct ProxyConfig {
     pub view: Option<ViewOptions>,
     /// `None`: no policy, every request is relayed.
     pub guard: Option<std::sync::Arc<Guard>>,
+    pub audit: Option<AuditOptions>,
 }
 
 impl ProxyArgs {
@@ -372,7 +402,26 @@ impl ProxyArgs {
             }
             None => None,
         };
+        let audit = match self.audit.as_deref() {
+            None => None,
+            Some(target) => {
+                let path = (target != "-").then(|| PathBuf::from(target));
+                if path.is_none() && self.view.format == Format::Json && !self.view.quiet {
+                    return Err(
+                        "--audit - and --format json would both write to standard output".into(),
+                    );
+                }
+                Some(AuditOptions {
+                    path,
+                    fsync: self.audit_fsync,
+                    fail_open: self.audit_fail_open,
+                    max_size: self.audit_max_size,
+                    keep: self.audit_keep,
+                })
+            }
+        };
         Ok(ProxyConfig {
+            audit,
             listen,
             upstream,
             perms: SocketPerms {

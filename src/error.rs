@@ -47,6 +47,9 @@ pub enum ProxyError {
     /// The policy refused the request.
     #[error("{0}")]
     Denied(crate::policy::Denial),
+    /// The audit log cannot record calls, so none are made (fail closed).
+    #[error("{0}; calls are refused until it can record them")]
+    NotRecorded(String),
 }
 
 impl ProxyError {
@@ -62,6 +65,7 @@ impl ProxyError {
             | ProxyError::BadContentType => StatusCode::BAD_REQUEST,
             ProxyError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ProxyError::Denied(_) => StatusCode::FORBIDDEN,
+            ProxyError::NotRecorded(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 

@@ -207,12 +207,33 @@ pub struct Detail {
     pub response_capture: usize,
 }
 
+/// A consumer that must see every call, told synchronously on the relay's path (the audit
+/// log, metrics), unlike the live view's lossy channel.
+pub trait Sink: Send + Sync {
+    /// Whether a new call may proceed: the audit log refuses calls it could not record.
+    fn admit(&self) -> Result<(), String> {
+        Ok(())
+    }
+    /// A call ended. Called before the client sees the end of the response (or, for a
+    /// hijacked session, when the session ends).
+    fn call(&self, call: &Call);
+    /// A client connection opened (`true`) or closed.
+    fn connection(&self, _open: bool) {}
+    /// A hijacked session started (`true`) or ended.
+    fn session(&self, _open: bool) {}
+    /// What the sink needs recorded for `call`.
+    fn detail(&self) -> Detail {
+        Detail::default()
+    }
+}
+
 /// The sending side, shared by every connection.
 #[derive(Clone)]
 pub struct Events {
     tx: Option<Sender>,
     dropped: Arc<AtomicU64>,
     detail: Detail,
+    sinks: Arc<[Arc<dyn Sink>]>,
 }
 
 #[derive(Clone)]
@@ -230,6 +251,7 @@ impl Events {
             tx: None,
             dropped: Arc::default(),
             detail: Detail::default(),
+            sinks: Arc::new([]),
         }
     }
 
@@ -241,6 +263,7 @@ impl Events {
                 tx: Some(Sender::Lossy(tx)),
                 dropped: Arc::default(),
                 detail,
+                sinks: Arc::new([]),
             },
             rx,
         )
@@ -254,21 +277,70 @@ impl Events {
                 tx: Some(Sender::Lossless(tx)),
                 dropped: Arc::default(),
                 detail,
+                sinks: Arc::new([]),
             },
             rx,
         )
     }
 
+    /// Add consumers that see every call (audit log, metrics).
+    pub fn with_sinks(mut self, sinks: Vec<Arc<dyn Sink>>) -> Self {
+        self.sinks = sinks.into();
+        self
+    }
+
     pub fn detail(&self) -> Detail {
-        if self.tx.is_some() {
+        let mut d = if self.tx.is_some() {
             self.detail
         } else {
             Detail::default()
+        };
+        for s in self.sinks.iter() {
+            let n = s.detail();
+            d.heads |= n.heads;
+            d.stream |= n.stream;
+            d.wire |= n.wire;
+            d.request_capture = d.request_capture.max(n.request_capture);
+            d.response_capture = d.response_capture.max(n.response_capture);
+        }
+        d
+    }
+
+    /// Whether anybody looks at calls (the relay skips all bookkeeping otherwise).
+    pub fn enabled(&self) -> bool {
+        self.tx.is_some() || !self.sinks.is_empty()
+    }
+
+    /// Whether the live view wants per-call events (heads, data, calls).
+    pub fn viewed(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    /// Every sink's word on a new call: the first refusal.
+    pub fn admit(&self) -> Result<(), String> {
+        self.sinks.iter().try_for_each(|s| s.admit())
+    }
+
+    /// A call ended: every sink first, synchronously, then the live view.
+    pub fn call(&self, call: Call) {
+        for s in self.sinks.iter() {
+            s.call(&call);
+        }
+        if self.tx.is_some() {
+            self.emit(Event::Call(Box::new(call)));
         }
     }
 
-    pub fn enabled(&self) -> bool {
-        self.tx.is_some()
+    pub fn connection(&self, open: bool) {
+        for s in self.sinks.iter() {
+            s.connection(open);
+        }
+    }
+
+    pub fn session(&self, open: bool) {
+        for s in self.sinks.iter() {
+            s.session(open);
+        }
     }
 
     pub fn emit(&self, event: Event) {

@@ -93,6 +93,9 @@ pub async fn handle(
     };
     let hijack = route.hijack();
     let mut report = Report::new(&conn, &req, route);
+    if let Err(why) = conn.events.admit() {
+        return Ok(report.refuse(ProxyError::NotRecorded(why)));
+    }
     let (mut parts, body) = req.into_parts();
     let mut body = Some(body);
 
@@ -210,7 +213,9 @@ pub async fn handle(
                 Ok((client_io, daemon_io)) => {
                     let taps = (report.tap(Dir::ToDaemon), report.tap(Dir::ToClient));
                     let flows = (report.request.clone(), report.response.clone());
+                    report.events.session(true);
                     let spliced = upstream::splice(client_io, daemon_io, flows, taps).await;
+                    report.events.session(false);
                     let error = spliced.error.map(|k| format!("tunnel: {k}"));
                     report.finish_hijack(spliced.error.is_none(), error);
                 }
@@ -412,7 +417,7 @@ impl Report {
             facts: self.facts,
             head: self.head,
         };
-        self.events.emit(Event::Call(Box::new(call)));
+        self.events.call(call);
     }
 }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod action;
+pub mod audit;
 pub mod body;
 pub mod cli;
 pub mod config;

@@ -6,8 +6,9 @@ use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
+use crate::audit::AuditLog;
 use crate::cli::ProxyConfig;
-use crate::event::Events;
+use crate::event::{Events, Sink};
 use crate::listen::Bound;
 use crate::server::{self, Relay};
 use crate::view;
@@ -32,6 +33,20 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
             (events, Some(task))
         }
     };
+    let audit = match &cfg.audit {
+        Some(opts) => Some(Arc::new(AuditLog::open(opts.clone()).map_err(|e| {
+            format!(
+                "cannot open the audit log {}: {e}",
+                opts.path.as_deref().unwrap_or("-".as_ref()).display()
+            )
+        })?)),
+        None => None,
+    };
+    let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();
+    if let Some(a) = &audit {
+        sinks.push(a.clone());
+    }
+    let events = events.with_sinks(sinks);
     let relay = Relay {
         upstream: cfg.upstream.clone(),
         limits: cfg.limits,
@@ -77,9 +92,17 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
     control.block_on(async move {
         let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
         let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
+        let mut hup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
+        loop {
+            tokio::select! {
+                _ = int.recv() => break,
+                _ = term.recv() => break,
+                _ = hup.recv() => match &audit {
+                    // logrotate moved the file: the next record goes to a new one.
+                    Some(a) => a.request_reopen(),
+                    None => break,
+                },
+            }
         }
         // The socket file goes first, so new clients fail fast while open requests drain.
         drop(bound);

@@ -64,7 +64,9 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
                     let limits = relay.limits.clone();
                     let wire = relay.events.detail().wire.then(|| relay.events.clone());
                     let stop = stop.clone();
+                    let events = relay.events.clone();
                     tasks.spawn(async move {
+                        events.connection(true);
                         // At accept time: the pid is the caller's only while it is connected.
                         let container = match (resolver, pid) {
                             (Some(r), Some(pid)) => r.container(pid).await.map(Arc::new),
@@ -77,6 +79,7 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
                             }
                             None => serve(stream, conn, limits, stop).await,
                         }
+                        events.connection(false);
                     });
                 }
                 Err(e) => {
