@@ -33,6 +33,34 @@ pub enum Command {
     /// Check a policy, or show how it decides a sample request (docs/policy.md).
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Ask a running sockeye whether it is healthy: exit 0 if so, 1 if not, with one line
+    /// saying why (for a container HEALTHCHECK; docs/metrics.md).
+    ///
+    /// Example: HEALTHCHECK CMD ["sockeye", "health", "--metrics", "127.0.0.1:9100"]
+    Health(HealthArgs),
+}
+
+/// Whom `sockeye health` asks: exactly one of `--metrics` and `--listen`.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The running sockeye's --metrics listener (HOST:PORT): its /healthz checks that the
+    /// daemon answers and the audit log is writable.
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        required_unless_present = "listen",
+        conflicts_with = "listen"
+    )]
+    pub metrics: Option<String>,
+
+    /// Or the running sockeye's --listen socket (unix:///path or tcp://127.0.0.1:PORT): a
+    /// GET /_ping through it, answered by the daemon. For a sockeye without --metrics.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+
+    /// Give up (unhealthy) after this many seconds.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -327,6 +355,12 @@ pub struct ProxyArgs {
     /// service and volume specs, …); a larger one is refused, never passed unread.
     #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
     pub max_body: usize,
+
+    /// Serve Prometheus metrics (GET /metrics) and a health check (GET /healthz) over plain
+    /// HTTP on this address, e.g. 127.0.0.1:9100 (port 0: any free port, logged at startup).
+    /// docs/metrics.md.
+    #[arg(long, value_name = "IP:PORT")]
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -347,6 +381,8 @@ pub struct ProxyConfig {
     /// `None`: no policy, every request is relayed.
     pub guard: Option<std::sync::Arc<Guard>>,
     pub audit: Option<AuditOptions>,
+    /// Where to serve `/metrics` and `/healthz`.
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 impl ProxyArgs {
@@ -431,6 +467,7 @@ impl ProxyArgs {
             limits,
             view: self.view.build(),
             guard,
+            metrics: self.metrics,
         })
     }
 }
