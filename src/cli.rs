@@ -100,6 +100,15 @@ pub struct PolicyArgs {
     /// (CONTAINERS=1, IMAGES=1, POST=0, …, with its defaults).
     #[arg(long)]
     pub tecnativa_env: bool,
+
+    /// Also decide with a Rego policy (opa-docker-authz's input; docs/policy.md). With
+    /// another policy, a request must be allowed by both.
+    #[arg(long, value_name = "FILE")]
+    pub policy_rego: Option<PathBuf>,
+
+    /// The Rego rule that allows a request.
+    #[arg(long, default_value = crate::policy::rego::DEFAULT_QUERY, value_name = "QUERY", requires = "policy_rego")]
+    pub rego_query: String,
 }
 
 impl PolicyArgs {
@@ -128,6 +137,20 @@ impl PolicyArgs {
                 .map_err(|e| located("environment", e));
         }
         Ok(None)
+    }
+}
+
+impl PolicyArgs {
+    /// The Rego policy asked for, if any.
+    pub fn load_rego(&self) -> Result<Option<crate::policy::RegoPolicy>, String> {
+        let Some(path) = &self.policy_rego else {
+            return Ok(None);
+        };
+        let options = crate::policy::rego::RegoOptions {
+            query: self.rego_query.clone(),
+            ..Default::default()
+        };
+        crate::policy::RegoPolicy::load_file(path, &options).map(Some)
     }
 }
 
@@ -423,20 +446,22 @@ impl ProxyArgs {
             ModeArg::Enforce => Mode::Enforce,
             ModeArg::Audit => Mode::Audit,
         };
-        let guard = match self.policy.load()? {
-            Some(policy) => Some(std::sync::Arc::new(Guard::new(
-                policy,
-                mode,
-                limits.max_inspected_body,
-            ))),
-            None if mode == Mode::Audit => {
+        let rego = self.policy.load_rego()?;
+        let guard = match (self.policy.load()?, rego) {
+            (None, None) if mode == Mode::Audit => {
                 return Err(
                     "--mode audit reports what a policy would deny: give --policy, \
-                            --profile or --tecnativa-env"
+                     --profile, --tecnativa-env or --policy-rego"
                         .into(),
                 )
             }
-            None => None,
+            (None, None) => None,
+            (policy, rego) => Some(std::sync::Arc::new(Guard::new(
+                policy,
+                rego,
+                mode,
+                limits.max_inspected_body,
+            ))),
         };
         let audit = match self.audit.as_deref() {
             None => None,

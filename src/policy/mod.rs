@@ -127,6 +127,14 @@ pub struct Permit {
 }
 
 impl Permit {
+    /// The permit of a guard with no TOML policy, only a Rego one, which then decides alone.
+    pub(crate) fn unconditional() -> Permit {
+        Permit {
+            rule: "none".to_owned(),
+            overruled: None,
+        }
+    }
+
     /// The rule that allowed the request.
     pub fn rule(&self) -> &str {
         &self.rule
@@ -368,7 +376,10 @@ impl Policy {
 pub fn decide_rego(rego: &RegoPolicy, input: &Value) -> Decision {
     let rule = rego.rule().to_owned();
     match rego.evaluate(input) {
-        Ok(RegoOutcome { allow: true, .. }) => Decision::Allow(Permit { rule }),
+        Ok(RegoOutcome { allow: true, .. }) => Decision::Allow(Permit {
+            rule,
+            overruled: None,
+        }),
         Ok(RegoOutcome { reason, .. }) => Decision::Deny(Denial {
             rule,
             reason: reason.unwrap_or_else(|| rego::DEFAULT_DENY_REASON.to_owned()),

@@ -676,20 +676,23 @@ fn sockeye_view(req: &RequestFacts) -> Value {
     for (key, value) in req.query.pairs() {
         push_value(&mut query, key, value);
     }
-    let (uid, gid, pid, process, addr) = match req.peer {
+    let (uid, gid, pid, process, exe, addr) = match req.peer {
         Peer::Unix {
             uid,
             gid,
             pid,
             process,
+            exe,
         } => (
             json!(uid),
             json!(gid),
             json!(pid),
             json!(process),
+            json!(exe),
             Value::Null,
         ),
         Peer::Tcp { addr } => (
+            Value::Null,
             Value::Null,
             Value::Null,
             Value::Null,
@@ -718,6 +721,7 @@ fn sockeye_view(req: &RequestFacts) -> Value {
             "gid": gid,
             "pid": pid,
             "process": process,
+            "exe": exe,
             "addr": addr,
             "container": container,
         },
