@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Relay a Docker socket: clients use sockeye's socket exactly as they would use the daemon's.
-    Proxy(ProxyArgs),
+    Proxy(Box<ProxyArgs>),
     /// Run a command against a private sockeye and show the API calls it made.
     ///
     /// Example: sockeye trace -- docker run --rm IMAGE echo hi
@@ -505,7 +505,7 @@ mod tests {
         let mut full = vec!["sockeye", "proxy"];
         full.extend_from_slice(argv);
         match Cli::try_parse_from(full).unwrap().command {
-            Command::Proxy(a) => a,
+            Command::Proxy(a) => *a,
             _ => unreachable!(),
         }
     }

@@ -65,6 +65,7 @@ impl Req {
                 gid: 1000,
                 pid: Some(4242),
                 process: Some("docker".into()),
+                exe: None,
             },
             container: None,
             method: method.into(),
@@ -394,7 +395,7 @@ fn sockeye_part_of_the_input() {
     assert_eq!(
         s["client"],
         json!({
-            "transport": "unix", "uid": 1000, "gid": 1000, "pid": 4242, "process": "docker",
+            "transport": "unix", "uid": 1000, "gid": 1000, "pid": 4242, "process": "docker", "exe": null,
             "addr": null,
             "container": {"id": "abc123", "name": "ci-runner", "labels": {"team": "infra"}},
         })
@@ -551,6 +552,7 @@ fn sockeye_extensions() {
         gid: 1001,
         pid: None,
         process: None,
+        exe: None,
     };
     assert!(allowed(
         &p,
