@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod body;
+pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod decode;
@@ -20,6 +21,7 @@ pub mod redact;
 mod run;
 pub mod server;
 pub mod stream;
+pub mod tls;
 pub mod trace;
 pub mod upstream;
 pub mod view;

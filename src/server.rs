@@ -14,8 +14,9 @@ use tokio_util::task::TaskTracker;
 use crate::config::{Limits, UpstreamAddr};
 use crate::event::{Event, Events, Notice};
 use crate::exchange::{self, Conn};
-use crate::listen::Listener;
-use crate::stream::Tapped;
+use crate::listen::{Listener, Peer};
+use crate::stream::{Stream, Tapped};
+use crate::tls;
 use crate::upstream::{Upstream, MAX_BUF};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -23,6 +24,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 #[derive(Clone)]
 pub struct Relay {
     pub upstream: UpstreamAddr,
+    /// For a `tls://` upstream: the CA and client certificate sockeye presents.
+    pub upstream_tls: Option<Arc<rustls::ClientConfig>>,
     pub limits: Limits,
     pub events: Events,
 }
@@ -41,20 +44,24 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let id = next_conn.fetch_add(1, Ordering::Relaxed);
-                    let conn = Arc::new(Conn::new(
-                        id,
-                        Arc::new(peer),
-                        Upstream::new(relay.upstream.clone()),
-                        relay.events.clone(),
-                        relay.limits.max_inspected_body,
-                        tasks.clone(),
-                    ));
-                    let limits = relay.limits.clone();
-                    if relay.events.detail().wire {
-                        let tapped = Tapped::new(stream, relay.events.clone(), id);
-                        tasks.spawn(serve(tapped, conn, limits, stop.clone()));
-                    } else {
-                        tasks.spawn(serve(stream, conn, limits, stop.clone()));
+                    match listener.tls() {
+                        None => {
+                            tasks.spawn(connection(stream, peer, id, &relay, &tasks, &stop));
+                        }
+                        Some(acceptor) => {
+                            let (relay, conn_tasks, stop) =
+                                (relay.clone(), tasks.clone(), stop.clone());
+                            // TLS listeners are TCP: every peer has an address.
+                            let Some(addr) = peer.addr() else { continue };
+                            tasks.spawn(async move {
+                                let timeout = relay.limits.head_timeout;
+                                let secured =
+                                    tls::handshake(acceptor, stream, addr, id, &relay.events, timeout);
+                                if let Some((stream, peer)) = secured.await {
+                                    connection(stream, peer, id, &relay, &conn_tasks, &stop).await;
+                                }
+                            });
+                        }
                     }
                 }
                 Err(e) => {
@@ -84,6 +91,34 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
             tasks.len(),
             relay.limits.drain_timeout
         );
+    }
+}
+
+/// Serve one client connection: its `Conn` (and daemon connection) and its HTTP exchange.
+fn connection(
+    stream: Stream,
+    peer: Peer,
+    id: u64,
+    relay: &Relay,
+    tasks: &TaskTracker,
+    stop: &CancellationToken,
+) -> impl Future<Output = ()> + Send + 'static {
+    let conn = Arc::new(Conn::new(
+        id,
+        Arc::new(peer),
+        Upstream::new(relay.upstream.clone(), relay.upstream_tls.clone()),
+        relay.events.clone(),
+        relay.limits.max_inspected_body,
+        tasks.clone(),
+    ));
+    let limits = relay.limits.clone();
+    let stop = stop.clone();
+    let wire = relay.events.detail().wire.then(|| relay.events.clone());
+    async move {
+        match wire {
+            Some(events) => serve(Tapped::new(stream, events, id), conn, limits, stop).await,
+            None => serve(stream, conn, limits, stop).await,
+        }
     }
 }
 

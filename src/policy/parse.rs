@@ -32,6 +32,8 @@ const CLIENT_KEYS: &[&str] = &[
     "container_id",
     "container_label",
     "source",
+    "cert_subject",
+    "cert_san",
 ];
 const REQUEST_KEYS: &[&str] = &[
     "endpoint",
@@ -388,6 +390,8 @@ impl Walker {
                 "process" => c.process = self.globs(v, &p),
                 "container_name" => c.container_name = self.globs(v, &p),
                 "container_id" => c.container_id = self.globs(v, &p),
+                "cert_subject" => c.cert_subject = self.globs(v, &p),
+                "cert_san" => c.cert_san = self.globs(v, &p),
                 "container_label" => {
                     if let Some(labels) = self.table(v, &p) {
                         for (k, v) in labels {

@@ -385,10 +385,8 @@ impl Sockeye {
             .tempdir()
             .expect("tempdir");
         let socket = dir.path().join("sockeye.sock");
-        let log_path = dir.path().join("sockeye.log");
-        let log = File::create(&log_path).expect("create sockeye.log");
         let kind = std::env::var("SOCKEYE_TEST_STANDIN").unwrap_or_default();
-        let mut cmd = match kind.as_str() {
+        let cmd = match kind.as_str() {
             "" => {
                 let mut c = Command::new(env!("CARGO_BIN_EXE_sockeye"));
                 c.arg("proxy")
@@ -409,6 +407,36 @@ impl Sockeye {
             }
             other => panic!("SOCKEYE_TEST_STANDIN={other:?}: only \"socat\" is known"),
         };
+        let kind = if kind.is_empty() {
+            "sockeye".to_string()
+        } else {
+            kind
+        };
+        Sockeye::spawn(cmd, dir, socket, kind)
+    }
+
+    /// sockeye itself (never a stand-in): `sockeye proxy --listen unix://SOCKET ARGS…`, for
+    /// tests of sockeye's own options (more listeners, TLS). `args` name the upstream.
+    pub fn start_sockeye<S: AsRef<str>>(args: impl IntoIterator<Item = S>) -> Sockeye {
+        let dir = tempfile::Builder::new()
+            .prefix("sockeye-test.")
+            .tempdir()
+            .expect("tempdir");
+        let socket = dir.path().join("sockeye.sock");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sockeye"));
+        cmd.arg("proxy")
+            .arg("--listen")
+            .arg(format!("unix://{}", socket.display()));
+        for a in args {
+            cmd.arg(a.as_ref());
+        }
+        Sockeye::spawn(cmd, dir, socket, "sockeye".into())
+    }
+
+    /// Start `cmd` with its output in the log and wait until it accepts on `socket`.
+    fn spawn(mut cmd: Command, dir: tempfile::TempDir, socket: PathBuf, kind: String) -> Sockeye {
+        let log_path = dir.path().join("sockeye.log");
+        let log = File::create(&log_path).expect("create sockeye.log");
         cmd.stdin(Stdio::null())
             .stdout(log.try_clone().expect("dup log"))
             .stderr(log)
@@ -416,11 +444,6 @@ impl Sockeye {
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start relay {cmd:?}: {e}"));
-        let kind = if kind.is_empty() {
-            "sockeye".to_string()
-        } else {
-            kind
-        };
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if UnixStream::connect(&socket).is_ok() {
@@ -454,6 +477,45 @@ impl Sockeye {
             socket,
             log_path,
             kind,
+        }
+    }
+
+    /// The first address with `scheme` (`tls`, `tcp`) that sockeye's start line names, with
+    /// the port the kernel chose for `:0`: `127.0.0.1:40123`.
+    pub fn listening(&self, scheme: &str) -> String {
+        let re = Regex::new(&format!(r"{scheme}://([0-9.:\[\]a-f]+:\d+)")).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if let Some(line) = log.lines().find(|l| l.contains("relaying ")) {
+                if let Some(c) = re.captures(line) {
+                    return c[1].to_string();
+                }
+                panic!("sockeye listens on no {scheme}:// address: {line}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "sockeye printed no start line:\n{}",
+                tail(&log, 4000)
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Wait until the log has a line containing every one of `needles`; returns that line.
+    pub fn wait_for_log(&self, needles: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if let Some(line) = log.lines().find(|l| needles.iter().all(|n| l.contains(n))) {
+                return line.to_string();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no line with {needles:?} in sockeye's log:\n{}",
+                tail(&log, 4000)
+            );
+            thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -873,6 +935,10 @@ pub struct Harness {
     pub test: String,
     pub daemon: &'static Daemon,
     pub sockeye: Sockeye,
+    /// How the relayed side reaches sockeye, when not through its Unix socket: a
+    /// `DOCKER_HOST` and more environment (`DOCKER_TLS_VERIFY`, `DOCKER_CERT_PATH`).
+    relay_host: Option<String>,
+    relay_env: Vec<(String, String)>,
     config: tempfile::TempDir,
     work: tempfile::TempDir,
     /// Recorded steps of the direct run, shown next to failures of the relayed run.
@@ -884,6 +950,24 @@ impl Harness {
     pub fn new(test: &str) -> Option<Harness> {
         let daemon = daemon()?;
         let sockeye = Sockeye::start(&daemon.socket);
+        Some(Harness::with_sockeye(
+            test,
+            daemon,
+            sockeye,
+            None,
+            Vec::new(),
+        ))
+    }
+
+    /// The harness with a sockeye the caller started, reached at `host` (default: its Unix
+    /// socket) with `env` added to the relayed side's docker CLI environment.
+    pub fn with_sockeye(
+        test: &str,
+        daemon: &'static Daemon,
+        sockeye: Sockeye,
+        host: Option<String>,
+        env: Vec<(String, String)>,
+    ) -> Harness {
         let config = tempfile::Builder::new()
             .prefix("sockeye-test-config.")
             .tempdir()
@@ -892,14 +976,16 @@ impl Harness {
             .prefix("sockeye-test-work.")
             .tempdir()
             .expect("tempdir");
-        Some(Harness {
+        Harness {
             test: test.to_string(),
             daemon,
             sockeye,
+            relay_host: host,
+            relay_env: env,
             config,
             work,
             direct_steps: RefCell::new(Vec::new()),
-        })
+        }
     }
 
     /// What all names of this test start with, on both sides.
@@ -910,7 +996,13 @@ impl Harness {
     fn side(&self, via: Via) -> Side<'_> {
         let (tag, host, socket) = match via {
             Via::Direct => ("d", self.daemon.host.clone(), self.daemon.socket.clone()),
-            Via::Relay => ("p", self.sockeye.host(), self.sockeye.socket.clone()),
+            Via::Relay => (
+                "p",
+                self.relay_host
+                    .clone()
+                    .unwrap_or_else(|| self.sockeye.host()),
+                self.sockeye.socket.clone(),
+            ),
         };
         let dir = self.work.path().join(tag);
         std::fs::create_dir_all(&dir).expect("side dir");
@@ -1139,6 +1231,11 @@ impl Side<'_> {
             c
         };
         docker_env(&mut c, &self.info.host, Some(self.h.config.path()));
+        if self.via == Via::Relay {
+            for (k, v) in &self.h.relay_env {
+                c.env(k, v);
+            }
+        }
         for (k, v) in &cmd.env {
             c.env(k, v);
         }
