@@ -12,6 +12,9 @@
 //!   private one with `scripts/dockerd.sh start`.
 //! - `SOCKEYE_TEST_STANDIN=socat`: put `socat` in front of the daemon instead of sockeye, to
 //!   validate the harness or to compare the relay with a dumb byte pipe.
+//! - `SOCKEYE_TEST_VIA=tls`: reach sockeye through a `tls://` listener that requires client
+//!   certificates (made by `sockeye certs init`), with the docker CLI's `DOCKER_TLS_VERIFY`
+//!   and `DOCKER_CERT_PATH`, instead of its Unix socket.
 //! - `CI=true|1`: a missing daemon fails the tests instead of skipping them.
 
 #![allow(dead_code)]
@@ -939,6 +942,8 @@ pub struct Harness {
     /// `DOCKER_HOST` and more environment (`DOCKER_TLS_VERIFY`, `DOCKER_CERT_PATH`).
     relay_host: Option<String>,
     relay_env: Vec<(String, String)>,
+    /// The certificates of a `SOCKEYE_TEST_VIA=tls` run.
+    _pki: Option<tempfile::TempDir>,
     config: tempfile::TempDir,
     work: tempfile::TempDir,
     /// Recorded steps of the direct run, shown next to failures of the relayed run.
@@ -949,14 +954,58 @@ impl Harness {
     /// The harness for test `test` (a unique, lowercase name), or `None` to skip the test.
     pub fn new(test: &str) -> Option<Harness> {
         let daemon = daemon()?;
-        let sockeye = Sockeye::start(&daemon.socket);
-        Some(Harness::with_sockeye(
-            test,
-            daemon,
-            sockeye,
-            None,
-            Vec::new(),
-        ))
+        match std::env::var("SOCKEYE_TEST_VIA").as_deref() {
+            Ok("tls") => Some(Harness::over_tls(test, daemon)),
+            Ok("") | Err(_) => {
+                let sockeye = Sockeye::start(&daemon.socket);
+                Some(Harness::with_sockeye(
+                    test,
+                    daemon,
+                    sockeye,
+                    None,
+                    Vec::new(),
+                ))
+            }
+            Ok(other) => panic!("SOCKEYE_TEST_VIA={other:?}: only \"tls\" is known"),
+        }
+    }
+
+    /// sockeye with a `tls://` listener requiring client certificates; the relayed side's
+    /// docker CLI reaches it as `tcp://…` with `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`.
+    fn over_tls(test: &str, daemon: &'static Daemon) -> Harness {
+        let pki = tempfile::Builder::new()
+            .prefix("sockeye-test-pki.")
+            .tempdir()
+            .expect("tempdir");
+        let dir = pki.path().join("certs");
+        let init = Command::new(env!("CARGO_BIN_EXE_sockeye"))
+            .args(["certs", "init"])
+            .arg(&dir)
+            .args(["--host", "127.0.0.1"])
+            .output()
+            .expect("sockeye certs init");
+        assert!(init.status.success(), "sockeye certs init: {init:?}");
+        let file = |name: &str| dir.join(name).display().to_string();
+        let sockeye = Sockeye::start_sockeye([
+            "--listen".to_string(),
+            "tls://127.0.0.1:0".into(),
+            "--tls-cert".into(),
+            file("server-cert.pem"),
+            "--tls-key".into(),
+            file("server-key.pem"),
+            "--tls-client-ca".into(),
+            file("ca.pem"),
+            "--upstream".into(),
+            daemon.host.clone(),
+        ]);
+        let host = format!("tcp://{}", sockeye.listening("tls"));
+        let env = vec![
+            ("DOCKER_TLS_VERIFY".to_string(), "1".to_string()),
+            ("DOCKER_CERT_PATH".to_string(), dir.display().to_string()),
+        ];
+        let mut h = Harness::with_sockeye(test, daemon, sockeye, Some(host), env);
+        h._pki = Some(pki);
+        h
     }
 
     /// The harness with a sockeye the caller started, reached at `host` (default: its Unix
@@ -982,6 +1031,7 @@ impl Harness {
             sockeye,
             relay_host: host,
             relay_env: env,
+            _pki: None,
             config,
             work,
             direct_steps: RefCell::new(Vec::new()),
