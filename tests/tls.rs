@@ -186,7 +186,12 @@ fn certs_init_writes_the_docker_cli_layout_with_private_keys_0600() {
 fn refused_handshakes_each_get_a_line_that_says_why() {
     let pki = Pki::new();
     let other = Pki::new();
-    let sk = Sockeye::start_sockeye(pki.listener_args().into_iter().chain(nowhere()));
+    let sk = Sockeye::start_sockeye(
+        pki.listener_args()
+            .into_iter()
+            .chain(nowhere())
+            .chain(["--head-timeout".into(), "3".into()]),
+    );
     let addr = sk.listening("tls");
     let url = format!("https://{addr}/_ping");
     let ca = pki.dir.join(certs::CA_CERT);
@@ -239,6 +244,14 @@ fn refused_handshakes_each_get_a_line_that_says_why() {
     let _ = s.read_to_end(&mut rest);
     assert!(rest.is_empty(), "sockeye answered garbage with {rest:?}");
     sk.wait_for_log(&["TLS handshake refused: not TLS (first byte 0x00)"]);
+
+    // A client that connects and says nothing is dropped after --head-timeout.
+    let mut silent = TcpStream::connect(&addr).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let _ = silent.read_to_end(&mut Vec::new());
+    sk.wait_for_log(&["TLS handshake refused: no handshake within 3s (limit: --head-timeout)"]);
 
     // None of them reached the relay: no call line, no daemon error.
     let log = sk.log();
