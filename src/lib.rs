@@ -3,6 +3,7 @@
 pub mod action;
 pub mod audit;
 pub mod body;
+pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod decode;
@@ -25,6 +26,7 @@ pub mod redact;
 mod run;
 pub mod server;
 pub mod stream;
+pub mod tls;
 pub mod trace;
 pub mod upstream;
 pub mod view;
