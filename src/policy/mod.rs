@@ -12,6 +12,7 @@
 //! makes one, so a code path that forgets to ask cannot compile into a forward.
 
 mod cond;
+pub mod learn;
 mod parse;
 mod profile;
 mod tecnativa;
