@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Relay a Docker socket: clients use sockeye's socket exactly as they would use the daemon's.
-    Proxy(ProxyArgs),
+    Proxy(Box<ProxyArgs>),
     /// Run a command against a private sockeye and show the API calls it made.
     ///
     /// Example: sockeye trace -- docker run --rm IMAGE echo hi
@@ -40,6 +40,11 @@ pub enum Command {
     /// Example: sockeye audit /var/log/sockeye/audit.log.1 /var/log/sockeye/audit.log
     ///          --decision denied --since 2h --summary
     Audit(AuditArgs),
+    /// Ask a running sockeye whether it is healthy: exit 0 if so, 1 if not, with one line
+    /// saying why (for a container HEALTHCHECK; docs/metrics.md).
+    ///
+    /// Example: HEALTHCHECK CMD ["sockeye", "health", "--metrics", "127.0.0.1:9100"]
+    Health(HealthArgs),
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +147,29 @@ pub struct LearnArgs {
     pub allow_escalations: bool,
 }
 
+/// Whom `sockeye health` asks: exactly one of `--metrics` and `--listen`.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The running sockeye's --metrics listener (HOST:PORT): its /healthz checks that the
+    /// daemon answers and the audit log is writable.
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        required_unless_present = "listen",
+        conflicts_with = "listen"
+    )]
+    pub metrics: Option<String>,
+
+    /// Or the running sockeye's --listen socket (unix:///path or tcp://127.0.0.1:PORT): a
+    /// GET /_ping through it, answered by the daemon. For a sockeye without --metrics.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+
+    /// Give up (unhealthy) after this many seconds.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub timeout: f64,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// Validate a policy file. Every problem is reported at once, each with its key path.
@@ -187,6 +215,15 @@ pub struct PolicyArgs {
     /// (CONTAINERS=1, IMAGES=1, POST=0, …, with its defaults).
     #[arg(long)]
     pub tecnativa_env: bool,
+
+    /// Also decide with a Rego policy (opa-docker-authz's input; docs/policy.md). With
+    /// another policy, a request must be allowed by both.
+    #[arg(long, value_name = "FILE")]
+    pub policy_rego: Option<PathBuf>,
+
+    /// The Rego rule that allows a request.
+    #[arg(long, default_value = crate::policy::rego::DEFAULT_QUERY, value_name = "QUERY", requires = "policy_rego")]
+    pub rego_query: String,
 }
 
 impl PolicyArgs {
@@ -215,6 +252,20 @@ impl PolicyArgs {
                 .map_err(|e| located("environment", e));
         }
         Ok(None)
+    }
+}
+
+impl PolicyArgs {
+    /// The Rego policy asked for, if any.
+    pub fn load_rego(&self) -> Result<Option<crate::policy::RegoPolicy>, String> {
+        let Some(path) = &self.policy_rego else {
+            return Ok(None);
+        };
+        let options = crate::policy::rego::RegoOptions {
+            query: self.rego_query.clone(),
+            ..Default::default()
+        };
+        crate::policy::RegoPolicy::load_file(path, &options).map(Some)
     }
 }
 
@@ -442,6 +493,12 @@ pub struct ProxyArgs {
     /// service and volume specs, …); a larger one is refused, never passed unread.
     #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
     pub max_body: usize,
+
+    /// Serve Prometheus metrics (GET /metrics) and a health check (GET /healthz) over plain
+    /// HTTP on this address, e.g. 127.0.0.1:9100 (port 0: any free port, logged at startup).
+    /// docs/metrics.md.
+    #[arg(long, value_name = "IP:PORT")]
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -462,6 +519,8 @@ pub struct ProxyConfig {
     /// `None`: no policy, every request is relayed.
     pub guard: Option<std::sync::Arc<Guard>>,
     pub audit: Option<AuditOptions>,
+    /// Where to serve `/metrics` and `/healthz`.
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 impl ProxyArgs {
@@ -502,20 +561,22 @@ impl ProxyArgs {
             ModeArg::Enforce => Mode::Enforce,
             ModeArg::Audit => Mode::Audit,
         };
-        let guard = match self.policy.load()? {
-            Some(policy) => Some(std::sync::Arc::new(Guard::new(
-                policy,
-                mode,
-                limits.max_inspected_body,
-            ))),
-            None if mode == Mode::Audit => {
+        let rego = self.policy.load_rego()?;
+        let guard = match (self.policy.load()?, rego) {
+            (None, None) if mode == Mode::Audit => {
                 return Err(
                     "--mode audit reports what a policy would deny: give --policy, \
-                            --profile or --tecnativa-env"
+                     --profile, --tecnativa-env or --policy-rego"
                         .into(),
                 )
             }
-            None => None,
+            (None, None) => None,
+            (policy, rego) => Some(std::sync::Arc::new(Guard::new(
+                policy,
+                rego,
+                mode,
+                limits.max_inspected_body,
+            ))),
         };
         let audit = match self.audit.as_deref() {
             None => None,
@@ -546,6 +607,7 @@ impl ProxyArgs {
             limits,
             view: self.view.build(),
             guard,
+            metrics: self.metrics,
         })
     }
 }
@@ -558,7 +620,7 @@ mod tests {
         let mut full = vec!["sockeye", "proxy"];
         full.extend_from_slice(argv);
         match Cli::try_parse_from(full).unwrap().command {
-            Command::Proxy(a) => a,
+            Command::Proxy(a) => *a,
             _ => unreachable!(),
         }
     }

@@ -358,6 +358,12 @@ impl Events {
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
+
+    /// The drop count itself, for a reader that must not hold the channel open (metrics:
+    /// a held sender would keep the live view from ending at shutdown).
+    pub fn dropped_counter(&self) -> Arc<AtomicU64> {
+        self.dropped.clone()
+    }
 }
 
 /// Bytes flowing one way for one call: counted, and the first `limit` bytes kept.

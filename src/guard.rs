@@ -22,13 +22,16 @@ use crate::facts::{self, Facts};
 use crate::gojson::{self, Form};
 use crate::listen::Peer;
 use crate::policy::{
-    ClientContainer, Decision, Mode, Permit, Policy, RequestFacts, FACT_OPERATIONS,
+    ClientContainer, Decision, Mode, Permit, Policy, RegoPolicy, RequestFacts, FACT_OPERATIONS,
 };
 
 /// A policy and how to apply it, shared by every connection.
 #[derive(Debug)]
 pub struct Guard {
-    pub policy: Policy,
+    /// The TOML policy (file, profile or Tecnativa environment).
+    pub policy: Option<Policy>,
+    /// A Rego policy; with both, a request needs both to allow it.
+    pub rego: Option<RegoPolicy>,
     pub mode: Mode,
     /// Largest body read whole to decide on it.
     pub body_limit: usize,
@@ -61,11 +64,41 @@ pub struct Refused {
 }
 
 impl Guard {
-    pub fn new(policy: Policy, mode: Mode, body_limit: usize) -> Guard {
+    pub fn new(
+        policy: Option<Policy>,
+        rego: Option<RegoPolicy>,
+        mode: Mode,
+        body_limit: usize,
+    ) -> Guard {
         Guard {
             policy,
+            rego,
             mode,
             body_limit,
+        }
+    }
+
+    /// The decision before the mode applies: the TOML policy's, then the Rego policy's.
+    pub fn decide(
+        &self,
+        req: &RequestFacts,
+        parts: &http::request::Parts,
+        json: Option<&Value>,
+    ) -> Decision {
+        let first = match &self.policy {
+            Some(p) => p.decide(req),
+            None => Decision::Allow(Permit::unconditional()),
+        };
+        match (&first, &self.rego) {
+            (Decision::Allow(_), Some(rego)) => {
+                let target = parts
+                    .uri
+                    .path_and_query()
+                    .map_or_else(|| parts.uri.to_string(), |pq| pq.as_str().to_owned());
+                let input = crate::policy::rego::input(req, &target, &parts.headers, json);
+                crate::policy::decide_rego(rego, &input)
+            }
+            _ => first,
         }
     }
 
@@ -84,7 +117,7 @@ impl Guard {
             facts: None,
             body: None,
         };
-        let bytes = if needs_body(parts, route).map_err(refuse)? {
+        let bytes = if needs_body(parts, route, self.rego.is_some()).map_err(refuse)? {
             let what = || format!("the request body of {}", route.name());
             Some(
                 read_whole(body.take(), self.body_limit, what)
@@ -96,7 +129,10 @@ impl Guard {
         };
         let reading = read(parts, route, bytes).map_err(refuse)?;
         let req = reading.facts_for(caller, parts, route);
-        match self.mode.apply(self.policy.decide(&req)) {
+        match self
+            .mode
+            .apply(self.decide(&req, parts, reading.json.as_ref()))
+        {
             Decision::Allow(permit) => Ok(Cleared {
                 permit,
                 body: reading.forward,
@@ -119,6 +155,8 @@ pub struct Reading {
     pub facts: Option<Arc<Facts>>,
     /// The body to forward, when it was read.
     pub forward: Option<Bytes>,
+    /// The JSON body as dockerd will decode it, when one was read.
+    pub json: Option<Value>,
 }
 
 impl Reading {
@@ -142,10 +180,28 @@ impl Reading {
 
 /// Whether the body must be read whole before deciding (and refuse a request whose path
 /// or content type sockeye will not decide on).
-pub fn needs_body(parts: &http::request::Parts, route: &Classified) -> Result<bool, ProxyError> {
+/// `any_json`: read every JSON body, not only those with facts (a Rego policy sees them all,
+/// as Docker's authorization plugins do).
+pub fn needs_body(
+    parts: &http::request::Parts,
+    route: &Classified,
+    any_json: bool,
+) -> Result<bool, ProxyError> {
     check_path(parts, route)?;
     let form_body = body_kind(&parts.headers, &parts.method)?;
-    Ok(form_body || route.operation().is_some_and(reads_json_body))
+    Ok(form_body
+        || route.operation().is_some_and(reads_json_body)
+        || (any_json && is_json(&parts.headers)))
+}
+
+/// A JSON media type (`application/json`, `…+json`), as a body a policy may read.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .is_some_and(|m| m == "application/json" || m.ends_with("+json"))
 }
 
 /// Read the request as dockerd will: the query, a form body, the JSON body of an operation
@@ -161,7 +217,8 @@ pub fn read(
             what: "the query".into(),
             reason,
         })?;
-    if body.is_some() && body_kind(&parts.headers, &parts.method)? {
+    let form = body.is_some() && body_kind(&parts.headers, &parts.method)?;
+    if form {
         let bytes = body.as_deref().unwrap_or_default();
         // Go's ParseForm puts a form body's values before the query's.
         let from_body = std::str::from_utf8(bytes)
@@ -177,15 +234,28 @@ pub fn read(
     }
     let op = route.operation();
     let Some(op) = op.filter(|op| FACT_OPERATIONS.contains(op)) else {
+        // A JSON body read for a Rego policy: decided on and forwarded in one reading too.
+        let (json, forward) = match &body {
+            Some(bytes) if is_json(&parts.headers) && !form => {
+                let (value, canonical) =
+                    canonical_body(op, bytes).map_err(|reason| ProxyError::Ambiguous {
+                        what: what(),
+                        reason,
+                    })?;
+                ((!value.is_null()).then_some(value), canonical.or(body))
+            }
+            _ => (None, body),
+        };
         return Ok(Reading {
             query,
             facts: None,
-            forward: body,
+            forward,
+            json,
         });
     };
     let (value, canonical) = match &body {
         Some(bytes) if reads_json_body(op) => {
-            canonical_body(op, bytes).map_err(|reason| ProxyError::Ambiguous {
+            canonical_body(Some(op), bytes).map_err(|reason| ProxyError::Ambiguous {
                 what: what(),
                 reason,
             })?
@@ -197,6 +267,7 @@ pub fn read(
         query,
         facts: Some(facts),
         forward: canonical.or(body),
+        json: (!value.is_null()).then_some(value),
     })
 }
 
@@ -274,14 +345,14 @@ async fn read_whole(
 /// whitespace is no body to Go's decoder (`io.EOF`, which handlers treat as absent): it
 /// is forwarded as it came.
 fn canonical_body(
-    op: Operation,
+    op: Option<Operation>,
     bytes: &[u8],
 ) -> Result<(Value, Option<Bytes>), gojson::Ambiguity> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok((Value::Null, None));
     }
     let tree = gojson::parse(bytes)?;
-    let value = gojson::canonical(Some(op), &tree)?;
+    let value = gojson::canonical(op, &tree)?;
     let forward = Bytes::from(serde_json::to_vec(&value).expect("a JSON value serializes"));
     Ok((value, Some(forward)))
 }

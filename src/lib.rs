@@ -19,6 +19,7 @@ pub mod guard;
 pub mod identity;
 pub mod json;
 pub mod listen;
+pub mod metrics;
 pub mod policy;
 pub mod policy_cmd;
 pub mod redact;

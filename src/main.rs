@@ -25,6 +25,7 @@ fn main() -> ExitCode {
             .and_then(|rt| rt.block_on(sockeye::trace::run(args, docker_host.as_deref()))),
         Command::Policy(cmd) => Ok(sockeye::policy_cmd::run(cmd)),
         Command::Audit(args) => Ok(sockeye::audit_cmd::run(args)),
+        Command::Health(args) => sockeye::metrics::health::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

@@ -238,7 +238,7 @@ fn explain(args: ExplainArgs) -> Result<(String, bool), String> {
             false,
         )
     };
-    let body = match guard::needs_body(&parts, &route) {
+    let body = match guard::needs_body(&parts, &route, false) {
         Err(e) => return Ok(refused(out, e)),
         Ok(true) => Some(body.unwrap_or_default()),
         Ok(false) => body,

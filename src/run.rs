@@ -10,6 +10,7 @@ use crate::audit::AuditLog;
 use crate::cli::ProxyConfig;
 use crate::event::{Events, Sink};
 use crate::listen::Bound;
+use crate::metrics::{health::Health, Metrics, MetricsServer, Scraped};
 use crate::server::{self, Relay};
 use crate::view;
 
@@ -46,6 +47,23 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
     if let Some(a) = &audit {
         sinks.push(a.clone());
     }
+    // Counting needs no caller identity: metrics alone must not cost a lookup per connection.
+    let identify = cfg.guard.is_some() || events.viewed() || !sinks.is_empty();
+    let metrics_server = match cfg.metrics {
+        Some(addr) => {
+            let m = Arc::new(Metrics::new(Scraped {
+                view_dropped: Some(events.dropped_counter()),
+                audit: audit.clone(),
+            }));
+            sinks.push(m.clone());
+            let health = Health {
+                upstream: cfg.upstream.clone(),
+                audit: audit.clone(),
+            };
+            Some(MetricsServer::bind(addr, m, health)?)
+        }
+        None => None,
+    };
     let events = events.with_sinks(sinks);
     let relay = Relay {
         upstream: cfg.upstream.clone(),
@@ -53,8 +71,7 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         events: events.clone(),
         guard: cfg.guard.clone(),
         // Who runs in which container matters to a policy and to whoever watches.
-        resolver: (cfg.guard.is_some() || events.enabled())
-            .then(|| crate::identity::Resolver::new(cfg.upstream.clone())),
+        resolver: identify.then(|| crate::identity::Resolver::new(cfg.upstream.clone())),
     };
     let stop = CancellationToken::new();
     let bound = Arc::new(bound);
@@ -88,6 +105,12 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         bound.local_addr(),
         cfg.upstream
     );
+    if let Some(server) = metrics_server {
+        if let Some(addr) = server.local_addr() {
+            tracing::info!("metrics on http://{addr}/metrics, health on http://{addr}/healthz");
+        }
+        control.spawn(server.serve());
+    }
 
     control.block_on(async move {
         let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;

@@ -22,6 +22,10 @@ use crate::stream::Tapped;
 use crate::upstream::{Upstream, MAX_BUF};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+/// Connection numbers, unique in the process: every runtime thread accepts on the same
+/// socket, and a call's id (`#conn.req`) must name one call in the audit log.
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
 /// Everything a running relay needs besides its listener.
 #[derive(Clone)]
 pub struct Relay {
@@ -40,14 +44,13 @@ pub struct Relay {
 pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output = ()>) {
     let tasks = TaskTracker::new();
     let stop = CancellationToken::new();
-    let next_conn = AtomicU64::new(1);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    let id = next_conn.fetch_add(1, Ordering::Relaxed);
+                    let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
                     let pid = match &peer {
                         Peer::Unix { pid, .. } => *pid,
                         _ => None,

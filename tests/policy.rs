@@ -444,3 +444,30 @@ request.endpoint = ["SystemPing", "SystemPingHead", "SystemVersion"]
     let log = s.log();
     assert!(log.contains(&format!("in {dashboard}")), "{log}");
 }
+
+#[test]
+fn an_opa_docker_authz_policy_decides_through_the_relay() {
+    let Some(d) = daemon() else { return };
+    let rego = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/rego/deny-privileged.rego"
+    );
+    let s = Sockeye::start_with(&d.socket, &["--policy-rego", rego]);
+    let host = s.host();
+    let denied = docker(&host, &["run", "--rm", "--privileged", IMAGE, "true"]);
+    assert!(
+        String::from_utf8_lossy(&denied.stderr).contains(
+            "sockeye: denied by rule rego:deny-privileged: privileged containers are not allowed"
+        ),
+        "{}",
+        text(&denied)
+    );
+    // Any key spelling reaches the policy as dockerd will read it.
+    let ok = docker(&host, &["run", "--rm", IMAGE, "echo", "allowed"]);
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout),
+        "allowed\n",
+        "{}",
+        text(&ok)
+    );
+}

@@ -18,7 +18,7 @@ fn read_req(
 ) -> Result<(Reading, bool), ProxyError> {
     let p = parts(method, target, content_type);
     let route = classify(method, p.uri.path());
-    let needs = needs_body(&p, &route)?;
+    let needs = needs_body(&p, &route, false)?;
     let body = (needs || !body.is_empty()).then(|| Bytes::from(body.to_owned()));
     read(&p, &route, body).map(|r| (r, needs))
 }

@@ -10,11 +10,15 @@
 //! Evaluation is first match: the policy's rules in file order, then the base profile's
 //! rules, then `default`. The relay may forward only with a [`Permit`], and only `decide`
 //! makes one, so a code path that forgets to ask cannot compile into a forward.
+//!
+//! A Rego policy written for opa-docker-authz ([`rego`]) decides through [`decide_rego`],
+//! which mints permits the same way.
 
 mod cond;
 pub mod learn;
 mod parse;
 mod profile;
+pub mod rego;
 mod tecnativa;
 
 use std::collections::BTreeMap;
@@ -29,6 +33,7 @@ use crate::listen::Peer;
 
 pub use cond::{BodyCond, Cidr, ClientMatch, Glob, RequestMatch, Scalar, FACT_OPERATIONS};
 pub use profile::{ProfileParams, PROFILES};
+pub use rego::{RegoOutcome, RegoPolicy};
 
 /// Allow or deny.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +128,14 @@ pub struct Permit {
 }
 
 impl Permit {
+    /// The permit of a guard with no TOML policy, only a Rego one, which then decides alone.
+    pub(crate) fn unconditional() -> Permit {
+        Permit {
+            rule: "none".to_owned(),
+            overruled: None,
+        }
+    }
+
     /// The rule that allowed the request.
     pub fn rule(&self) -> &str {
         &self.rule
@@ -352,6 +365,30 @@ impl Policy {
                 reason: format!("no rule allows {}", req.endpoint.name()),
             }),
         }
+    }
+}
+
+/// A Rego policy's decision on one request's input ([`rego::input`]). Rego has no rule
+/// names of its own, so every decision carries the policy's name, `rego:<file stem>`. An
+/// evaluation that fails denies, with the error as the reason.
+///
+/// With both a TOML policy and a Rego policy, the relay asks [`Policy::decide`] first and
+/// this only if that allowed: a request needs both, and the first denial is the one reported.
+pub fn decide_rego(rego: &RegoPolicy, input: &Value) -> Decision {
+    let rule = rego.rule().to_owned();
+    match rego.evaluate(input) {
+        Ok(RegoOutcome { allow: true, .. }) => Decision::Allow(Permit {
+            rule,
+            overruled: None,
+        }),
+        Ok(RegoOutcome { reason, .. }) => Decision::Deny(Denial {
+            rule,
+            reason: reason.unwrap_or_else(|| rego::DEFAULT_DENY_REASON.to_owned()),
+        }),
+        Err(e) => Decision::Deny(Denial {
+            rule,
+            reason: format!("policy evaluation failed: {e}"),
+        }),
     }
 }
 

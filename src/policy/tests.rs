@@ -479,7 +479,7 @@ escalations = { present = false, allowed = ["/srv"] }
         errs,
         [
             "colour: unknown key; expected one of version, base, default, rules",
-            "rules[0].client.user: unknown key; expected one of uid, gid, process, \
+            "rules[0].client.user: unknown key; expected one of uid, gid, process, exe, \
              container_name, container_id, container_label, source",
             "rules[0].request.path: unknown key; expected one of endpoint, section, method, \
              object, param, query, query_bool",

@@ -471,6 +471,10 @@ impl Sockeye {
         format!("unix://{}", self.socket.display())
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 #[path = "../common/mod.rs"]
-mod common;
+pub mod common;
 pub mod inprocess;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,260 @@
+//! Health: what `/healthz` checks, and `sockeye health`, the client a container
+//! `HEALTHCHECK` runs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{header, Request};
+use http_body_util::{BodyExt, Empty};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpStream, UnixStream};
+
+use crate::audit::AuditLog;
+use crate::cli::HealthArgs;
+use crate::config::{ListenAddr, UpstreamAddr};
+use crate::upstream::error_chain;
+
+/// How long `/healthz` waits for the daemon's `/_ping`: a daemon slower than this is not
+/// serving clients well either, and a HEALTHCHECK has its own timeout (30 s by default).
+pub const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Largest answer `get` reads: a `/_ping` says `OK`, `/healthz` a few lines.
+const MAX_ANSWER: usize = 64 * 1024;
+
+/// The checks behind `/healthz`.
+#[derive(Clone)]
+pub struct Health {
+    pub upstream: UpstreamAddr,
+    pub audit: Option<Arc<AuditLog>>,
+}
+
+impl Health {
+    /// `Ok` when every check passes, else one line per failing check.
+    pub async fn check(&self) -> Result<(), Vec<String>> {
+        let mut failing = Vec::new();
+        if let Err(e) = ping(&self.upstream, PING_TIMEOUT).await {
+            failing.push(format!("daemon: {e}"));
+        }
+        if let Some(audit) = &self.audit {
+            if let Err(e) = audit.health() {
+                failing.push(format!("audit: {e}"));
+            }
+        }
+        if failing.is_empty() {
+            Ok(())
+        } else {
+            Err(failing)
+        }
+    }
+}
+
+/// `GET /_ping` on the daemon, answered `200` within `timeout`.
+pub async fn ping(addr: &UpstreamAddr, timeout: Duration) -> Result<(), String> {
+    let asked = async {
+        let stream = crate::upstream::connect(addr)
+            .await
+            .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+        get(stream, "/_ping").await
+    };
+    match tokio::time::timeout(timeout, asked).await {
+        Err(_) => Err(format!("{addr} did not answer /_ping within {timeout:?}")),
+        Ok(Err(e)) => Err(e),
+        Ok(Ok((200, _))) => Ok(()),
+        Ok(Ok((status, body))) => Err(format!(
+            "{addr} answered /_ping with {status}: {}",
+            one_line(&body)
+        )),
+    }
+}
+
+/// One `GET path` on a fresh connection: the status and (the start of) the body.
+pub async fn get<S>(io: S, path: &str) -> Result<(u16, String), String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, conn) = http1::handshake::<_, Empty<Bytes>>(TokioIo::new(io))
+        .await
+        .map_err(|e| error_chain(&e))?;
+    let driver = tokio::spawn(async move {
+        // A failure surfaces to the request below.
+        let _ = conn.await;
+    });
+    let req = Request::get(path)
+        // The docker CLI's own Host for a Unix socket; any value does for sockeye's listener.
+        .header(header::HOST, "docker")
+        .body(Empty::new())
+        .map_err(|e| e.to_string())?;
+    let answered = async {
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|e| error_chain(&e))?;
+        let status = resp.status().as_u16();
+        let body = http_body_util::Limited::new(resp.into_body(), MAX_ANSWER)
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+    .await;
+    driver.abort();
+    answered
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `sockeye health`: 0 when healthy, 1 when not (what a Docker HEALTHCHECK expects; it
+/// reserves 2). Prints one line saying why.
+pub fn run(args: &HealthArgs) -> Result<i32, String> {
+    let timeout = if args.timeout.is_finite() && args.timeout > 0.0 {
+        Duration::from_secs_f64(args.timeout)
+    } else {
+        return Err("--timeout must be a positive number of seconds".into());
+    };
+    let target = Target::parse(args)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let result = rt.block_on(async {
+        match tokio::time::timeout(timeout, target.ask()).await {
+            Ok(r) => r,
+            Err(_) => Err(format!("{target} did not answer within {timeout:?}")),
+        }
+    });
+    Ok(match result {
+        Ok(said) => {
+            println!("healthy: {said}");
+            0
+        }
+        Err(why) => {
+            println!("unhealthy: {why}");
+            1
+        }
+    })
+}
+
+/// Whom `sockeye health` asks.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    /// A metrics listener's `/healthz`.
+    Metrics(String),
+    /// sockeye's own client socket: `/_ping` through it.
+    Listen(ListenAddr),
+}
+
+impl Target {
+    fn parse(args: &HealthArgs) -> Result<Target, String> {
+        match (&args.metrics, &args.listen) {
+            (Some(m), None) => {
+                let hostport = m.strip_prefix("http://").unwrap_or(m).trim_end_matches('/');
+                if hostport
+                    .rsplit_once(':')
+                    .is_none_or(|(h, p)| h.is_empty() || p.parse::<u16>().is_err())
+                {
+                    return Err(format!("--metrics {m:?}: expected HOST:PORT"));
+                }
+                Ok(Target::Metrics(hostport.to_string()))
+            }
+            (None, Some(l)) => ListenAddr::parse(l)
+                .map(Target::Listen)
+                .map_err(|e| format!("--listen {e}")),
+            _ => Err("give --metrics HOST:PORT or --listen ADDR".into()),
+        }
+    }
+
+    /// What the healthy answer said, or why it is not healthy.
+    async fn ask(&self) -> Result<String, String> {
+        let (status, body) = match self {
+            Target::Metrics(hostport) => {
+                let s = TcpStream::connect(hostport.as_str())
+                    .await
+                    .map_err(|e| format!("cannot connect to {self}: {e}"))?;
+                get(s, "/healthz").await
+            }
+            Target::Listen(ListenAddr::Unix(path)) => {
+                let s = UnixStream::connect(path)
+                    .await
+                    .map_err(|e| format!("cannot connect to {self}: {e}"))?;
+                get(s, "/_ping").await
+            }
+            Target::Listen(ListenAddr::Tcp(addr)) => {
+                let s = TcpStream::connect(addr)
+                    .await
+                    .map_err(|e| format!("cannot connect to {self}: {e}"))?;
+                get(s, "/_ping").await
+            }
+        }
+        .map_err(|e| format!("{self}: {e}"))?;
+        match status {
+            200 => Ok(format!("{self}: {}", one_line(&body))),
+            _ => Err(format!("{self} answered {status}: {}", one_line(&body))),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Metrics(hostport) => write!(f, "http://{hostport}/healthz"),
+            Target::Listen(addr) => write!(f, "{addr} /_ping"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(metrics: Option<&str>, listen: Option<&str>) -> HealthArgs {
+        HealthArgs {
+            metrics: metrics.map(Into::into),
+            listen: listen.map(Into::into),
+            timeout: 5.0,
+        }
+    }
+
+    #[test]
+    fn a_target_is_a_metrics_listener_or_sockeyes_own_socket() {
+        assert_eq!(
+            Target::parse(&args(Some("127.0.0.1:9100"), None)),
+            Ok(Target::Metrics("127.0.0.1:9100".into()))
+        );
+        assert_eq!(
+            Target::parse(&args(Some("http://localhost:9100/"), None)),
+            Ok(Target::Metrics("localhost:9100".into()))
+        );
+        assert!(Target::parse(&args(Some("9100"), None)).is_err());
+        assert_eq!(
+            Target::parse(&args(None, Some("unix:///run/sockeye.sock"))),
+            Ok(Target::Listen(ListenAddr::Unix("/run/sockeye.sock".into())))
+        );
+        assert!(Target::parse(&args(None, None)).is_err());
+    }
+
+    #[tokio::test]
+    async fn nothing_listening_is_unhealthy_and_says_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("gone.sock");
+        let err = ping(&UpstreamAddr::Unix(gone.clone()), PING_TIMEOUT)
+            .await
+            .unwrap_err();
+        assert!(err.contains(&gone.display().to_string()), "{err}");
+        let health = Health {
+            upstream: UpstreamAddr::Unix(gone),
+            audit: None,
+        };
+        let failing = health.check().await.unwrap_err();
+        assert_eq!(failing.len(), 1);
+        assert!(
+            failing[0].starts_with("daemon: cannot connect"),
+            "{failing:?}"
+        );
+    }
+}

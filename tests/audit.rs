@@ -1,0 +1,233 @@
+//! The audit log under pressure: thousands of concurrent calls give exactly one whole
+//! record each, with no secret in them; `kill -9` leaves only whole records; a full disk
+//! stops calls with a clear message until it has room again, and nothing is lost.
+//!
+//! Needs a Docker daemon (see `tests/common`). The full-disk case mounts a tiny tmpfs, so
+//! it needs root (CI runs as root).
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use support::common::{tail, Sockeye};
+use tokio::io::AsyncWriteExt;
+use tokio::net::UnixStream;
+
+const SECRET: &str = "hunter2-audit-secret";
+
+/// The calls one load client makes on one keep-alive connection, in turn.
+fn request(i: usize) -> String {
+    match i % 4 {
+        0 => "GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n".into(),
+        1 => "GET /v1.41/containers/json?all=1 HTTP/1.1\r\nHost: d\r\n\r\n".into(),
+        2 => {
+            // The daemon answers 404 (no such image); the body carries a secret value.
+            let body =
+                format!(r#"{{"Image":"sockeye-test/no-such-image:0","Env":["TOKEN={SECRET}"]}}"#);
+            format!(
+                "POST /v1.41/containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+        }
+        _ => "GET /v1.41/version HTTP/1.1\r\nHost: d\r\n\r\n".into(),
+    }
+}
+
+/// `clients` connections making `per_client` calls each; returns the calls answered.
+/// (A connection that breaks ends its client; the answers it got still count.)
+async fn load(socket: &Path, clients: usize, per_client: usize) -> usize {
+    let answered = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let socket = socket.to_owned();
+        let answered = answered.clone();
+        tasks.push(tokio::spawn(async move {
+            let Ok(mut s) = UnixStream::connect(&socket).await else {
+                return;
+            };
+            for i in 0..per_client {
+                if s.write_all(request(c + i).as_bytes()).await.is_err() {
+                    break;
+                }
+                support::read_response(&mut s, false).await;
+                answered.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    answered.load(Ordering::SeqCst)
+}
+
+fn records(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(n, l)| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("line {}: not a whole record ({e}): {l}", n + 1))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thousands_of_concurrent_calls_give_exactly_one_whole_record_each() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    let s = Sockeye::start_with(
+        &daemon,
+        &["-q", "--profile", "full", "--audit", log.to_str().unwrap()],
+    );
+    let answered = load(&s.socket, 32, 100).await;
+    assert_eq!(answered, 3200, "every call answered");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !text.contains(SECRET),
+        "a secret value reached the audit log"
+    );
+    let recs = records(&log);
+    assert_eq!(recs.len(), answered, "one record per call");
+    let mut ids: Vec<&str> = recs.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), answered, "no call recorded twice");
+    let creates: Vec<_> = recs
+        .iter()
+        .filter(|r| r["endpoint"] == "ContainerCreate")
+        .collect();
+    assert_eq!(creates.len(), 800);
+    assert_eq!(creates[0]["status"], 404);
+    assert_eq!(creates[0]["decision"], "allow");
+    assert_eq!(
+        creates[0]["facts"]["env_keys"],
+        serde_json::json!(["TOKEN"])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_during_load_leaves_only_whole_records() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    let s = Sockeye::start_with(&daemon, &["-q", "--audit", log.to_str().unwrap()]);
+    let socket = s.socket.clone();
+    let load = tokio::spawn(async move { load(&socket, 16, 100_000).await });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let killed = Command::new("kill")
+        .args(["-KILL", &s.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success(), "sockeye was running");
+    let answered = tokio::time::timeout(Duration::from_secs(30), load)
+        .await
+        .expect("the load ends when sockeye dies")
+        .unwrap();
+    let recs = records(&log);
+    assert!(answered > 100, "the load ran: {answered}");
+    // A record is written before its response completes: every answered call has one; at
+    // most the calls in flight (one per connection) have a record but no complete answer.
+    assert!(
+        recs.len() >= answered && recs.len() <= answered + 16,
+        "{} records for {answered} answered calls",
+        recs.len()
+    );
+    drop(s);
+}
+
+fn sh(cmd: &str) {
+    let st = Command::new("sh").arg("-c").arg(cmd).status().unwrap();
+    assert!(st.success(), "{cmd}");
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_calls_clearly_and_they_resume_with_nothing_lost() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("audit");
+    std::fs::create_dir(&mnt).unwrap();
+    sh(&format!(
+        "mount -t tmpfs -o size=256k tmpfs {}",
+        mnt.display()
+    ));
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(mnt.clone());
+    let log = mnt.join("audit.log");
+    let s = Sockeye::start_with(&daemon, &["-q", "--audit", log.to_str().unwrap()]);
+    let docker = |args: &[&str]| {
+        Command::new("docker")
+            .env("DOCKER_HOST", s.host())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(docker(&["version"]).status.success());
+    let before = records(&log).len();
+
+    // Fill the disk: the next record cannot be written.
+    let _ = Command::new("dd")
+        .args([
+            "if=/dev/zero",
+            &format!("of={}/filler", mnt.display()),
+            "bs=4k",
+        ])
+        .output();
+    let mut refused = None;
+    for _ in 0..5 {
+        let out = docker(&["ps"]);
+        if !out.status.success() {
+            refused = Some(String::from_utf8_lossy(&out.stderr).into_owned());
+            break;
+        }
+    }
+    let refused = refused.expect("calls are refused while the audit log cannot be written");
+    assert!(
+        refused.contains("sockeye: the audit log")
+            && refused.contains("cannot be written")
+            && refused.contains("calls are refused until it can record them"),
+        "{refused}\n--- sockeye log:\n{}",
+        tail(&s.log(), 2000)
+    );
+
+    // Room again: calls flow, and the records kept meanwhile are all there, whole.
+    std::fs::remove_file(mnt.join("filler")).unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let out = docker(&["ps"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&log);
+    assert!(
+        recs.len() > before + 1,
+        "records kept while the disk was full are written"
+    );
+    let refusals = recs.iter().filter(|r| r["status"] == 503).count();
+    assert!(refusals >= 1, "the refused calls are on record too");
+    let mut ids: Vec<(u64, u64)> = recs
+        .iter()
+        .map(|r| (r["conn"].as_u64().unwrap(), r["req"].as_u64().unwrap()))
+        .collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "no record written twice");
+}
