@@ -316,9 +316,9 @@ struct ObjectsSeen {
 
 #[derive(Debug, Default)]
 struct FactsSeen {
-    /// Boolean facts seen true.
+    /// Boolean facts of [`body_facts`] seen true.
     set: BTreeSet<String>,
-    /// Values of string and list facts.
+    /// Values of the string and list facts conditions are built from ([`body_facts`]).
     values: BTreeMap<String, BTreeSet<String>>,
     /// Host paths that are not sensitive (learned as an allowlist).
     host_paths: BTreeSet<String>,
@@ -430,24 +430,27 @@ impl Learner {
             for e in others {
                 *seen.escalations.entry(e.to_string()).or_default() += 1;
             }
-            if let Value::Object(map) = facts.to_value() {
-                for (name, v) in map {
-                    match v {
-                        Value::Bool(true) => {
-                            seen.set.insert(name);
-                        }
-                        Value::String(s) => {
-                            seen.values.entry(name).or_default().insert(s);
-                        }
-                        Value::Array(items) => {
-                            let values = seen.values.entry(name).or_default();
-                            values.extend(items.into_iter().filter_map(|i| match i {
-                                Value::String(s) => Some(s),
-                                _ => None,
-                            }));
-                        }
-                        _ => {}
+            // Only the facts a condition is built from: commands, environment names and
+            // the like differ on every call and would grow without bound over a long log.
+            let Value::Object(mut map) = facts.to_value() else {
+                return;
+            };
+            for (name, _) in body_facts(op) {
+                match map.remove(*name) {
+                    Some(Value::Bool(true)) => {
+                        seen.set.insert((*name).to_owned());
                     }
+                    Some(Value::String(s)) => {
+                        seen.values.entry((*name).to_owned()).or_default().insert(s);
+                    }
+                    Some(Value::Array(items)) => {
+                        let values = seen.values.entry((*name).to_owned()).or_default();
+                        values.extend(items.into_iter().filter_map(|i| match i {
+                            Value::String(s) => Some(s),
+                            _ => None,
+                        }));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -635,7 +638,11 @@ fn body_facts(op: Operation) -> &'static [(&'static str, How)] {
             ("cap_add", Subset),
             ("image", SubsetSeen),
         ],
-        O::ImageCreate => &[("from_image", SubsetSeen), ("from_src", Subset)],
+        O::ImageCreate => &[
+            ("from_image", SubsetSeen),
+            ("tag", SubsetSeen),
+            ("from_src", Subset),
+        ],
         O::ImageBuild => &[("build_remote", Subset)],
         O::VolumeCreate => &[("driver", SubsetSeen), ("host_paths", Within)],
         O::NetworkCreate => &[("driver", SubsetSeen)],
@@ -771,9 +778,8 @@ fn client_rules(
         Client::Process { .. } => out.push_str(
             "# The process name is the caller's own choice; the executable was not recorded.\n",
         ),
-        Client::Exe { .. } => out.push_str(
-            "# Matched by uid and executable; every run gets another pid, so pids are not.\n",
-        ),
+        Client::Exe { .. } => out
+            .push_str("# Matched by uid and executable, not by pid: every run gets another one.\n"),
         Client::Container { .. } => out.push_str(
             "# Matched by container name: whoever may create containers can create one with\n\
              # this name.\n",

@@ -450,3 +450,37 @@ fn nothing_learned_is_a_policy_that_denies_everything() {
     assert!(policy.rules().is_empty());
     assert_eq!(policy.default_action(), super::super::Action::Deny);
 }
+
+#[test]
+fn pulls_learn_their_images_and_tags() {
+    let records = session();
+    let docker = by_action(&records, "docker version");
+    let pull = |image: &str, tag: &str| {
+        let mut r = docker.clone();
+        r.endpoint = "ImageCreate".into();
+        r.method = "POST".into();
+        r.path = format!("/v1.41/images/create?fromImage={image}&tag={tag}");
+        r.facts = json!({"from_image": image, "tag": tag})
+            .as_object()
+            .unwrap()
+            .clone();
+        r
+    };
+    let (learned, policy) = learn_from(&[pull("alpine", "3")], Options::default());
+    let text = &learned.text;
+    assert!(
+        text.contains("body.from_image = { subset_of = [\"alpine\"] }\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("body.tag = { subset_of = [\"3\"] }\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("body.from_src = { empty = true }\n"),
+        "{text}"
+    );
+    assert!(decide(&policy, &pull("alpine", "3")).is_allow());
+    assert!(!decide(&policy, &pull("alpine", "edge")).is_allow());
+    assert!(!decide(&policy, &pull("evil/miner", "3")).is_allow());
+}
