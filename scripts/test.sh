@@ -36,3 +36,7 @@ log "cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
 log "cargo test"
 cargo test --quiet 2>&1
+# The foundation's docker CLI cases once more, through a tls:// listener with client
+# certificates (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH): remote access must be as transparent.
+log "cargo test --test cli over TLS"
+SOCKEYE_TEST_VIA=tls cargo test --quiet --test cli 2>&1

@@ -6,9 +6,10 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::audit::AuditOptions;
-use crate::config::{self, Group, Limits, ListenAddr, SocketPerms, UpstreamAddr};
+use crate::config::{self, Group, Limits, ListenAddr, ListenSpec, SocketPerms, UpstreamAddr};
 use crate::guard::Guard;
 use crate::policy::{Mode, Policy, ProfileParams};
+use crate::tls;
 use crate::view::{Format, ViewOptions};
 
 #[derive(Debug, Parser)]
@@ -45,6 +46,9 @@ pub enum Command {
     ///
     /// Example: HEALTHCHECK CMD ["sockeye", "health", "--metrics", "127.0.0.1:9100"]
     Health(HealthArgs),
+    /// Create a CA and certificates for `tls://` listeners, in the docker CLI's layout.
+    #[command(subcommand)]
+    Certs(crate::certs::CertsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -412,7 +416,13 @@ impl TraceArgs {
 
     pub fn upstream(&self, docker_host: Option<&str>) -> Result<UpstreamAddr, String> {
         match &self.upstream {
-            Some(u) => UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}")),
+            Some(u) => match UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}"))? {
+                UpstreamAddr::Tls(_) => Err(format!(
+                    "--upstream {u}: sockeye trace takes unix:// or tcp://; for a tls:// daemon, \
+                     trace through a `sockeye proxy` that has the certificates"
+                )),
+                addr => Ok(addr),
+            },
             None => Ok(UpstreamAddr::default_from_env(docker_host)),
         }
     }
@@ -420,14 +430,48 @@ impl TraceArgs {
 
 #[derive(Debug, Args)]
 pub struct ProxyArgs {
-    /// Where clients connect: unix:///path/to.sock, or tcp://127.0.0.1:PORT (loopback only).
+    /// Where clients connect: unix:///path/to.sock, tcp://127.0.0.1:PORT (loopback only,
+    /// unless --insecure-tcp) or tls://HOST:PORT (--tls-cert, --tls-key, --tls-client-ca).
+    /// May be given several times. `,profile=NAME` after an address names the policy
+    /// profile for that listener's clients.
     #[arg(long, default_value = "unix://./sockeye.sock", value_name = "ADDR")]
-    pub listen: String,
+    pub listen: Vec<String>,
 
-    /// The Docker daemon: unix:///path or tcp://host:port.
+    /// Allow plain tcp:// listeners on addresses other than loopback. Anyone who can reach
+    /// such a port can do whatever the policy allows, unauthenticated and unencrypted.
+    #[arg(long)]
+    pub insecure_tcp: bool,
+
+    /// Certificate (PEM, then any intermediates) of tls:// listeners.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of tls:// listeners.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Require client certificates issued by this CA (PEM) on tls:// listeners (mutual
+    /// TLS). The certificate's subject is then the caller's identity.
+    #[arg(long, value_name = "FILE")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// The Docker daemon: unix:///path, tcp://host:port or tls://host:port
+    /// (--upstream-tls-ca, --upstream-tls-cert, --upstream-tls-key).
     /// [default: $DOCKER_HOST when it is unix://…, else unix:///var/run/docker.sock]
     #[arg(long, value_name = "ADDR")]
     pub upstream: Option<String>,
+
+    /// CA (PEM) that a tls:// upstream's certificate must be issued by.
+    #[arg(long, value_name = "FILE")]
+    pub upstream_tls_ca: Option<PathBuf>,
+
+    /// Client certificate (PEM) to present to a tls:// upstream that requires one.
+    #[arg(long, value_name = "FILE", requires = "upstream_tls_key")]
+    pub upstream_tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --upstream-tls-cert.
+    #[arg(long, value_name = "FILE", requires = "upstream_tls_cert")]
+    pub upstream_tls_key: Option<PathBuf>,
 
     /// Permission bits of the listening socket file, in octal.
     #[arg(long, default_value = "0660", value_name = "MODE", value_parser = config::parse_mode)]
@@ -438,7 +482,8 @@ pub struct ProxyArgs {
     pub socket_group: Option<String>,
 
     /// Close a connection whose request head has not fully arrived after this many seconds
-    /// (also the idle limit between requests on a keep-alive connection).
+    /// (also the idle limit between requests on a keep-alive connection, and the time a
+    /// tls:// client has for its handshake).
     #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
     pub head_timeout: f64,
 
@@ -510,8 +555,13 @@ pub enum ModeArg {
 /// A fully checked `proxy` configuration.
 #[derive(Debug, Clone)]
 pub struct ProxyConfig {
-    pub listen: ListenAddr,
+    /// At least one.
+    pub listen: Vec<ListenSpec>,
+    /// Present exactly when a listener is `tls://`.
+    pub tls: Option<tls::ServerFiles>,
     pub upstream: UpstreamAddr,
+    /// Present exactly when the upstream is `tls://`.
+    pub upstream_tls: Option<tls::ClientFiles>,
     pub perms: SocketPerms,
     pub limits: Limits,
     /// `None`: print nothing per call.
@@ -525,19 +575,27 @@ pub struct ProxyConfig {
 
 impl ProxyArgs {
     pub fn build(self, docker_host: Option<&str>) -> Result<ProxyConfig, String> {
-        let listen = ListenAddr::parse(&self.listen).map_err(|e| format!("--listen {e}"))?;
+        let listen = self
+            .listen
+            .iter()
+            .map(|l| ListenSpec::parse(l, self.insecure_tcp).map_err(|e| format!("--listen {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
         let upstream = match &self.upstream {
             Some(u) => UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}"))?,
             None => UpstreamAddr::default_from_env(docker_host),
         };
-        if let (ListenAddr::Unix(l), UpstreamAddr::Unix(u)) = (&listen, &upstream) {
-            if l == u {
-                return Err(format!(
-                    "--listen and --upstream are the same socket ({}): sockeye would relay to itself",
-                    l.display()
-                ));
+        for spec in &listen {
+            if let (ListenAddr::Unix(l), UpstreamAddr::Unix(u)) = (&spec.addr, &upstream) {
+                if l == u {
+                    return Err(format!(
+                        "--listen and --upstream are the same socket ({}): sockeye would relay to itself",
+                        l.display()
+                    ));
+                }
             }
         }
+        let tls = self.tls_files(&listen)?;
+        let upstream_tls = self.upstream_tls_files(&upstream)?;
         let seconds = |name: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(Duration::from_secs_f64(v))
@@ -599,7 +657,9 @@ impl ProxyArgs {
         Ok(ProxyConfig {
             audit,
             listen,
+            tls,
             upstream,
+            upstream_tls,
             perms: SocketPerms {
                 mode: self.socket_mode,
                 group: self.socket_group.as_deref().map(Group::parse),
@@ -609,6 +669,58 @@ impl ProxyArgs {
             guard,
             metrics: self.metrics,
         })
+    }
+}
+
+impl ProxyArgs {
+    /// TLS files go with `tls://` listeners: required by one, refused without one (a
+    /// `--tls-client-ca` that guards nothing would only look like protection).
+    fn tls_files(&self, listen: &[ListenSpec]) -> Result<Option<tls::ServerFiles>, String> {
+        let tls_listener = listen.iter().find(|l| matches!(l.addr, ListenAddr::Tls(_)));
+        match (tls_listener, &self.tls_cert, &self.tls_key) {
+            (Some(_), Some(cert), Some(key)) => Ok(Some(tls::ServerFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: self.tls_client_ca.clone(),
+            })),
+            (Some(l), _, _) => Err(format!(
+                "--listen {}: a tls:// listener needs --tls-cert and --tls-key \
+                 (`sockeye certs init DIR --host NAME` makes them)",
+                l.addr
+            )),
+            (None, None, None) if self.tls_client_ca.is_none() => Ok(None),
+            (None, _, _) => Err(
+                "--tls-cert, --tls-key and --tls-client-ca apply to tls:// listeners, and no \
+                 --listen is tls://"
+                    .into(),
+            ),
+        }
+    }
+
+    fn upstream_tls_files(
+        &self,
+        upstream: &UpstreamAddr,
+    ) -> Result<Option<tls::ClientFiles>, String> {
+        let cert = self
+            .upstream_tls_cert
+            .clone()
+            .zip(self.upstream_tls_key.clone());
+        match (upstream, &self.upstream_tls_ca) {
+            (UpstreamAddr::Tls(_), Some(ca)) => Ok(Some(tls::ClientFiles {
+                ca: ca.clone(),
+                cert,
+            })),
+            (UpstreamAddr::Tls(_), None) => Err(format!(
+                "--upstream {upstream}: a tls:// upstream needs --upstream-tls-ca, the CA that \
+                 issued the daemon's certificate"
+            )),
+            (_, None) if cert.is_none() => Ok(None),
+            (_, _) => Err(
+                "--upstream-tls-ca, --upstream-tls-cert and --upstream-tls-key apply to a \
+                 tls:// --upstream"
+                    .into(),
+            ),
+        }
     }
 }
 
@@ -628,7 +740,11 @@ mod tests {
     #[test]
     fn defaults_listen_on_a_local_socket_and_follow_docker_host() {
         let cfg = args(&[]).build(Some("unix:///run/dk.sock")).unwrap();
-        assert_eq!(cfg.listen, ListenAddr::Unix("./sockeye.sock".into()));
+        assert_eq!(cfg.listen.len(), 1);
+        assert_eq!(
+            cfg.listen[0].addr,
+            ListenAddr::Unix("./sockeye.sock".into())
+        );
         assert_eq!(cfg.upstream, UpstreamAddr::Unix("/run/dk.sock".into()));
         assert_eq!(cfg.perms.mode, 0o660);
     }
@@ -639,6 +755,88 @@ mod tests {
             .build(None)
             .unwrap_err();
         assert!(err.contains("relay to itself"), "{err}");
+    }
+
+    #[test]
+    fn listeners_may_be_several_each_with_its_profile() {
+        let cfg = args(&[
+            "--listen",
+            "unix:///run/s.sock",
+            "--listen",
+            "tls://0.0.0.0:2376,profile=read-only",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-client-ca",
+            "ca.pem",
+        ])
+        .build(None)
+        .unwrap();
+        assert_eq!(cfg.listen.len(), 2);
+        assert_eq!(cfg.listen[1].profile.as_deref(), Some("read-only"));
+        let tls = cfg.tls.unwrap();
+        assert_eq!(tls.client_ca, Some("ca.pem".into()));
+    }
+
+    #[test]
+    fn tls_files_and_tls_listeners_go_together() {
+        let err = args(&["--listen", "tls://127.0.0.1:2376"])
+            .build(None)
+            .unwrap_err();
+        assert!(err.contains("needs --tls-cert"), "{err}");
+        let err = args(&["--tls-client-ca", "ca.pem"])
+            .build(None)
+            .unwrap_err();
+        assert!(err.contains("no --listen is tls://"), "{err}");
+        // clap itself refuses half a key pair.
+        let mut argv = vec!["sockeye", "proxy", "--tls-cert", "c.pem"];
+        assert!(Cli::try_parse_from(&argv).is_err());
+        argv.extend(["--tls-key", "k.pem"]);
+        assert!(Cli::try_parse_from(&argv).is_ok());
+    }
+
+    #[test]
+    fn exposed_plain_tcp_needs_insecure_tcp() {
+        let err = args(&["--listen", "tcp://0.0.0.0:2375"])
+            .build(None)
+            .unwrap_err();
+        assert!(err.contains("--insecure-tcp"), "{err}");
+        let cfg = args(&["--listen", "tcp://0.0.0.0:2375", "--insecure-tcp"])
+            .build(None)
+            .unwrap();
+        assert!(cfg.listen[0].addr.is_exposed_plain_tcp());
+    }
+
+    #[test]
+    fn a_tls_upstream_needs_its_ca_and_nothing_else_takes_one() {
+        let err = args(&["--upstream", "tls://10.0.0.2:2376"])
+            .build(None)
+            .unwrap_err();
+        assert!(err.contains("--upstream-tls-ca"), "{err}");
+        let cfg = args(&[
+            "--upstream",
+            "tls://10.0.0.2:2376",
+            "--upstream-tls-ca",
+            "ca.pem",
+            "--upstream-tls-cert",
+            "cert.pem",
+            "--upstream-tls-key",
+            "key.pem",
+        ])
+        .build(None)
+        .unwrap();
+        let files = cfg.upstream_tls.unwrap();
+        assert_eq!(files.cert, Some(("cert.pem".into(), "key.pem".into())));
+        let err = args(&[
+            "--upstream",
+            "unix:///d.sock",
+            "--upstream-tls-ca",
+            "ca.pem",
+        ])
+        .build(None)
+        .unwrap_err();
+        assert!(err.contains("apply to a tls:// --upstream"), "{err}");
     }
 
     #[test]

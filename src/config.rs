@@ -9,8 +9,19 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ListenAddr {
     Unix(PathBuf),
-    /// Plain TCP; only loopback addresses are accepted until TLS exists.
+    /// Plain TCP: loopback only, unless `--insecure-tcp`.
     Tcp(SocketAddr),
+    /// TCP with TLS (`--tls-cert`, `--tls-key`, and `--tls-client-ca` for client certificates).
+    Tls(SocketAddr),
+}
+
+/// One `--listen` value: an address and the options given after it
+/// (`tls://0.0.0.0:2376,profile=read-only`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListenSpec {
+    pub addr: ListenAddr,
+    /// The policy profile for clients of this listener; `None`: the process-wide policy.
+    pub profile: Option<String>,
 }
 
 /// Where the Docker daemon is.
@@ -19,12 +30,17 @@ pub enum UpstreamAddr {
     Unix(PathBuf),
     /// `host:port`, resolved at each connect so a daemon that moves is followed.
     Tcp(String),
+    /// `host:port` over TLS (`--upstream-tls-ca`, and a client certificate if the daemon
+    /// asks for one); `host` is also the name the daemon's certificate must carry.
+    Tls(String),
 }
 
 /// A `--listen`/`--upstream` value that could not be understood.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AddrError {
-    #[error("{0:?}: expected unix:///absolute/or/relative/path or tcp://host:port")]
+    #[error(
+        "{0:?}: expected unix:///absolute/or/relative/path, tcp://host:port or tls://host:port"
+    )]
     Scheme(String),
     #[error("{0:?}: the socket path is empty")]
     EmptyPath(String),
@@ -32,26 +48,79 @@ pub enum AddrError {
     TcpAddr(String),
     #[error(
         "{0:?}: plain TCP is only allowed on a loopback address: anyone who reaches the port \
-         would be root on the Docker host"
+         would be root on the Docker host. Use tls://… with --tls-client-ca, or accept the \
+         risk with --insecure-tcp"
     )]
     NotLoopback(String),
+    #[error("{0:?}: listener option {1:?} not understood (known: profile=NAME, once)")]
+    Option(String, String),
+}
+
+impl ListenSpec {
+    /// `ADDR[,profile=NAME]`. Options are taken from the end only while they look like a
+    /// known `key=value`, so a socket path may still contain a comma.
+    pub fn parse(s: &str, insecure_tcp: bool) -> Result<Self, AddrError> {
+        let mut addr = s;
+        let mut profile = None;
+        while let Some((rest, option)) = addr.rsplit_once(',') {
+            let bad = || AddrError::Option(s.to_string(), option.to_string());
+            match option.split_once('=') {
+                Some(("profile", name)) => {
+                    if name.is_empty() || profile.is_some() {
+                        return Err(bad());
+                    }
+                    profile = Some(name.to_string());
+                }
+                Some((key, _))
+                    if !key.is_empty()
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+                {
+                    return Err(bad());
+                }
+                _ => break,
+            }
+            addr = rest;
+        }
+        Ok(ListenSpec {
+            addr: ListenAddr::parse_with(addr, insecure_tcp)?,
+            profile,
+        })
+    }
 }
 
 impl ListenAddr {
+    /// Secure by default: plain TCP only on loopback.
     pub fn parse(s: &str) -> Result<Self, AddrError> {
+        Self::parse_with(s, false)
+    }
+
+    /// `insecure_tcp` (`--insecure-tcp`) also allows plain TCP on other addresses.
+    pub fn parse_with(s: &str, insecure_tcp: bool) -> Result<Self, AddrError> {
+        let socket_addr = |hostport: &str| -> Result<SocketAddr, AddrError> {
+            hostport
+                .trim_end_matches('/')
+                .parse()
+                .map_err(|_| AddrError::TcpAddr(s.to_string()))
+        };
         match split_scheme(s)? {
             ("unix", path) => Ok(ListenAddr::Unix(unix_path(s, path)?)),
             ("tcp", hostport) => {
-                let addr: SocketAddr = hostport
-                    .parse()
-                    .map_err(|_| AddrError::TcpAddr(s.to_string()))?;
-                if !addr.ip().is_loopback() {
+                let addr = socket_addr(hostport)?;
+                if !addr.ip().is_loopback() && !insecure_tcp {
                     return Err(AddrError::NotLoopback(s.to_string()));
                 }
                 Ok(ListenAddr::Tcp(addr))
             }
+            ("tls", hostport) => Ok(ListenAddr::Tls(socket_addr(hostport)?)),
             _ => Err(AddrError::Scheme(s.to_string())),
         }
+    }
+
+    /// Plain TCP that more than this host can reach.
+    pub fn is_exposed_plain_tcp(&self) -> bool {
+        matches!(self, ListenAddr::Tcp(a) if !a.ip().is_loopback())
     }
 }
 
@@ -59,16 +128,19 @@ impl UpstreamAddr {
     pub fn parse(s: &str) -> Result<Self, AddrError> {
         match split_scheme(s)? {
             ("unix", path) => Ok(UpstreamAddr::Unix(unix_path(s, path)?)),
-            ("tcp", hostport) => {
+            (scheme @ ("tcp" | "tls"), hostport) => {
+                let hostport = hostport.trim_end_matches('/');
                 let (host, port) = hostport
                     .rsplit_once(':')
                     .ok_or_else(|| AddrError::TcpAddr(s.to_string()))?;
                 if host.is_empty() || port.parse::<u16>().is_err() {
                     return Err(AddrError::TcpAddr(s.to_string()));
                 }
-                Ok(UpstreamAddr::Tcp(
-                    hostport.trim_end_matches('/').to_string(),
-                ))
+                Ok(if scheme == "tls" {
+                    UpstreamAddr::Tls(hostport.to_string())
+                } else {
+                    UpstreamAddr::Tcp(hostport.to_string())
+                })
             }
             _ => Err(AddrError::Scheme(s.to_string())),
         }
@@ -101,6 +173,7 @@ impl fmt::Display for ListenAddr {
         match self {
             ListenAddr::Unix(p) => write!(f, "unix://{}", p.display()),
             ListenAddr::Tcp(a) => write!(f, "tcp://{a}"),
+            ListenAddr::Tls(a) => write!(f, "tls://{a}"),
         }
     }
 }
@@ -110,6 +183,7 @@ impl fmt::Display for UpstreamAddr {
         match self {
             UpstreamAddr::Unix(p) => write!(f, "unix://{}", p.display()),
             UpstreamAddr::Tcp(a) => write!(f, "tcp://{a}"),
+            UpstreamAddr::Tls(a) => write!(f, "tls://{a}"),
         }
     }
 }
@@ -221,6 +295,45 @@ mod tests {
             ListenAddr::parse("tcp://0.0.0.0:2375"),
             Err(AddrError::NotLoopback("tcp://0.0.0.0:2375".into()))
         );
+    }
+
+    #[test]
+    fn insecure_tcp_opens_plain_tcp_to_every_address_but_tls_needs_no_flag() {
+        let spec = ListenSpec::parse("tcp://0.0.0.0:2375", true).unwrap();
+        assert!(spec.addr.is_exposed_plain_tcp());
+        assert_eq!(
+            ListenSpec::parse("tls://0.0.0.0:2376", false).unwrap().addr,
+            ListenAddr::Tls("0.0.0.0:2376".parse().unwrap())
+        );
+        assert!(!ListenAddr::Tcp("127.0.0.1:1".parse().unwrap()).is_exposed_plain_tcp());
+    }
+
+    #[test]
+    fn a_listener_may_name_its_profile() {
+        let spec = ListenSpec::parse("tls://[::]:2376,profile=read-only", false).unwrap();
+        assert_eq!(spec.addr, ListenAddr::Tls("[::]:2376".parse().unwrap()));
+        assert_eq!(spec.profile.as_deref(), Some("read-only"));
+        let spec = ListenSpec::parse("unix:///run/a,b.sock,profile=full", false).unwrap();
+        assert_eq!(spec.addr, ListenAddr::Unix("/run/a,b.sock".into()));
+        assert_eq!(spec.profile.as_deref(), Some("full"));
+        assert_eq!(
+            ListenSpec::parse("unix:///x.sock", false).unwrap().profile,
+            None
+        );
+        assert!(matches!(
+            ListenSpec::parse("tls://127.0.0.1:1,proflie=x", false),
+            Err(AddrError::Option(_, o)) if o == "proflie=x"
+        ));
+        assert!(ListenSpec::parse("tls://127.0.0.1:1,profile=", false).is_err());
+    }
+
+    #[test]
+    fn tls_upstream_is_host_and_port() {
+        assert_eq!(
+            UpstreamAddr::parse("tls://docker.example:2376/"),
+            Ok(UpstreamAddr::Tls("docker.example:2376".into()))
+        );
+        assert!(UpstreamAddr::parse("tls://:2376").is_err());
     }
 
     #[test]

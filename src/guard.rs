@@ -253,6 +253,9 @@ pub fn read(
             json,
         });
     };
+    if op == Operation::ContainerStart {
+        refuse_start_body(body.as_deref().unwrap_or_default())?;
+    }
     let (value, canonical) = match &body {
         Some(bytes) if reads_json_body(op) => {
             canonical_body(Some(op), bytes).map_err(|reason| ProxyError::Ambiguous {
@@ -355,6 +358,24 @@ fn canonical_body(
     let value = gojson::canonical(op, &tree)?;
     let forward = Bytes::from(serde_json::to_vec(&value).expect("a JSON value serializes"));
     Ok((value, Some(forward)))
+}
+
+/// A start body that could carry a configuration is refused. Below API 1.24, dockerd 20.10
+/// decodes a non-trivial start body (longer than 7 bytes, or chunked) as a whole create body
+/// in which a nested `HostConfig` wins over top-level fields, and replaces the container's
+/// stored HostConfig with it; from 1.24 on it refuses such a body. No current client sends
+/// one: the configuration belongs in the create request, where the policy reads it.
+fn refuse_start_body(bytes: &[u8]) -> Result<(), ProxyError> {
+    let text = std::str::from_utf8(bytes).unwrap_or("?").trim();
+    if matches!(text, "" | "{}" | "null") {
+        return Ok(());
+    }
+    Err(ProxyError::UnreadableBody {
+        what: "the request body of ContainerStart".into(),
+        reason: "a start body carrying a configuration (API < 1.24) is not relayed under a \
+                 policy; give the configuration when creating the container"
+            .into(),
+    })
 }
 
 /// Make `headers` describe `body`, which replaces whatever the client sent.

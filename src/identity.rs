@@ -114,6 +114,7 @@ pub struct Resolver {
 
 struct Inner {
     daemon: UpstreamAddr,
+    daemon_tls: Option<Arc<rustls::ClientConfig>>,
     ttl: Duration,
     timeout: Duration,
     state: Mutex<State>,
@@ -141,6 +142,17 @@ type Namespace = (u64, u64);
 
 impl Resolver {
     /// `daemon` is the daemon sockeye relays to: only its containers are found.
+    /// With the client configuration of a `tls://` daemon.
+    pub fn with_tls(self, tls: Option<Arc<rustls::ClientConfig>>) -> Resolver {
+        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|_| unreachable!("fresh"));
+        Resolver {
+            inner: Arc::new(Inner {
+                daemon_tls: tls,
+                ..inner
+            }),
+        }
+    }
+
     pub fn new(daemon: UpstreamAddr) -> Resolver {
         Resolver::with_timing(daemon, TTL, DAEMON_TIMEOUT)
     }
@@ -149,6 +161,7 @@ impl Resolver {
         Resolver {
             inner: Arc::new(Inner {
                 daemon,
+                daemon_tls: None,
                 ttl,
                 timeout,
                 state: Mutex::default(),
@@ -283,7 +296,7 @@ impl Resolver {
     /// One GET on a connection of its own; `None` for 404.
     async fn get(&self, path: &str) -> Result<Option<Bytes>, String> {
         let call = async {
-            let stream = connect(&self.inner.daemon)
+            let stream = connect(&self.inner.daemon, self.inner.daemon_tls.as_ref())
                 .await
                 .map_err(|e| e.to_string())?;
             let (mut sender, conn) = http1::handshake(TokioIo::new(stream))

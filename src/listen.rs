@@ -6,10 +6,14 @@ use std::net::SocketAddr;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use tokio::net::{TcpListener, UnixListener};
+use tokio_rustls::TlsAcceptor;
 
 use crate::config::{Group, ListenAddr, SocketPerms};
 use crate::stream::Stream;
+use crate::tls::ClientCert;
 
 /// Who is on the other end of a client connection, as far as the transport can tell.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -31,6 +35,31 @@ pub enum Peer {
     Tcp {
         addr: SocketAddr,
     },
+    /// A client of a `tls://` listener. `cert` is the client certificate that the
+    /// listener's `--tls-client-ca` verified: the caller's identity. `None` when the
+    /// listener asks for none (or, for a refused handshake, none was verified).
+    Tls {
+        addr: SocketAddr,
+        cert: Option<ClientCert>,
+    },
+}
+
+impl Peer {
+    /// The client's address, for network clients.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        match self {
+            Peer::Tcp { addr } | Peer::Tls { addr, .. } => Some(*addr),
+            Peer::Unix { .. } => None,
+        }
+    }
+
+    /// The verified client certificate of a `tls://` client.
+    pub fn cert(&self) -> Option<&ClientCert> {
+        match self {
+            Peer::Tls { cert, .. } => cert.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Peer {
@@ -47,7 +76,11 @@ impl fmt::Display for Peer {
                 ..
             } => write!(f, "uid={uid} pid={pid}"),
             Peer::Unix { uid, .. } => write!(f, "uid={uid}"),
-            Peer::Tcp { addr } => write!(f, "{addr}"),
+            Peer::Tcp { addr } | Peer::Tls { addr, cert: None } => write!(f, "{addr}"),
+            Peer::Tls {
+                addr,
+                cert: Some(cert),
+            } => write!(f, "{cert} {addr}"),
         }
     }
 }
@@ -87,6 +120,8 @@ pub struct Bound {
     socket: StdSocket,
     /// The socket file and its inode, for Unix sockets.
     file: Option<(PathBuf, u64)>,
+    /// For `tls://` listeners: each accepted connection completes this handshake first.
+    tls: Option<TlsAcceptor>,
 }
 
 enum StdSocket {
@@ -95,35 +130,50 @@ enum StdSocket {
 }
 
 impl Bound {
+    /// Bind `addr`. A `tls://` address is bound as TCP; [`Bound::with_tls`] adds the
+    /// handshake.
     pub fn bind(addr: &ListenAddr, perms: &SocketPerms) -> Result<Bound, ListenError> {
         match addr {
             ListenAddr::Unix(path) => bind_unix(path, perms),
-            ListenAddr::Tcp(sa) => std::net::TcpListener::bind(sa)
+            ListenAddr::Tcp(sa) | ListenAddr::Tls(sa) => std::net::TcpListener::bind(sa)
                 .and_then(|l| l.set_nonblocking(true).map(|()| l))
                 .map(|l| Bound {
                     socket: StdSocket::Tcp(l),
                     file: None,
+                    tls: None,
                 })
                 .map_err(|e| ListenError::Bind(addr.to_string(), e)),
         }
     }
 
+    /// Serve TLS on this (TCP) socket with `config`.
+    pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> Bound {
+        self.tls = Some(TlsAcceptor::from(config));
+        self
+    }
+
     /// A listener on this socket for the current tokio runtime. Several runtimes (one per
     /// core) may each hold one: the kernel hands each new connection to one of them.
     pub fn listener(&self) -> io::Result<Listener> {
-        match &self.socket {
-            StdSocket::Unix(l) => Ok(Listener::Unix(UnixListener::from_std(l.try_clone()?)?)),
-            StdSocket::Tcp(l) => Ok(Listener::Tcp(TcpListener::from_std(l.try_clone()?)?)),
+        match (&self.socket, &self.tls) {
+            (StdSocket::Unix(l), _) => Ok(Listener::Unix(UnixListener::from_std(l.try_clone()?)?)),
+            (StdSocket::Tcp(l), None) => Ok(Listener::Tcp(TcpListener::from_std(l.try_clone()?)?)),
+            (StdSocket::Tcp(l), Some(tls)) => Ok(Listener::Tls(
+                TcpListener::from_std(l.try_clone()?)?,
+                tls.clone(),
+            )),
         }
     }
 
+    /// The address as bound (with the port the kernel chose for `:0`).
     pub fn local_addr(&self) -> String {
+        let scheme = if self.tls.is_some() { "tls" } else { "tcp" };
         match (&self.socket, &self.file) {
             (_, Some((path, _))) => format!("unix://{}", path.display()),
             (StdSocket::Tcp(l), None) => l
                 .local_addr()
-                .map(|a| format!("tcp://{a}"))
-                .unwrap_or_else(|_| "tcp://?".into()),
+                .map(|a| format!("{scheme}://{a}"))
+                .unwrap_or_else(|_| format!("{scheme}://?")),
             (StdSocket::Unix(_), None) => "unix://?".into(),
         }
     }
@@ -144,9 +194,21 @@ impl Drop for Bound {
 pub enum Listener {
     Unix(UnixListener),
     Tcp(TcpListener),
+    /// Accepts TCP; the caller completes the TLS handshake ([`Listener::tls`]) in the
+    /// connection's own task.
+    Tls(TcpListener, TlsAcceptor),
 }
 
 impl Listener {
+    /// The handshake that must complete before a connection from [`Listener::accept`]
+    /// carries HTTP; `None` for plain listeners.
+    pub fn tls(&self) -> Option<TlsAcceptor> {
+        match self {
+            Listener::Tls(_, acceptor) => Some(acceptor.clone()),
+            _ => None,
+        }
+    }
+
     /// Accept the next client. Errors are per-connection (e.g. EMFILE) and not fatal.
     pub async fn accept(&self) -> io::Result<(Stream, Peer)> {
         match self {
@@ -170,6 +232,11 @@ impl Listener {
                 stream.set_nodelay(true)?;
                 Ok((Stream::tcp(stream)?, Peer::Tcp { addr }))
             }
+            Listener::Tls(listener, _) => {
+                let (stream, addr) = listener.accept().await?;
+                stream.set_nodelay(true)?;
+                Ok((Stream::tcp(stream)?, Peer::Tls { addr, cert: None }))
+            }
         }
     }
 }
@@ -189,6 +256,7 @@ fn bind_unix(path: &Path, perms: &SocketPerms) -> Result<Bound, ListenError> {
     let bound = Bound {
         socket: StdSocket::Unix(listener),
         file: Some((path.to_path_buf(), ino)),
+        tls: None,
     };
     if let Some(group) = &perms.group {
         let gid = resolve_group(group)?;

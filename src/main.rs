@@ -20,6 +20,7 @@ fn main() -> ExitCode {
             .build(docker_host.as_deref())
             .and_then(sockeye::proxy)
             .map(|()| 0),
+        Command::Certs(cmd) => sockeye::certs::run(cmd).map(|()| 0),
         Command::Trace(args) => tokio::runtime::Runtime::new()
             .map_err(|e| format!("cannot start the async runtime: {e}"))
             .and_then(|rt| rt.block_on(sockeye::trace::run(args, docker_host.as_deref()))),

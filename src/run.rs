@@ -8,11 +8,15 @@ use tokio_util::sync::CancellationToken;
 
 use crate::audit::AuditLog;
 use crate::cli::ProxyConfig;
+use crate::config::ListenAddr;
 use crate::event::{Events, Sink};
+use crate::guard::Guard;
+use crate::identity::Resolver;
 use crate::listen::Bound;
 use crate::metrics::{health::Health, Metrics, MetricsServer, Scraped};
+use crate::policy::{Mode, Policy, ProfileParams};
 use crate::server::{self, Relay};
-use crate::view;
+use crate::{tls, view};
 
 /// Run `sockeye proxy` until SIGINT or SIGTERM (a second signal stops at once).
 ///
@@ -21,7 +25,23 @@ use crate::view;
 /// relaying a request never wakes another thread (measured: cross-thread wake-ups were most
 /// of the CPU per small request; see docs/benchmarks.md).
 pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
-    let bound = Bound::bind(&cfg.listen, &cfg.perms).map_err(|e| e.to_string())?;
+    // Certificates are read and checked before anything is bound: a bad file stops sockeye
+    // at start, not at a client's first handshake.
+    let server_tls = cfg.tls.as_ref().map(tls::server_config).transpose()?;
+    let upstream_tls = cfg
+        .upstream_tls
+        .as_ref()
+        .map(tls::client_config)
+        .transpose()?;
+    let mut bound = Vec::with_capacity(cfg.listen.len());
+    for spec in &cfg.listen {
+        let b = Bound::bind(&spec.addr, &cfg.perms).map_err(|e| e.to_string())?;
+        bound.push(match (&spec.addr, &server_tls) {
+            (ListenAddr::Tls(_), Some(config)) => b.with_tls(config.clone()),
+            _ => b,
+        });
+    }
+    warn_about_exposure(&cfg, &bound);
     let control = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -58,6 +78,7 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
             sinks.push(m.clone());
             let health = Health {
                 upstream: cfg.upstream.clone(),
+                upstream_tls: upstream_tls.clone(),
                 audit: audit.clone(),
             };
             Some(MetricsServer::bind(addr, m, health)?)
@@ -67,18 +88,47 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
     let events = events.with_sinks(sinks);
     let relay = Relay {
         upstream: cfg.upstream.clone(),
-        limits: cfg.limits,
+        upstream_tls: upstream_tls.clone(),
+        limits: cfg.limits.clone(),
         events: events.clone(),
         guard: cfg.guard.clone(),
         // Who runs in which container matters to a policy and to whoever watches.
-        resolver: identify.then(|| crate::identity::Resolver::new(cfg.upstream.clone())),
+        resolver: identify
+            .then(|| Resolver::new(cfg.upstream.clone()).with_tls(upstream_tls.clone())),
     };
+    // One relay per listener, so that each can carry its own profile.
+    // A listener's own profile is its policy, in place of --policy/--profile; a Rego policy,
+    // the mode and the body limit apply to every listener.
+    let relays: Vec<Relay> = cfg
+        .listen
+        .iter()
+        .map(|spec| -> Result<Relay, String> {
+            let Some(name) = &spec.profile else {
+                return Ok(relay.clone());
+            };
+            let policy = Policy::profile(name, &ProfileParams::default()).map_err(|e| {
+                let e: Vec<String> = e.iter().map(ToString::to_string).collect();
+                format!("--listen {},profile={name}: {}", spec.addr, e.join("; "))
+            })?;
+            let (rego, mode, body_limit) = match &cfg.guard {
+                Some(g) => (g.rego.clone(), g.mode, g.body_limit),
+                None => (None, Mode::Enforce, cfg.limits.max_inspected_body),
+            };
+            let mut r = relay.clone();
+            r.guard = Some(Arc::new(Guard::new(Some(policy), rego, mode, body_limit)));
+            r.resolver = r.resolver.or_else(|| {
+                Some(Resolver::new(cfg.upstream.clone()).with_tls(r.upstream_tls.clone()))
+            });
+            Ok(r)
+        })
+        .collect::<Result<_, _>>()?;
+    drop(relay);
     let stop = CancellationToken::new();
     let bound = Arc::new(bound);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut workers = Vec::with_capacity(threads);
     for i in 0..threads {
-        let (relay, stop, bound) = (relay.clone(), stop.clone(), bound.clone());
+        let (relays, stop, bound) = (relays.clone(), stop.clone(), bound.clone());
         let worker = std::thread::Builder::new()
             .name(format!("sockeye-{i}"))
             .spawn(move || -> Result<(), String> {
@@ -88,21 +138,28 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
                     .map_err(|e| format!("cannot start the async runtime: {e}"))?;
                 rt.block_on(async {
                     rt_keepalive_tick();
-                    let listener = bound
-                        .listener()
-                        .map_err(|e| format!("cannot listen: {e}"))?;
+                    let mut servers = tokio::task::JoinSet::new();
+                    for (b, relay) in bound.iter().zip(relays) {
+                        let listener = b
+                            .listener()
+                            .map_err(|e| format!("cannot listen on {}: {e}", b.local_addr()))?;
+                        servers.spawn(server::run(listener, relay, stop.clone().cancelled_owned()));
+                    }
                     drop(bound);
-                    server::run(listener, relay, stop.cancelled_owned()).await;
+                    while let Some(done) = servers.join_next().await {
+                        done.map_err(|e| format!("a listener failed: {e}"))?;
+                    }
                     Ok(())
                 })
             })
             .map_err(|e| format!("cannot start a worker thread: {e}"))?;
         workers.push(worker);
     }
-    drop(relay);
+    drop(relays);
+    let addrs: Vec<String> = bound.iter().map(Bound::local_addr).collect();
     tracing::info!(
         "relaying {} → {} (Ctrl-C to stop)",
-        bound.local_addr(),
+        addrs.join(", "),
         cfg.upstream
     );
     if let Some(server) = metrics_server {
@@ -127,7 +184,7 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
                 },
             }
         }
-        // The socket file goes first, so new clients fail fast while open requests drain.
+        // The socket files go first, so new clients fail fast while open requests drain.
         drop(bound);
         stop.cancel();
         let joined = tokio::task::spawn_blocking(move || {
@@ -166,4 +223,28 @@ fn rt_keepalive_tick() {
             tick.tick().await;
         }
     });
+}
+
+/// Say loudly what an exposed listener lets anyone do. Secure by default means these take a
+/// flag (`--insecure-tcp`) or a choice (no `--tls-client-ca`); they still deserve a warning
+/// every time sockeye starts.
+fn warn_about_exposure(cfg: &ProxyConfig, bound: &[Bound]) {
+    let client_ca = cfg.tls.as_ref().and_then(|t| t.client_ca.as_ref());
+    for (spec, b) in cfg.listen.iter().zip(bound) {
+        let addr = b.local_addr();
+        match &spec.addr {
+            a if a.is_exposed_plain_tcp() => tracing::warn!(
+                "!!! INSECURE: {addr} is plain TCP on a non-loopback address (--insecure-tcp). \
+                 Anyone who can reach this port can do whatever the policy allows — without a \
+                 policy, be root on the Docker host — unauthenticated and unencrypted. Use \
+                 tls:// with --tls-client-ca instead."
+            ),
+            ListenAddr::Tls(_) if client_ca.is_none() => tracing::warn!(
+                "{addr}: TLS without --tls-client-ca: the connection is encrypted, but anyone \
+                 who can reach this port has the policy's full power (without a policy: root \
+                 on the Docker host). Add --tls-client-ca to require client certificates."
+            ),
+            _ => {}
+        }
+    }
 }

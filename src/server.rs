@@ -16,9 +16,9 @@ use crate::event::{Event, Events, Notice};
 use crate::exchange::{self, Conn};
 use crate::guard::Guard;
 use crate::identity::Resolver;
-use crate::listen::Listener;
-use crate::listen::Peer;
-use crate::stream::Tapped;
+use crate::listen::{Listener, Peer};
+use crate::stream::{Stream, Tapped};
+use crate::tls;
 use crate::upstream::{Upstream, MAX_BUF};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -30,6 +30,8 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 #[derive(Clone)]
 pub struct Relay {
     pub upstream: UpstreamAddr,
+    /// For a `tls://` upstream: the CA and client certificate sockeye presents.
+    pub upstream_tls: Option<Arc<rustls::ClientConfig>>,
     pub limits: Limits,
     pub events: Events,
     /// The policy every request is decided by; `None` relays everything.
@@ -51,39 +53,25 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-                    let pid = match &peer {
-                        Peer::Unix { pid, .. } => *pid,
-                        _ => None,
-                    };
-                    let conn = Conn::new(
-                        id,
-                        Arc::new(peer),
-                        Upstream::new(relay.upstream.clone()),
-                        relay.events.clone(),
-                        relay.limits.max_inspected_body,
-                        tasks.clone(),
-                    );
-                    let (guard, resolver) = (relay.guard.clone(), relay.resolver.clone());
-                    let limits = relay.limits.clone();
-                    let wire = relay.events.detail().wire.then(|| relay.events.clone());
-                    let stop = stop.clone();
-                    let events = relay.events.clone();
-                    tasks.spawn(async move {
-                        events.connection(true);
-                        // At accept time: the pid is the caller's only while it is connected.
-                        let container = match (resolver, pid) {
-                            (Some(r), Some(pid)) => r.container(pid).await.map(Arc::new),
-                            _ => None,
-                        };
-                        let conn = Arc::new(conn.guarded(guard, container));
-                        match wire {
-                            Some(events) => {
-                                serve(Tapped::new(stream, events, id), conn, limits, stop).await
-                            }
-                            None => serve(stream, conn, limits, stop).await,
+                    match listener.tls() {
+                        None => {
+                            tasks.spawn(connection(stream, peer, id, &relay, &tasks, &stop));
                         }
-                        events.connection(false);
-                    });
+                        Some(acceptor) => {
+                            let (relay, conn_tasks, stop) =
+                                (relay.clone(), tasks.clone(), stop.clone());
+                            // TLS listeners are TCP: every peer has an address.
+                            let Some(addr) = peer.addr() else { continue };
+                            tasks.spawn(async move {
+                                let timeout = relay.limits.head_timeout;
+                                let secured =
+                                    tls::handshake(acceptor, stream, addr, id, &relay.events, timeout);
+                                if let Some((stream, peer)) = secured.await {
+                                    connection(stream, peer, id, &relay, &conn_tasks, &stop).await;
+                                }
+                            });
+                        }
+                    }
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: say so, back off, keep serving.
@@ -112,6 +100,48 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
             tasks.len(),
             relay.limits.drain_timeout
         );
+    }
+}
+
+/// Serve one client connection: its `Conn` (and daemon connection) and its HTTP exchange.
+fn connection(
+    stream: Stream,
+    peer: Peer,
+    id: u64,
+    relay: &Relay,
+    tasks: &TaskTracker,
+    stop: &CancellationToken,
+) -> impl Future<Output = ()> + Send + 'static {
+    let pid = match &peer {
+        Peer::Unix { pid, .. } => *pid,
+        _ => None,
+    };
+    let conn = Conn::new(
+        id,
+        Arc::new(peer),
+        Upstream::new(relay.upstream.clone(), relay.upstream_tls.clone()),
+        relay.events.clone(),
+        relay.limits.max_inspected_body,
+        tasks.clone(),
+    );
+    let (guard, resolver) = (relay.guard.clone(), relay.resolver.clone());
+    let limits = relay.limits.clone();
+    let stop = stop.clone();
+    let wire = relay.events.detail().wire.then(|| relay.events.clone());
+    let events = relay.events.clone();
+    async move {
+        events.connection(true);
+        // At accept time: the pid is the caller's only while it is connected.
+        let container = match (resolver, pid) {
+            (Some(r), Some(pid)) => r.container(pid).await.map(Arc::new),
+            _ => None,
+        };
+        let conn = Arc::new(conn.guarded(guard, container));
+        match wire {
+            Some(events) => serve(Tapped::new(stream, events, id), conn, limits, stop).await,
+            None => serve(stream, conn, limits, stop).await,
+        }
+        events.connection(false);
     }
 }
 

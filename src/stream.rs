@@ -11,14 +11,18 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
 
-/// A connected stream over a Unix or TCP socket.
+/// A connected stream over a Unix or TCP socket, or TLS over one of those.
 ///
 /// An enum rather than `Box<dyn ..>` so the hot read/write path is a plain match, and so
-/// half-close (`poll_shutdown` = `shutdown(SHUT_WR)`) reaches the real socket.
+/// half-close (`poll_shutdown` = `shutdown(SHUT_WR)`, after TLS's close_notify) reaches the
+/// real socket.
 #[derive(Debug)]
 pub enum Stream {
     Unix(FdStream<std::os::unix::net::UnixStream>),
     Tcp(FdStream<std::net::TcpStream>),
+    /// A `tls://` client, or a `tls://` upstream. Boxed: rustls's state is large, and the
+    /// plain variants should not pay for it.
+    Tls(Box<tokio_rustls::TlsStream<Stream>>),
 }
 
 impl Stream {
@@ -28,6 +32,26 @@ impl Stream {
 
     pub fn tcp(s: TcpStream) -> io::Result<Stream> {
         FdStream::new(s.into_std()?).map(Stream::Tcp)
+    }
+
+    /// Wait for the first bytes of a TCP connection and copy them into `buf` without
+    /// consuming them (a `tls://` listener tells TLS from plain HTTP this way); `Ok(0)` at
+    /// end of stream.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => loop {
+                let mut guard = s.read.readable().await?;
+                // A successful peek leaves the readiness set, so the next read does not wait.
+                match guard.try_io(|inner| inner.get_ref().peek(buf)) {
+                    Ok(result) => return result,
+                    Err(_would_block) => continue,
+                }
+            },
+            _ => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "peek is only used on TCP connections",
+            )),
+        }
     }
 }
 
@@ -270,6 +294,10 @@ macro_rules! delegate {
         match $self.get_mut() {
             Stream::Unix($s) => $e,
             Stream::Tcp($s) => $e,
+            Stream::Tls($s) => {
+                let $s = &mut **$s;
+                $e
+            }
         }
     };
 }
@@ -302,7 +330,10 @@ impl AsyncWrite for Stream {
     }
 
     fn is_write_vectored(&self) -> bool {
-        true
+        match self {
+            Stream::Tls(s) => s.is_write_vectored(),
+            _ => true,
+        }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -54,6 +54,7 @@ pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, Stri
     };
     let relay = Relay {
         upstream: upstream.clone(),
+        upstream_tls: None,
         limits,
         events,
         guard: None,

@@ -23,7 +23,11 @@ use crate::error::ProxyError;
 use crate::event::{Event, Flow};
 use crate::stream::Stream;
 
-pub async fn connect(addr: &UpstreamAddr) -> io::Result<Stream> {
+/// Connect to the daemon; `tls` is the client configuration a `tls://` upstream needs.
+pub async fn connect(
+    addr: &UpstreamAddr,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+) -> io::Result<Stream> {
     match addr {
         UpstreamAddr::Unix(path) => Stream::unix(UnixStream::connect(path).await?),
         UpstreamAddr::Tcp(hostport) => {
@@ -31,18 +35,31 @@ pub async fn connect(addr: &UpstreamAddr) -> io::Result<Stream> {
             s.set_nodelay(true)?;
             Stream::tcp(s)
         }
+        UpstreamAddr::Tls(hostport) => {
+            let config = tls.ok_or_else(|| {
+                io::Error::other("a tls:// upstream needs --upstream-tls-ca (none configured)")
+            })?;
+            let s = TcpStream::connect(hostport.as_str()).await?;
+            s.set_nodelay(true)?;
+            crate::tls::connect(config, hostport, Stream::tcp(s)?).await
+        }
     }
 }
 
 /// The daemon connection that belongs to one client connection.
 pub struct Upstream {
     addr: UpstreamAddr,
+    tls: Option<Arc<rustls::ClientConfig>>,
     sender: Option<SendRequest<RelayBody>>,
 }
 
 impl Upstream {
-    pub fn new(addr: UpstreamAddr) -> Self {
-        Upstream { addr, sender: None }
+    pub fn new(addr: UpstreamAddr, tls: Option<Arc<rustls::ClientConfig>>) -> Self {
+        Upstream {
+            addr,
+            tls,
+            sender: None,
+        }
     }
 
     pub fn addr(&self) -> &UpstreamAddr {
@@ -72,7 +89,7 @@ impl Upstream {
             None => false,
         };
         if !reusable {
-            let stream = connect(&self.addr)
+            let stream = connect(&self.addr, self.tls.as_ref())
                 .await
                 .map_err(|e| self.unreachable(e.to_string()))?;
             // The Go docker CLI sends canonical Title-Case names, and Go servers read names

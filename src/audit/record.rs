@@ -69,7 +69,7 @@ pub struct Record {
 }
 
 /// Who called.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Caller {
     /// `unix` or `tcp`.
     pub transport: String,
@@ -83,9 +83,12 @@ pub struct Caller {
     pub process: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exe: Option<String>,
-    /// A TCP client's address.
+    /// A TCP or TLS client's address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub addr: Option<String>,
+    /// A TLS client's verified certificate: its identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert: Option<crate::tls::ClientCert>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<Container>,
 }
@@ -186,11 +189,19 @@ fn caller(call: &Call) -> Caller {
             process: process.clone(),
             exe: exe.clone(),
             addr: None,
+            cert: None,
             container,
         },
         crate::listen::Peer::Tcp { addr } => Caller {
             transport: "tcp".into(),
             addr: Some(addr.to_string()),
+            container,
+            ..Caller::default()
+        },
+        crate::listen::Peer::Tls { addr, cert } => Caller {
+            transport: "tls".into(),
+            addr: Some(addr.to_string()),
+            cert: cert.clone(),
             container,
             ..Caller::default()
         },

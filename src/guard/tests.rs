@@ -94,15 +94,28 @@ fn an_empty_or_blank_start_body_is_no_body() {
 }
 
 #[test]
-fn a_legacy_start_body_with_host_config_is_read() {
-    let (r, _) = read_req(
-        "POST",
-        "/v1.23/containers/x/start",
-        Some("application/json"),
+fn a_start_body_that_could_carry_a_configuration_is_refused() {
+    // dockerd 20.10 applies these below API 1.24, the nested HostConfig winning.
+    for body in [
         r#"{"Privileged":true}"#,
-    )
-    .unwrap();
-    assert!(r.facts.unwrap().privileged);
+        r#"{"HostConfig":{"Binds":["/:/host"]}}"#,
+        r#"{"Privileged":false,"hostconfig":{"privileged":true}}"#,
+    ] {
+        let err = read_req(
+            "POST",
+            "/v1.23/containers/x/start",
+            Some("application/json"),
+            body,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, ProxyError::UnreadableBody { .. }),
+            "{body}: {err}"
+        );
+    }
+    for body in ["{}", " null ", ""] {
+        assert!(read_req("POST", "/v1.23/containers/x/start", None, body).is_ok());
+    }
 }
 
 #[test]

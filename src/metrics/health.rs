@@ -28,6 +28,7 @@ const MAX_ANSWER: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct Health {
     pub upstream: UpstreamAddr,
+    pub upstream_tls: Option<Arc<rustls::ClientConfig>>,
     pub audit: Option<Arc<AuditLog>>,
 }
 
@@ -35,7 +36,7 @@ impl Health {
     /// `Ok` when every check passes, else one line per failing check.
     pub async fn check(&self) -> Result<(), Vec<String>> {
         let mut failing = Vec::new();
-        if let Err(e) = ping(&self.upstream, PING_TIMEOUT).await {
+        if let Err(e) = ping(&self.upstream, self.upstream_tls.as_ref(), PING_TIMEOUT).await {
             failing.push(format!("daemon: {e}"));
         }
         if let Some(audit) = &self.audit {
@@ -52,9 +53,13 @@ impl Health {
 }
 
 /// `GET /_ping` on the daemon, answered `200` within `timeout`.
-pub async fn ping(addr: &UpstreamAddr, timeout: Duration) -> Result<(), String> {
+pub async fn ping(
+    addr: &UpstreamAddr,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+    timeout: Duration,
+) -> Result<(), String> {
     let asked = async {
-        let stream = crate::upstream::connect(addr)
+        let stream = crate::upstream::connect(addr, tls)
             .await
             .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
         get(stream, "/_ping").await
@@ -184,6 +189,11 @@ impl Target {
                     .map_err(|e| format!("cannot connect to {self}: {e}"))?;
                 get(s, "/_ping").await
             }
+            Target::Listen(ListenAddr::Tls(addr)) => {
+                return Err(format!(
+                    "{self}: ask a tls:// listener through --metrics instead ({addr})"
+                ))
+            }
             Target::Listen(ListenAddr::Tcp(addr)) => {
                 let s = TcpStream::connect(addr)
                     .await
@@ -242,12 +252,13 @@ mod tests {
     async fn nothing_listening_is_unhealthy_and_says_where() {
         let dir = tempfile::tempdir().unwrap();
         let gone = dir.path().join("gone.sock");
-        let err = ping(&UpstreamAddr::Unix(gone.clone()), PING_TIMEOUT)
+        let err = ping(&UpstreamAddr::Unix(gone.clone()), None, PING_TIMEOUT)
             .await
             .unwrap_err();
         assert!(err.contains(&gone.display().to_string()), "{err}");
         let health = Health {
             upstream: UpstreamAddr::Unix(gone),
+            upstream_tls: None,
             audit: None,
         };
         let failing = health.check().await.unwrap_err();

@@ -307,6 +307,7 @@ async fn an_unwritable_audit_log_is_unhealthy_and_shows_in_the_gauge() {
     assert_eq!(sample(&m.encode(), "sockeye_audit_writable"), Some(0.0));
     let health = health::Health {
         upstream: crate::config::UpstreamAddr::Unix(dir.path().join("no-daemon.sock")),
+        upstream_tls: None,
         audit: Some(audit),
     };
     let failing = health.check().await.unwrap_err();

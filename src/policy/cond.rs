@@ -129,7 +129,6 @@ impl Cidr {
 }
 
 /// Who the rule is for. Each stated field must hold; a list holds when any entry does.
-/// (TLS client identities will be one more field here, `cert_subject`.)
 #[derive(Clone, Debug, Default)]
 pub struct ClientMatch {
     pub uid: Option<Vec<u32>>,
@@ -142,6 +141,10 @@ pub struct ClientMatch {
     pub container_id: Option<Vec<Glob>>,
     pub container_label: BTreeMap<String, Vec<Glob>>,
     pub source: Option<Vec<Cidr>>,
+    /// The common name of a `tls://` client's verified certificate.
+    pub cert_subject: Option<Vec<Glob>>,
+    /// Any subjectAltName (DNS name, IP address, e-mail, URI) of that certificate.
+    pub cert_san: Option<Vec<Glob>>,
 }
 
 /// What the request is, as dockerd routes it.
@@ -244,7 +247,7 @@ fn client(c: &ClientMatch, req: &RequestFacts) -> Result<(), String> {
             exe,
             ..
         } => (Some((*uid, *gid, process.as_deref())), exe.as_deref()),
-        Peer::Tcp { .. } => (None, None),
+        Peer::Tcp { .. } | Peer::Tls { .. } => (None, None),
     };
     if let Some(uids) = &c.uid {
         match unix {
@@ -313,14 +316,37 @@ fn client(c: &ClientMatch, req: &RequestFacts) -> Result<(), String> {
         }
     }
     if let Some(blocks) = &c.source {
-        match req.peer {
-            Peer::Tcp { addr } if blocks.iter().any(|b| b.contains(addr.ip())) => {}
-            Peer::Tcp { addr } => {
-                return Err(format!("client.source: {} not in any block", addr.ip()))
+        match req.peer.addr() {
+            Some(addr) if blocks.iter().any(|b| b.contains(addr.ip())) => {}
+            Some(addr) => return Err(format!("client.source: {} not in any block", addr.ip())),
+            None => return Err("client.source: a Unix-socket client has no address".into()),
+        }
+    }
+    let cert = req.peer.cert();
+    if let Some(globs) = &c.cert_subject {
+        match cert.map(|c| c.common_name.as_deref()) {
+            Some(Some(cn)) if any_glob(globs, cn) => {}
+            Some(Some(cn)) => {
+                return Err(format!(
+                    "client.cert_subject: {cn:?} not in {}",
+                    show_globs(globs)
+                ))
             }
-            Peer::Unix { .. } => {
-                return Err("client.source: a Unix-socket client has no address".into())
+            Some(None) => return Err("client.cert_subject: the certificate has no CN".into()),
+            None => return Err("client.cert_subject: no verified client certificate".into()),
+        }
+    }
+    if let Some(globs) = &c.cert_san {
+        match cert {
+            Some(cert) if cert.sans.iter().any(|san| any_glob(globs, san)) => {}
+            Some(cert) => {
+                return Err(format!(
+                    "client.cert_san: {:?} not in {}",
+                    cert.sans,
+                    show_globs(globs)
+                ))
             }
+            None => return Err("client.cert_san: no verified client certificate".into()),
         }
     }
     Ok(())

@@ -33,6 +33,8 @@ const CLIENT_KEYS: &[&str] = &[
     "container_id",
     "container_label",
     "source",
+    "cert_subject",
+    "cert_san",
 ];
 const REQUEST_KEYS: &[&str] = &[
     "endpoint",
@@ -390,6 +392,8 @@ impl Walker {
                 "exe" => c.exe = self.globs(v, &p),
                 "container_name" => c.container_name = self.globs(v, &p),
                 "container_id" => c.container_id = self.globs(v, &p),
+                "cert_subject" => c.cert_subject = self.globs(v, &p),
+                "cert_san" => c.cert_san = self.globs(v, &p),
                 "container_label" => {
                     if let Some(labels) = self.table(v, &p) {
                         for (k, v) in labels {

@@ -522,11 +522,13 @@ pub fn input(req: &RequestFacts, uri: &str, headers: &HeaderMap, body: Option<&V
 }
 
 /// dockerd's AuthZ `User` and `UserAuthNMethod`: the client certificate's common name and
-/// `TLS` when the connection is mutual TLS, both empty otherwise. sockeye has no TLS
-/// listener yet, so both are empty; a TLS peer will fill them here.
+/// `TLS` when the connection is mutual TLS, both empty otherwise.
 fn docker_user(peer: &Peer) -> (&str, &str) {
     match peer {
-        Peer::Unix { .. } | Peer::Tcp { .. } => ("", ""),
+        Peer::Tls {
+            cert: Some(cert), ..
+        } => (cert.common_name.as_deref().unwrap_or(""), "TLS"),
+        _ => ("", ""),
     }
 }
 
@@ -691,7 +693,7 @@ fn sockeye_view(req: &RequestFacts) -> Value {
             json!(exe),
             Value::Null,
         ),
-        Peer::Tcp { addr } => (
+        Peer::Tcp { addr } | Peer::Tls { addr, .. } => (
             Value::Null,
             Value::Null,
             Value::Null,
@@ -700,9 +702,10 @@ fn sockeye_view(req: &RequestFacts) -> Value {
             addr.to_string().into(),
         ),
     };
-    let transport = match req.peer {
-        Peer::Unix { .. } => "unix",
-        Peer::Tcp { .. } => "tcp",
+    let (transport, cert) = match req.peer {
+        Peer::Unix { .. } => ("unix", Value::Null),
+        Peer::Tcp { .. } => ("tcp", Value::Null),
+        Peer::Tls { cert, .. } => ("tls", json!(cert)),
     };
     let container = req.container.map_or(
         Value::Null,
@@ -723,6 +726,7 @@ fn sockeye_view(req: &RequestFacts) -> Value {
             "process": process,
             "exe": exe,
             "addr": addr,
+            "cert": cert,
             "container": container,
         },
         "facts": req.facts.map_or(Value::Null, |f| f.to_value()),

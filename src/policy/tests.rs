@@ -480,7 +480,7 @@ escalations = { present = false, allowed = ["/srv"] }
         [
             "colour: unknown key; expected one of version, base, default, rules",
             "rules[0].client.user: unknown key; expected one of uid, gid, process, exe, \
-             container_name, container_id, container_label, source",
+             container_name, container_id, container_label, source, cert_subject, cert_san",
             "rules[0].request.path: unknown key; expected one of endpoint, section, method, \
              object, param, query, query_bool",
             "rules[0].request.param.container: unknown path variable; known: id, name, \
@@ -704,6 +704,70 @@ client.container_label = { "com.docker.compose.project" = ["edge"] }
     assert_eq!(verdict(&p, &req), "allow:by-container");
     req.container.as_mut().unwrap().labels.clear();
     assert_eq!(verdict(&p, &req), "deny:default");
+}
+
+fn tls(addr: &str, cn: Option<&str>, sans: &[&str]) -> Peer {
+    Peer::Tls {
+        addr: addr.parse::<SocketAddr>().unwrap(),
+        cert: Some(crate::tls::ClientCert {
+            subject: cn.map(|cn| format!("CN={cn}")).unwrap_or_default(),
+            common_name: cn.map(str::to_owned),
+            sans: sans.iter().map(|s| (*s).to_owned()).collect(),
+        }),
+    }
+}
+
+#[test]
+fn tls_clients_are_matched_by_their_certificate_and_address() {
+    let p = Policy::from_toml(
+        r#"
+version = 1
+[[rules]]
+name = "ops-write"
+action = "allow"
+client.cert_subject = ["ops-*"]
+[[rules]]
+name = "ci-reads"
+action = "allow"
+client.cert_san = ["*.ci.example"]
+request.method = ["GET"]
+[[rules]]
+name = "lan"
+action = "allow"
+client.source = ["10.0.0.0/8"]
+request.endpoint = ["SystemPing"]
+"#,
+    )
+    .unwrap();
+    let create = || Req::new("POST", "/containers/create", r#"{"Image":"x"}"#);
+    let list = || Req::new("GET", "/containers/json", "");
+    let ops = tls("192.0.2.1:5000", Some("ops-alice"), &[]);
+    let dev = tls("192.0.2.1:5000", Some("dev-bob"), &["runner.ci.example"]);
+    // Two certificates, the same request, different decisions.
+    assert_eq!(verdict(&p, &create().by(ops.clone())), "allow:ops-write");
+    assert_eq!(verdict(&p, &create().by(dev.clone())), "deny:default");
+    assert_eq!(verdict(&p, &list().by(dev)), "allow:ci-reads");
+    // Certificate conditions never hold without a verified certificate.
+    let anonymous = Peer::Tls {
+        addr: "10.0.0.9:5000".parse().unwrap(),
+        cert: None,
+    };
+    assert_eq!(verdict(&p, &create().by(anonymous.clone())), "deny:default");
+    assert_eq!(verdict(&p, &create().by(unix(0, "docker"))), "deny:default");
+    assert_eq!(
+        verdict(&p, &create().by(tcp("10.0.0.9:5000"))),
+        "deny:default"
+    );
+    // A TLS client has an address like a TCP client.
+    let ping = Req::new("GET", "/_ping", "").by(anonymous);
+    assert_eq!(verdict(&p, &ping), "allow:lan");
+    let why = p
+        .explain(&list().by(tls("192.0.2.1:1", None, &["a.example"])).rf())
+        .to_string();
+    assert!(
+        why.contains("client.cert_subject: the certificate has no CN"),
+        "{why}"
+    );
 }
 
 #[test]

@@ -12,6 +12,9 @@
 //!   private one with `scripts/dockerd.sh start`.
 //! - `SOCKEYE_TEST_STANDIN=socat`: put `socat` in front of the daemon instead of sockeye, to
 //!   validate the harness or to compare the relay with a dumb byte pipe.
+//! - `SOCKEYE_TEST_VIA=tls`: reach sockeye through a `tls://` listener that requires client
+//!   certificates (made by `sockeye certs init`), with the docker CLI's `DOCKER_TLS_VERIFY`
+//!   and `DOCKER_CERT_PATH`, instead of its Unix socket.
 //! - `CI=true|1`: a missing daemon fails the tests instead of skipping them.
 
 #![allow(dead_code)]
@@ -391,13 +394,11 @@ impl Sockeye {
             .tempdir()
             .expect("tempdir");
         let socket = dir.path().join("sockeye.sock");
-        let log_path = dir.path().join("sockeye.log");
-        let log = File::create(&log_path).expect("create sockeye.log");
         let kind = match args {
             [] => std::env::var("SOCKEYE_TEST_STANDIN").unwrap_or_default(),
             _ => String::new(),
         };
-        let mut cmd = match kind.as_str() {
+        let cmd = match kind.as_str() {
             "" => {
                 let mut c = Command::new(env!("CARGO_BIN_EXE_sockeye"));
                 c.arg("proxy")
@@ -419,6 +420,36 @@ impl Sockeye {
             }
             other => panic!("SOCKEYE_TEST_STANDIN={other:?}: only \"socat\" is known"),
         };
+        let kind = if kind.is_empty() {
+            "sockeye".to_string()
+        } else {
+            kind
+        };
+        Sockeye::spawn(cmd, dir, socket, kind)
+    }
+
+    /// sockeye itself (never a stand-in): `sockeye proxy --listen unix://SOCKET ARGS…`, for
+    /// tests of sockeye's own options (more listeners, TLS). `args` name the upstream.
+    pub fn start_sockeye<S: AsRef<str>>(args: impl IntoIterator<Item = S>) -> Sockeye {
+        let dir = tempfile::Builder::new()
+            .prefix("sockeye-test.")
+            .tempdir()
+            .expect("tempdir");
+        let socket = dir.path().join("sockeye.sock");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sockeye"));
+        cmd.arg("proxy")
+            .arg("--listen")
+            .arg(format!("unix://{}", socket.display()));
+        for a in args {
+            cmd.arg(a.as_ref());
+        }
+        Sockeye::spawn(cmd, dir, socket, "sockeye".into())
+    }
+
+    /// Start `cmd` with its output in the log and wait until it accepts on `socket`.
+    fn spawn(mut cmd: Command, dir: tempfile::TempDir, socket: PathBuf, kind: String) -> Sockeye {
+        let log_path = dir.path().join("sockeye.log");
+        let log = File::create(&log_path).expect("create sockeye.log");
         cmd.stdin(Stdio::null())
             .stdout(log.try_clone().expect("dup log"))
             .stderr(log)
@@ -426,11 +457,6 @@ impl Sockeye {
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start relay {cmd:?}: {e}"));
-        let kind = if kind.is_empty() {
-            "sockeye".to_string()
-        } else {
-            kind
-        };
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if UnixStream::connect(&socket).is_ok() {
@@ -464,6 +490,45 @@ impl Sockeye {
             socket,
             log_path,
             kind,
+        }
+    }
+
+    /// The first address with `scheme` (`tls`, `tcp`) that sockeye's start line names, with
+    /// the port the kernel chose for `:0`: `127.0.0.1:40123`.
+    pub fn listening(&self, scheme: &str) -> String {
+        let re = Regex::new(&format!(r"{scheme}://([0-9.:\[\]a-f]+:\d+)")).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if let Some(line) = log.lines().find(|l| l.contains("relaying ")) {
+                if let Some(c) = re.captures(line) {
+                    return c[1].to_string();
+                }
+                panic!("sockeye listens on no {scheme}:// address: {line}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "sockeye printed no start line:\n{}",
+                tail(&log, 4000)
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Wait until the log has a line containing every one of `needles`; returns that line.
+    pub fn wait_for_log(&self, needles: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if let Some(line) = log.lines().find(|l| needles.iter().all(|n| l.contains(n))) {
+                return line.to_string();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no line with {needles:?} in sockeye's log:\n{}",
+                tail(&log, 4000)
+            );
+            thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -887,6 +952,12 @@ pub struct Harness {
     pub test: String,
     pub daemon: &'static Daemon,
     pub sockeye: Sockeye,
+    /// How the relayed side reaches sockeye, when not through its Unix socket: a
+    /// `DOCKER_HOST` and more environment (`DOCKER_TLS_VERIFY`, `DOCKER_CERT_PATH`).
+    relay_host: Option<String>,
+    relay_env: Vec<(String, String)>,
+    /// The certificates of a `SOCKEYE_TEST_VIA=tls` run.
+    _pki: Option<tempfile::TempDir>,
     config: tempfile::TempDir,
     work: tempfile::TempDir,
     /// Recorded steps of the direct run, shown next to failures of the relayed run.
@@ -897,7 +968,69 @@ impl Harness {
     /// The harness for test `test` (a unique, lowercase name), or `None` to skip the test.
     pub fn new(test: &str) -> Option<Harness> {
         let daemon = daemon()?;
-        let sockeye = Sockeye::start(&daemon.socket);
+        match std::env::var("SOCKEYE_TEST_VIA").as_deref() {
+            Ok("tls") => Some(Harness::over_tls(test, daemon)),
+            Ok("") | Err(_) => {
+                let sockeye = Sockeye::start(&daemon.socket);
+                Some(Harness::with_sockeye(
+                    test,
+                    daemon,
+                    sockeye,
+                    None,
+                    Vec::new(),
+                ))
+            }
+            Ok(other) => panic!("SOCKEYE_TEST_VIA={other:?}: only \"tls\" is known"),
+        }
+    }
+
+    /// sockeye with a `tls://` listener requiring client certificates; the relayed side's
+    /// docker CLI reaches it as `tcp://…` with `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`.
+    fn over_tls(test: &str, daemon: &'static Daemon) -> Harness {
+        let pki = tempfile::Builder::new()
+            .prefix("sockeye-test-pki.")
+            .tempdir()
+            .expect("tempdir");
+        let dir = pki.path().join("certs");
+        let init = Command::new(env!("CARGO_BIN_EXE_sockeye"))
+            .args(["certs", "init"])
+            .arg(&dir)
+            .args(["--host", "127.0.0.1"])
+            .output()
+            .expect("sockeye certs init");
+        assert!(init.status.success(), "sockeye certs init: {init:?}");
+        let file = |name: &str| dir.join(name).display().to_string();
+        let sockeye = Sockeye::start_sockeye([
+            "--listen".to_string(),
+            "tls://127.0.0.1:0".into(),
+            "--tls-cert".into(),
+            file("server-cert.pem"),
+            "--tls-key".into(),
+            file("server-key.pem"),
+            "--tls-client-ca".into(),
+            file("ca.pem"),
+            "--upstream".into(),
+            daemon.host.clone(),
+        ]);
+        let host = format!("tcp://{}", sockeye.listening("tls"));
+        let env = vec![
+            ("DOCKER_TLS_VERIFY".to_string(), "1".to_string()),
+            ("DOCKER_CERT_PATH".to_string(), dir.display().to_string()),
+        ];
+        let mut h = Harness::with_sockeye(test, daemon, sockeye, Some(host), env);
+        h._pki = Some(pki);
+        h
+    }
+
+    /// The harness with a sockeye the caller started, reached at `host` (default: its Unix
+    /// socket) with `env` added to the relayed side's docker CLI environment.
+    pub fn with_sockeye(
+        test: &str,
+        daemon: &'static Daemon,
+        sockeye: Sockeye,
+        host: Option<String>,
+        env: Vec<(String, String)>,
+    ) -> Harness {
         let config = tempfile::Builder::new()
             .prefix("sockeye-test-config.")
             .tempdir()
@@ -906,14 +1039,17 @@ impl Harness {
             .prefix("sockeye-test-work.")
             .tempdir()
             .expect("tempdir");
-        Some(Harness {
+        Harness {
             test: test.to_string(),
             daemon,
             sockeye,
+            relay_host: host,
+            relay_env: env,
+            _pki: None,
             config,
             work,
             direct_steps: RefCell::new(Vec::new()),
-        })
+        }
     }
 
     /// What all names of this test start with, on both sides.
@@ -924,7 +1060,13 @@ impl Harness {
     fn side(&self, via: Via) -> Side<'_> {
         let (tag, host, socket) = match via {
             Via::Direct => ("d", self.daemon.host.clone(), self.daemon.socket.clone()),
-            Via::Relay => ("p", self.sockeye.host(), self.sockeye.socket.clone()),
+            Via::Relay => (
+                "p",
+                self.relay_host
+                    .clone()
+                    .unwrap_or_else(|| self.sockeye.host()),
+                self.sockeye.socket.clone(),
+            ),
         };
         let dir = self.work.path().join(tag);
         std::fs::create_dir_all(&dir).expect("side dir");
@@ -1153,6 +1295,11 @@ impl Side<'_> {
             c
         };
         docker_env(&mut c, &self.info.host, Some(self.h.config.path()));
+        if self.via == Via::Relay {
+            for (k, v) in &self.h.relay_env {
+                c.env(k, v);
+            }
+        }
         for (k, v) in &cmd.env {
             c.env(k, v);
         }

@@ -29,6 +29,7 @@ impl Running {
         let (stop, stopped) = oneshot::channel::<()>();
         let relay = Relay {
             upstream,
+            upstream_tls: None,
             limits,
             events: Events::discard(),
             guard: None,

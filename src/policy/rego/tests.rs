@@ -396,7 +396,7 @@ fn sockeye_part_of_the_input() {
         s["client"],
         json!({
             "transport": "unix", "uid": 1000, "gid": 1000, "pid": 4242, "process": "docker", "exe": null,
-            "addr": null,
+            "addr": null, "cert": null,
             "container": {"id": "abc123", "name": "ci-runner", "labels": {"team": "infra"}},
         })
     );
