@@ -59,10 +59,11 @@ pub struct AuditArgs {
     pub files: Vec<PathBuf>,
 
     /// Only calls from this caller: KEY=GLOB terms joined by commas, all of which must
-    /// hold. Keys: uid, gid, pid, transport, process, exe, container, container_id, addr; a
-    /// bare GLOB matches the process, executable, container name or address. Examples:
-    /// `uid=1000`, `process=traefik`, `container=web-*`, `uid=0,exe=/usr/bin/docker`,
-    /// `addr=10.0.0.5`. May be repeated (any of them).
+    /// hold. Keys: uid, gid, pid, transport, process, exe, container, container_id, addr,
+    /// cert (a TLS client certificate's CN, subject or SAN); a bare GLOB matches the process,
+    /// executable, container name, address or certificate. Examples: `uid=1000`,
+    /// `process=traefik`, `container=web-*`, `uid=0,exe=/usr/bin/docker`, `addr=10.0.0.5`,
+    /// `cert=ci-*`. May be repeated (any of them).
     #[arg(long, value_name = "SPEC")]
     pub caller: Vec<String>,
 

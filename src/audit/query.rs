@@ -18,13 +18,20 @@ use crate::policy::Glob;
 /// on purpose (every `docker` invocation gets another one), and so is the gid, which comes
 /// with the uid.
 ///
-/// Prefers what is hardest to fake and most stable: the container the caller runs in, then
-/// its executable (with the uid: `/usr/bin/docker` run by root and by a user are two
+/// Prefers what is hardest to fake and most stable: the container the caller runs in, the
+/// verified certificate of a TLS client (its common name, else its first subjectAltName),
+/// then its executable (with the uid: `/usr/bin/docker` run by root and by a user are two
 /// clients), then the process name, which the process chose itself.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Client {
     Container {
         name: String,
+    },
+    Cert {
+        cn: String,
+    },
+    CertSan {
+        san: String,
     },
     Exe {
         uid: u32,
@@ -37,7 +44,8 @@ pub enum Client {
     Uid {
         uid: u32,
     },
-    /// A TCP client, by address without the port (each connection has another one).
+    /// A TCP (or TLS, without a certificate) client, by address without the port (each
+    /// connection has another one).
     Tcp {
         ip: String,
     },
@@ -51,7 +59,15 @@ impl Client {
                 name: ct.name.trim_start_matches('/').to_owned(),
             };
         }
-        if c.transport == "tcp" {
+        if let Some(cert) = &c.cert {
+            if let Some(cn) = &cert.common_name {
+                return Client::Cert { cn: cn.clone() };
+            }
+            if let Some(san) = cert.sans.first() {
+                return Client::CertSan { san: san.clone() };
+            }
+        }
+        if c.transport != "unix" {
             return match &c.addr {
                 Some(addr) => Client::Tcp {
                     ip: ip_of(addr).to_owned(),
@@ -78,6 +94,8 @@ impl fmt::Display for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Client::Container { name } => write!(f, "container {name}"),
+            Client::Cert { cn } => write!(f, "certificate CN={cn}"),
+            Client::CertSan { san } => write!(f, "certificate SAN {san}"),
             Client::Exe { uid, exe } => write!(f, "uid {uid} {exe}"),
             Client::Process { uid, process } => write!(f, "uid {uid} process {process}"),
             Client::Uid { uid } => write!(f, "uid {uid}"),
@@ -100,8 +118,8 @@ fn ip_of(addr: &str) -> &str {
 
 /// A caller to look for: `KEY=GLOB` terms joined by commas, all of which must hold, e.g.
 /// `uid=1000`, `process=traefik`, `container=web-*`, `uid=0,exe=/usr/bin/docker`,
-/// `addr=10.0.0.*`. A term without `KEY=` matches the process name, the executable, the
-/// container name or the TCP address.
+/// `addr=10.0.0.*`, `cert=ops-*`. A term without `KEY=` matches the process name, the
+/// executable, the container name, the address or the certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallerSpec {
     text: String,
@@ -119,12 +137,13 @@ enum Term {
     Container(Glob),
     ContainerId(Glob),
     Addr(Glob),
+    Cert(Glob),
     Any(Glob),
 }
 
 /// The keys a caller spec knows, for error messages and help.
 pub const CALLER_KEYS: &str =
-    "uid, gid, pid, transport, process, exe, container, container_id, addr";
+    "uid, gid, pid, transport, process, exe, container, container_id, addr, cert";
 
 impl CallerSpec {
     pub fn parse(text: &str) -> Result<CallerSpec, String> {
@@ -149,7 +168,7 @@ impl CallerSpec {
                             .map_err(|_| format!("{part:?}: {value:?} is not a number"))?,
                     ),
                     "transport" => match value {
-                        "unix" | "tcp" => Term::Transport(value.to_owned()),
+                        "unix" | "tcp" | "tls" => Term::Transport(value.to_owned()),
                         _ => return Err(format!("{part:?}: transport is unix or tcp")),
                     },
                     "process" => Term::Process(glob(value)),
@@ -157,6 +176,7 @@ impl CallerSpec {
                     "container" | "container_name" => Term::Container(glob(value)),
                     "container_id" => Term::ContainerId(glob(value)),
                     "addr" | "source" => Term::Addr(glob(value)),
+                    "cert" => Term::Cert(glob(value)),
                     other => {
                         return Err(format!(
                             "{part:?}: unknown key {other:?}; use one of {CALLER_KEYS}"
@@ -183,6 +203,15 @@ impl CallerSpec {
                 .as_deref()
                 .is_some_and(|a| g.matches(a) || g.matches(ip_of(a)))
         };
+        // A certificate answers to its common name, its whole subject or any of its
+        // subjectAltNames.
+        let cert = |g: &Glob| {
+            c.cert.as_ref().is_some_and(|cert| {
+                cert.common_name.as_deref().is_some_and(|cn| g.matches(cn))
+                    || g.matches(&cert.subject)
+                    || cert.sans.iter().any(|s| g.matches(s))
+            })
+        };
         self.terms.iter().all(|t| match t {
             Term::Uid(u) => c.uid == Some(*u),
             Term::Gid(g) => c.gid == Some(*g),
@@ -193,11 +222,13 @@ impl CallerSpec {
             Term::Container(g) => some(g, name),
             Term::ContainerId(g) => some(g, container.map(|ct| ct.id.as_str())),
             Term::Addr(g) => addr(g),
+            Term::Cert(g) => cert(g),
             Term::Any(g) => {
                 some(g, c.process.as_deref())
                     || some(g, c.exe.as_deref())
                     || some(g, name)
                     || addr(g)
+                    || cert(g)
             }
         })
     }
@@ -400,8 +431,11 @@ pub fn caller_label(c: &Caller) -> String {
     if let Some(ct) = &c.container {
         return format!("container={}", ct.name.trim_start_matches('/'));
     }
-    if c.transport == "tcp" {
-        return format!("tcp={}", c.addr.as_deref().unwrap_or("?"));
+    if let Some(cn) = c.cert.as_ref().and_then(|cert| cert.common_name.as_deref()) {
+        return format!("cert={cn}");
+    }
+    if c.transport != "unix" {
+        return format!("{}={}", c.transport, c.addr.as_deref().unwrap_or("?"));
     }
     let who = c.process.clone().or_else(|| {
         c.exe

@@ -136,21 +136,25 @@ impl Replay {
     /// decision needs (a TCP caller without an address).
     pub fn of(r: &Record) -> Option<Replay> {
         let c = &r.caller;
-        let peer = if c.transport == "tcp" {
+        let addr = || {
             let addr = c.addr.as_deref()?;
-            let addr = addr
-                .parse::<SocketAddr>()
+            addr.parse::<SocketAddr>()
                 .or_else(|_| addr.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 0)))
-                .ok()?;
-            Peer::Tcp { addr }
-        } else {
-            Peer::Unix {
+                .ok()
+        };
+        let peer = match c.transport.as_str() {
+            "tcp" => Peer::Tcp { addr: addr()? },
+            "tls" => Peer::Tls {
+                addr: addr()?,
+                cert: c.cert.clone(),
+            },
+            _ => Peer::Unix {
                 uid: c.uid?,
                 gid: c.gid.unwrap_or(u32::MAX),
                 pid: c.pid,
                 process: c.process.clone(),
                 exe: c.exe.clone(),
-            }
+            },
         };
         let container = c.container.as_ref().map(|ct| ClientContainer {
             id: ct.id.clone(),
@@ -704,6 +708,8 @@ fn rule_name(names: &mut BTreeSet<String>, wanted: &str) -> String {
 fn slug(client: &Client) -> String {
     match client {
         Client::Container { name } => format!("container-{name}"),
+        Client::Cert { cn } => format!("cert-{cn}"),
+        Client::CertSan { san } => format!("cert-{san}"),
         Client::Exe { uid, exe } => {
             format!("uid{uid}-{}", exe.rsplit('/').next().unwrap_or(exe))
         }
@@ -730,6 +736,8 @@ fn client_lines(client: &Client) -> String {
             "client.uid = [{uid}]\nclient.process = {}\n",
             list([process.as_str()])
         ),
+        Client::Cert { cn } => format!("client.cert_subject = {}\n", list([cn.as_str()])),
+        Client::CertSan { san } => format!("client.cert_san = {}\n", list([san.as_str()])),
         Client::Uid { uid } => format!("client.uid = [{uid}]\n"),
         Client::Tcp { ip } => format!("client.source = {}\n", list([ip.as_str()])),
         Client::Unknown => unreachable!("unidentified callers are never learned"),
@@ -786,6 +794,10 @@ fn client_rules(
         ),
         Client::Tcp { .. } => out
             .push_str("# Matched by source address: anyone who can send from it is this client.\n"),
+        Client::Cert { .. } | Client::CertSan { .. } => out.push_str(
+            "# Matched by its verified client certificate: any certificate the client CA signs\n\
+             # with this name is this client.\n",
+        ),
         Client::Unknown => {}
     }
     for (why, (n, example)) in &seen.escalations {

@@ -95,6 +95,47 @@ fn containers_and_tcp_clients_match_by_name_and_by_address_with_or_without_port(
     assert_eq!(Client::of(&v6), Client::Tcp { ip: "::1".into() });
     assert!(CallerSpec::parse("addr=::1").unwrap().matches(&v6));
 
+    let tls = Caller {
+        transport: "tls".into(),
+        addr: Some("10.0.0.9:5000".into()),
+        cert: Some(crate::tls::ClientCert {
+            subject: "CN=ops-alice,O=ops".into(),
+            common_name: Some("ops-alice".into()),
+            sans: vec!["alice@example.com".into()],
+        }),
+        ..Caller::default()
+    };
+    // The whole subject holds a comma, which separates terms: it needs a glob.
+    for spec in [
+        "cert=ops-*",
+        "cert=CN=ops-alice*",
+        "cert=*@example.com",
+        "transport=tls",
+        "ops-alice",
+    ] {
+        assert!(CallerSpec::parse(spec).unwrap().matches(&tls), "{spec}");
+    }
+    assert!(!CallerSpec::parse("cert=dev-*").unwrap().matches(&tls));
+    assert!(!CallerSpec::parse("cert=*").unwrap().matches(&c));
+    assert_eq!(
+        Client::of(&tls),
+        Client::Cert {
+            cn: "ops-alice".into()
+        }
+    );
+    assert_eq!(caller_label(&tls), "cert=ops-alice");
+    let anonymous = Caller {
+        cert: None,
+        ..tls.clone()
+    };
+    assert_eq!(
+        Client::of(&anonymous),
+        Client::Tcp {
+            ip: "10.0.0.9".into()
+        }
+    );
+    assert_eq!(caller_label(&anonymous), "tls=10.0.0.9:5000");
+
     let web = Caller {
         transport: "unix".into(),
         uid: Some(0),

@@ -296,6 +296,7 @@ fn named(name: &str, container: &str, method: &str, path: &str) -> Record {
             labels: Default::default(),
         }),
         addr: None,
+        cert: None,
     };
     r.method = method.into();
     r.path = path.replace("{}", name);
@@ -433,6 +434,43 @@ fn callers_are_identified_by_what_is_stable_and_written_as_valid_toml() {
     assert!(decide(&policy, &again).is_allow());
     again.caller.addr = Some("10.0.0.6:5555".into());
     assert!(!decide(&policy, &again).is_allow());
+    // A TLS client is its verified certificate, wherever it connects from.
+    let tls = |cn: Option<&str>, addr: &str| {
+        with(&|c| {
+            *c = Caller {
+                transport: "tls".into(),
+                addr: Some(addr.into()),
+                cert: Some(crate::tls::ClientCert {
+                    subject: format!("CN={},O=ops", cn.unwrap_or("")),
+                    common_name: cn.map(str::to_owned),
+                    sans: vec!["ci.example".into()],
+                }),
+                ..Caller::default()
+            }
+        })
+    };
+    let (learned, policy) = learn_from(
+        &[
+            tls(Some("ci-runner"), "10.0.0.7:4000"),
+            tls(None, "10.0.0.8:4000"),
+        ],
+        Options::default(),
+    );
+    let text = &learned.text;
+    assert!(
+        text.contains("client.cert_subject = [\"ci-runner\"]\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("client.cert_san = [\"ci.example\"]\n"),
+        "{text}"
+    );
+    assert!(decide(&policy, &tls(Some("ci-runner"), "10.9.9.9:1")).is_allow());
+    let mut plain = tls(Some("ci-runner"), "10.0.0.7:4000");
+    plain.caller.cert = None;
+    plain.caller.transport = "tcp".into();
+    assert!(!decide(&policy, &plain).is_allow(), "{text}");
+
     // Rule names are valid and unique even when clients slug alike.
     let a = with(&|c| c.exe = Some("/a/docker".into()));
     let b = with(&|c| c.exe = Some("/b/docker".into()));
