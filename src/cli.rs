@@ -31,9 +31,16 @@ pub enum Command {
     ///
     /// Example: sockeye trace -- docker run --rm IMAGE echo hi
     Trace(TraceArgs),
-    /// Check a policy, or show how it decides a sample request (docs/policy.md).
+    /// Check a policy, show how it decides a sample request, or learn one from an audit log
+    /// (docs/policy.md).
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Query audit logs: the records that match, one line each (or JSON), or a summary of
+    /// who did what and what was denied (docs/audit-log.md).
+    ///
+    /// Example: sockeye audit /var/log/sockeye/audit.log.1 /var/log/sockeye/audit.log
+    ///          --decision denied --since 2h --summary
+    Audit(AuditArgs),
     /// Ask a running sockeye whether it is healthy: exit 0 if so, 1 if not, with one line
     /// saying why (for a container HEALTHCHECK; docs/metrics.md).
     ///
@@ -42,6 +49,107 @@ pub enum Command {
     /// Create a CA and certificates for `tls://` listeners, in the docker CLI's layout.
     #[command(subcommand)]
     Certs(crate::certs::CertsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Audit logs, `-` for standard input. Give rotated files oldest first
+    /// (FILE.2 FILE.1 FILE).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Only calls from this caller: KEY=GLOB terms joined by commas, all of which must
+    /// hold. Keys: uid, gid, pid, transport, process, exe, container, container_id, addr,
+    /// cert (a TLS client certificate's CN, subject or SAN); a bare GLOB matches the process,
+    /// executable, container name, address or certificate. Examples: `uid=1000`,
+    /// `process=traefik`, `container=web-*`, `uid=0,exe=/usr/bin/docker`, `addr=10.0.0.5`,
+    /// `cert=ci-*`. May be repeated (any of them).
+    #[arg(long, value_name = "SPEC")]
+    pub caller: Vec<String>,
+
+    /// Only calls to these endpoints (globs on the name: `ContainerCreate`, `Image*`). May
+    /// be repeated.
+    #[arg(long, value_name = "NAME")]
+    pub endpoint: Vec<String>,
+
+    /// Only calls with this decision: allow, deny, would_deny, refused, none (recorded
+    /// without a policy), or denied (deny, would_deny or refused). May be repeated.
+    #[arg(long, value_name = "DECISION")]
+    pub decision: Vec<String>,
+
+    #[command(flatten)]
+    pub time: TimeArgs,
+
+    /// Print the matching records as they are in the log (JSON lines), or with --summary
+    /// the summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print tables instead of records: totals, top callers, top endpoints, denials by rule
+    /// and caller.
+    #[arg(long)]
+    pub summary: bool,
+
+    /// Rows per summary table.
+    #[arg(long, default_value_t = 10, value_name = "N", requires = "summary")]
+    pub top: usize,
+}
+
+/// A time range over audit records (shared by `audit` and `policy learn`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TimeArgs {
+    /// Only calls at or after TIME: RFC 3339 (2026-11-22T23:19:27Z; UTC without an offset),
+    /// a duration ago (30s, 10m, 2h, 7d, 1h30m), or seconds since the epoch.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only calls at or before TIME (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}
+
+impl TimeArgs {
+    /// `(since, until)` in seconds since the epoch.
+    pub fn parse(&self, now: f64) -> Result<(Option<f64>, Option<f64>), String> {
+        let one = |flag: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|t| crate::audit::query::parse_time(t, now).map_err(|e| format!("{flag} {e}")))
+                .transpose()
+        };
+        Ok((one("--since", &self.since)?, one("--until", &self.until)?))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// Audit logs recorded with a policy (best: `--profile full --mode audit`), `-` for
+    /// standard input. Give rotated files oldest first.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Learn only this caller's calls (the --caller syntax of `sockeye audit`, e.g.
+    /// `container=dashboard` or `uid=0,exe=/usr/bin/docker`).
+    #[arg(long, value_name = "SPEC")]
+    pub client: Option<String>,
+
+    /// Write the policy to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub time: TimeArgs,
+
+    /// Learn endpoints and body facts only; never restrict which containers, images, …
+    /// a client may name (by default a client that only ever named a few objects by name
+    /// gets them, or their shared prefix, in its rule).
+    #[arg(long)]
+    pub endpoints_only: bool,
+
+    /// Also learn calls that could give root on the host (privileged, host namespaces,
+    /// dangerous capabilities, devices, host paths such as / or /etc, …). Without it they
+    /// are left out, and listed in the comments.
+    #[arg(long)]
+    pub allow_escalations: bool,
 }
 
 /// Whom `sockeye health` asks: exactly one of `--metrics` and `--listen`.
@@ -81,6 +189,14 @@ pub enum PolicyCommand {
     /// Example: sockeye policy explain policy.toml --request 'POST /v1.41/containers/create'
     ///          --body '{"Image":"alpine","HostConfig":{"Privileged":true}}' --uid 1000
     Explain(Box<ExplainArgs>),
+    /// Write the smallest policy that allows what each client did in an audit log, and
+    /// nothing else: its endpoints, the objects it named (where stable) and the body facts
+    /// it sent. Every rule is commented with the calls it stands for. Exits 0 when a policy
+    /// was learned, 1 when nothing was learned or a learned call would not be allowed
+    /// again, 2 on errors.
+    ///
+    /// Example: sockeye policy learn audit.log --client uid=0,exe=/usr/bin/docker -o ci.toml
+    Learn(LearnArgs),
 }
 
 /// Where a policy comes from (shared by `proxy` and `policy explain`).

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod audit;
+pub mod audit_cmd;
 pub mod body;
 pub mod certs;
 pub mod cli;

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
             .map_err(|e| format!("cannot start the async runtime: {e}"))
             .and_then(|rt| rt.block_on(sockeye::trace::run(args, docker_host.as_deref()))),
         Command::Policy(cmd) => Ok(sockeye::policy_cmd::run(cmd)),
+        Command::Audit(args) => Ok(sockeye::audit_cmd::run(args)),
         Command::Health(args) => sockeye::metrics::health::run(&args),
     };
     match result {

@@ -1,4 +1,5 @@
 //! `sockeye policy check` and `sockeye policy explain`: a policy tried out without a relay.
+//! `sockeye policy learn`: a policy written from an audit log.
 //!
 //! `explain` reads the sample request through the same steps the relay uses
 //! ([`crate::guard::needs_body`], [`crate::guard::read`]), so what it says is what the relay
@@ -10,10 +11,13 @@ use std::net::{IpAddr, SocketAddr};
 use bytes::Bytes;
 use http::{header, HeaderValue, Request};
 
-use crate::cli::{load_policy_file, ExplainArgs, PolicyArgs, PolicyCommand};
+use crate::audit::query::{CallerSpec, Filter};
+use crate::audit::read::{Malformed, Sources};
+use crate::cli::{load_policy_file, ExplainArgs, LearnArgs, PolicyArgs, PolicyCommand};
 use crate::endpoint;
 use crate::guard::{self, Caller};
 use crate::listen::Peer;
+use crate::policy::learn::{self, Learner, Options, Skip};
 use crate::policy::{ClientContainer, Decision, Policy};
 
 /// Exit status when the request is denied (or the policy is invalid: 2).
@@ -29,6 +33,13 @@ pub fn run(cmd: PolicyCommand) -> i32 {
             }
             Err(e) => {
                 eprintln!("{e}");
+                INVALID
+            }
+        },
+        PolicyCommand::Learn(args) => match learn(args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("sockeye: {e}");
                 INVALID
             }
         },
@@ -56,6 +67,118 @@ pub fn summary(policy: &Policy) -> String {
         policy.rules().len(),
         policy.default_action()
     )
+}
+
+/// Learn, write the policy, and check it: it must parse, and every call it learned must be
+/// allowed again when replayed through it (read the files a second time, so memory stays
+/// that of one line).
+fn learn(args: LearnArgs) -> Result<i32, String> {
+    let opts = Options {
+        client: args
+            .client
+            .as_deref()
+            .map(CallerSpec::parse)
+            .transpose()
+            .map_err(|e| format!("--client {e}"))?,
+        endpoints_only: args.endpoints_only,
+        allow_escalations: args.allow_escalations,
+    };
+    let (since, until) = args.time.parse(crate::audit_cmd::now())?;
+    let window = Filter {
+        since,
+        until,
+        ..Filter::default()
+    };
+    let sources = Sources::open(&args.files)?;
+    let names = sources.names();
+    let mut learner = Learner::new(opts.clone());
+    let mut malformed = Malformed::default();
+    let read = sources.for_each(&mut malformed, |r, _| {
+        if window.matches(r) {
+            learner.add(r);
+        }
+        true
+    });
+    if malformed.count > 0 {
+        for l in malformed.report().lines() {
+            eprintln!("sockeye: {l}");
+        }
+        eprintln!(
+            "sockeye: {} malformed line(s) not learned: what they recorded will be denied",
+            malformed.count
+        );
+    }
+    read?;
+    let learned = learner.finish(&names);
+    let policy = Policy::from_toml(&learned.text).map_err(|errs| {
+        let errs: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        format!(
+            "the learned policy does not parse (a bug in sockeye): {}\n{}",
+            errs.join("; "),
+            learned.text
+        )
+    })?;
+
+    // Replay: a learned call the policy denies would break the client it was learned from.
+    let mut denied = 0u64;
+    let mut examples = Vec::new();
+    let rereadable = !args.files.iter().any(|f| f.as_os_str() == "-");
+    if rereadable {
+        Sources::open(&args.files)?.for_each(&mut Malformed::default(), |r, _| {
+            if !window.matches(r) || learn::learnable(r, &opts).is_err() {
+                return true;
+            }
+            if let Some(Decision::Deny(d)) = learn::replay(&policy, r) {
+                denied += 1;
+                if examples.len() < 5 {
+                    examples.push(format!("{} {} ({}): {d}", r.method, r.path, r.time));
+                }
+            }
+            true
+        })?;
+    }
+
+    match &args.output {
+        Some(path) => std::fs::write(path, &learned.text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => print!("{}", learned.text),
+    }
+    let skipped: Vec<String> = learned
+        .skipped
+        .iter()
+        .filter(|(skip, _)| *skip != Skip::OtherClient)
+        .map(|(skip, n)| format!("{n} {}", skip.short()))
+        .collect();
+    eprintln!(
+        "sockeye: learned {} rule(s) for {} client(s) from {} of {} record(s){}",
+        learned.rules,
+        learned.clients,
+        learned.learned,
+        learned.records,
+        if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; not learned: {} (see the comments)", skipped.join(", "))
+        }
+    );
+    if learned.learned == 0 {
+        eprintln!("sockeye: nothing was learned: the policy denies everything");
+        return Ok(DENIED);
+    }
+    if denied > 0 {
+        eprintln!(
+            "sockeye: {denied} learned call(s) would be denied by the learned policy (a bug in \
+             sockeye), e.g.:"
+        );
+        for e in examples {
+            eprintln!("  {e}");
+        }
+        return Ok(DENIED);
+    }
+    if rereadable {
+        eprintln!("sockeye: checked: every learned call is allowed again by the policy");
+    }
+    Ok(0)
 }
 
 /// The explanation, and whether the request is allowed.

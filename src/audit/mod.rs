@@ -9,6 +9,8 @@
 //! and nothing lost. `--audit-fail-open` keeps serving instead (and still keeps what
 //! it can).
 
+pub mod query;
+pub mod read;
 pub mod record;
 
 use std::collections::VecDeque;

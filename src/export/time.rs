@@ -53,9 +53,8 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-/// The inverse of [`civil_from_days`].
-#[cfg(test)]
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+/// The inverse of [`civil_from_days`]: days since 1970-01-01 of a proleptic Gregorian date.
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);

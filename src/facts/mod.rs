@@ -18,7 +18,7 @@ mod query;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use escalation::{Escalation, DANGEROUS_CAPABILITIES, DEFAULT_MASKED, DEFAULT_READONLY};
@@ -27,7 +27,8 @@ use crate::endpoint::Operation;
 use crate::gojson::Form;
 
 /// One mount the container (or service task) would get.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Mount {
     /// `bind`, `volume`, `tmpfs`, `image`, … (a `Binds` entry is `bind` or `volume`).
     pub kind: String,
@@ -44,7 +45,11 @@ pub struct Mount {
 }
 
 /// The security-relevant content of one request. Field names are the fact names.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+///
+/// Deserializable so that an audit record's `facts` (which leaves out empty ones) can be
+/// read back and decided on again (`sockeye policy learn`): every field defaults to empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Facts {
     /// The operationId (`ContainerCreate`), or `Unknown`.
     pub operation: String,

@@ -15,6 +15,7 @@
 //! which mints permits the same way.
 
 mod cond;
+pub mod learn;
 mod parse;
 mod profile;
 pub mod rego;

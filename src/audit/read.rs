@@ -1,0 +1,234 @@
+//! Reading audit logs back, one line at a time.
+//!
+//! Logs grow without bound and rotate into several files, so nothing here holds more than
+//! one line: callers fold each record into whatever they keep. A line that is not a record
+//! (a hand-edited file, a foreign line, a newer schema) is handed over as such, with its
+//! line number, so the caller can say where it was and carry on.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::PathBuf;
+
+use super::record::{Record, VERSION};
+
+/// One line of a log.
+#[derive(Debug)]
+pub enum Line {
+    /// A record, and the line as written (to print it again unchanged, unknown fields and
+    /// all).
+    Record(Box<Record>, String),
+    /// Not a record: why.
+    Malformed(String),
+}
+
+/// The lines of one log, numbered from 1. Blank lines are skipped: they carry nothing and
+/// are no sign of damage. Only an I/O error ends the iteration early.
+pub struct Lines<R> {
+    reader: R,
+    number: u64,
+    buf: Vec<u8>,
+}
+
+impl<R: BufRead> Lines<R> {
+    pub fn new(reader: R) -> Lines<R> {
+        Lines {
+            reader,
+            number: 0,
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Lines<R> {
+    type Item = io::Result<(u64, Line)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.buf.clear();
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(e) => return Some(Err(e)),
+            }
+            self.number += 1;
+            let bytes = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
+            let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            return Some(Ok((self.number, parse(bytes))));
+        }
+    }
+}
+
+fn parse(bytes: &[u8]) -> Line {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(_) => return Line::Malformed("not UTF-8".into()),
+    };
+    match serde_json::from_str::<Record>(text) {
+        // New fields are added without a version bump, but a new version may change what
+        // known fields mean: reading it as v1 could misstate what happened.
+        Ok(r) if r.v != VERSION => Line::Malformed(format!(
+            "schema version {} (this sockeye reads version {VERSION})",
+            r.v
+        )),
+        Ok(r) => Line::Record(Box::new(r), text.to_owned()),
+        Err(e) => Line::Malformed(e.to_string()),
+    }
+}
+
+/// Where the lines that were not records are, for a report on stderr: every one is
+/// counted, the first few are named.
+#[derive(Debug, Default)]
+pub struct Malformed {
+    pub count: u64,
+    pub shown: Vec<String>,
+}
+
+impl Malformed {
+    /// Named individually; beyond this only counted.
+    pub const SHOW: usize = 20;
+
+    pub fn add(&mut self, file: &str, line: u64, why: &str) {
+        self.count += 1;
+        if self.shown.len() < Self::SHOW {
+            self.shown
+                .push(format!("{file}:{line}: not an audit record: {why}"));
+        }
+    }
+
+    /// The report, one problem a line; empty when every line was a record.
+    pub fn report(&self) -> String {
+        let mut out = self.shown.join("\n");
+        if self.count > self.shown.len() as u64 {
+            out.push_str(&format!("\n… {} malformed line(s) in all", self.count));
+        }
+        out
+    }
+}
+
+/// Logs given on the command line, `-` for standard input, in the order given (rotated
+/// files oldest first: `FILE.2 FILE.1 FILE`).
+pub struct Sources {
+    opened: Vec<(String, Box<dyn BufRead>)>,
+}
+
+impl Sources {
+    /// Open every file before reading any, so a typo in the last name fails before output
+    /// has started.
+    pub fn open(files: &[PathBuf]) -> Result<Sources, String> {
+        let mut opened: Vec<(String, Box<dyn BufRead>)> = Vec::new();
+        for f in files {
+            if f.as_os_str() == "-" {
+                opened.push(("(standard input)".into(), Box::new(io::stdin().lock())));
+                continue;
+            }
+            let file = File::open(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+            opened.push((f.display().to_string(), Box::new(BufReader::new(file))));
+        }
+        Ok(Sources { opened })
+    }
+
+    /// The names, for messages.
+    pub fn names(&self) -> Vec<String> {
+        self.opened.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// Every record of every file, in order; lines that are not records go to `malformed`.
+    /// `each` returns `false` to stop early (standard output went away).
+    pub fn for_each(
+        self,
+        malformed: &mut Malformed,
+        mut each: impl FnMut(&Record, &str) -> bool,
+    ) -> Result<(), String> {
+        for (name, reader) in self.opened {
+            for line in Lines::new(reader) {
+                let (number, line) = line.map_err(|e| format!("cannot read {name}: {e}"))?;
+                match line {
+                    Line::Record(r, raw) => {
+                        if !each(&r, &raw) {
+                            return Ok(());
+                        }
+                    }
+                    Line::Malformed(why) => malformed.add(&name, number, &why),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r##"{"v":1,"time":"2026-11-22T23:22:51.206Z","time_unix":1795389771.206,"id":"#1.1","conn":1,"req":1,"caller":{"transport":"unix","uid":0,"gid":0,"pid":7,"process":"docker"},"endpoint":"SystemPingHead","section":"system","action":"docker","method":"HEAD","path":"/_ping","answered_by":"daemon","bytes_in":0,"bytes_out":0,"duration_ms":1.0,"hijacked":false,"incomplete":false,"new_field":1}"##;
+
+    #[test]
+    fn records_malformed_lines_and_blank_lines_are_told_apart_with_line_numbers() {
+        let mut bytes = Vec::new();
+        for line in [
+            GOOD.as_bytes(),
+            b"",
+            br#"{"v":1}"#,
+            b"not json",
+            GOOD.replace("\"v\":1", "\"v\":2").as_bytes(),
+            b"\xff",
+            GOOD.as_bytes(),
+        ] {
+            bytes.extend_from_slice(line);
+            bytes.push(b'\n');
+        }
+        // A last line cut short (no newline) is read, and is not a record.
+        bytes.extend_from_slice(&GOOD.as_bytes()[..40]);
+        let lines: Vec<(u64, Line)> = Lines::new(&bytes[..]).map(Result::unwrap).collect();
+        let kinds: Vec<(u64, &str)> = lines
+            .iter()
+            .map(|(n, l)| {
+                (
+                    *n,
+                    match l {
+                        Line::Record(..) => "record",
+                        Line::Malformed(_) => "malformed",
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (1, "record"),
+                (3, "malformed"),
+                (4, "malformed"),
+                (5, "malformed"),
+                (6, "malformed"),
+                (7, "record"),
+                (8, "malformed"),
+            ]
+        );
+        let Line::Malformed(why) = &lines[3].1 else {
+            unreachable!()
+        };
+        assert!(why.contains("schema version 2"), "{why}");
+        // The raw line is kept, fields this version does not know included.
+        let Line::Record(r, raw) = &lines[0].1 else {
+            unreachable!()
+        };
+        assert_eq!(raw, GOOD);
+        assert_eq!(r.endpoint, "SystemPingHead");
+    }
+
+    #[test]
+    fn the_report_names_the_first_problems_and_counts_all() {
+        let mut m = Malformed::default();
+        for i in 0..25 {
+            m.add("a.log", i + 1, "bad");
+        }
+        let report = m.report();
+        assert!(report.starts_with("a.log:1: not an audit record: bad\n"));
+        assert!(report.contains("a.log:20:"));
+        assert!(!report.contains("a.log:21:"));
+        assert!(report.ends_with("… 25 malformed line(s) in all"));
+    }
+}
