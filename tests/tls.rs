@@ -580,3 +580,75 @@ fn a_sockeye_fronts_a_daemon_that_requires_mutual_tls() {
     assert!(!out.status.success(), "{out:?}");
     remote.wait_for_log(&["TLS handshake refused: no client certificate"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Certificates in policy decisions
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn two_client_certificates_get_different_decisions_for_the_same_request() {
+    let Some(d) = daemon() else { return };
+    let pki = Pki::new();
+    let policy = pki.dir.join("policy.toml");
+    std::fs::write(
+        &policy,
+        r#"
+version = 1
+
+[[rules]]
+name = "alice-lists"
+action = "allow"
+client.cert_subject = "alice"
+request.endpoint = ["SystemPing", "SystemPingHead", "SystemVersion", "ContainerList"]
+
+[[rules]]
+name = "everyone-pings"
+action = "allow"
+request.endpoint = ["SystemPing", "SystemPingHead", "SystemVersion"]
+"#,
+    )
+    .unwrap();
+    let sk = Sockeye::start_sockeye(
+        pki.listener_args()
+            .into_iter()
+            .chain(upstream_args(d))
+            .chain(["--policy".into(), policy.display().to_string()]),
+    );
+    let host = format!("tcp://{}", sk.listening("tls"));
+    let alice = docker_tls(&host, &pki.client("alice"), &["ps", "-a"]);
+    assert!(alice.status.success(), "alice may list: {alice:?}");
+    let bob = docker_tls(&host, &pki.client("bob"), &["ps", "-a"]);
+    assert!(
+        String::from_utf8_lossy(&bob.stderr)
+            .contains("sockeye: denied by rule default: no rule allows ContainerList"),
+        "bob may not: {bob:?}"
+    );
+    sk.wait_for_log(&["cn=alice", "ContainerList", "200 OK"]);
+    sk.wait_for_log(&["cn=bob", "ContainerList", "403 Forbidden"]);
+}
+
+#[test]
+fn each_listener_may_carry_its_own_profile() {
+    let Some(d) = daemon() else { return };
+    let pki = Pki::new();
+    let mut args = pki.listener_args();
+    // The TLS listener is read-only; the Unix socket beside it has no policy.
+    args[1] = "tls://127.0.0.1:0,profile=read-only".into();
+    let sk = Sockeye::start_sockeye(args.into_iter().chain(upstream_args(d)));
+    let host = format!("tcp://{}", sk.listening("tls"));
+    let client = pki.client("ops");
+    assert!(docker_tls(&host, &client, &["ps"]).status.success());
+    let run = docker_tls(&host, &client, &["run", "--rm", IMAGE, "true"]);
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("sockeye: denied by rule read-only-deny"),
+        "{run:?}"
+    );
+    let local = Command::new("docker")
+        .env("DOCKER_HOST", sk.host())
+        .env_remove("DOCKER_TLS_VERIFY")
+        .env_remove("DOCKER_CERT_PATH")
+        .args(["run", "--rm", IMAGE, "echo", "unix"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&local), "unix\n", "{local:?}");
+}
