@@ -29,15 +29,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper::client::conn::http1;
-use hyper::{Request, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper::StatusCode;
 use serde::Deserialize;
 
 use crate::config::UpstreamAddr;
 use crate::policy::ClientContainer;
-use crate::upstream::{connect, error_chain};
+use crate::upstream::{connect, get_once};
 
 /// The executable `pid` runs (`/proc/<pid>/exe`).
 ///
@@ -299,29 +296,10 @@ impl Resolver {
             let stream = connect(&self.inner.daemon, self.inner.daemon_tls.as_ref())
                 .await
                 .map_err(|e| e.to_string())?;
-            let (mut sender, conn) = http1::handshake(TokioIo::new(stream))
-                .await
-                .map_err(|e| error_chain(&e))?;
-            // Ends when `sender` and the response are dropped, answered or timed out.
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            let request = Request::get(path)
-                .header(hyper::header::HOST, "docker")
-                .body(Empty::<Bytes>::new())
-                .map_err(|e| e.to_string())?;
-            let response = sender
-                .send_request(request)
-                .await
-                .map_err(|e| error_chain(&e))?;
-            match response.status() {
-                StatusCode::NOT_FOUND => Ok(None),
-                StatusCode::OK => Limited::new(response.into_body(), MAX_BODY)
-                    .collect()
-                    .await
-                    .map(|body| Some(body.to_bytes()))
-                    .map_err(|e| e.to_string()),
-                status => Err(format!("GET {path}: {status}")),
+            match get_once(stream, path, MAX_BODY).await? {
+                (StatusCode::NOT_FOUND, _) => Ok(None),
+                (StatusCode::OK, body) => Ok(Some(body)),
+                (status, _) => Err(format!("GET {path}: {status}")),
             }
         };
         tokio::time::timeout(self.inner.timeout, call)

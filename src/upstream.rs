@@ -7,9 +7,10 @@
 
 use std::io;
 
+use http_body_util::{BodyExt, Empty, Limited};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::upgrade::Upgraded;
-use hyper::{Request, Response};
+use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::sync::Arc;
 
@@ -186,6 +187,43 @@ where
 }
 
 /// hyper errors hide their cause; show the whole chain in one line.
+/// One `GET path` on a connection of its own (sockeye asking the daemon, or a client of
+/// sockeye asking it): the status and up to `limit` bytes of the body. The connection ends
+/// with the answer.
+pub async fn get_once<S>(io: S, path: &str, limit: usize) -> Result<(StatusCode, Bytes), String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, conn) = http1::handshake::<_, Empty<Bytes>>(TokioIo::new(io))
+        .await
+        .map_err(|e| error_chain(&e))?;
+    let driver = tokio::spawn(async move {
+        // A failure surfaces to the request below.
+        let _ = conn.await;
+    });
+    let req = Request::get(path)
+        // The docker CLI's own Host for a Unix socket; dockerd and sockeye take any value.
+        .header(http::header::HOST, "docker")
+        .body(Empty::new())
+        .map_err(|e| e.to_string())?;
+    let answered = async {
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|e| error_chain(&e))?;
+        let status = resp.status();
+        let body = Limited::new(resp.into_body(), limit)
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        Ok((status, body))
+    }
+    .await;
+    driver.abort();
+    answered
+}
+
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();

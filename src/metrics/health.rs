@@ -4,18 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{header, Request};
-use http_body_util::{BodyExt, Empty};
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::audit::AuditLog;
 use crate::cli::HealthArgs;
 use crate::config::{ListenAddr, UpstreamAddr};
-use crate::upstream::error_chain;
+use crate::upstream::get_once;
 
 /// How long `/healthz` waits for the daemon's `/_ping`: a daemon slower than this is not
 /// serving clients well either, and a HEALTHCHECK has its own timeout (30 s by default).
@@ -80,34 +75,8 @@ pub async fn get<S>(io: S, path: &str) -> Result<(u16, String), String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sender, conn) = http1::handshake::<_, Empty<Bytes>>(TokioIo::new(io))
-        .await
-        .map_err(|e| error_chain(&e))?;
-    let driver = tokio::spawn(async move {
-        // A failure surfaces to the request below.
-        let _ = conn.await;
-    });
-    let req = Request::get(path)
-        // The docker CLI's own Host for a Unix socket; any value does for sockeye's listener.
-        .header(header::HOST, "docker")
-        .body(Empty::new())
-        .map_err(|e| e.to_string())?;
-    let answered = async {
-        let resp = sender
-            .send_request(req)
-            .await
-            .map_err(|e| error_chain(&e))?;
-        let status = resp.status().as_u16();
-        let body = http_body_util::Limited::new(resp.into_body(), MAX_ANSWER)
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        Ok((status, String::from_utf8_lossy(&body).into_owned()))
-    }
-    .await;
-    driver.abort();
-    answered
+    let (status, body) = get_once(io, path, MAX_ANSWER).await?;
+    Ok((status.as_u16(), String::from_utf8_lossy(&body).into_owned()))
 }
 
 fn one_line(s: &str) -> String {
