@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use http::{header, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::upgrade::OnUpgrade;
 use tokio::sync::Mutex;
@@ -148,7 +148,11 @@ pub async fn handle(
         (Hijack::UnlessDetached, false) => {
             let bytes = match decided.take() {
                 Some(bytes) => bytes,
-                None => match read_exec_start(body.take(), conn.max_inspected_body).await {
+                None => match guard::read_whole(body.take(), conn.max_inspected_body, || {
+                    "the exec start body".into()
+                })
+                .await
+                {
                     Ok(bytes) => bytes,
                     Err(e) => return Ok(report.refuse(e)),
                 },
@@ -256,23 +260,6 @@ fn whole(report: &Report, bytes: Bytes) -> RelayBody {
     Full::new(bytes)
         .map_err(|never| match never {})
         .boxed_unsync()
-}
-
-async fn read_exec_start(body: Option<Incoming>, limit: usize) -> Result<Bytes, ProxyError> {
-    let Some(body) = body else {
-        return Ok(Bytes::new());
-    };
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ProxyError::BodyTooLarge {
-            what: "the exec start body".into(),
-            limit,
-        }),
-        Err(e) => Err(ProxyError::UnreadableBody {
-            what: "the exec start body".into(),
-            reason: e.to_string(),
-        }),
-    }
 }
 
 /// Whether an exec-start body asks for a detached exec, read as Go's `encoding/json` reads it

@@ -196,12 +196,21 @@ pub fn needs_body(
 
 /// A JSON media type (`application/json`, `…+json`), as a body a policy may read.
 fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
+    media_type(headers)
+        .ok()
+        .flatten()
         .is_some_and(|m| m == "application/json" || m.ends_with("+json"))
+}
+
+/// The Content-Type's media type, lower-cased, without parameters; an error when the header
+/// is not text.
+fn media_type(headers: &HeaderMap) -> Result<Option<String>, ProxyError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(None);
+    };
+    let text = value.to_str().map_err(|_| ProxyError::BadContentType)?;
+    let media = text.split(';').next().unwrap_or("");
+    Ok(Some(media.trim().to_ascii_lowercase()))
 }
 
 /// Read the request as dockerd will: the query, a form body, the JSON body of an operation
@@ -302,17 +311,9 @@ fn check_path(parts: &http::request::Parts, route: &Classified) -> Result<(), Pr
 /// `application/x-www-form-urlencoded` on POST, PUT and PATCH). A multipart body is
 /// refused: dockerd's handlers never expect one, and `FormValue` would read it.
 fn body_kind(headers: &HeaderMap, method: &http::Method) -> Result<bool, ProxyError> {
-    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+    let Some(media) = media_type(headers)? else {
         return Ok(false);
     };
-    let media = value
-        .to_str()
-        .map_err(|_| ProxyError::BadContentType)?
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
     match media.as_str() {
         "multipart/form-data" => Err(ProxyError::BadContentType),
         "application/x-www-form-urlencoded" => Ok(matches!(
@@ -323,7 +324,9 @@ fn body_kind(headers: &HeaderMap, method: &http::Method) -> Result<bool, ProxyEr
     }
 }
 
-async fn read_whole(
+/// The whole body (empty when there is none), or why not: larger than `limit`, or cut.
+/// `what` names it in the error.
+pub async fn read_whole(
     body: Option<Incoming>,
     limit: usize,
     what: impl Fn() -> String,
