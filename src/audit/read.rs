@@ -159,6 +159,24 @@ impl Sources {
     }
 }
 
+/// The recorded session of tests/data/audit (see its README), older file first, as
+/// rotation names them: shared by the query and learn tests.
+#[cfg(test)]
+pub(crate) fn recorded_session() -> Vec<super::Record> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/audit/");
+    let mut out = Vec::new();
+    for file in ["session.log.1", "session.log"] {
+        let text = std::fs::read(format!("{dir}{file}")).unwrap();
+        for line in Lines::new(&text[..]) {
+            match line.unwrap().1 {
+                Line::Record(r, _) => out.push(*r),
+                Line::Malformed(why) => panic!("{file}: {why}"),
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,20 +1,7 @@
 use super::*;
-use crate::audit::read::{Line, Lines};
 
-/// The recorded session of tests/data/audit (older file first, as rotation names them).
 fn session() -> Vec<Record> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/audit/");
-    let mut out = Vec::new();
-    for file in ["session.log.1", "session.log"] {
-        let text = std::fs::read(format!("{dir}{file}")).unwrap();
-        for line in Lines::new(&text[..]) {
-            match line.unwrap().1 {
-                Line::Record(r, _) => out.push(*r),
-                Line::Malformed(why) => panic!("{file}: {why}"),
-            }
-        }
-    }
-    out
+    crate::audit::read::recorded_session()
 }
 
 fn matching(f: &Filter) -> Vec<Record> {

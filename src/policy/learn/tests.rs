@@ -1,22 +1,9 @@
 use super::*;
-use crate::audit::read::{Line, Lines};
 use crate::audit::record::{Caller, Container};
 use serde_json::json;
 
-/// The recorded session of tests/data/audit (see its README), older file first.
 fn session() -> Vec<Record> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/audit/");
-    let mut out = Vec::new();
-    for file in ["session.log.1", "session.log"] {
-        let text = std::fs::read(format!("{dir}{file}")).unwrap();
-        for line in Lines::new(&text[..]) {
-            match line.unwrap().1 {
-                Line::Record(r, _) => out.push(*r),
-                Line::Malformed(why) => panic!("{file}: {why}"),
-            }
-        }
-    }
-    out
+    crate::audit::read::recorded_session()
 }
 
 fn learn_from(records: &[Record], opts: Options) -> (Learned, Policy) {
