@@ -127,8 +127,8 @@ pub async fn handle(
                     report.verdict = Some(Verdict::denied(denial));
                 }
                 report.facts = refused.facts;
-                if let Some(bytes) = refused.body {
-                    whole(&report, bytes);
+                if let Some(bytes) = &refused.body {
+                    record_whole(&report, bytes);
                 }
                 return Ok(report.refuse(refused.error));
             }
@@ -244,10 +244,18 @@ pub async fn handle(
     ))
 }
 
-/// A body already read whole, recorded for the call's report.
+/// A body already read whole, recorded for the call's report, to forward.
 fn whole(report: &Report, bytes: Bytes) -> RelayBody {
+    record_whole(report, &bytes);
+    Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+/// Record a body read whole as if it had streamed past.
+fn record_whole(report: &Report, bytes: &Bytes) {
     if report.events.enabled() {
-        report.request.record(&bytes);
+        report.request.record(bytes);
         report.request.end();
         if let Some(tap) = report.tap(Dir::ToDaemon) {
             tap.events.emit(Event::Data {
@@ -257,9 +265,6 @@ fn whole(report: &Report, bytes: Bytes) -> RelayBody {
             });
         }
     }
-    Full::new(bytes)
-        .map_err(|never| match never {})
-        .boxed_unsync()
 }
 
 /// Whether an exec-start body asks for a detached exec, read as Go's `encoding/json` reads it
