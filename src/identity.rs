@@ -138,27 +138,22 @@ struct Init {
 type Namespace = (u64, u64);
 
 impl Resolver {
-    /// `daemon` is the daemon sockeye relays to: only its containers are found.
-    /// With the client configuration of a `tls://` daemon.
-    pub fn with_tls(self, tls: Option<Arc<rustls::ClientConfig>>) -> Resolver {
-        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|_| unreachable!("fresh"));
-        Resolver {
-            inner: Arc::new(Inner {
-                daemon_tls: tls,
-                ..inner
-            }),
-        }
+    /// `daemon` is the daemon sockeye relays to: only its containers are found. `tls` is
+    /// the client configuration of a `tls://` daemon.
+    pub fn new(daemon: UpstreamAddr, tls: Option<Arc<rustls::ClientConfig>>) -> Resolver {
+        Resolver::with_timing(daemon, tls, TTL, DAEMON_TIMEOUT)
     }
 
-    pub fn new(daemon: UpstreamAddr) -> Resolver {
-        Resolver::with_timing(daemon, TTL, DAEMON_TIMEOUT)
-    }
-
-    fn with_timing(daemon: UpstreamAddr, ttl: Duration, timeout: Duration) -> Resolver {
+    fn with_timing(
+        daemon: UpstreamAddr,
+        tls: Option<Arc<rustls::ClientConfig>>,
+        ttl: Duration,
+        timeout: Duration,
+    ) -> Resolver {
         Resolver {
             inner: Arc::new(Inner {
                 daemon,
-                daemon_tls: None,
+                daemon_tls: tls,
                 ttl,
                 timeout,
                 state: Mutex::default(),

@@ -93,8 +93,7 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         events: events.clone(),
         guard: cfg.guard.clone(),
         // Who runs in which container matters to a policy and to whoever watches.
-        resolver: identify
-            .then(|| Resolver::new(cfg.upstream.clone()).with_tls(upstream_tls.clone())),
+        resolver: identify.then(|| Resolver::new(cfg.upstream.clone(), upstream_tls.clone())),
     };
     // One relay per listener, so that each can carry its own profile.
     // A listener's own profile is its policy, in place of --policy/--profile; a Rego policy,
@@ -116,9 +115,9 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
             };
             let mut r = relay.clone();
             r.guard = Some(Arc::new(Guard::new(Some(policy), rego, mode, body_limit)));
-            r.resolver = r.resolver.or_else(|| {
-                Some(Resolver::new(cfg.upstream.clone()).with_tls(r.upstream_tls.clone()))
-            });
+            r.resolver = r
+                .resolver
+                .or_else(|| Some(Resolver::new(cfg.upstream.clone(), r.upstream_tls.clone())));
             Ok(r)
         })
         .collect::<Result<_, _>>()?;

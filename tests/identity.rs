@@ -52,7 +52,7 @@ async fn a_process_in_a_container_resolves_to_it_and_a_host_process_to_none() {
     );
     let id = inspect(&daemon, &name, "{{.Id}}");
     let init: i32 = inspect(&daemon, &name, "{{.State.Pid}}").parse().unwrap();
-    let resolver = Resolver::new(UpstreamAddr::Unix(daemon.clone()));
+    let resolver = Resolver::new(UpstreamAddr::Unix(daemon.clone()), None);
 
     let found = resolver
         .container(init)

@@ -159,7 +159,7 @@ async fn the_daemon_confirms_an_id_and_its_answer_is_reused_until_the_ttl() {
         _ => Some((404, r#"{"message":"No such container"}"#.into())),
     });
     let ttl = Duration::from_millis(300);
-    let resolver = Resolver::with_timing(daemon.addr.clone(), ttl, DAEMON_TIMEOUT);
+    let resolver = Resolver::with_timing(daemon.addr.clone(), None, ttl, DAEMON_TIMEOUT);
 
     let found = resolver.container_by_id(ID).await.unwrap();
     assert_eq!(found.id, ID);
@@ -187,7 +187,7 @@ async fn the_daemon_confirms_an_id_and_its_answer_is_reused_until_the_ttl() {
 async fn a_silent_daemon_costs_one_timeout_per_ttl() {
     let daemon = FakeDaemon::start(|_, _| None);
     let timeout = Duration::from_millis(200);
-    let resolver = Resolver::with_timing(daemon.addr.clone(), TTL, timeout);
+    let resolver = Resolver::with_timing(daemon.addr.clone(), None, TTL, timeout);
     let start = Instant::now();
     assert_eq!(resolver.container_by_id(ID).await, None);
     assert_eq!(resolver.container_by_id(ID).await, None);
@@ -197,16 +197,17 @@ async fn a_silent_daemon_costs_one_timeout_per_ttl() {
 
 #[tokio::test]
 async fn no_daemon_no_container() {
-    let resolver = Resolver::new(UpstreamAddr::Unix(
-        "/nonexistent/sockeye/docker.sock".into(),
-    ));
+    let resolver = Resolver::new(
+        UpstreamAddr::Unix("/nonexistent/sockeye/docker.sock".into()),
+        None,
+    );
     assert_eq!(resolver.container_by_id(ID).await, None);
 }
 
 #[tokio::test]
 async fn a_host_process_is_in_no_container() {
     let daemon = FakeDaemon::start(|_, _| Some((404, "{}".into())));
-    let resolver = Resolver::new(daemon.addr.clone());
+    let resolver = Resolver::new(daemon.addr.clone(), None);
     // Under a CI that itself runs in a container the cgroup names one, which this daemon
     // does not know: None either way.
     assert_eq!(resolver.container(std::process::id() as i32).await, None);
