@@ -65,6 +65,7 @@ struct Opts {
     tolerance: f64,
     strict: bool,
     no_quiet: bool,
+    features: bool,
 }
 
 const ALL_ROWS: &[&str] = &[
@@ -98,6 +99,9 @@ sockeye relay benchmark (see docs/benchmarks.md)
   --strict                  exit 3 when sockeye loses to socat on any metric
   --no-quiet                do not pass --quiet: sockeye prints its per-request line (to
                             /dev/null, like all proxy output here)
+  --no-features             small rows without the two extra sockeye targets that measure
+                            what guarding and recording cost (sockeye+policy:
+                            --profile no-escape; sockeye+policy+audit: also --audit FILE)
 ";
 
 fn parse_opts() -> R<Opts> {
@@ -124,6 +128,7 @@ fn parse_opts() -> R<Opts> {
         tolerance: 0.05,
         strict: false,
         no_quiet: false,
+        features: true,
     };
     let mut sockeye_args_given = false;
     let mut it = std::env::args().skip(1);
@@ -173,6 +178,7 @@ fn parse_opts() -> R<Opts> {
             "--tolerance" => o.tolerance = val()?.parse()?,
             "--strict" => o.strict = true,
             "--no-quiet" => o.no_quiet = true,
+            "--no-features" => o.features = false,
             other => bail!("unknown argument {other:?} (try --help)"),
         }
     }
@@ -423,6 +429,10 @@ enum Kind {
     Direct,
     Socat,
     Sockeye,
+    /// sockeye deciding every call with a policy (`--profile no-escape`).
+    Policy,
+    /// sockeye with the policy and an audit log: what a guarded socket runs.
+    Audited,
 }
 
 impl Kind {
@@ -431,6 +441,8 @@ impl Kind {
             Kind::Direct => "direct",
             Kind::Socat => "socat",
             Kind::Sockeye => "sockeye",
+            Kind::Policy => "sockeye+policy",
+            Kind::Audited => "sockeye+policy+audit",
         }
     }
 }
@@ -602,8 +614,9 @@ impl Env {
         ]
     }
 
-    /// direct, socat and sockeye in front of `upstream`, for one row.
-    fn targets(&self, row: &str, upstream: &Path) -> R<Vec<Target>> {
+    /// direct, socat and sockeye in front of `upstream`, for one row; with `features`, also
+    /// sockeye with a policy, and with a policy and an audit log.
+    fn targets(&self, row: &str, upstream: &Path, features: bool) -> R<Vec<Target>> {
         let w = &self.o.workdir;
         let socat_sock = w.join(format!("socat-{row}.sock"));
         let sockeye_sock = w.join(format!("sockeye-{row}.sock"));
@@ -632,7 +645,7 @@ impl Env {
                 &sockeye_sock,
             )?,
         };
-        Ok(vec![
+        let mut targets = vec![
             Target {
                 kind: Kind::Direct,
                 sock: upstream.to_path_buf(),
@@ -648,7 +661,35 @@ impl Env {
                 sock: sockeye_sock,
                 proxy: Some(sockeye),
             },
-        ])
+        ];
+        if let (true, SockeyeMode::Real { prog, extra }) = (features, &self.sockeye) {
+            for kind in [Kind::Policy, Kind::Audited] {
+                let tag = kind.name().replace('+', "-");
+                let sock = w.join(format!("{tag}-{row}.sock"));
+                let mut a = vec![
+                    "proxy".to_string(),
+                    "--listen".into(),
+                    format!("unix://{}", sock.display()),
+                    "--upstream".into(),
+                    format!("unix://{}", upstream.display()),
+                    "--profile".into(),
+                    "no-escape".into(),
+                ];
+                if kind == Kind::Audited {
+                    let log = w.join(format!("{tag}-{row}.log"));
+                    let _ = std::fs::remove_file(&log);
+                    a.extend(["--audit".into(), log.display().to_string()]);
+                }
+                a.extend(extra.iter().cloned());
+                let proxy = spawn_proxy(&format!("{tag}-{row}"), prog, &a, &sock)?;
+                targets.push(Target {
+                    kind,
+                    sock,
+                    proxy: Some(proxy),
+                });
+            }
+        }
+        Ok(targets)
     }
 }
 
@@ -1321,7 +1362,7 @@ fn run_small(
     conc: usize,
     per_conn: usize,
 ) -> R<RowResult> {
-    let targets = env.targets(row, &env.o.docker_host)?;
+    let targets = env.targets(row, &env.o.docker_host, env.o.features)?;
     let warm_n = (per_conn / 10).max(1);
     let samples = interleave(
         &env.o,
@@ -1365,7 +1406,7 @@ fn bulk_sample(t: &Target, f: impl FnOnce() -> R<u64>) -> R<Sample> {
 
 fn run_download(env: &Env, up: &Upstreams) -> R<RowResult> {
     let o = &env.o;
-    let targets = env.targets("download", &up.download)?;
+    let targets = env.targets("download", &up.download, false)?;
     let path = up.download_path.clone();
     let len = o.big_bytes;
     let samples = interleave(
@@ -1415,7 +1456,7 @@ fn run_download(env: &Env, up: &Upstreams) -> R<RowResult> {
 
 fn run_upload(env: &Env, up: &Upstreams) -> R<RowResult> {
     let o = &env.o;
-    let targets = env.targets("upload", &up.stub)?;
+    let targets = env.targets("upload", &up.stub, false)?;
     let len = o.big_bytes;
     let samples = interleave(
         o,
@@ -1438,7 +1479,7 @@ fn run_upload(env: &Env, up: &Upstreams) -> R<RowResult> {
 
 fn run_exec(env: &Env) -> R<RowResult> {
     let o = &env.o;
-    let targets = env.targets("exec", &o.docker_host)?;
+    let targets = env.targets("exec", &o.docker_host, false)?;
     let bytes = o.exec_bytes;
     let check = |sock: &Path, n: u64| -> R<u64> {
         let (out, err, id) = exec_stream(sock, &env.api, &env.container, n)?;
@@ -1519,7 +1560,7 @@ fn run_exec(env: &Env) -> R<RowResult> {
 
 fn run_events(env: &Env) -> R<RowResult> {
     let o = &env.o;
-    let targets = env.targets("events", &o.docker_host)?;
+    let targets = env.targets("events", &o.docker_host, false)?;
     let n = o.events;
     let mut idle_base = BTreeMap::new();
     for t in &targets {
@@ -1647,7 +1688,7 @@ fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<St
         );
         let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for r in &small {
-            for k in KINDS {
+            for k in r.samples.keys().copied() {
                 let cpu = if k == Kind::Direct {
                     "—".into()
                 } else {
@@ -1666,6 +1707,41 @@ fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<St
                     ratio(paired(r, k, Kind::Direct, m_rate)),
                     cpu,
                     f(100.0 * r.spread(k, m_rate), 0)
+                );
+            }
+        }
+        let _ = writeln!(md);
+    }
+    let featured: Vec<_> = small
+        .iter()
+        .filter(|r| r.samples.contains_key(&Kind::Policy))
+        .collect();
+    if !featured.is_empty() {
+        let _ = writeln!(md, "### What guarding and recording cost\n");
+        let _ = writeln!(
+            md,
+            "sockeye+policy decides every call with `--profile no-escape`; sockeye+policy+audit \
+             also writes every call to an audit log (`--audit FILE`). Each is given as the \
+             median over rounds of its ratio to plain sockeye in the same round, and to socat.\n"
+        );
+        let _ = writeln!(
+            md,
+            "| row | target | req/s | CPU µs/req | req/s ÷ sockeye | CPU ÷ sockeye | req/s ÷ socat | CPU ÷ socat |"
+        );
+        let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|");
+        for r in &featured {
+            for k in [Kind::Sockeye, Kind::Policy, Kind::Audited] {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                    r.name,
+                    k.name(),
+                    f(r.rate(k), 0),
+                    f(r.cpu_per_op(k) / 1e3, 1),
+                    ratio(paired(r, k, Kind::Sockeye, m_rate)),
+                    ratio(paired(r, k, Kind::Sockeye, m_cpu)),
+                    ratio(paired(r, k, Kind::Socat, m_rate)),
+                    ratio(paired(r, k, Kind::Socat, m_cpu)),
                 );
             }
         }
