@@ -4,14 +4,16 @@
 //! `container_name` for a client outside any container) does not hold: a rule says who it
 //! is for, and a caller it cannot identify is not them.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::{describe_escalations, Action, RequestFacts, Rule};
+use super::{Action, EscalationList, RequestFacts, Rule};
 use crate::endpoint::{Operation, Section};
-use crate::facts::host;
+use crate::facts::{host, Facts};
 use crate::listen::Peer;
 
 /// Operations whose body or query [`crate::facts::facts`] reads. Body conditions apply to
@@ -46,28 +48,30 @@ pub struct Glob(pub String);
 
 impl Glob {
     pub fn matches(&self, text: &str) -> bool {
-        let p: Vec<char> = self.0.chars().collect();
-        let t: Vec<char> = text.chars().collect();
         // Iterative wildcard match with one backtrack point: linear enough for policy
-        // patterns, and no recursion a hostile name could blow up.
+        // patterns, and no recursion a hostile name could blow up. Positions are byte
+        // offsets on character boundaries, so matching a name allocates nothing.
+        let (p, t) = (self.0.as_str(), text);
         let (mut pi, mut ti) = (0, 0);
         let mut star: Option<(usize, usize)> = None;
-        while ti < t.len() {
-            if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-                pi += 1;
-                ti += 1;
-            } else if pi < p.len() && p[pi] == '*' {
+        while let Some(tc) = t[ti..].chars().next() {
+            let pc = p[pi..].chars().next();
+            if let Some(pc) = pc.filter(|&pc| pc == '?' || pc == tc) {
+                pi += pc.len_utf8();
+                ti += tc.len_utf8();
+            } else if pc == Some('*') {
                 star = Some((pi, ti));
                 pi += 1;
             } else if let Some((sp, st)) = star {
+                let retry = st + t[st..].chars().next().map_or(0, char::len_utf8);
                 pi = sp + 1;
-                ti = st + 1;
-                star = Some((sp, st + 1));
+                ti = retry;
+                star = Some((sp, retry));
             } else {
                 return false;
             }
         }
-        p[pi..].iter().all(|&c| c == '*')
+        p[pi..].bytes().all(|b| b == b'*')
     }
 }
 
@@ -75,9 +79,15 @@ fn any_glob(globs: &[Glob], text: &str) -> bool {
     globs.iter().any(|g| g.matches(text))
 }
 
-fn show_globs(globs: &[Glob]) -> String {
-    let v: Vec<&str> = globs.iter().map(|g| g.0.as_str()).collect();
-    format!("{v:?}")
+/// Globs as a mismatch shows them, `["web-*", "db"]`, written only if the reason is.
+struct Globs<'a>(&'a [Glob]);
+
+impl fmt::Display for Globs<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|g| g.0.as_str()))
+            .finish()
+    }
 }
 
 /// An address block, `127.0.0.1/32` or `fd00::/8`; a bare address is a single host.
@@ -225,20 +235,63 @@ pub(crate) fn fact_kind(name: &str) -> Option<FactKind> {
     })
 }
 
+/// One request, as every rule of one evaluation tests it.
 pub(super) struct Ctx<'a, 'r> {
-    pub req: &'a RequestFacts<'r>,
-    pub facts: Option<&'a Map<String, Value>>,
+    req: &'a RequestFacts<'r>,
+    /// Whether mismatches are worded: only `explain` reads them, and wording every rule a
+    /// request passes over was most of what a decision cost.
+    explain: bool,
+    /// The facts by name, serialized by the first condition that looks one up.
+    values: OnceCell<Map<String, Value>>,
+}
+
+/// The first condition of a rule that did not hold, worded only when explaining.
+#[derive(Clone)]
+pub(super) struct Mismatch(Option<String>);
+
+impl Mismatch {
+    /// The wording; `None` unless the evaluation was explaining.
+    pub fn into_reason(self) -> Option<String> {
+        self.0
+    }
+}
+
+type Outcome<T> = Result<T, Mismatch>;
+
+impl<'a, 'r> Ctx<'a, 'r> {
+    pub fn new(req: &'a RequestFacts<'r>, explain: bool) -> Self {
+        Ctx {
+            req,
+            explain,
+            values: OnceCell::new(),
+        }
+    }
+
+    /// A failed condition. The arguments are formatted only when explaining, so a
+    /// decision allocates nothing for the rules it passes over.
+    fn miss<T>(&self, why: fmt::Arguments<'_>) -> Outcome<T> {
+        Err(Mismatch(self.explain.then(|| fmt::format(why))))
+    }
+
+    fn values(&self, facts: &Facts) -> &Map<String, Value> {
+        // A struct of plain data serializes to an object (a test holds it to that).
+        self.values.get_or_init(|| match facts.to_value() {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        })
+    }
 }
 
 /// `Ok(detail)` when the rule matches (with what to add to a denial's reason), otherwise
 /// the first condition that failed.
-pub(super) fn rule_matches(rule: &Rule, ctx: &Ctx) -> Result<Option<String>, String> {
-    client(&rule.client, ctx.req)?;
-    request(&rule.request, ctx.req)?;
+pub(super) fn rule_matches(rule: &Rule, ctx: &Ctx) -> Outcome<Option<String>> {
+    client(&rule.client, ctx)?;
+    request(&rule.request, ctx)?;
     body(rule, ctx)
 }
 
-fn client(c: &ClientMatch, req: &RequestFacts) -> Result<(), String> {
+fn client(c: &ClientMatch, ctx: &Ctx) -> Outcome<()> {
+    let req = ctx.req;
     let (unix, exe) = match req.peer {
         Peer::Unix {
             uid,
@@ -252,34 +305,38 @@ fn client(c: &ClientMatch, req: &RequestFacts) -> Result<(), String> {
     if let Some(uids) = &c.uid {
         match unix {
             Some((uid, _, _)) if uids.contains(&uid) => {}
-            Some((uid, _, _)) => return Err(format!("client.uid: {uid} not in {uids:?}")),
-            None => return Err("client.uid: a TCP client has no uid".into()),
+            Some((uid, _, _)) => {
+                return ctx.miss(format_args!("client.uid: {uid} not in {uids:?}"))
+            }
+            None => return ctx.miss(format_args!("client.uid: a TCP client has no uid")),
         }
     }
     if let Some(gids) = &c.gid {
         match unix {
             Some((_, gid, _)) if gids.contains(&gid) => {}
-            Some((_, gid, _)) => return Err(format!("client.gid: {gid} not in {gids:?}")),
-            None => return Err("client.gid: a TCP client has no gid".into()),
+            Some((_, gid, _)) => {
+                return ctx.miss(format_args!("client.gid: {gid} not in {gids:?}"))
+            }
+            None => return ctx.miss(format_args!("client.gid: a TCP client has no gid")),
         }
     }
     if let Some(globs) = &c.process {
         match unix.and_then(|u| u.2) {
             Some(p) if any_glob(globs, p) => {}
             Some(p) => {
-                return Err(format!(
+                return ctx.miss(format_args!(
                     "client.process: {p:?} not in {}",
-                    show_globs(globs)
+                    Globs(globs)
                 ))
             }
-            None => return Err("client.process: process unknown".into()),
+            None => return ctx.miss(format_args!("client.process: process unknown")),
         }
     }
     if let Some(globs) = &c.exe {
         match exe {
             Some(e) if any_glob(globs, e) => {}
-            Some(e) => return Err(format!("client.exe: {e:?} not in {}", show_globs(globs))),
-            None => return Err("client.exe: executable unknown".into()),
+            Some(e) => return ctx.miss(format_args!("client.exe: {e:?} not in {}", Globs(globs))),
+            None => return ctx.miss(format_args!("client.exe: executable unknown")),
         }
     }
     let container = req.container;
@@ -287,39 +344,61 @@ fn client(c: &ClientMatch, req: &RequestFacts) -> Result<(), String> {
         match container {
             Some(ct) if any_glob(globs, ct.name.trim_start_matches('/')) => {}
             Some(ct) => {
-                return Err(format!(
+                return ctx.miss(format_args!(
                     "client.container_name: {:?} not in {}",
                     ct.name,
-                    show_globs(globs)
+                    Globs(globs)
                 ))
             }
-            None => return Err("client.container_name: client is not in a container".into()),
+            None => {
+                return ctx.miss(format_args!(
+                    "client.container_name: client is not in a container"
+                ))
+            }
         }
     }
     if let Some(globs) = &c.container_id {
         match container {
             Some(ct) if any_glob(globs, &ct.id) => {}
-            Some(ct) => return Err(format!("client.container_id: {:?} does not match", ct.id)),
-            None => return Err("client.container_id: client is not in a container".into()),
+            Some(ct) => {
+                return ctx.miss(format_args!(
+                    "client.container_id: {:?} does not match",
+                    ct.id
+                ))
+            }
+            None => {
+                return ctx.miss(format_args!(
+                    "client.container_id: client is not in a container"
+                ))
+            }
         }
     }
     for (key, globs) in &c.container_label {
         match container.and_then(|ct| ct.labels.get(key)) {
             Some(v) if any_glob(globs, v) => {}
             Some(v) => {
-                return Err(format!(
+                return ctx.miss(format_args!(
                     "client.container_label.{key}: {v:?} not in {}",
-                    show_globs(globs)
+                    Globs(globs)
                 ))
             }
-            None => return Err(format!("client.container_label.{key}: no such label")),
+            None => return ctx.miss(format_args!("client.container_label.{key}: no such label")),
         }
     }
     if let Some(blocks) = &c.source {
         match req.peer.addr() {
             Some(addr) if blocks.iter().any(|b| b.contains(addr.ip())) => {}
-            Some(addr) => return Err(format!("client.source: {} not in any block", addr.ip())),
-            None => return Err("client.source: a Unix-socket client has no address".into()),
+            Some(addr) => {
+                return ctx.miss(format_args!(
+                    "client.source: {} not in any block",
+                    addr.ip()
+                ))
+            }
+            None => {
+                return ctx.miss(format_args!(
+                    "client.source: a Unix-socket client has no address"
+                ))
+            }
         }
     }
     let cert = req.peer.cert();
@@ -327,36 +406,49 @@ fn client(c: &ClientMatch, req: &RequestFacts) -> Result<(), String> {
         match cert.map(|c| c.common_name.as_deref()) {
             Some(Some(cn)) if any_glob(globs, cn) => {}
             Some(Some(cn)) => {
-                return Err(format!(
+                return ctx.miss(format_args!(
                     "client.cert_subject: {cn:?} not in {}",
-                    show_globs(globs)
+                    Globs(globs)
                 ))
             }
-            Some(None) => return Err("client.cert_subject: the certificate has no CN".into()),
-            None => return Err("client.cert_subject: no verified client certificate".into()),
+            Some(None) => {
+                return ctx.miss(format_args!(
+                    "client.cert_subject: the certificate has no CN"
+                ))
+            }
+            None => {
+                return ctx.miss(format_args!(
+                    "client.cert_subject: no verified client certificate"
+                ))
+            }
         }
     }
     if let Some(globs) = &c.cert_san {
         match cert {
             Some(cert) if cert.sans.iter().any(|san| any_glob(globs, san)) => {}
             Some(cert) => {
-                return Err(format!(
+                return ctx.miss(format_args!(
                     "client.cert_san: {:?} not in {}",
                     cert.sans,
-                    show_globs(globs)
+                    Globs(globs)
                 ))
             }
-            None => return Err("client.cert_san: no verified client certificate".into()),
+            None => {
+                return ctx.miss(format_args!(
+                    "client.cert_san: no verified client certificate"
+                ))
+            }
         }
     }
     Ok(())
 }
 
-fn request(r: &RequestMatch, req: &RequestFacts) -> Result<(), String> {
+fn request(r: &RequestMatch, ctx: &Ctx) -> Outcome<()> {
+    let req = ctx.req;
     let op = req.endpoint.operation();
     if let Some(ops) = &r.endpoint {
         if !op.is_some_and(|op| ops.contains(&op)) {
-            return Err(format!(
+            return ctx.miss(format_args!(
                 "request.endpoint: {} not listed",
                 req.endpoint.name()
             ));
@@ -365,74 +457,81 @@ fn request(r: &RequestMatch, req: &RequestFacts) -> Result<(), String> {
     if let Some(sections) = &r.section {
         match req.endpoint.section() {
             Some(s) if sections.contains(&s) => {}
-            Some(s) => return Err(format!("request.section: {s} not listed")),
-            None => return Err("request.section: dockerd routes this request nowhere".into()),
+            Some(s) => return ctx.miss(format_args!("request.section: {s} not listed")),
+            None => {
+                return ctx.miss(format_args!(
+                    "request.section: dockerd routes this request nowhere"
+                ))
+            }
         }
     }
     if let Some(methods) = &r.method {
         if !methods.iter().any(|m| m == req.method) {
-            return Err(format!("request.method: {} not in {methods:?}", req.method));
+            return ctx.miss(format_args!(
+                "request.method: {} not in {methods:?}",
+                req.method
+            ));
         }
     }
     if let Some(globs) = &r.object {
         match req.endpoint.object() {
             Some(v) if any_glob(globs, v) => {}
             Some(v) => {
-                return Err(format!(
+                return ctx.miss(format_args!(
                     "request.object: {v:?} not in {}",
-                    show_globs(globs)
+                    Globs(globs)
                 ))
             }
-            None => return Err("request.object: the path names no object".into()),
+            None => return ctx.miss(format_args!("request.object: the path names no object")),
         }
     }
     for (name, globs) in &r.param {
         match req.endpoint.param(name) {
             Some(v) if any_glob(globs, v) => {}
             Some(v) => {
-                return Err(format!(
+                return ctx.miss(format_args!(
                     "request.param.{name}: {v:?} not in {}",
-                    show_globs(globs)
+                    Globs(globs)
                 ))
             }
-            None => return Err(format!("request.param.{name}: the path has no {name}")),
+            None => return ctx.miss(format_args!("request.param.{name}: the path has no {name}")),
         }
     }
     for (key, globs) in &r.query {
         let v = req.query.value(key);
         if !any_glob(globs, v) {
-            return Err(format!(
+            return ctx.miss(format_args!(
                 "request.query.{key}: {v:?} not in {}",
-                show_globs(globs)
+                Globs(globs)
             ));
         }
     }
     for (key, want) in &r.query_bool {
         let got = req.query.bool(key);
         if got != *want {
-            return Err(format!("request.query_bool.{key}: is {got}"));
+            return ctx.miss(format_args!("request.query_bool.{key}: is {got}"));
         }
     }
     Ok(())
 }
 
-fn body(rule: &Rule, ctx: &Ctx) -> Result<Option<String>, String> {
+fn body(rule: &Rule, ctx: &Ctx) -> Outcome<Option<String>> {
     if rule.body.is_empty() {
         return Ok(None);
     }
     let op = ctx.req.endpoint.operation();
     if !op.is_some_and(|op| FACT_OPERATIONS.contains(&op)) {
-        return Err(format!(
+        return ctx.miss(format_args!(
             "body: {} has no request facts",
             ctx.req.endpoint.name()
         ));
     }
-    let (Some(values), Some(facts)) = (ctx.facts, ctx.req.facts) else {
+    let Some(facts) = ctx.req.facts else {
         // The relay did not read a body this rule depends on: fail closed, so a deny rule
         // still denies and an allow rule cannot allow what nobody looked at.
         return match rule.action {
             Action::Deny => Ok(Some("request body not inspected".into())),
-            Action::Allow => Err("body: request body not inspected".into()),
+            Action::Allow => ctx.miss(format_args!("body: request body not inspected")),
         };
     };
     let mut detail = None;
@@ -445,25 +544,25 @@ fn body(rule: &Rule, ctx: &Ctx) -> Result<Option<String>, String> {
                 let allowed: Vec<&str> = allowed_host_paths.iter().map(String::as_str).collect();
                 let found = facts.escalations(&allowed);
                 if found.is_empty() == *present {
-                    return Err(if *present {
-                        "body.escalations: none".to_owned()
+                    return if *present {
+                        ctx.miss(format_args!("body.escalations: none"))
                     } else {
-                        format!("body.escalations: {}", describe_escalations(&found))
-                    });
+                        ctx.miss(format_args!("body.escalations: {}", EscalationList(&found)))
+                    };
                 }
                 if *present {
-                    detail = Some(describe_escalations(&found));
+                    detail = Some(EscalationList(&found).to_string());
                 }
             }
             BodyCond::Equals(want) => {
-                let got = values.get(name).unwrap_or(&Value::Null);
+                let got = ctx.values(facts).get(name).unwrap_or(&Value::Null);
                 let ok = match want {
                     Scalar::Bool(b) => got.as_bool() == Some(*b),
                     Scalar::Int(i) => got.as_i64() == Some(*i),
                     Scalar::Str(s) => got.as_str() == Some(s.as_str()),
                 };
                 if !ok {
-                    return Err(format!("body.{name}: is {got}"));
+                    return ctx.miss(format_args!("body.{name}: is {got}"));
                 }
             }
             BodyCond::Ops {
@@ -473,21 +572,21 @@ fn body(rule: &Rule, ctx: &Ctx) -> Result<Option<String>, String> {
                 within,
                 empty,
             } => {
-                let items = items(values.get(name).unwrap_or(&Value::Null));
-                let fail = |what: String| Err(format!("body.{name}: {what}"));
+                let items = items(ctx.values(facts).get(name).unwrap_or(&Value::Null));
+                let fail = |what: fmt::Arguments<'_>| ctx.miss(format_args!("body.{name}: {what}"));
                 if let Some(g) = any_of {
                     if !items.iter().any(|i| any_glob(g, i)) {
-                        return fail(format!("{items:?} has none of {}", show_globs(g)));
+                        return fail(format_args!("{items:?} has none of {}", Globs(g)));
                     }
                 }
                 if let Some(g) = not {
                     if let Some(i) = items.iter().find(|i| any_glob(g, i)) {
-                        return fail(format!("{i:?} is excluded"));
+                        return fail(format_args!("{i:?} is excluded"));
                     }
                 }
                 if let Some(g) = subset_of {
                     if let Some(i) = items.iter().find(|i| !any_glob(g, i)) {
-                        return fail(format!("{i:?} not in {}", show_globs(g)));
+                        return fail(format_args!("{i:?} not in {}", Globs(g)));
                     }
                 }
                 if let Some(dirs) = within {
@@ -495,12 +594,12 @@ fn body(rule: &Rule, ctx: &Ctx) -> Result<Option<String>, String> {
                         .iter()
                         .find(|i| !dirs.iter().any(|d| host::within(i, d)))
                     {
-                        return fail(format!("{i:?} not within {dirs:?}"));
+                        return fail(format_args!("{i:?} not within {dirs:?}"));
                     }
                 }
                 if let Some(want) = empty {
                     if items.is_empty() != *want {
-                        return fail(format!("{} values", items.len()));
+                        return fail(format_args!("{} values", items.len()));
                     }
                 }
             }
@@ -542,6 +641,58 @@ mod tests {
         assert!(Glob("*".into()).matches(""));
         assert!(Glob("*a*b".into()).matches("xxaxxb"));
         assert!(!Glob("*a*b".into()).matches("xxaxxbc"));
+    }
+
+    /// The matcher as it was when it worked on collected `char`s.
+    fn glob_on_chars(pattern: &str, text: &str) -> bool {
+        let p: Vec<char> = pattern.chars().collect();
+        let t: Vec<char> = text.chars().collect();
+        let (mut pi, mut ti) = (0, 0);
+        let mut star: Option<(usize, usize)> = None;
+        while ti < t.len() {
+            if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+                pi += 1;
+                ti += 1;
+            } else if pi < p.len() && p[pi] == '*' {
+                star = Some((pi, ti));
+                pi += 1;
+            } else if let Some((sp, st)) = star {
+                pi = sp + 1;
+                ti = st + 1;
+                star = Some((sp, st + 1));
+            } else {
+                return false;
+            }
+        }
+        p[pi..].iter().all(|&c| c == '*')
+    }
+
+    #[test]
+    fn globs_match_multibyte_names_as_the_char_matcher_did() {
+        let pieces = ["", "a", "b", "é", "ü", "*", "?", "/"];
+        let mut words = vec![String::new()];
+        for _ in 0..3 {
+            words = words
+                .iter()
+                .flat_map(|w| pieces.iter().map(move |p| format!("{w}{p}")))
+                .collect();
+        }
+        let texts: Vec<&String> = words.iter().filter(|w| !w.contains(['*', '?'])).collect();
+        for pattern in &words {
+            let glob = Glob(pattern.clone());
+            for text in &texts {
+                assert_eq!(
+                    glob.matches(text),
+                    glob_on_chars(pattern, text),
+                    "{pattern:?} on {text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn facts_serialize_to_an_object_so_each_fact_can_be_looked_up() {
+        assert!(Facts::default().to_value().is_object());
     }
 
     #[test]

@@ -31,6 +31,7 @@ use crate::facts::{Escalation, Facts};
 use crate::gojson::Form;
 use crate::listen::Peer;
 
+use cond::Mismatch;
 pub use cond::{BodyCond, Cidr, ClientMatch, Glob, RequestMatch, Scalar, FACT_OPERATIONS};
 pub use profile::{ProfileParams, PROFILES};
 pub use rego::{RegoOutcome, RegoPolicy};
@@ -324,12 +325,7 @@ impl Policy {
     }
 
     fn evaluate(&self, req: &RequestFacts, mut steps: Option<&mut Vec<Step>>) -> Decision {
-        // Serialized once per request: body conditions look facts up by name.
-        let facts = req.facts.map(Facts::to_value);
-        let ctx = cond::Ctx {
-            req,
-            facts: facts.as_ref().and_then(Value::as_object),
-        };
+        let ctx = cond::Ctx::new(req, steps.is_some());
         for rule in &self.rules {
             let outcome = cond::rule_matches(rule, &ctx);
             if let Some(steps) = steps.as_deref_mut() {
@@ -337,7 +333,11 @@ impl Policy {
                     rule: rule.name.clone(),
                     origin: rule.origin.to_string(),
                     action: rule.action,
-                    mismatch: outcome.as_ref().err().cloned(),
+                    mismatch: outcome
+                        .as_ref()
+                        .err()
+                        .cloned()
+                        .and_then(Mismatch::into_reason),
                 });
             }
             let Ok(detail) = outcome else { continue };
@@ -393,11 +393,18 @@ pub fn decide_rego(rego: &RegoPolicy, input: &Value) -> Decision {
 }
 
 /// Escalations as a denial detail: `privileged; host path / outside the allowlist`.
-fn describe_escalations(list: &[Escalation]) -> String {
-    list.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+struct EscalationList<'a>(&'a [Escalation]);
+
+impl fmt::Display for EscalationList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, escalation) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{escalation}")?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

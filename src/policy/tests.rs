@@ -8,6 +8,8 @@ use crate::endpoint::classify;
 use crate::facts::facts;
 use crate::gojson::{self, form};
 
+mod mismatches;
+
 const EXAMPLE: &str = include_str!("../../tests/data/policy/example.toml");
 const BROKEN: &str = include_str!("../../tests/data/policy/broken.toml");
 
