@@ -7,12 +7,14 @@
 //! The table is the union of the 20.10 daemon and moby master; [`Classified::daemons`] says
 //! which of them route a request where.
 
+mod index;
 mod operation;
 mod path;
 mod table;
 mod template;
 mod version;
 
+use std::borrow::Cow;
 use std::fmt;
 
 pub use operation::{Operation, Section, Streaming, UnknownName};
@@ -189,14 +191,15 @@ impl Classified {
     }
 
     fn with_state(path: String, state: State, raw: &str) -> Classified {
+        let percent_encoded = raw.contains('%');
         Classified {
             path,
             state,
             version: None,
             params: [None; 2],
             daemons: Daemons::NONE,
-            percent_encoded: raw.contains('%'),
-            encoded_slash: path::has_encoded_slash(raw),
+            percent_encoded,
+            encoded_slash: percent_encoded && path::has_encoded_slash(raw),
         }
     }
 }
@@ -227,9 +230,8 @@ pub fn classify_for(daemons: Daemons, method: &str, raw_path: &str) -> Classifie
         Ok(decoded) => decoded,
         Err(e) => return Classified::with_state(String::new(), State::Rejected(e), raw_path),
     };
-    let cleaned = path::clean(&decoded);
-    if cleaned != decoded {
-        let to = cleaned.into_owned();
+    // `clean` borrows exactly when the path is already clean.
+    if let Cow::Owned(to) = path::clean(&decoded) {
         return Classified::with_state(decoded, State::Redirect(to), raw_path);
     }
     let Some(found) = table::lookup(method, &decoded, daemons) else {

@@ -14,8 +14,9 @@
 
 use std::fmt;
 
+use super::index;
 use super::operation::Operation::{self, *};
-use super::template::{self, Captures};
+use super::template::Captures;
 use super::version::ApiVersion;
 
 /// Which daemons serve a route (or route a request).
@@ -92,14 +93,17 @@ pub struct Route {
 
 impl Route {
     /// Match a decoded, clean path: first behind the version prefix, then bare, as dockerd
-    /// registers the two forms in that order.
+    /// registers the two forms in that order. Routing goes through the index and its
+    /// parsed templates; this, with the untuned matcher, is what they are tested against.
+    #[cfg(test)]
     pub(crate) fn capture(&self, path: &str) -> Option<Captures> {
+        use super::template::reference::matches;
         if self.versioned {
-            if let Some(found) = template::matches(self.template, true, path) {
+            if let Some(found) = matches(self.template, true, path) {
                 return Some(found);
             }
         }
-        template::matches(self.template, false, path)
+        matches(self.template, false, path)
     }
 
     const fn min(mut self, version: &'static str) -> Route {
@@ -334,16 +338,38 @@ pub(crate) struct Found {
 
 /// Route a decoded, clean path on each `wanted` daemon; `None` if none routes it.
 pub(crate) fn lookup(method: &str, path: &str, wanted: Daemons) -> Option<Found> {
+    let index = index::get();
+    let candidates = index.candidates(method, path).map(|c| (c.position, c));
+    first_match(candidates, method, wanted, |c| index.capture(c, path))
+}
+
+/// [`lookup`] by trying every route in turn: the definition the index must agree with.
+#[cfg(test)]
+pub(crate) fn lookup_linear(method: &str, path: &str, wanted: Daemons) -> Option<Found> {
+    let candidates = (0..ROUTES.len()).map(|i| (i, i));
+    first_match(candidates, method, wanted, |i| ROUTES[i].capture(path))
+}
+
+/// The first route per wanted daemon among `candidates` (positions in [`ROUTES`], in
+/// table order, each with what `capture` needs to match it) whose method allows `method`
+/// and whose template matches.
+fn first_match<C>(
+    candidates: impl Iterator<Item = (usize, C)>,
+    method: &str,
+    wanted: Daemons,
+    capture: impl Fn(C) -> Option<Captures>,
+) -> Option<Found> {
     let mut first: Option<(&'static Route, Captures)> = None;
     let mut on_20_10: Option<Operation> = None;
     let mut on_master: Option<Operation> = None;
-    for route in ROUTES {
+    for (i, candidate) in candidates {
+        let route = &ROUTES[i];
         let for_20_10 = wanted.v20_10 && route.daemons.v20_10 && on_20_10.is_none();
         let for_master = wanted.master && route.daemons.master && on_master.is_none();
         if !(for_20_10 || for_master) || !route.method.allows(method) {
             continue;
         }
-        if let Some(captures) = route.capture(path) {
+        if let Some(captures) = capture(candidate) {
             first.get_or_insert((route, captures));
             if for_20_10 {
                 on_20_10 = Some(route.operation);
@@ -377,6 +403,7 @@ pub(crate) fn lookup(method: &str, path: &str, wanted: Daemons) -> Option<Found>
 
 #[cfg(test)]
 mod tests {
+    use super::super::template;
     use super::*;
 
     #[test]

@@ -57,6 +57,18 @@ impl Pattern {
     fn may_be_empty(self) -> bool {
         self == Pattern::Any
     }
+
+    /// The length of the longest start of `tail` the pattern allows. Each pattern stops
+    /// only at ASCII characters, which UTF-8 never uses inside another character, so a
+    /// byte scan stops where a scan over characters would, without decoding them.
+    fn longest(self, tail: &str) -> usize {
+        let stops = |b: u8| match self {
+            Pattern::Any | Pattern::NonEmpty => b == b'\n',
+            Pattern::Segment => b == b'/',
+            Pattern::Version => !(b.is_ascii_digit() || b == b'.'),
+        };
+        tail.bytes().position(stops).unwrap_or(tail.len())
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -113,6 +125,9 @@ impl Parts {
     }
 }
 
+#[cfg(test)]
+pub(crate) mod reference;
+
 /// Whether a template uses only patterns this module understands.
 #[cfg(test)]
 pub(crate) fn is_supported(template: &'static str) -> bool {
@@ -131,16 +146,35 @@ impl Captures {
     }
 }
 
+/// A template parsed once, in one of its two registered forms, so that routing a request
+/// does not re-parse every template it tries.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Template {
+    parts: Parts,
+}
+
+impl Template {
+    /// `template`, behind mux's `/v{version:[0-9.]+}` prefix if `versioned`; `None` if it uses
+    /// a pattern this module does not know (such a template never matches).
+    pub fn parse(template: &'static str, versioned: bool) -> Option<Template> {
+        let mut parts = Parts::new();
+        if versioned {
+            parts.push(Part::Literal("/v"))?;
+            parts.push(Part::Var("version", Pattern::Version))?;
+        }
+        parts.append(template)?;
+        Some(Template { parts })
+    }
+
+    pub fn matches(&self, path: &str) -> Option<Captures> {
+        let mut captures = Captures::default();
+        match_parts(self.parts.as_slice(), path, 0, 0, &mut captures).then_some(captures)
+    }
+}
+
 /// Match `path` against `template`, behind mux's `/v{version:[0-9.]+}` prefix if `versioned`.
 pub(crate) fn matches(template: &'static str, versioned: bool, path: &str) -> Option<Captures> {
-    let mut parts = Parts::new();
-    if versioned {
-        parts.push(Part::Literal("/v"))?;
-        parts.push(Part::Var("version", Pattern::Version))?;
-    }
-    parts.append(template)?;
-    let mut captures = Captures::default();
-    match_parts(parts.as_slice(), path, 0, 0, &mut captures).then_some(captures)
+    Template::parse(template, versioned)?.matches(path)
 }
 
 fn match_parts(parts: &[Part], path: &str, at: usize, var: usize, caps: &mut Captures) -> bool {
@@ -153,7 +187,7 @@ fn match_parts(parts: &[Part], path: &str, at: usize, var: usize, caps: &mut Cap
             tail.starts_with(lit) && match_parts(rest, path, at + lit.len(), var, caps)
         }
         Part::Var(name, pattern) => {
-            let longest = tail.find(|c| !pattern.allows(c)).unwrap_or(tail.len());
+            let longest = pattern.longest(tail);
             let fits = |end: usize| {
                 end <= longest && tail.is_char_boundary(end) && (end > 0 || pattern.may_be_empty())
             };
@@ -167,16 +201,17 @@ fn match_parts(parts: &[Part], path: &str, at: usize, var: usize, caps: &mut Cap
             };
             // Every template in dockerd's table leaves a single possible end for each
             // variable; finding it directly keeps matching linear in the path length.
+            // `Some(None)`: no end can work, such as a closing literal longer than the path.
             let only = match rest {
-                [] => Some(tail.len()),
-                [Part::Literal(lit)] => tail.len().checked_sub(lit.len()),
+                [] => Some(Some(tail.len())),
+                [Part::Literal(lit)] => Some(tail.len().checked_sub(lit.len())),
                 [Part::Literal(lit), ..] if lit.starts_with(|c| !pattern.allows(c)) => {
-                    Some(longest)
+                    Some(Some(longest))
                 }
                 _ => None,
             };
             let found = match only {
-                Some(end) => fits(end) && try_end(end, caps),
+                Some(end) => end.is_some_and(|end| fits(end) && try_end(end, caps)),
                 // Otherwise backtrack greedily: longest span first, then shorter ones.
                 None => std::iter::once(longest)
                     .chain(tail[..longest].char_indices().rev().map(|(i, _)| i))
@@ -305,6 +340,56 @@ mod tests {
         let path = format!("/v{}/containers/{name}/json", "1".repeat(30_000));
         let got = caps("/containers/{name:.*}/json", true, &path).unwrap();
         assert_eq!(got[1].1, name);
+    }
+
+    #[test]
+    fn the_tuned_matcher_agrees_with_the_reference() {
+        let templates = [
+            "/a/{x:.*}/b/{y}",
+            "/containers/{name:.*}/json",
+            "/containers/{name:.*}/checkpoints",
+            "/containers/{name}/checkpoints/{checkpoint}",
+            "/networks/{id:.+}",
+            "/services/{id}",
+            "/debug/pprof/{name}",
+            "/{anyroute:.*}",
+            "/x/{id:[a-z]+}",
+            "/_ping",
+        ];
+        let pieces = [
+            "",
+            "/",
+            "a",
+            "é",
+            "\n",
+            "1.4",
+            "/json",
+            "/containers/",
+            "/checkpoints",
+        ];
+        let mut paths = vec![String::new()];
+        for _ in 0..4 {
+            paths = paths
+                .iter()
+                .flat_map(|p| pieces.iter().map(move |x| format!("{p}{x}")))
+                .collect();
+        }
+        for template in templates {
+            for versioned in [false, true] {
+                let tuned = Template::parse(template, versioned);
+                for path in &paths {
+                    for path in [path.clone(), format!("/v1.41{path}"), format!("/{path}")] {
+                        let got = tuned.and_then(|t| t.matches(&path));
+                        let want = reference::matches(template, versioned, &path);
+                        assert_eq!(
+                            got.map(|c| c.iter().collect::<Vec<_>>()),
+                            want.map(|c| c.iter().collect::<Vec<_>>()),
+                            "{template} {versioned} {path:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,61 @@
+//! The matcher as it was before routing was tuned: it parses the template on every call
+//! and scans characters. Tests hold the tuned matcher and the route index to it.
+
+use super::{Capture, Captures, Part, Parts, Pattern};
+
+/// Match `path` against `template`, behind mux's `/v{version:[0-9.]+}` prefix if `versioned`.
+pub(crate) fn matches(template: &'static str, versioned: bool, path: &str) -> Option<Captures> {
+    let mut parts = Parts::new();
+    if versioned {
+        parts.push(Part::Literal("/v"))?;
+        parts.push(Part::Var("version", Pattern::Version))?;
+    }
+    parts.append(template)?;
+    let mut captures = Captures::default();
+    match_parts(parts.as_slice(), path, 0, 0, &mut captures).then_some(captures)
+}
+
+fn match_parts(parts: &[Part], path: &str, at: usize, var: usize, caps: &mut Captures) -> bool {
+    let Some((first, rest)) = parts.split_first() else {
+        return at == path.len();
+    };
+    let tail = &path[at..];
+    match *first {
+        Part::Literal(lit) => {
+            tail.starts_with(lit) && match_parts(rest, path, at + lit.len(), var, caps)
+        }
+        Part::Var(name, pattern) => {
+            let longest = tail.find(|c| !pattern.allows(c)).unwrap_or(tail.len());
+            let fits = |end: usize| {
+                end <= longest && tail.is_char_boundary(end) && (end > 0 || pattern.may_be_empty())
+            };
+            let try_end = |end: usize, caps: &mut Captures| {
+                caps.slots[var] = Some(Capture {
+                    name,
+                    start: at,
+                    end: at + end,
+                });
+                match_parts(rest, path, at + end, var + 1, caps)
+            };
+            let only = match rest {
+                [] => Some(tail.len()),
+                [Part::Literal(lit)] => tail.len().checked_sub(lit.len()),
+                [Part::Literal(lit), ..] if lit.starts_with(|c| !pattern.allows(c)) => {
+                    Some(longest)
+                }
+                _ => None,
+            };
+            let found = match only {
+                Some(end) => fits(end) && try_end(end, caps),
+                None => std::iter::once(longest)
+                    .chain(tail[..longest].char_indices().rev().map(|(i, _)| i))
+                    .filter(|&end| fits(end))
+                    .any(|end| try_end(end, caps)),
+            };
+            if !found {
+                caps.slots[var] = None;
+            }
+            found
+        }
+    }
+}
