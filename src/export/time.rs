@@ -4,7 +4,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// `2026-11-22T19:40:58.123Z`, as HAR's `startedDateTime` wants it.
 pub fn rfc3339_millis(t: SystemTime) -> String {
-    let (secs, nanos) = match t.duration_since(UNIX_EPOCH) {
+    let (secs, nanos) = unix(t);
+    rfc3339(secs, nanos, 3)
+}
+
+/// Whole seconds since the epoch and the nanoseconds after them, for [`rfc3339`].
+pub fn unix(t: SystemTime) -> (i64, u32) {
+    match t.duration_since(UNIX_EPOCH) {
         Ok(d) => (d.as_secs() as i64, d.subsec_nanos()),
         // Before 1970: whole seconds go down, the fraction counts up from there.
         Err(e) => {
@@ -16,26 +22,56 @@ pub fn rfc3339_millis(t: SystemTime) -> String {
                 (-s - 1, 1_000_000_000 - n)
             }
         }
-    };
-    rfc3339(secs, nanos, 3)
+    }
 }
 
 /// UTC date and time of `secs` + `nanos` since the epoch, with `digits` (0–9) fraction
 /// digits, truncated.
 pub fn rfc3339(secs: i64, nanos: u32, digits: usize) -> String {
+    let mut out = Vec::with_capacity(32);
+    write_rfc3339(&mut out, secs, nanos, digits);
+    String::from_utf8(out).expect("ASCII")
+}
+
+/// [`rfc3339`], appended to `out`: the audit log writes it straight into its line, and
+/// `format!` for each part costs more than the rest of the record.
+pub fn write_rfc3339(out: &mut Vec<u8>, secs: i64, nanos: u32, digits: usize) {
     let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
+    let rem = secs.rem_euclid(86_400) as u32;
     let (y, m, d) = civil_from_days(days);
-    let (hh, mm, ss) = (rem / 3600, rem / 60 % 60, rem % 60);
-    let mut s = format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}");
-    let digits = digits.min(9);
-    if digits > 0 {
-        let frac = format!("{:09}", nanos.min(999_999_999));
-        s.push('.');
-        s.push_str(&frac[..digits]);
+    let mut text = *b"0000-00-00T00:00:00.000000000";
+    put_digits(&mut text[5..7], m);
+    put_digits(&mut text[8..10], d);
+    put_digits(&mut text[11..13], rem / 3600);
+    put_digits(&mut text[14..16], rem / 60 % 60);
+    put_digits(&mut text[17..19], rem % 60);
+    // The first `digits` of the nine, truncated like slicing `{:09}`.
+    put_digits(&mut text[20..29], nanos.min(999_999_999));
+    let end = match digits.min(9) {
+        0 => 19,
+        digits => 20 + digits,
+    };
+    match u32::try_from(y) {
+        Ok(y) if y <= 9999 => {
+            put_digits(&mut text[..4], y);
+            out.extend_from_slice(&text[..end]);
+        }
+        // `{:04}`, sign and all, for years no clock will show.
+        _ => {
+            use std::io::Write;
+            let _ = write!(out, "{y:04}");
+            out.extend_from_slice(&text[4..end]);
+        }
     }
-    s.push('Z');
-    s
+    out.push(b'Z');
+}
+
+/// The last `slot.len()` decimal digits of `n`, zero-padded.
+fn put_digits(slot: &mut [u8], mut n: u32) {
+    for b in slot.iter_mut().rev() {
+        *b = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
 }
 
 /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
@@ -116,6 +152,96 @@ mod tests {
                 (y + 1, 1, 1)
             };
         }
+    }
+
+    /// The `format!` version [`rfc3339`] replaced, kept as the reference it must match.
+    fn rfc3339_with_format(secs: i64, nanos: u32, digits: usize) -> String {
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        let (hh, mm, ss) = (rem / 3600, rem / 60 % 60, rem % 60);
+        let mut s = format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}");
+        let digits = digits.min(9);
+        if digits > 0 {
+            let frac = format!("{:09}", nanos.min(999_999_999));
+            s.push('.');
+            s.push_str(&frac[..digits]);
+        }
+        s.push('Z');
+        s
+    }
+
+    #[test]
+    fn writing_digits_directly_matches_the_format_version() {
+        let day = |y, m, d| days_from_civil(y, m, d) * 86_400;
+        let mut secs: Vec<i64> = vec![
+            0,
+            -1,
+            1,
+            86_399,
+            86_400,
+            -86_400,
+            -86_401,
+            1_795_376_472,
+            i64::MAX,
+            i64::MIN,
+            i64::MAX / 86_400,
+            i64::MIN / 86_400,
+        ];
+        // Year boundaries and leap days, from far before the epoch to past year 9999.
+        for y in (-2001..=10_001)
+            .step_by(13)
+            .chain([-1, 0, 1, 1899, 1900, 1969, 1970])
+        {
+            for (m, d) in [(1, 1), (2, 28), (2, 29), (3, 1), (12, 31)] {
+                let t = day(y, m, d);
+                secs.extend([t - 1, t, t + 1, t + 43_261, t + 86_399]);
+            }
+        }
+        for y in [1600, 1700, 1900, 2000, 2024, 2100, 2400] {
+            let t = day(y, 2, 29);
+            secs.extend([t - 1, t, t + 86_399, t + 86_400]);
+        }
+        let nanos = [
+            0,
+            1,
+            9,
+            10,
+            99_999_999,
+            100_000_000,
+            123_456_789,
+            457_999_999,
+            999_999_999,
+            1_000_000_000,
+            u32::MAX,
+        ];
+        let digits = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, usize::MAX];
+        let same = |s: i64, n: u32, d: usize| {
+            assert_eq!(
+                rfc3339(s, n, d),
+                rfc3339_with_format(s, n, d),
+                "{s} {n} {d}"
+            );
+        };
+        for (i, &s) in secs.iter().enumerate() {
+            for (j, &d) in digits.iter().enumerate() {
+                same(s, nanos[(i + j) % nanos.len()], d);
+            }
+        }
+        for &s in &secs[..12] {
+            for &n in &nanos {
+                for &d in &digits {
+                    same(s, n, d);
+                }
+            }
+        }
+        // Every second of one day, through every hour, minute and second.
+        for s in 0..86_400 {
+            same(day(2026, 11, 22) + s, 457_427_363, (s % 10) as usize);
+        }
+        let t = UNIX_EPOCH - Duration::new(1, 1);
+        let (s, n) = unix(t);
+        assert_eq!(rfc3339_millis(t), rfc3339_with_format(s, n, 3));
     }
 
     #[test]
