@@ -1,6 +1,8 @@
 //! Turn a recorded call into what views show: its endpoint, the docker command a person
 //! would have typed, and its target and body with secrets redacted.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 
 use crate::event::{Call, Captured, RequestHead};
@@ -22,25 +24,47 @@ pub struct Described {
 }
 
 pub fn describe(head: &RequestHead, body: &Captured) -> Described {
-    let op = head.route.operation();
-    let query = head.target.split_once('?').map_or("", |(_, q)| q);
-    let request_json = json_body(head, body).map(|mut v| {
-        crate::redact::json_body(op, &mut v);
-        v
-    });
-    let action = crate::action::action(&crate::action::CallFacts {
-        method: head.method.as_str(),
-        route: &head.route,
-        query,
-        body: request_json.as_ref(),
-    });
+    let (action, target, request_json) = described(head, body);
     Described {
         endpoint: head.route.name(),
         section: head.route.section().map(|s| s.to_string()),
         action,
-        target: shown_target(head),
+        target: target.into_owned(),
         request_json,
     }
+}
+
+/// The action and target of [`describe`], which is all the audit log needs; the target is
+/// borrowed when there was no query to redact.
+pub fn action_and_target<'h>(head: &'h RequestHead, body: &Captured) -> (String, Cow<'h, str>) {
+    let (action, target, _) = described(head, body);
+    (action, target)
+}
+
+/// Action, target and redacted body. The query is redacted once, for both the action and
+/// the target.
+fn described<'h>(
+    head: &'h RequestHead,
+    body: &Captured,
+) -> (String, Cow<'h, str>, Option<serde_json::Value>) {
+    let op = head.route.operation();
+    let (path, query) = match head.target.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (head.target.as_str(), None),
+    };
+    let request_json = json_body(head, body).map(|mut v| {
+        crate::redact::json_body(op, &mut v);
+        v
+    });
+    let shown_query = crate::action::redacted_query(op, query.unwrap_or(""));
+    let action =
+        crate::action::with_redacted_query(&head.route, &shown_query, request_json.as_ref());
+    let target = match query {
+        Some("") => Cow::Borrowed(path),
+        Some(_) => Cow::Owned(format!("{path}?{shown_query}")),
+        None => Cow::Borrowed(head.target.as_str()),
+    };
+    (action, target, request_json)
 }
 
 /// Path and query as sent, with secret query values (build args) redacted.
@@ -128,4 +152,78 @@ fn headers(map: &http::HeaderMap) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::SystemTime;
+
+    use http::{HeaderMap, HeaderValue, Method, Version};
+
+    use super::*;
+    use crate::event::CallId;
+    use crate::listen::Peer;
+
+    fn head(method: &str, target: &str) -> RequestHead {
+        let path = target.split_once('?').map_or(target, |(p, _)| p);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        RequestHead {
+            id: CallId { conn: 1, req: 1 },
+            start: SystemTime::now(),
+            peer: Arc::new(Peer::Tcp {
+                addr: "127.0.0.1:1".parse().unwrap(),
+            }),
+            container: None,
+            method: method.parse::<Method>().unwrap(),
+            target: target.into(),
+            version: Version::HTTP_11,
+            headers,
+            route: crate::endpoint::classify(method, path),
+        }
+    }
+
+    /// `describe` redacts the query once for both; it must say what the action and the
+    /// target say on their own.
+    #[test]
+    fn action_and_target_are_what_each_says_alone() {
+        let body = Captured {
+            bytes: Bytes::from_static(br#"{"Image":"img","Env":["A=secret"]}"#),
+            whole: true,
+        };
+        for (method, target) in [
+            ("GET", "/v1.41/containers/json"),
+            ("GET", "/v1.41/containers/json?"),
+            (
+                "GET",
+                "/containers/json?all=1&filters=%7B%22name%22%3A%5B%22x%22%5D%7D",
+            ),
+            ("POST", "/containers/create?name=web"),
+            ("POST", "/build?t=a&buildargs=%7B%22K%22%3A%22secret%22%7D"),
+            (
+                "POST",
+                "/images/create?fromImage=https%3A%2F%2Fu%3Ap%40r.example%2Fi",
+            ),
+            ("POST", "/commit?changes=ENV+A%3Dsecret&container=c"),
+            ("GET", "/nothing?x=%zz&y"),
+        ] {
+            let head = head(method, target);
+            let d = describe(&head, &body);
+            assert_eq!(d.target, shown_target(&head), "{target}");
+            let query = target.split_once('?').map_or("", |(_, q)| q);
+            let alone = crate::action::action(&crate::action::CallFacts {
+                method,
+                route: &head.route,
+                query,
+                body: d.request_json.as_ref(),
+            });
+            assert_eq!(d.action, alone, "{target}");
+            assert!(!d.target.contains("secret"), "{target}");
+            assert_eq!(action_and_target(&head, &body), (d.action, d.target.into()));
+        }
+    }
 }

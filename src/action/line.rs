@@ -6,9 +6,12 @@ use crate::redact::MARKER;
 
 /// Words of one command line. The object (container, image, network …) is remembered so
 /// that [`super::summarize`] can fold `docker rm -f a`, `docker rm -f b` into `docker rm -f a b`.
+///
+/// Command words and flags are mostly literals: kept borrowed, a line like `docker ps`
+/// costs one allocation for its words and one for the text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Line {
-    words: Vec<String>,
+    words: Vec<Cow<'static, str>>,
     object: Option<usize>,
     /// Further objects folded in after the first (already quoted).
     more: Vec<String>,
@@ -16,14 +19,23 @@ pub(crate) struct Line {
 
 impl Line {
     /// `docker` followed by the given words, unquoted (`"network create"`).
-    pub fn docker(command: &str) -> Line {
-        let mut words = vec!["docker".to_owned()];
-        words.extend(
-            command
-                .split(' ')
-                .filter(|w| !w.is_empty())
-                .map(str::to_owned),
-        );
+    pub fn docker(command: impl Into<Cow<'static, str>>) -> Line {
+        let mut words = Vec::with_capacity(8);
+        words.push(Cow::Borrowed("docker"));
+        match command.into() {
+            Cow::Borrowed(command) => words.extend(
+                command
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(Cow::Borrowed),
+            ),
+            Cow::Owned(command) => words.extend(
+                command
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(|w| Cow::Owned(w.to_owned())),
+            ),
+        }
         Line {
             words,
             object: None,
@@ -32,23 +44,23 @@ impl Line {
     }
 
     /// A line that is not a docker command (`(unknown endpoint)`).
-    pub fn note(text: &str) -> Line {
+    pub fn note(text: impl Into<Cow<'static, str>>) -> Line {
         Line {
-            words: vec![text.to_owned()],
+            words: vec![text.into()],
             object: None,
             more: Vec::new(),
         }
     }
 
     /// A word written as it is: flags and sockeye's own parenthesised notes.
-    pub fn raw(&mut self, word: impl Into<String>) -> &mut Line {
+    pub fn raw(&mut self, word: impl Into<Cow<'static, str>>) -> &mut Line {
         self.words.push(word.into());
         self
     }
 
     /// A value the client chose, quoted as a shell would need it.
     pub fn arg(&mut self, value: &str) -> &mut Line {
-        self.words.push(quote(value).into_owned());
+        self.words.push(Cow::Owned(quote(value).into_owned()));
         self
     }
 
@@ -60,19 +72,23 @@ impl Line {
     }
 
     /// `--flag value`.
-    pub fn opt(&mut self, flag: &str, value: &str) -> &mut Line {
+    pub fn opt(&mut self, flag: &'static str, value: &str) -> &mut Line {
         self.raw(flag).arg(value)
     }
 
     /// `--flag value` for each value.
-    pub fn args_flagged<'v>(&mut self, flag: &str, values: impl IntoIterator<Item = &'v str>) {
+    pub fn args_flagged<'v>(
+        &mut self,
+        flag: &'static str,
+        values: impl IntoIterator<Item = &'v str>,
+    ) {
         for v in values {
             self.opt(flag, v);
         }
     }
 
     /// `--flag value` when there is a non-empty value.
-    pub fn opt_some(&mut self, flag: &str, value: Option<&str>) -> &mut Line {
+    pub fn opt_some(&mut self, flag: &'static str, value: Option<&str>) -> &mut Line {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
             self.opt(flag, v);
         }
@@ -80,7 +96,7 @@ impl Line {
     }
 
     /// The flag alone when `on`.
-    pub fn flag_if(&mut self, on: bool, flag: &str) -> &mut Line {
+    pub fn flag_if(&mut self, on: bool, flag: &'static str) -> &mut Line {
         if on {
             self.raw(flag);
         }
@@ -94,16 +110,16 @@ impl Line {
     }
 
     /// The second word (`create` in `docker create`), to turn a create into a run.
-    pub fn set_command(&mut self, command: &str) {
+    pub fn set_command(&mut self, command: &'static str) {
         if let Some(w) = self.words.get_mut(1) {
-            *w = command.to_owned();
+            *w = Cow::Borrowed(command);
         }
     }
 
     /// Put a flag right after the command word (`docker run -d …`).
-    pub fn insert_flag(&mut self, flag: &str) {
+    pub fn insert_flag(&mut self, flag: &'static str) {
         let at = 2.min(self.words.len());
-        self.words.insert(at, flag.to_owned());
+        self.words.insert(at, Cow::Borrowed(flag));
         if let Some(o) = self.object.as_mut().filter(|o| **o >= at) {
             *o += 1;
         }
@@ -123,7 +139,7 @@ impl Line {
     }
 
     pub fn object_word(&self) -> Option<&str> {
-        self.object.map(|i| self.words[i].as_str())
+        self.object.map(|i| &*self.words[i])
     }
 
     /// Add an object (a word from [`Line::object_word`]) after the ones there, once.
@@ -133,12 +149,28 @@ impl Line {
         }
     }
 
+    /// The words joined by spaces, the folded objects after the first.
     pub fn finish(&self) -> String {
-        let mut words: Vec<&str> = self.words.iter().map(String::as_str).collect();
-        if let Some(i) = self.object {
-            words.splice(i + 1..i + 1, self.more.iter().map(String::as_str));
+        let (before, after) = match self.object {
+            Some(i) => self.words.split_at(i + 1),
+            None => (&self.words[..], &[][..]),
+        };
+        let words = || {
+            before
+                .iter()
+                .map(|w| &**w)
+                .chain(self.more.iter().map(String::as_str))
+                .chain(after.iter().map(|w| &**w))
+        };
+        let len = words().map(|w| w.len() + 1).sum::<usize>();
+        let mut out = String::with_capacity(len);
+        for (i, w) in words().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(w);
         }
-        words.join(" ")
+        out
     }
 }
 

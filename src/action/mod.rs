@@ -31,6 +31,8 @@ pub mod query;
 mod render;
 mod summary;
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::endpoint::{Classified, Operation};
@@ -54,7 +56,36 @@ pub struct CallFacts<'a> {
 
 /// The docker command line for one call, secrets redacted.
 pub fn action(f: &CallFacts) -> String {
-    ActionRecord::new(f).action
+    let op = f.route.operation();
+    with_redacted_query(f.route, &redacted_query(op, f.query), f.body)
+}
+
+/// [`action`] for a query that [`redacted_query`] has already been through, so a caller
+/// that shows the query too ([`crate::describe`]) redacts it once. The body is redacted
+/// here, as in [`action`].
+pub(crate) fn with_redacted_query(route: &Classified, query: &str, body: Option<&Value>) -> String {
+    let body = body.map(|b| {
+        let mut b = b.clone();
+        redact::json_body(route.operation(), &mut b);
+        b
+    });
+    render::render(&Ctx {
+        route,
+        q: Query::parse(query),
+        body: body.as_ref(),
+        name: None,
+    })
+    .finish()
+}
+
+/// [`redact::query`], without its work for the empty query most calls have (it stays
+/// empty).
+pub(crate) fn redacted_query(op: Option<Operation>, raw: &str) -> Cow<'_, str> {
+    if raw.is_empty() {
+        Cow::Borrowed("")
+    } else {
+        Cow::Owned(redact::query(op, raw))
+    }
 }
 
 /// One call, kept for [`summarize`]: owned, and holding nothing secret — query and body are
@@ -81,7 +112,7 @@ impl ActionRecord {
             op,
             action: String::new(),
             route: f.route.clone(),
-            query: redact::query(op, f.query),
+            query: redacted_query(op, f.query).into_owned(),
             body,
         };
         record.action = record.line(None).finish();

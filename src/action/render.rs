@@ -23,12 +23,12 @@ pub(crate) struct Ctx<'a> {
     pub name: Option<&'a str>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// The object as a person would recognise it: full 64-hex IDs shortened to the 12
     /// characters `docker ps` shows (and the CLI accepts back).
-    fn object(&self) -> String {
+    fn object(&self) -> &'a str {
         let raw = self.name.or(self.route.object()).unwrap_or("");
-        short(raw).to_owned()
+        short(raw)
     }
 
     fn param(&self, name: &str) -> &str {
@@ -107,11 +107,11 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         }
         O::ContainerInspect => {
             l = Line::docker("inspect");
-            l.flag_if(q.flag("size"), "-s").object(&obj);
+            l.flag_if(q.flag("size"), "-s").object(obj);
         }
         O::ContainerTop => {
             l = Line::docker("top");
-            l.object(&obj);
+            l.object(obj);
             if let Some(args) = q.text("ps_args") {
                 l.args(args.split_whitespace());
             }
@@ -130,15 +130,15 @@ pub(crate) fn render(cx: &Ctx) -> Line {
                 .opt_some("--since", q.text("since"))
                 .opt_some("--until", q.text("until"))
                 .flag_if(q.flag("details"), "--details")
-                .object(&obj);
+                .object(obj);
         }
         O::ContainerChanges => {
             l = Line::docker("diff");
-            l.object(&obj);
+            l.object(obj);
         }
         O::ContainerExport => {
             l = Line::docker("export");
-            l.object(&obj);
+            l.object(obj);
         }
         O::ContainerStats => {
             l = Line::docker("stats");
@@ -146,18 +146,18 @@ pub(crate) fn render(cx: &Ctx) -> Line {
                 !q.flag_or("stream", true) || q.flag("one-shot"),
                 "--no-stream",
             )
-            .object(&obj);
+            .object(obj);
         }
         O::ContainerResize => {
             l = Line::docker("(tty resize)");
-            l.object(&obj);
+            l.object(obj);
             size(&mut l, q);
         }
         O::ContainerStart => {
             l = Line::docker("start");
             l.opt_some("--checkpoint", q.text("checkpoint"))
                 .opt_some("--checkpoint-dir", q.text("checkpoint-dir"))
-                .object(&obj);
+                .object(obj);
         }
         O::ContainerStop | O::ContainerRestart => {
             l = Line::docker(if op == O::ContainerStop {
@@ -167,36 +167,36 @@ pub(crate) fn render(cx: &Ctx) -> Line {
             });
             l.opt_some("-s", q.text("signal"))
                 .opt_some("-t", q.text("t"))
-                .object(&obj);
+                .object(obj);
         }
         O::ContainerKill => {
             l = Line::docker("kill");
-            l.opt_some("-s", q.text("signal")).object(&obj);
+            l.opt_some("-s", q.text("signal")).object(obj);
         }
         O::ContainerUpdate => {
             l = Line::docker("update");
             if let Some(body) = cx.body {
                 container::update(&mut l, body);
             }
-            l.object(&obj);
+            l.object(obj);
         }
         O::ContainerRename => {
             l = Line::docker("rename");
-            l.object(&obj).arg(q.get("name").unwrap_or(""));
+            l.object(obj).arg(q.get("name").unwrap_or(""));
         }
         O::ContainerPause => {
             l = Line::docker("pause");
-            l.object(&obj);
+            l.object(obj);
         }
         O::ContainerUnpause => {
             l = Line::docker("unpause");
-            l.object(&obj);
+            l.object(obj);
         }
         O::ContainerAttach | O::ContainerAttachWebsocket => {
             l = Line::docker("attach");
             l.flag_if(!q.flag("stdin"), "--no-stdin")
                 .opt_some("--detach-keys", q.text("detachKeys"))
-                .object(&obj);
+                .object(obj);
             if op == O::ContainerAttachWebsocket {
                 l.raw("(websocket)");
             }
@@ -206,7 +206,7 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         }
         O::ContainerWait => {
             l = Line::docker("wait");
-            l.object(&obj);
+            l.object(obj);
             if let Some(c) = q.text("condition").filter(|c| *c != "not-running") {
                 l.raw(format!("(until {})", super::line::quote(c)));
             }
@@ -216,7 +216,7 @@ pub(crate) fn render(cx: &Ctx) -> Line {
             l.flag_if(q.flag("force"), "-f")
                 .flag_if(q.flag("v"), "-v")
                 .flag_if(q.flag("link"), "-l")
-                .object(&obj);
+                .object(obj);
         }
         O::ContainerArchiveInfo => {
             l = Line::docker("cp (stat)");
@@ -247,24 +247,24 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         O::ContainerExec => {
             l = Line::docker("exec");
             match cx.body {
-                Some(body) => container::exec(&mut l, body, &obj),
+                Some(body) => container::exec(&mut l, body, obj),
                 None => {
-                    l.object(&obj);
+                    l.object(obj);
                 }
             }
         }
         O::ExecStart => {
             l = Line::docker("exec");
-            l.flag_if(on(b, "detach"), "-d").raw("(start)").object(&obj);
+            l.flag_if(on(b, "detach"), "-d").raw("(start)").object(obj);
         }
         O::ExecResize => {
             l = Line::docker("exec (tty resize)");
-            l.object(&obj);
+            l.object(obj);
             size(&mut l, q);
         }
         O::ExecInspect => {
             l = Line::docker("exec (inspect)");
-            l.object(&obj);
+            l.object(obj);
         }
 
         O::ImageList => {
@@ -280,30 +280,30 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         O::ImageCreate => l = image_create(q),
         O::ImageInspect => {
             l = Line::docker("image inspect");
-            l.object(&obj);
+            l.object(obj);
         }
         O::ImageHistory => {
             l = Line::docker("history");
-            l.object(&obj);
+            l.object(obj);
         }
         O::ImagePush => {
             l = Line::docker("push");
             let tag = q.get("tag").unwrap_or("");
             l.flag_if(tag.is_empty(), "--all-tags")
                 .opt_some("--platform", q.text("platform"))
-                .object(&reference(&obj, tag));
+                .object(&reference(obj, tag));
         }
         O::ImageTag => {
             l = Line::docker("tag");
             let repo = familiar(q.get("repo").unwrap_or(""));
-            l.object(&obj)
+            l.object(obj)
                 .arg(&reference(repo, q.get("tag").unwrap_or("")));
         }
         O::ImageDelete => {
             l = Line::docker("rmi");
             l.flag_if(q.flag("force"), "-f")
                 .flag_if(q.flag("noprune"), "--no-prune")
-                .object(&obj);
+                .object(obj);
         }
         O::ImageSearch => {
             l = Line::docker("search");
@@ -332,7 +332,7 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         }
         O::ImageGet => {
             l = Line::docker("save");
-            l.object(&obj);
+            l.object(obj);
         }
         O::ImageGetAll => {
             l = Line::docker("save");
@@ -350,11 +350,11 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         }
         O::NetworkInspect => {
             l = Line::docker("network inspect");
-            l.flag_if(q.flag("verbose"), "-v").object(&obj);
+            l.flag_if(q.flag("verbose"), "-v").object(obj);
         }
         O::NetworkDelete => {
             l = Line::docker("network rm");
-            l.object(&obj);
+            l.object(obj);
         }
         O::NetworkCreate => l = network_create(b),
         O::NetworkConnect => {
@@ -373,12 +373,12 @@ pub(crate) fn render(cx: &Ctx) -> Line {
                     l.opt("--link", a);
                 }
             }
-            l.object(&obj).arg(text(b, "container").unwrap_or(""));
+            l.object(obj).arg(text(b, "container").unwrap_or(""));
         }
         O::NetworkDisconnect => {
             l = Line::docker("network disconnect");
             l.flag_if(on(b, "force"), "-f")
-                .object(&obj)
+                .object(obj)
                 .arg(text(b, "container").unwrap_or(""));
         }
         O::NetworkPrune => {
@@ -408,15 +408,15 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         }
         O::VolumeInspect => {
             l = Line::docker("volume inspect");
-            l.object(&obj);
+            l.object(obj);
         }
         O::VolumeUpdate => {
             l = Line::docker("volume update");
-            l.object(&obj);
+            l.object(obj);
         }
         O::VolumeDelete => {
             l = Line::docker("volume rm");
-            l.flag_if(q.flag("force"), "-f").object(&obj);
+            l.flag_if(q.flag("force"), "-f").object(obj);
         }
         O::VolumePrune => {
             l = Line::docker("volume prune");
@@ -475,17 +475,17 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         }
         O::NodeInspect => {
             l = Line::docker("node inspect");
-            l.object(&obj);
+            l.object(obj);
         }
         O::NodeDelete => {
             l = Line::docker("node rm");
-            l.flag_if(q.flag("force"), "-f").object(&obj);
+            l.flag_if(q.flag("force"), "-f").object(obj);
         }
         O::NodeUpdate => {
             l = Line::docker("node update");
             l.opt_some("--role", text(b, "role"))
                 .opt_some("--availability", text(b, "availability"))
-                .object(&obj);
+                .object(obj);
         }
 
         O::ServiceList => {
@@ -495,16 +495,16 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         O::ServiceCreate => l = service_create(b),
         O::ServiceInspect => {
             l = Line::docker("service inspect");
-            l.object(&obj);
+            l.object(obj);
         }
         O::ServiceDelete => {
             l = Line::docker("service rm");
-            l.object(&obj);
+            l.object(obj);
         }
         O::ServiceUpdate => {
             l = Line::docker("service update");
             l.flag_if(q.get("rollback") == Some("previous"), "--rollback")
-                .object(&obj);
+                .object(obj);
         }
         O::TaskList => {
             l = Line::docker("service ps");
@@ -512,16 +512,16 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         }
         O::TaskInspect => {
             l = Line::docker("inspect --type task");
-            l.object(&obj);
+            l.object(obj);
         }
 
         O::SecretList | O::ConfigList => {
-            l = Line::docker(&kind(op, "ls"));
+            l = Line::docker(kind(op, "ls"));
             filters(&mut l, q);
         }
         O::SecretCreate | O::ConfigCreate => {
             // The data itself is never shown; `-` is where the CLI would read it from.
-            l = Line::docker(&kind(op, "create"));
+            l = Line::docker(kind(op, "create"));
             for (k, v) in entries(b, "labels") {
                 l.opt("--label", &format!("{k}={}", scalar(v)));
             }
@@ -531,16 +531,16 @@ pub(crate) fn render(cx: &Ctx) -> Line {
             l.object(text(b, "name").unwrap_or("")).raw("-");
         }
         O::SecretInspect | O::ConfigInspect => {
-            l = Line::docker(&kind(op, "inspect"));
-            l.object(&obj);
+            l = Line::docker(kind(op, "inspect"));
+            l.object(obj);
         }
         O::SecretDelete | O::ConfigDelete => {
-            l = Line::docker(&kind(op, "rm"));
-            l.object(&obj);
+            l = Line::docker(kind(op, "rm"));
+            l.object(obj);
         }
         O::SecretUpdate | O::ConfigUpdate => {
-            l = Line::docker(&kind(op, "(update)"));
-            l.object(&obj);
+            l = Line::docker(kind(op, "(update)"));
+            l.object(obj);
         }
 
         O::PluginList => {
@@ -558,24 +558,24 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         }
         O::PluginInspect => {
             l = Line::docker("plugin inspect");
-            l.object(&obj);
+            l.object(obj);
         }
         O::PluginDelete => {
             l = Line::docker("plugin rm");
-            l.flag_if(q.flag("force"), "-f").object(&obj);
+            l.flag_if(q.flag("force"), "-f").object(obj);
         }
         O::PluginEnable => {
             l = Line::docker("plugin enable");
             l.opt_some("--timeout", q.text("timeout").filter(|t| *t != "0"))
-                .object(&obj);
+                .object(obj);
         }
         O::PluginDisable => {
             l = Line::docker("plugin disable");
-            l.flag_if(q.flag("force"), "-f").object(&obj);
+            l.flag_if(q.flag("force"), "-f").object(obj);
         }
         O::PluginUpgrade => {
             l = Line::docker("plugin upgrade");
-            l.object(&obj).arg(q.get("remote").unwrap_or(""));
+            l.object(obj).arg(q.get("remote").unwrap_or(""));
         }
         O::PluginCreate => {
             l = Line::docker("plugin create");
@@ -583,12 +583,12 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         }
         O::PluginPush => {
             l = Line::docker("plugin push");
-            l.object(&obj);
+            l.object(obj);
         }
         O::PluginSet => {
             // The body is redacted `KEY=<redacted>` assignments.
             l = Line::docker("plugin set");
-            l.object(&obj);
+            l.object(obj);
             if let Some(Value::Array(args)) = cx.body {
                 l.args(args.iter().filter_map(Value::as_str));
             }
@@ -596,26 +596,26 @@ pub(crate) fn render(cx: &Ctx) -> Line {
 
         O::CheckpointList => {
             l = Line::docker("checkpoint ls");
-            l.object(&obj);
+            l.object(obj);
         }
         O::CheckpointCreate => {
             l = Line::docker("checkpoint create");
             l.flag_if(!on(b, "exit"), "--leave-running")
                 .opt_some("--checkpoint-dir", text(b, "checkpointdir"))
-                .object(&obj)
+                .object(obj)
                 .arg(text(b, "checkpointid").unwrap_or(""));
         }
         O::CheckpointDelete => {
             l = Line::docker("checkpoint rm");
-            l.object(&obj).arg(cx.param("checkpoint"));
+            l.object(obj).arg(cx.param("checkpoint"));
         }
 
         O::Options => l = Line::note("(CORS preflight)"),
         _ => {
             // No docker command makes this call (debug endpoints, attestations, distribution).
-            l = Line::note(&format!("({})", op.name()));
+            l = Line::note(format!("({})", op.name()));
             if !obj.is_empty() {
-                l.object(&obj);
+                l.object(obj);
             }
         }
     }
