@@ -22,6 +22,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
+
 use crate::event::{Call, Detail, Sink};
 
 pub use record::Record;
@@ -47,6 +49,21 @@ const MAX_PENDING: usize = 100_000;
 
 /// How often a broken log is retried when calls ask to be admitted.
 const RETRY: Duration = Duration::from_millis(100);
+
+/// A line buffer's capacity: room for a typical record, so that serializing one does not
+/// grow the buffer a few times over.
+const LINE: usize = 1024;
+
+/// The largest line buffer a relay thread keeps between records; a bigger one (a record
+/// with many facts or labels) is given back.
+const KEEP_LINE: usize = 64 * 1024;
+
+thread_local! {
+    /// Each relay thread's line buffer, reused so that a record costs no allocation for its
+    /// line. Serialized outside the log's lock, so relay threads do not wait on each other's
+    /// serialization.
+    static LINE_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 pub struct AuditLog {
     opts: AuditOptions,
@@ -116,47 +133,76 @@ impl AuditLog {
         self.lock().lost
     }
 
-    /// Write one record (or keep it until the log can be written).
-    pub fn write(&self, record: &Record) {
-        let mut line = serde_json::to_vec(record).expect("a record serializes");
-        line.push(b'\n');
-        let mut state = self.lock();
-        state.pending.push_back(line);
-        if state.pending.len() > MAX_PENDING {
-            state.pending.pop_front();
-            state.lost += 1;
+    /// Write one record (or keep it until the log can be written): owned, or as
+    /// [`Record::with_call`] borrows it from a call.
+    pub fn write(&self, record: &Record<impl Serialize>) {
+        let write = |line: &mut Vec<u8>| {
+            line.clear();
+            line.reserve(LINE);
+            serde_json::to_writer(&mut *line, record).expect("a record serializes");
+            line.push(b'\n');
+            let mut state = self.lock();
+            self.flush(&mut state, Some(line));
+        };
+        let reused = LINE_BUF.try_with(|buf| {
+            let mut line = buf.try_borrow_mut().ok()?;
+            write(&mut line);
+            if line.capacity() > KEEP_LINE {
+                *line = Vec::new();
+            }
+            Some(())
+        });
+        // No buffer to reuse (this thread's is gone as the thread exits and drops a body,
+        // or is in use further up): the record is still written, from a buffer of its own.
+        if !matches!(reused, Ok(Some(()))) {
+            write(&mut Vec::new());
         }
-        self.flush(&mut state);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Write what is pending, in order; on the first failure keep the rest.
-    fn flush(&self, state: &mut State) {
+    /// Write what is pending, in order, then `line`; on the first failure keep the rest,
+    /// and `line` after them. A healthy log writes `line` straight from the caller's buffer:
+    /// only a line that has to wait is copied.
+    fn flush(&self, state: &mut State, line: Option<&[u8]>) {
         state.last_try = Some(Instant::now());
         if self.reopen.swap(false, Ordering::Relaxed) {
             state.file = None;
         }
-        while let Some(line) = state.pending.front() {
-            let len = line.len() as u64;
-            let result = self.write_line(state, len);
-            match result {
-                Ok(()) => {
-                    state.pending.pop_front();
-                }
-                Err(e) => {
-                    let why = format!("the audit log {} cannot be written: {e}", self.name());
-                    if state.broken.is_none() {
-                        tracing::error!("{why}");
-                    }
-                    state.broken = Some(why);
-                    state.file = None;
-                    self.broken.store(true, Ordering::Relaxed);
-                    return;
-                }
+        let mut failed = None;
+        while let Some(old) = state.pending.pop_front() {
+            if let Err(e) = self.write_line(state, &old) {
+                state.pending.push_front(old);
+                failed = Some(e);
+                break;
             }
+        }
+        if let Some(line) = line {
+            // Never ahead of an older line that could not be written.
+            let written = match failed.take() {
+                Some(e) => Err(e),
+                None => self.write_line(state, line),
+            };
+            if let Err(e) = written {
+                state.pending.push_back(line.to_vec());
+                if state.pending.len() > MAX_PENDING {
+                    state.pending.pop_front();
+                    state.lost += 1;
+                }
+                failed = Some(e);
+            }
+        }
+        if let Some(e) = failed {
+            let why = format!("the audit log {} cannot be written: {e}", self.name());
+            if state.broken.is_none() {
+                tracing::error!("{why}");
+            }
+            state.broken = Some(why);
+            state.file = None;
+            self.broken.store(true, Ordering::Relaxed);
+            return;
         }
         if state.broken.take().is_some() {
             tracing::warn!("the audit log {} is writable again", self.name());
@@ -164,9 +210,9 @@ impl AuditLog {
         }
     }
 
-    fn write_line(&self, state: &mut State, len: u64) -> io::Result<()> {
+    fn write_line(&self, state: &mut State, line: &[u8]) -> io::Result<()> {
+        let len = line.len() as u64;
         let Some(path) = &self.opts.path else {
-            let line = state.pending.front().expect("a pending line");
             let mut out = io::stdout().lock();
             out.write_all(line)?;
             return out.flush();
@@ -183,10 +229,7 @@ impl AuditLog {
             state.file = Some(f);
         }
         let before = state.size;
-        let (file, line) = (
-            state.file.as_mut().expect("opened above"),
-            state.pending.front().expect("a pending line"),
-        );
+        let file = state.file.as_mut().expect("opened above");
         let written = file.write_all(line).and_then(|()| {
             if self.opts.fsync {
                 file.sync_data()
@@ -223,7 +266,7 @@ impl Sink for AuditLog {
         let mut state = self.lock();
         let due = state.last_try.is_none_or(|t| t.elapsed() >= RETRY);
         if state.broken.is_some() && due {
-            self.flush(&mut state);
+            self.flush(&mut state, None);
         }
         match &state.broken {
             Some(why) => Err(why.clone()),
@@ -232,7 +275,7 @@ impl Sink for AuditLog {
     }
 
     fn call(&self, call: &Call) {
-        self.write(&Record::of(call));
+        Record::with_call(call, |record| self.write(record));
     }
 
     fn detail(&self) -> Detail {
