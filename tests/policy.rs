@@ -277,8 +277,7 @@ client.uid = [0]
     );
     let root = docker(&host, &["images"]);
     assert!(root.status.success(), "root may: {}", text(&root));
-    let log = s.log();
-    assert!(log.contains("uid=1000"), "{log}");
+    s.wait_for_log(&["uid=1000"]);
 }
 
 fn nix_is_root() -> bool {
@@ -427,8 +426,7 @@ request.endpoint = ["SystemPing", "SystemPingHead", "SystemVersion"]
         "nor may the host: {}",
         text(&from_host)
     );
-    let log = s.log();
-    assert!(log.contains(&format!("in {dashboard}")), "{log}");
+    s.wait_for_log(&[&format!("in {dashboard}")]);
 }
 
 #[test]
