@@ -412,6 +412,46 @@ impl Flow {
     }
 }
 
+/// A finished call for tests: `peer` asked `method target` and got `status` (`None`: no
+/// answer), as call `#1.2000` at a fixed time, with no bodies, bytes or verdict.
+#[cfg(test)]
+pub(crate) fn sample_call(peer: Peer, method: &str, target: &str, status: Option<u16>) -> Call {
+    let path = target.split_once('?').map_or(target, |(p, _)| p);
+    let head = Arc::new(RequestHead {
+        id: CallId { conn: 1, req: 2000 },
+        start: std::time::UNIX_EPOCH + Duration::new(1_795_395_208, 650_874_100),
+        peer: Arc::new(peer),
+        container: None,
+        method: method.parse::<Method>().unwrap(),
+        target: target.into(),
+        version: Version::HTTP_11,
+        headers: HeaderMap::new(),
+        route: crate::endpoint::classify(method, path),
+    });
+    Call {
+        response: status.map(|status| {
+            Arc::new(ResponseHead {
+                id: head.id,
+                status,
+                version: Version::HTTP_11,
+                headers: HeaderMap::new(),
+            })
+        }),
+        head,
+        answered_by: AnsweredBy::Daemon,
+        bytes_in: 0,
+        bytes_out: 0,
+        hijacked: false,
+        incomplete: false,
+        duration: Duration::from_micros(700),
+        error: None,
+        request_body: Captured::default(),
+        response_body: Captured::default(),
+        verdict: None,
+        facts: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

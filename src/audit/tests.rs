@@ -147,13 +147,12 @@ mod lines {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     use bytes::Bytes;
-    use http::{HeaderMap, HeaderValue, Method, Version};
+    use http::HeaderValue;
 
     use super::super::{AuditLog, Record};
     use super::opts;
-    use crate::endpoint::classify;
     use crate::event::{
-        AnsweredBy, Call, CallId, Captured, Decision, RequestHead, ResponseHead, Verdict,
+        sample_call, AnsweredBy, Call, CallId, Captured, Decision, RequestHead, Verdict,
     };
     use crate::facts::Facts;
     use crate::listen::Peer;
@@ -171,43 +170,15 @@ mod lines {
     }
 
     fn call(peer: Peer, method: &str, target: &str, status: Option<u16>) -> Call {
-        let path = target.split_once('?').map_or(target, |(p, _)| p);
-        let head = Arc::new(RequestHead {
-            id: CallId { conn: 1, req: 2000 },
-            start: UNIX_EPOCH + Duration::new(1_795_395_208, 650_874_100),
-            peer: Arc::new(peer),
-            container: None,
-            method: method.parse::<Method>().unwrap(),
-            target: target.into(),
-            version: Version::HTTP_11,
-            headers: HeaderMap::new(),
-            route: classify(method, path),
-        });
         Call {
-            response: status.map(|status| {
-                Arc::new(ResponseHead {
-                    id: head.id,
-                    status,
-                    version: Version::HTTP_11,
-                    headers: HeaderMap::new(),
-                })
-            }),
-            head,
-            answered_by: AnsweredBy::Daemon,
-            bytes_in: 0,
             bytes_out: 3,
-            hijacked: false,
-            incomplete: false,
             duration: Duration::from_micros(289),
-            error: None,
-            request_body: Captured::default(),
-            response_body: Captured::default(),
             verdict: Some(Verdict {
                 decision: Decision::Allow,
                 rule: "no-escape-allow".into(),
                 reason: None,
             }),
-            facts: None,
+            ..sample_call(peer, method, target, status)
         }
     }
 

@@ -1,50 +1,16 @@
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
-
-use http::{HeaderMap, Method, Version};
+use std::time::Duration;
 
 use super::*;
-use crate::endpoint::classify;
-use crate::event::{CallId, Captured, RequestHead, ResponseHead, Verdict};
+use crate::event::{sample_call, Verdict};
 use crate::listen::Peer;
 
 fn call(method: &str, path: &str, status: Option<u16>) -> Call {
-    let head = Arc::new(RequestHead {
-        id: CallId { conn: 1, req: 1 },
-        start: SystemTime::now(),
-        peer: Arc::new(Peer::Tcp {
-            addr: "127.0.0.1:1".parse().unwrap(),
-        }),
-        container: None,
-        method: method.parse::<Method>().unwrap(),
-        target: path.into(),
-        version: Version::HTTP_11,
-        headers: HeaderMap::new(),
-        route: classify(method, path),
-    });
-    Call {
-        response: status.map(|status| {
-            Arc::new(ResponseHead {
-                id: head.id,
-                status,
-                version: Version::HTTP_11,
-                headers: HeaderMap::new(),
-            })
-        }),
-        head,
-        answered_by: AnsweredBy::Daemon,
-        bytes_in: 0,
-        bytes_out: 0,
-        hijacked: false,
-        incomplete: false,
-        duration: Duration::from_micros(700),
-        error: None,
-        request_body: Captured::default(),
-        response_body: Captured::default(),
-        verdict: None,
-        facts: None,
-    }
+    let peer = Peer::Tcp {
+        addr: "127.0.0.1:1".parse().unwrap(),
+    };
+    sample_call(peer, method, path, status)
 }
 
 fn verdict(decision: Decision) -> Option<Verdict> {
