@@ -1,18 +1,14 @@
-//! The matcher as it was before routing was tuned: it parses the template on every call
-//! and scans characters. Tests hold the tuned matcher and the route index to it.
+//! The matcher as it was before routing was tuned: it scans characters and looks for a
+//! variable's end without the tuned shortcuts. Tests hold the tuned matcher and the route
+//! index to it; both parse templates with the same [`Template::parse`].
 
-use super::{Capture, Captures, Part, Parts, Pattern};
+use super::{Capture, Captures, Part, Template};
 
 /// Match `path` against `template`, behind mux's `/v{version:[0-9.]+}` prefix if `versioned`.
 pub(crate) fn matches(template: &'static str, versioned: bool, path: &str) -> Option<Captures> {
-    let mut parts = Parts::new();
-    if versioned {
-        parts.push(Part::Literal("/v"))?;
-        parts.push(Part::Var("version", Pattern::Version))?;
-    }
-    parts.append(template)?;
+    let parsed = Template::parse(template, versioned)?;
     let mut captures = Captures::default();
-    match_parts(parts.as_slice(), path, 0, 0, &mut captures).then_some(captures)
+    match_parts(parsed.parts.as_slice(), path, 0, 0, &mut captures).then_some(captures)
 }
 
 fn match_parts(parts: &[Part], path: &str, at: usize, var: usize, caps: &mut Captures) -> bool {
