@@ -54,17 +54,6 @@ const RETRY: Duration = Duration::from_millis(100);
 /// grow the buffer a few times over.
 const LINE: usize = 1024;
 
-/// The largest line buffer a relay thread keeps between records; a bigger one (a record
-/// with many facts or labels) is given back.
-const KEEP_LINE: usize = 64 * 1024;
-
-thread_local! {
-    /// Each relay thread's line buffer, reused so that a record costs no allocation for its
-    /// line. Serialized outside the log's lock, so relay threads do not wait on each other's
-    /// serialization.
-    static LINE_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
 pub struct AuditLog {
     opts: AuditOptions,
     state: Mutex<State>,
@@ -136,27 +125,13 @@ impl AuditLog {
     /// Write one record (or keep it until the log can be written): owned, or as
     /// [`Record::with_call`] borrows it from a call.
     pub fn write(&self, record: &Record<impl Serialize>) {
-        let write = |line: &mut Vec<u8>| {
-            line.clear();
-            line.reserve(LINE);
-            serde_json::to_writer(&mut *line, record).expect("a record serializes");
-            line.push(b'\n');
-            let mut state = self.lock();
-            self.flush(&mut state, Some(line));
-        };
-        let reused = LINE_BUF.try_with(|buf| {
-            let mut line = buf.try_borrow_mut().ok()?;
-            write(&mut line);
-            if line.capacity() > KEEP_LINE {
-                *line = Vec::new();
-            }
-            Some(())
-        });
-        // No buffer to reuse (this thread's is gone as the thread exits and drops a body,
-        // or is in use further up): the record is still written, from a buffer of its own.
-        if !matches!(reused, Ok(Some(()))) {
-            write(&mut Vec::new());
-        }
+        // Serialized outside the log's lock, so relay threads do not wait on each other's
+        // serialization.
+        let mut line = Vec::with_capacity(LINE);
+        serde_json::to_writer(&mut line, record).expect("a record serializes");
+        line.push(b'\n');
+        let mut state = self.lock();
+        self.flush(&mut state, Some(line));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -164,9 +139,8 @@ impl AuditLog {
     }
 
     /// Write what is pending, in order, then `line`; on the first failure keep the rest,
-    /// and `line` after them. A healthy log writes `line` straight from the caller's buffer:
-    /// only a line that has to wait is copied.
-    fn flush(&self, state: &mut State, line: Option<&[u8]>) {
+    /// and `line` after them.
+    fn flush(&self, state: &mut State, line: Option<Vec<u8>>) {
         state.last_try = Some(Instant::now());
         if self.reopen.swap(false, Ordering::Relaxed) {
             state.file = None;
@@ -183,10 +157,10 @@ impl AuditLog {
             // Never ahead of an older line that could not be written.
             let written = match failed.take() {
                 Some(e) => Err(e),
-                None => self.write_line(state, line),
+                None => self.write_line(state, &line),
             };
             if let Err(e) = written {
-                state.pending.push_back(line.to_vec());
+                state.pending.push_back(line);
                 if state.pending.len() > MAX_PENDING {
                     state.pending.pop_front();
                     state.lost += 1;
