@@ -48,36 +48,34 @@ fn described<'h>(
     body: &Captured,
 ) -> (String, Cow<'h, str>, Option<serde_json::Value>) {
     let op = head.route.operation();
-    let (path, query) = match head.target.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
-        None => (head.target.as_str(), None),
-    };
     let request_json = json_body(head, body).map(|mut v| {
         crate::redact::json_body(op, &mut v);
         v
     });
-    let shown_query = crate::action::redacted_query(op, query.unwrap_or(""));
+    let shown_query = shown_query(head);
     let action =
         crate::action::with_redacted_query(&head.route, &shown_query, request_json.as_ref());
-    let target = match query {
-        Some("") => Cow::Borrowed(path),
-        Some(_) => Cow::Owned(format!("{path}?{shown_query}")),
-        None => Cow::Borrowed(head.target.as_str()),
-    };
-    (action, target, request_json)
+    (action, target(head, &shown_query), request_json)
 }
 
 /// Path and query as sent, with secret query values (build args) redacted.
 pub fn shown_target(head: &RequestHead) -> String {
+    target(head, &shown_query(head)).into_owned()
+}
+
+/// The request's query with secret values redacted (`""` when it has none).
+fn shown_query(head: &RequestHead) -> Cow<'_, str> {
+    let query = head.target.split_once('?').map_or("", |(_, q)| q);
+    crate::action::redacted_query(head.route.operation(), query)
+}
+
+/// The target as shown, given its query already redacted: borrowed when there was no
+/// query to redact; an empty query is dropped with its `?`.
+fn target<'h>(head: &'h RequestHead, shown_query: &str) -> Cow<'h, str> {
     match head.target.split_once('?') {
-        Some((path, "")) => path.to_string(),
-        Some((path, query)) => {
-            format!(
-                "{path}?{}",
-                crate::redact::query(head.route.operation(), query)
-            )
-        }
-        None => head.target.clone(),
+        Some((path, "")) => Cow::Borrowed(path),
+        Some((path, _)) => Cow::Owned(format!("{path}?{shown_query}")),
+        None => Cow::Borrowed(head.target.as_str()),
     }
 }
 
