@@ -53,8 +53,7 @@ fn described<'h>(
         v
     });
     let shown_query = shown_query(head);
-    let action =
-        crate::action::with_redacted_query(&head.route, &shown_query, request_json.as_ref());
+    let action = crate::action::redacted_action(&head.route, &shown_query, request_json.as_ref());
     (action, target(head, &shown_query), request_json)
 }
 

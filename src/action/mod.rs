@@ -57,25 +57,30 @@ pub struct CallFacts<'a> {
 /// The docker command line for one call, secrets redacted.
 pub fn action(f: &CallFacts) -> String {
     let op = f.route.operation();
-    with_redacted_query(f.route, &redacted_query(op, f.query), f.body)
+    let body = redacted_body(op, f.body);
+    redacted_action(f.route, &redacted_query(op, f.query), body.as_ref())
 }
 
-/// [`action`] for a query that [`redacted_query`] has already been through, so a caller
-/// that shows the query too ([`crate::describe`]) redacts it once. The body is redacted
-/// here, as in [`action`].
-pub(crate) fn with_redacted_query(route: &Classified, query: &str, body: Option<&Value>) -> String {
-    let body = body.map(|b| {
-        let mut b = b.clone();
-        redact::json_body(route.operation(), &mut b);
-        b
-    });
+/// [`action`] for a query and body that [`redacted_query`] and [`redact::json_body`] have
+/// already been through, so a caller that shows them too ([`crate::describe`]) redacts
+/// each once.
+pub(crate) fn redacted_action(route: &Classified, query: &str, body: Option<&Value>) -> String {
     render::render(&Ctx {
         route,
         q: Query::parse(query),
-        body: body.as_ref(),
+        body,
         name: None,
     })
     .finish()
+}
+
+/// A copy of the body with its secrets redacted.
+fn redacted_body(op: Option<Operation>, body: Option<&Value>) -> Option<Value> {
+    body.map(|b| {
+        let mut b = b.clone();
+        redact::json_body(op, &mut b);
+        b
+    })
 }
 
 /// [`redact::query`], without its work for the empty query most calls have (it stays
@@ -103,17 +108,12 @@ pub struct ActionRecord {
 impl ActionRecord {
     pub fn new(f: &CallFacts) -> ActionRecord {
         let op = f.route.operation();
-        let body = f.body.map(|b| {
-            let mut b = b.clone();
-            redact::json_body(op, &mut b);
-            b
-        });
         let mut record = ActionRecord {
             op,
             action: String::new(),
             route: f.route.clone(),
             query: redacted_query(op, f.query).into_owned(),
-            body,
+            body: redacted_body(op, f.body),
         };
         record.action = record.line(None).finish();
         record
