@@ -493,6 +493,25 @@ impl Target {
     }
 }
 
+/// `sockeye proxy` from `listen` to `upstream`, with `features` and then `extra` options.
+fn sockeye_args(
+    listen: &Path,
+    upstream: &Path,
+    features: &[String],
+    extra: &[String],
+) -> Vec<String> {
+    let mut a = vec![
+        "proxy".to_string(),
+        "--listen".into(),
+        format!("unix://{}", listen.display()),
+        "--upstream".into(),
+        format!("unix://{}", upstream.display()),
+    ];
+    a.extend(features.iter().cloned());
+    a.extend(extra.iter().cloned());
+    a
+}
+
 /// Start `prog args` (listening on `listen`) inside a fresh accounting cgroup.
 fn spawn_proxy(name: &str, prog: &Path, args: &[String], listen: &Path) -> R<Proxy> {
     let _ = std::fs::remove_file(listen);
@@ -628,14 +647,7 @@ impl Env {
         )?;
         let sockeye = match &self.sockeye {
             SockeyeMode::Real { prog, extra } => {
-                let mut a = vec![
-                    "proxy".to_string(),
-                    "--listen".into(),
-                    format!("unix://{}", sockeye_sock.display()),
-                    "--upstream".into(),
-                    format!("unix://{}", upstream.display()),
-                ];
-                a.extend(extra.iter().cloned());
+                let a = sockeye_args(&sockeye_sock, upstream, &[], extra);
                 spawn_proxy(&format!("sockeye-{row}"), prog, &a, &sockeye_sock)?
             }
             SockeyeMode::Standin => spawn_proxy(
@@ -666,21 +678,13 @@ impl Env {
             for kind in [Kind::Policy, Kind::Audited] {
                 let tag = kind.name().replace('+', "-");
                 let sock = w.join(format!("{tag}-{row}.sock"));
-                let mut a = vec![
-                    "proxy".to_string(),
-                    "--listen".into(),
-                    format!("unix://{}", sock.display()),
-                    "--upstream".into(),
-                    format!("unix://{}", upstream.display()),
-                    "--profile".into(),
-                    "no-escape".into(),
-                ];
+                let mut features = vec!["--profile".to_string(), "no-escape".into()];
                 if kind == Kind::Audited {
                     let log = w.join(format!("{tag}-{row}.log"));
                     let _ = std::fs::remove_file(&log);
-                    a.extend(["--audit".into(), log.display().to_string()]);
+                    features.extend(["--audit".into(), log.display().to_string()]);
                 }
-                a.extend(extra.iter().cloned());
+                let a = sockeye_args(&sock, upstream, &features, extra);
                 let proxy = spawn_proxy(&format!("{tag}-{row}"), prog, &a, &sock)?;
                 targets.push(Target {
                     kind,
