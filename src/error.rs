@@ -19,13 +19,6 @@ pub enum ProxyError {
     /// The daemon connection broke before it answered.
     #[error("the Docker daemon at {upstream} closed the connection before answering: {reason}")]
     UpstreamFailed { upstream: String, reason: String },
-    /// A request dockerd would hijack, sent without asking for the upgrade.
-    #[error(
-        "{method} {path} takes over the connection for a raw stream; sockeye relays that only \
-         when the client asks for it with the headers 'Connection: Upgrade' and 'Upgrade: tcp' \
-         (as the docker CLI and SDKs do)"
-    )]
-    HijackWithoutUpgrade { method: String, path: String },
     /// A body sockeye must read before forwarding is larger than it will hold.
     #[error("{what} is larger than the {limit} bytes sockeye reads to decide on it")]
     BodyTooLarge { what: String, limit: usize },
@@ -58,8 +51,7 @@ impl ProxyError {
             ProxyError::UpstreamUnreachable { .. } | ProxyError::UpstreamFailed { .. } => {
                 StatusCode::BAD_GATEWAY
             }
-            ProxyError::HijackWithoutUpgrade { .. }
-            | ProxyError::UnreadableBody { .. }
+            ProxyError::UnreadableBody { .. }
             | ProxyError::UnroutablePath { .. }
             | ProxyError::Ambiguous { .. }
             | ProxyError::BadContentType => StatusCode::BAD_REQUEST,

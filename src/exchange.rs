@@ -135,57 +135,17 @@ pub async fn handle(
         }
     }
 
-    // dockerd takes over attach and exec-start connections whether or not the client asked
-    // for an upgrade, answering `200 OK` and then raw bytes both ways. sockeye relays a
-    // hijack only as the client-requested `101` upgrade (see docs/design.md).
-    let body: RelayBody = match (hijack, asks_upgrade) {
-        (Hijack::Always, false) => {
-            return Ok(report.refuse(ProxyError::HijackWithoutUpgrade {
-                method: parts.method.to_string(),
-                path: parts.uri.path().to_string(),
-            }));
+    let body: RelayBody = match (decided, body) {
+        (Some(bytes), _) => whole(&report, bytes),
+        // Nobody looks at this call: nothing to count.
+        (None, Some(body)) if !conn.events.enabled() => body.boxed_unsync(),
+        (None, Some(body)) => {
+            Metered::new(body, report.request.clone(), report.tap(Dir::ToDaemon), ()).boxed_unsync()
         }
-        (Hijack::UnlessDetached, false) => {
-            let bytes = match decided.take() {
-                Some(bytes) => bytes,
-                None => match guard::read_whole(body.take(), conn.max_inspected_body, || {
-                    "the exec start body".into()
-                })
-                .await
-                {
-                    Ok(bytes) => bytes,
-                    Err(e) => return Ok(report.refuse(e)),
-                },
-            };
-            match detach_requested(&bytes) {
-                Ok(true) => {}
-                Ok(false) => {
-                    return Ok(report.refuse(ProxyError::HijackWithoutUpgrade {
-                        method: parts.method.to_string(),
-                        path: parts.uri.path().to_string(),
-                    }))
-                }
-                Err(reason) => {
-                    return Ok(report.refuse(ProxyError::UnreadableBody {
-                        what: "the exec start body".into(),
-                        reason,
-                    }))
-                }
-            }
-            whole(&report, bytes)
-        }
-        _ => match (decided, body) {
-            (Some(bytes), _) => whole(&report, bytes),
-            // Nobody looks at this call: nothing to count.
-            (None, Some(body)) if !conn.events.enabled() => body.boxed_unsync(),
-            (None, Some(body)) => {
-                Metered::new(body, report.request.clone(), report.tap(Dir::ToDaemon), ())
-                    .boxed_unsync()
-            }
-            (None, None) => RelayBody::default(),
-        },
+        (None, None) => RelayBody::default(),
     };
 
+    let is_head = parts.method == http::Method::HEAD;
     let client_upgrade = if asks_upgrade {
         parts.extensions.remove::<OnUpgrade>()
     } else {
@@ -217,11 +177,10 @@ pub async fn handle(
                 Ok((client_io, daemon_io)) => {
                     let taps = (report.tap(Dir::ToDaemon), report.tap(Dir::ToClient));
                     let flows = (report.request.clone(), report.response.clone());
-                    report.events.session(true);
+                    report.open_session();
                     let spliced = upstream::splice(client_io, daemon_io, flows, taps).await;
-                    report.events.session(false);
                     let error = spliced.error.map(|k| format!("tunnel: {k}"));
-                    report.finish_hijack(spliced.error.is_none(), error);
+                    report.finish(spliced.error.is_none(), error);
                 }
                 Err(e) => report.finish(false, Some(upstream::error_chain(&e))),
             }
@@ -230,11 +189,27 @@ pub async fn handle(
     }
     drop(upstream);
 
-    let (parts, body) = resp.into_parts();
+    let (mut parts, body) = resp.into_parts();
+    let until_close = delimited_by_close(is_head, &parts);
+    if conn.events.enabled() {
+        report.respond(&parts);
+    }
+    if until_close {
+        // hyper frames a body of unknown length as chunked in an HTTP/1.1 answer and keeps
+        // the connection; only an HTTP/1.0 answer is delimited by closing it, as dockerd
+        // delimits this one. The status line says 1.0 (the one byte that differs): every
+        // client reads the body the same way, and the connection ends with it as it does
+        // directly, so nothing pipelined behind a hijack is ever read as a request.
+        parts.version = http::Version::HTTP_10;
+    }
     if !conn.events.enabled() {
         return Ok(Response::from_parts(parts, body.boxed_unsync()));
     }
-    report.respond(&parts);
+    // A raw stream after `200 OK`: the header-less form of attach and exec start, recorded
+    // as the session its upgraded twin is.
+    if until_close && hijack != Hijack::No && parts.status.is_success() {
+        report.open_session();
+    }
     let flow = report.response.clone();
     let tap = report.tap(Dir::ToClient);
     let done = Done(report);
@@ -242,6 +217,21 @@ pub async fn handle(
         parts,
         Metered::new(body, flow, tap, done).boxed_unsync(),
     ))
+}
+
+/// Whether the daemon delimits this answer's body by closing the connection: neither
+/// `Content-Length` nor `Transfer-Encoding`, on an answer that has a body. dockerd (Go's
+/// net/http) answers that way only on a connection it has hijacked: attach or exec start
+/// sent without `Upgrade` (`200 OK` and the raw stream), or an error it found after
+/// hijacking (`dockerd-behaviour.md` §3.3).
+fn delimited_by_close(is_head: bool, parts: &http::response::Parts) -> bool {
+    let bodiless = is_head
+        || parts.status.is_informational()
+        || parts.status == StatusCode::NO_CONTENT
+        || parts.status == StatusCode::NOT_MODIFIED;
+    !bodiless
+        && !parts.headers.contains_key(header::CONTENT_LENGTH)
+        && !parts.headers.contains_key(header::TRANSFER_ENCODING)
 }
 
 /// A body already read whole, recorded for the call's report, to forward.
@@ -267,24 +257,6 @@ fn record_whole(report: &Report, bytes: &Bytes) {
     }
 }
 
-/// Whether an exec-start body asks for a detached exec, read as Go's `encoding/json` reads it
-/// into `{Detach bool}`: keys match case-insensitively, the last one wins, `null` leaves the
-/// value unchanged.
-pub fn detach_requested(body: &[u8]) -> Result<bool, String> {
-    let pairs: crate::json::Pairs = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-    let mut detach = false;
-    for (key, value) in pairs.0 {
-        if key.eq_ignore_ascii_case("detach") {
-            match value {
-                serde_json::Value::Bool(b) => detach = b,
-                serde_json::Value::Null => {}
-                other => return Err(format!("\"Detach\" must be a boolean, not {other}")),
-            }
-        }
-    }
-    Ok(detach)
-}
-
 /// What is known about a call so far; turned into a [`Call`] event once it ends.
 struct Report {
     events: Events,
@@ -294,6 +266,8 @@ struct Report {
     response_head: Option<Arc<ResponseHead>>,
     answered_by: AnsweredBy,
     started: Instant,
+    /// The call is a hijacked session: its end is the session's end.
+    session: bool,
     request: Arc<Flow>,
     response: Arc<Flow>,
 }
@@ -338,6 +312,7 @@ impl Report {
             facts: None,
             response_head: None,
             answered_by: AnsweredBy::Daemon,
+            session: false,
             started: Instant::now(),
             request: Flow::new(detail.request_capture),
             response: Flow::new(detail.response_capture),
@@ -382,24 +357,26 @@ impl Report {
         Response::from_parts(parts, body)
     }
 
+    /// The connection now carries a raw stream both ways (or, in the header-less form, the
+    /// daemon's output until it closes): the call is a session until [`Report::finish`].
+    fn open_session(&mut self) {
+        self.session = true;
+        self.events.session(true);
+    }
+
     fn finish(self, complete: bool, error: Option<String>) {
-        self.emit(false, complete, error);
-    }
-
-    fn finish_hijack(self, complete: bool, error: Option<String>) {
-        self.emit(true, complete, error);
-    }
-
-    fn emit(self, hijacked: bool, complete: bool, error: Option<String>) {
         if !self.events.enabled() {
             return;
+        }
+        if self.session {
+            self.events.session(false);
         }
         let call = Call {
             response: self.response_head,
             answered_by: self.answered_by,
             bytes_in: self.request.total(),
             bytes_out: self.response.total(),
-            hijacked,
+            hijacked: self.session,
             incomplete: !complete,
             duration: self.started.elapsed(),
             error,
@@ -419,32 +396,5 @@ struct Done(Report);
 impl OnEnd for Done {
     fn ended(self, complete: bool) {
         self.0.finish(complete, None);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::detach_requested;
-
-    #[test]
-    fn exec_start_detach_is_read_like_dockerd_reads_it() {
-        assert_eq!(
-            detach_requested(br#"{"Detach":true,"Tty":false}"#),
-            Ok(true)
-        );
-        assert_eq!(detach_requested(br#"{"detach":true}"#), Ok(true));
-        assert_eq!(detach_requested(br#"{"DETACH":false}"#), Ok(false));
-        assert_eq!(
-            detach_requested(br#"{"Detach":true,"detach":false}"#),
-            Ok(false)
-        );
-        assert_eq!(
-            detach_requested(br#"{"Detach":true,"detach":null}"#),
-            Ok(true)
-        );
-        assert_eq!(detach_requested(br#"{"Det\u0061ch":true}"#), Ok(true));
-        assert_eq!(detach_requested(br#"{}"#), Ok(false));
-        assert!(detach_requested(br#"{"Detach":1}"#).is_err());
-        assert!(detach_requested(b"").is_err());
     }
 }

@@ -125,62 +125,6 @@ async fn a_client_that_trickles_its_request_head_is_disconnected_after_the_head_
 }
 
 #[tokio::test]
-async fn attach_without_an_upgrade_header_is_refused_before_reaching_the_daemon() {
-    // dockerd would answer 200 and then switch to raw bytes both ways; sockeye relays
-    // hijacks only as a requested upgrade, so it must refuse, clearly, not half-work.
-    let sk = Running::start(unreachable(), Limits::default()).await;
-    for target in [
-        "/v1.41/containers/abc/attach?stream=1&stdout=1",
-        "/containers/abc/attach?logs=1&stdout=1",
-    ] {
-        let req = format!("POST {target} HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n");
-        let mut s = UnixStream::connect(&sk.socket).await.unwrap();
-        s.write_all(req.as_bytes()).await.unwrap();
-        let (resp, _) = read_until_close(&mut s, Duration::from_millis(500)).await;
-        let resp = text(&resp);
-        assert!(resp.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{resp}");
-        assert!(resp.contains("'Upgrade: tcp'"), "{resp}");
-    }
-    sk.shutdown().await;
-}
-
-#[tokio::test]
-async fn exec_start_without_upgrade_is_refused_unless_detached() {
-    let sk = Running::start(unreachable(), Limits::default()).await;
-    let send = |body: &'static str| {
-        let socket = sk.socket.clone();
-        async move {
-            let req = format!(
-                "POST /v1.41/exec/abc/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            text(
-                &exchange_raw(&socket, req.as_bytes(), Duration::from_secs(5))
-                    .await
-                    .0,
-            )
-        }
-    };
-    // Not detached: the daemon would hijack.
-    let resp = send(r#"{"Detach":false,"Tty":false}"#).await;
-    assert!(resp.starts_with("HTTP/1.1 400 "), "{resp}");
-    // Detached in any key spelling dockerd accepts: a plain request, forwarded (and here the
-    // daemon is unreachable, which proves it was forwarded).
-    for body in [
-        r#"{"Detach":true}"#,
-        r#"{"detach":true}"#,
-        r#"{"DETACH":false,"Detach":true}"#,
-    ] {
-        let resp = send(body).await;
-        assert!(resp.starts_with("HTTP/1.1 502 "), "{body}: {resp}");
-    }
-    // Unreadable: refused, never guessed.
-    let resp = send(r#"{"Detach":"yes"}"#).await;
-    assert!(resp.starts_with("HTTP/1.1 400 "), "{resp}");
-    sk.shutdown().await;
-}
-
-#[tokio::test]
 async fn a_stale_socket_file_is_replaced_but_a_live_one_is_not() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.sock");
@@ -337,4 +281,202 @@ async fn on_shutdown_the_socket_disappears_at_once_and_open_requests_still_finis
     let (status, _, _) = support::read_response(&mut s, false).await;
     assert!(status.contains(" 200 "), "{status}");
     stopping.await.unwrap();
+}
+
+// ---- the header-less hijack ---------------------------------------------------------------
+
+/// The status line's version is the one byte sockeye's answer may differ in (hyper delimits a
+/// body by closing only in an HTTP/1.0 answer); everything after it must be the daemon's.
+fn after_version(resp: &[u8]) -> String {
+    let text = text(resp);
+    let rest = text
+        .strip_prefix("HTTP/1.1 ")
+        .or_else(|| text.strip_prefix("HTTP/1.0 "))
+        .unwrap_or_else(|| panic!("not an HTTP/1 answer: {text:?}"));
+    rest.to_string()
+}
+
+/// dockerode's `container.attach()` and `docker.run()`: attach without `Upgrade`. dockerd
+/// answers `200 OK`, streams the output raw and closes; so must sockeye, byte for byte.
+#[tokio::test]
+async fn attach_without_an_upgrade_header_streams_the_output_until_the_daemon_closes() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let sk = Running::start(UpstreamAddr::Unix(daemon.clone()), Limits::default()).await;
+    let mut answers = Vec::new();
+    for socket in [daemon.as_path(), sk.socket.as_path()] {
+        let name = support::unique("sockeye-relay-attach200");
+        let _c = support::Container::created(
+            &daemon,
+            &name,
+            &["sh", "-c", "echo out; sleep 0.3; echo err >&2; exit 3"],
+        );
+        let mut s = UnixStream::connect(socket).await.unwrap();
+        let req = format!(
+            "POST /v1.41/containers/{name}/attach?stream=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n"
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let started = support::docker(&daemon)
+            .args(["start", &name])
+            .output()
+            .unwrap();
+        assert!(started.status.success(), "{started:?}");
+        // No timeout on a quiet stream: the daemon's own end is awaited.
+        let (resp, closed) = read_until_close(&mut s, Duration::from_secs(30)).await;
+        assert!(
+            closed,
+            "the connection stayed open after the stream: {}",
+            text(&resp)
+        );
+        answers.push(after_version(&resp));
+    }
+    assert_eq!(
+        answers[1], answers[0],
+        "through sockeye (right) vs directly (left)"
+    );
+    assert_eq!(
+        answers[0],
+        "200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n\
+         \u{1}\0\0\0\0\0\0\u{4}out\n\u{2}\0\0\0\0\0\0\u{4}err\n"
+    );
+    sk.shutdown().await;
+}
+
+/// testcontainers' `container.exec()`: exec start with `{"stdin":true,"Detach":false}` and no
+/// `Upgrade`.
+#[tokio::test]
+async fn exec_start_without_an_upgrade_header_streams_the_output_like_the_daemon() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let name = support::unique("sockeye-relay-exec200");
+    let _c = support::Container::run(&daemon, &name, &["sleep", "60"]);
+    let sk = Running::start(UpstreamAddr::Unix(daemon.clone()), Limits::default()).await;
+    let mut answers = Vec::new();
+    for socket in [daemon.as_path(), sk.socket.as_path()] {
+        let mut s = UnixStream::connect(socket).await.unwrap();
+        let create =
+            r#"{"Cmd":["sh","-c","echo eo; echo ee >&2"],"AttachStdout":true,"AttachStderr":true}"#;
+        let (status, _, body) = roundtrip(
+            &mut s,
+            &format!(
+                "POST /v1.41/containers/{name}/exec HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{create}",
+                create.len()
+            ),
+        )
+        .await;
+        assert!(status.contains(" 201 "), "{status} {}", text(&body));
+        let id: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let id = id["Id"].as_str().unwrap();
+        let start = r#"{"stdin":true,"Detach":false,"Tty":false}"#;
+        s.write_all(
+            format!(
+                "POST /v1.41/exec/{id}/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{start}",
+                start.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        let (resp, closed) = read_until_close(&mut s, Duration::from_secs(30)).await;
+        assert!(
+            closed,
+            "the connection stayed open after the stream: {}",
+            text(&resp)
+        );
+        answers.push(after_version(&resp));
+    }
+    assert_eq!(answers[1], answers[0]);
+    assert!(answers[0].starts_with("200 OK\r\n"), "{}", answers[0]);
+    assert!(
+        answers[0].ends_with("eo\n\u{2}\0\0\0\0\0\0\u{3}ee\n"),
+        "{:?}",
+        answers[0]
+    );
+    sk.shutdown().await;
+}
+
+/// An error dockerd finds after hijacking (attach to a missing container) comes raw, with no
+/// length, and ends with the connection; sockeye relays it the same way.
+#[tokio::test]
+async fn an_error_after_a_hijack_is_relayed_as_the_daemon_frames_it() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let sk = Running::start(UpstreamAddr::Unix(daemon.clone()), Limits::default()).await;
+    let mut answers = Vec::new();
+    for socket in [daemon.as_path(), sk.socket.as_path()] {
+        for upgrade in ["", "Connection: Upgrade\r\nUpgrade: tcp\r\n"] {
+            let req = format!(
+                "POST /v1.41/containers/sockeye-no-such-container/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: docker\r\n{upgrade}Content-Length: 0\r\n\r\n"
+            );
+            let (resp, closed) =
+                exchange_raw(socket, req.as_bytes(), Duration::from_secs(10)).await;
+            assert!(closed, "{}", text(&resp));
+            answers.push(after_version(&resp));
+        }
+    }
+    assert_eq!(answers[2..], answers[..2]);
+    assert!(
+        answers[0].starts_with("404 Not Found\r\n"),
+        "{}",
+        answers[0]
+    );
+    sk.shutdown().await;
+}
+
+/// A request written behind a header-less attach is never read as a request: directly,
+/// dockerd takes the bytes as the stream's stdin; through sockeye they are not relayed, and
+/// the connection ends with the stream.
+#[tokio::test]
+async fn a_request_pipelined_behind_a_header_less_attach_is_never_made() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let sk = Running::start(UpstreamAddr::Unix(daemon.clone()), Limits::default()).await;
+    for socket in [daemon.as_path(), sk.socket.as_path()] {
+        let name = support::unique("sockeye-relay-attachpipe");
+        let victim = support::unique("sockeye-relay-victim");
+        let _c = support::Container::run(&daemon, &name, &["sleep", "1"]);
+        let _v = support::Container::created(&daemon, &victim, &["sleep", "30"]);
+        let start = format!("POST /v1.41/containers/{victim}/start HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n");
+        let mut s = UnixStream::connect(socket).await.unwrap();
+        // In the same write as the attach, and again once the stream has begun.
+        let attach = format!(
+            "POST /v1.41/containers/{name}/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n{start}"
+        );
+        s.write_all(attach.as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let _ = s.write_all(start.as_bytes()).await;
+        let (resp, closed) = read_until_close(&mut s, Duration::from_secs(30)).await;
+        assert!(closed, "{}", text(&resp));
+        assert!(
+            after_version(&resp).starts_with("200 OK\r\n"),
+            "{}",
+            text(&resp)
+        );
+        let state = support::docker(&daemon)
+            .args(["inspect", "-f", "{{.State.Status}}", &victim])
+            .output()
+            .unwrap();
+        assert_eq!(text(&state.stdout).trim(), "created", "{socket:?}");
+    }
+    sk.shutdown().await;
+}
+
+/// An exec start that will hijack without an upgrade is forwarded, not refused (it once was).
+#[tokio::test]
+async fn exec_start_without_upgrade_is_forwarded_not_refused() {
+    let sk = Running::start(unreachable(), Limits::default()).await;
+    let body = r#"{"Detach":false,"Tty":false}"#;
+    let req = format!(
+        "POST /v1.41/exec/abc/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (resp, _) = exchange_raw(&sk.socket, req.as_bytes(), Duration::from_secs(5)).await;
+    // Forwarded: the answer is the unreachable daemon's 502, not a refusal.
+    assert!(text(&resp).starts_with("HTTP/1.1 502 "), "{}", text(&resp));
+    sk.shutdown().await;
 }

@@ -42,22 +42,68 @@ pub fn canonicalize(op: Option<Operation>, tree: &Node) -> Result<Canonical, Amb
     })
 }
 
-/// dockerd ≤ 26 embeds a second, deprecated HostConfig at the top of the create body: with no
-/// `HostConfig` member every top-level HostConfig field applies, and even with one, top-level
-/// `Memory`, `MemorySwap`, `CpuShares`, `CpusetCpus`, `VolumeDriver` and `Cpuset` are copied
-/// into it when it leaves them unset (`runconfig.ContainerConfigWrapper.getHostConfig`). Mapping
-/// them in would have to reproduce that merge per daemon version; no current client sends
-/// them, so they are refused wherever they appear.
+/// dockerd ≤ 26 embeds a second, deprecated HostConfig at the top of the create body
+/// (`runconfig.ContainerConfigWrapper`; gone from 27.0 on, where top-level HostConfig fields
+/// are unknown keys and ignored):
+///
+/// * with no `HostConfig` member, or `"HostConfig": null`, ≤ 26 applies every top-level
+///   HostConfig field and ≥ 27 none;
+/// * beside a `HostConfig` object both ignore them, except `Memory`, `MemorySwap`,
+///   `CpuShares`, `CpusetCpus`, `VolumeDriver` and the wrapper's own `Cpuset`, which ≤ 26
+///   copies into the object where it leaves them unset (`getHostConfig`).
+///
+/// What every engine reads the same way is relayed: an empty value (`null`, `false`, `0`,
+/// `""`, `[]`, `{}`: Go's zero, or an empty list or map) configures nothing on any of them —
+/// dockerode sends `"VolumesFrom": []` with every `docker.run` — and a field beside a
+/// `HostConfig` object that no engine copies in is ignored by all. A field that one engine
+/// applies and another ignores is refused: the policy cannot know which the daemon will do.
 fn refuse_top_level_host_config(tree: &Node) -> Result<(), Ambiguity> {
     let Node::Object(members) = tree else {
         return Ok(());
     };
-    for (key, _) in members {
-        if table::HOST_CONFIG.field(key).is_some() || fold(key) == "CPUSET" {
-            return Err(Ambiguity::TopLevelHostConfig { key: key.clone() });
+    let nested = members.iter().any(|(key, value)| {
+        table::CONTAINER_CREATE_REQUEST
+            .field(key)
+            .is_some_and(|f| f.name == "HostConfig")
+            && !matches!(value, Node::Null)
+    });
+    for (key, value) in members {
+        let merged = match table::HOST_CONFIG.field(key) {
+            Some(f) => MERGED_INTO_HOST_CONFIG.contains(&f.name),
+            None if fold(key) == "CPUSET" => true,
+            None => continue,
+        };
+        if is_empty(value) || (nested && !merged) {
+            continue;
         }
+        return Err(Ambiguity::TopLevelHostConfig {
+            key: key.clone(),
+            beside_host_config: nested,
+        });
     }
     Ok(())
+}
+
+/// The top-level fields dockerd ≤ 26 copies into a `HostConfig` object that leaves them unset.
+const MERGED_INTO_HOST_CONFIG: &[&str] = &[
+    "Memory",
+    "MemorySwap",
+    "CpuShares",
+    "CpusetCpus",
+    "VolumeDriver",
+];
+
+/// A value that sets nothing: Go's zero value, or an empty list or map. (An object with
+/// members is not empty even if they are: `"Tmpfs": {"/x": ""}` mounts a tmpfs.)
+fn is_empty(value: &Node) -> bool {
+    match value {
+        Node::Null | Node::Bool(false) => true,
+        Node::String(s) => s.is_empty(),
+        Node::Number(raw) => raw.parse::<f64>().is_ok_and(|n| n == 0.0),
+        Node::Array(items) => items.is_empty(),
+        Node::Object(members) => members.is_empty(),
+        Node::Bool(true) => false,
+    }
 }
 
 #[derive(Default)]

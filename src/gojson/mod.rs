@@ -15,7 +15,7 @@
 //! * [`canonical`] refuses any object, anywhere in the body, with two keys that fold to the
 //!   same name (maps such as `Labels` included, though dockerd keeps their keys apart: one
 //!   rule everywhere is easier to trust than a map of which reader folds), refuses HostConfig
-//!   fields at the top level of a container create body, and spells every key that dockerd
+//!   fields at the top level of a container create body that engines read differently, and spells every key that dockerd
 //!   would match to a field the way the field is named ([`table`] has the names, generated
 //!   from the Engine API specs); map keys and unknown keys stay as sent.
 //!
@@ -56,8 +56,15 @@ pub enum Ambiguity {
         first: String,
         second: String,
     },
-    #[error("top-level {key:?} in a container create body: dockerd ≤ 26 applies HostConfig fields found there; put it inside \"HostConfig\"")]
-    TopLevelHostConfig { key: String },
+    #[error(
+        "top-level {key:?} in a container create body{}: dockerd ≤ 26 applies it and \
+         dockerd ≥ 27 ignores it; put it inside \"HostConfig\"",
+        if *beside_host_config { " beside a \"HostConfig\"" } else { " with no \"HostConfig\"" }
+    )]
+    TopLevelHostConfig {
+        key: String,
+        beside_host_config: bool,
+    },
     #[error("{path}: number {raw} is out of range")]
     Number { path: String, raw: String },
     #[error("query uses ';' as a separator (Go rejects it)")]

@@ -122,6 +122,41 @@ fn top_level_hostconfig_fields_are_refused_even_next_to_hostconfig() {
 }
 
 #[test]
+fn dockerode_run_body_with_empty_legacy_fields_is_read_as_dockerd_reads_it() {
+    // dockerode's docker.run() sends this with every run: "VolumesFrom" is a HostConfig field
+    // at the top level, but empty, so no engine configures anything with it.
+    let body = r#"{"Hostname":"","User":"","AttachStdin":false,"AttachStdout":true,"AttachStderr":true,"Tty":true,"OpenStdin":false,"StdinOnce":false,"Env":null,"Cmd":["echo","hi"],"Image":"x","Volumes":{},"VolumesFrom":[]}"#;
+    let value = create(body).expect("dockerode's run body is readable");
+    assert_eq!(value["VolumesFrom"], json!([]));
+    assert_eq!(value["HostConfig"], Value::Null);
+    for empty in [r#"null"#, "false", "0", "-0.0", r#""""#, "[]", "{}"] {
+        for host_config in ["", r#","HostConfig":null"#, r#","HostConfig":{}"#] {
+            let body = format!(r#"{{"Image":"x","Privileged":{empty}{host_config}}}"#);
+            assert!(create(&body).is_ok(), "{body}");
+        }
+    }
+}
+
+#[test]
+fn a_top_level_field_beside_a_host_config_is_relayed_as_every_engine_ignores_it() {
+    // The nested HostConfig wins on every engine: top-level Privileged configures nothing, and
+    // the policy reads the nested one.
+    let body =
+        r#"{"Image":"x","HostConfig":{"CapAdd":["CHOWN"]},"Privileged":true,"Binds":["/:/h"]}"#;
+    let value = create(body).expect("ignored by every engine");
+    assert_eq!(value["HostConfig"], json!({"CapAdd":["CHOWN"]}));
+    // Not empty, though its members are: a map's keys are data.
+    let body = r#"{"Image":"x","Tmpfs":{"/x":""}}"#;
+    assert!(matches!(
+        create(body),
+        Err(Ambiguity::TopLevelHostConfig {
+            beside_host_config: false,
+            ..
+        })
+    ));
+}
+
+#[test]
 fn invalid_utf8_in_values_is_replaced_like_go() {
     let body = b"{\"Image\":\"a\xffb\xe2\x82\"}";
     let v = canonical(CREATE, &parse(body).unwrap()).unwrap();

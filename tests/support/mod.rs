@@ -38,6 +38,24 @@ impl Container {
         Container::run_with(daemon, name, &[], cmd)
     }
 
+    /// Created, not started.
+    pub fn created(daemon: &Path, name: &str, cmd: &[&str]) -> Container {
+        let out = docker(daemon)
+            .args(["create", "--name", name, "sockeye-test/busybox:1"])
+            .args(cmd)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Container {
+            daemon: daemon.to_path_buf(),
+            name: name.to_string(),
+        }
+    }
+
     /// With `docker run` options (`--label k=v`, …) before the image.
     pub fn run_with(daemon: &Path, name: &str, options: &[&str], cmd: &[&str]) -> Container {
         let out = docker(daemon)
