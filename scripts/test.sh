@@ -30,6 +30,11 @@ SOCKEYE_TEST_DOCKER_HOST="$(scripts/dockerd.sh start | tail -n 1)"
 export SOCKEYE_TEST_DOCKER_HOST
 log "Docker daemon for the tests: $SOCKEYE_TEST_DOCKER_HOST"
 
+# Docker clients of other ecosystems for tests/clients.rs (dockerode, testcontainers, docker-py,
+# the Go SDK). One that cannot be set up fails its test under CI=true.
+log "setting up the Node.js, Python and Go clients"
+bash tests/clients/setup.sh || log "some clients are missing (see above)"
+
 log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy"

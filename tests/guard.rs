@@ -1021,3 +1021,29 @@ fn no_escape_refuses_the_hostile_corpus_and_passes_every_twin() {
         tally.refused
     );
 }
+
+/// A legacy top-level HostConfig field beside a `HostConfig` object is ignored by every
+/// engine, so sockeye relays it instead of refusing it, and the container it creates is
+/// exactly the one the same body creates directly: not privileged.
+#[test]
+fn a_legacy_top_level_field_beside_a_host_config_is_relayed_and_configures_nothing() {
+    let Some(daemon) = common::daemon() else {
+        return;
+    };
+    let d = daemon.socket.as_path();
+    let sk = Sockeye::start_with(d, &["--profile", "no-escape"]);
+    for (via, socket) in [("direct", d), ("sockeye", sk.socket.as_path())] {
+        let name = format!("sk{}-guard-beside-{via}", std::process::id());
+        let body = json!({"Image": IMAGE, "Cmd": ["true"], "HostConfig": {}, "Privileged": true});
+        let (status, v) = api(
+            socket,
+            "POST",
+            &format!("/v1.41/containers/create?name={name}"),
+            Some(&body),
+        );
+        assert_eq!(status, 201, "{via}: {v}");
+        let (_, inspect) = api(d, "GET", &format!("/containers/{name}/json"), None);
+        api(d, "DELETE", &format!("/containers/{name}?force=1"), None);
+        assert_eq!(inspect["HostConfig"]["Privileged"], false, "{via}");
+    }
+}

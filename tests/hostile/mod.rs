@@ -509,14 +509,27 @@ fn privileged(v: &mut Vec<Case>) {
         )
         .proof(Obj::Container, "/HostConfig/Privileged", "true"),
     );
+    // dockerode's docker.run() sends the legacy top-level "Volumes": {} and "VolumesFrom": []
+    // with every run: empty, so no engine configures anything with them, and relayed. A
+    // non-empty HostConfig field beside them is what ≤ 26 applies and ≥ 27 ignores.
     v.push(
         p(
-            "top-level Privileged beside a HostConfig",
-            r#"{"Image":"{img}","Cmd":["true"],"HostConfig":{},"Privileged":true}"#,
+            "top-level Binds in dockerode's run body",
+            r#"{"Image":"{img}","Cmd":["true"],"Volumes":{},"VolumesFrom":[],"Binds":["/:/host"]}"#,
             Want::Unreadable,
-            r#"{"Image":"{img}","Cmd":["true"],"HostConfig":{}}"#,
+            r#"{"Image":"{img}","Cmd":["true"],"Volumes":{},"VolumesFrom":[]}"#,
         )
-        .harmless("a HostConfig member hides the deprecated top-level copy"),
+        .proof(Obj::Container, "/HostConfig/Binds", r#"["/:/host"]"#),
+    );
+    v.push(
+        p(
+            "top-level Privileged beside an empty top-level field",
+            r#"{"Image":"{img}","Cmd":["true"],"Privileged":true,"VolumesFrom":[]}"#,
+            Want::Unreadable,
+            // Beside a HostConfig object every engine ignores the top-level copy.
+            r#"{"Image":"{img}","Cmd":["true"],"HostConfig":{},"Privileged":true}"#,
+        )
+        .proof(Obj::Container, "/HostConfig/Privileged", "true"),
     );
     v.push(
         p(
@@ -2691,6 +2704,30 @@ fn framing(v: &mut Vec<Case>) {
                 ],
             )]
         })),
+    );
+    v.push(
+        Case::new(
+            k,
+            "privileged create in the same write as a header-less attach",
+            raw1(|n| {
+                vec![[
+                    http(
+                        "POST",
+                        &n.fill("/v1.41/containers/{t}/attach?logs=1&stdout=1"),
+                        &[],
+                        b"",
+                    ),
+                    create_raw(n, "{c}", PRIV, &[]),
+                ]
+                .concat()]
+            }),
+            Want::Swallowed,
+        )
+        .lead(1)
+        .refused_by_daemon(
+            "dockerd hijacks the attach (200 and the raw stream until it closes) and drops \
+             bytes that came with it",
+        ),
     );
     v.push(
         Case::new(
