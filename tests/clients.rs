@@ -98,13 +98,14 @@ impl Client {
                 "cleanup: ok",
             ],
             Client::GoSdk => &[
-                "attach:",
-                "attach-stdin:",
-                "attach-tty:",
-                "exec:",
-                "exec-stdin:",
-                "exec-tty:",
-                "exec-detach:",
+                "ping: ok",
+                "attach: stdout=\"out\\n\" stderr=\"err\\n\" exit=3",
+                "attach-stdin: stdout=\"hello\\n\" stderr=\"\" exit=0",
+                "attach-tty: output=\"out\\r\\nerr\\r\\n\" exit=3",
+                "exec: stdout=\"eo\\n\" stderr=\"ee\\n\" exit=4",
+                "exec-stdin: stdout=\"piped\\n\" stderr=\"\" exit=0",
+                "exec-tty: output=\"tty\\r\\n\" exit=0",
+                "exec-detach: exit=0 file=true",
             ],
         }
     }
