@@ -15,10 +15,10 @@ use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, Method, Version};
 use tokio::sync::mpsc;
 
-use crate::endpoint::Classified;
-use crate::facts::Facts;
-use crate::listen::Peer;
-use crate::policy::{ClientContainer, Denial, Permit};
+use crate::docker::endpoint::Classified;
+use crate::docker::facts::Facts;
+use crate::guard::policy::{ClientContainer, Denial, Permit};
+use crate::relay::listen::Peer;
 
 /// Connection number and request number on that connection (both from 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -426,7 +426,7 @@ pub(crate) fn sample_call(peer: Peer, method: &str, target: &str, status: Option
         target: target.into(),
         version: Version::HTTP_11,
         headers: HeaderMap::new(),
-        route: crate::endpoint::classify(method, path),
+        route: crate::docker::endpoint::classify(method, path),
     });
     Call {
         response: status.map(|status| {

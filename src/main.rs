@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use sockeye::cli::{Cli, Command};
+use sockeye::cmd::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,13 +20,13 @@ fn main() -> ExitCode {
             .build(docker_host.as_deref())
             .and_then(sockeye::proxy)
             .map(|()| 0),
-        Command::Certs(cmd) => sockeye::certs::run(cmd).map(|()| 0),
+        Command::Certs(cmd) => sockeye::cmd::certs::run(cmd).map(|()| 0),
         Command::Trace(args) => tokio::runtime::Runtime::new()
             .map_err(|e| format!("cannot start the async runtime: {e}"))
-            .and_then(|rt| rt.block_on(sockeye::trace::run(args, docker_host.as_deref()))),
-        Command::Policy(cmd) => Ok(sockeye::policy_cmd::run(cmd)),
-        Command::Audit(args) => Ok(sockeye::audit_cmd::run(args)),
-        Command::Health(args) => sockeye::metrics::health::run(&args),
+            .and_then(|rt| rt.block_on(sockeye::cmd::trace::run(args, docker_host.as_deref()))),
+        Command::Policy(cmd) => Ok(sockeye::cmd::policy::run(cmd)),
+        Command::Audit(args) => Ok(sockeye::cmd::audit::run(args)),
+        Command::Health(args) => sockeye::cmd::health::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

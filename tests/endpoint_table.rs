@@ -4,7 +4,7 @@
 //! Each test names the mistake it prevents: a proxy that classifies a request differently
 //! from dockerd lets a policy allow one thing while the daemon does another.
 
-use sockeye::endpoint::{
+use sockeye::docker::endpoint::{
     classify, classify_for, ApiVersion, Daemons, Disposition, Hijack, Method, Operation, PathError,
     Section, Streaming, ROUTES,
 };

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use sockeye::config::UpstreamAddr;
-use sockeye::identity::{container_id_from_cgroup, executable, Resolver};
+use sockeye::relay::identity::{container_id_from_cgroup, executable, Resolver};
 
 fn inspect(daemon: &Path, name: &str, format: &str) -> String {
     let out = support::docker(daemon)

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use sockeye::config::{Limits, ListenAddr, SocketPerms, UpstreamAddr};
-use sockeye::listen::Bound;
+use sockeye::relay::listen::Bound;
 use support::inprocess::Running;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;

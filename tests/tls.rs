@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
 use common::*;
-use sockeye::certs::{self, Ca, Validity};
+use sockeye::cmd::certs::{self, Ca, Validity};
 
 /// `sockeye certs ARGS…`, which must succeed.
 fn certs_cmd(args: &[&str]) -> Output {

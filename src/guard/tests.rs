@@ -1,6 +1,6 @@
 use super::*;
 
-use crate::endpoint::classify;
+use crate::docker::endpoint::classify;
 
 fn parts(method: &str, target: &str, content_type: Option<&str>) -> http::request::Parts {
     let mut b = http::Request::builder().method(method).uri(target);

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use sockeye::config::{Limits, ListenAddr, SocketPerms, UpstreamAddr};
 use sockeye::event::Events;
-use sockeye::listen::Bound;
-use sockeye::server::{self, Relay};
+use sockeye::relay::listen::Bound;
+use sockeye::relay::server::{self, Relay};
 use tokio::sync::oneshot;
 
 /// An in-process sockeye on a socket in a temp dir.

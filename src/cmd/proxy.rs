@@ -1,0 +1,252 @@
+//! `sockeye proxy` as a process: threads, runtimes, signals, and the order of shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::signal::unix::{signal, SignalKind};
+use tokio_util::sync::CancellationToken;
+
+use crate::cmd::cli::ProxyConfig;
+use crate::config::ListenAddr;
+use crate::event::{Events, Sink};
+use crate::guard::policy::{Mode, Policy, ProfileParams};
+use crate::guard::Guard;
+use crate::relay::health::Health;
+use crate::relay::identity::Resolver;
+use crate::relay::listen::Bound;
+use crate::relay::serve_metrics::MetricsServer;
+use crate::relay::server::{self, Relay};
+use crate::relay::tls;
+use crate::remember::audit::AuditLog;
+use crate::remember::metrics::{Metrics, Scraped};
+use crate::see::view;
+
+/// Run `sockeye proxy` until SIGINT or SIGTERM (a second signal stops at once).
+///
+/// One thread per core, each with its own single-threaded runtime accepting on the same
+/// socket: a client connection and its daemon connection then live on one thread, and
+/// relaying a request never wakes another thread (measured: cross-thread wake-ups were most
+/// of the CPU per small request; see docs/benchmarks.md).
+pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
+    // Certificates are read and checked before anything is bound: a bad file stops sockeye
+    // at start, not at a client's first handshake.
+    let server_tls = cfg.tls.as_ref().map(tls::server_config).transpose()?;
+    let upstream_tls = cfg
+        .upstream_tls
+        .as_ref()
+        .map(tls::client_config)
+        .transpose()?;
+    let mut bound = Vec::with_capacity(cfg.listen.len());
+    for spec in &cfg.listen {
+        let b = Bound::bind(&spec.addr, &cfg.perms).map_err(|e| e.to_string())?;
+        bound.push(match (&spec.addr, &server_tls) {
+            (ListenAddr::Tls(_), Some(config)) => b.with_tls(config.clone()),
+            _ => b,
+        });
+    }
+    warn_about_exposure(&cfg, &bound);
+    let control = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let (events, view_task) = match cfg.view {
+        None => (Events::discard(), None),
+        Some(view) => {
+            let (events, rx) = Events::lossy(4096, view.detail());
+            let task = control.spawn(view::run(rx, events.clone(), view));
+            (events, Some(task))
+        }
+    };
+    let audit = match &cfg.audit {
+        Some(opts) => Some(Arc::new(AuditLog::open(opts.clone()).map_err(|e| {
+            format!(
+                "cannot open the audit log {}: {e}",
+                opts.path.as_deref().unwrap_or("-".as_ref()).display()
+            )
+        })?)),
+        None => None,
+    };
+    let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();
+    if let Some(a) = &audit {
+        sinks.push(a.clone());
+    }
+    // Counting needs no caller identity: metrics alone must not cost a lookup per connection.
+    let identify = cfg.guard.is_some() || events.viewed() || !sinks.is_empty();
+    let metrics_server = match cfg.metrics {
+        Some(addr) => {
+            let m = Arc::new(Metrics::new(Scraped {
+                view_dropped: Some(events.dropped_counter()),
+                audit: audit.clone(),
+            }));
+            sinks.push(m.clone());
+            let health = Health {
+                upstream: cfg.upstream.clone(),
+                upstream_tls: upstream_tls.clone(),
+                audit: audit.clone(),
+            };
+            Some(MetricsServer::bind(addr, m, health)?)
+        }
+        None => None,
+    };
+    let events = events.with_sinks(sinks);
+    let relay = Relay {
+        upstream: cfg.upstream.clone(),
+        upstream_tls: upstream_tls.clone(),
+        limits: cfg.limits.clone(),
+        events: events.clone(),
+        guard: cfg.guard.clone(),
+        // Who runs in which container matters to a policy and to whoever watches.
+        resolver: identify.then(|| Resolver::new(cfg.upstream.clone(), upstream_tls.clone())),
+    };
+    // One relay per listener, so that each can carry its own profile.
+    // A listener's own profile is its policy, in place of --policy/--profile; a Rego policy,
+    // the mode and the body limit apply to every listener.
+    let relays: Vec<Relay> = cfg
+        .listen
+        .iter()
+        .map(|spec| -> Result<Relay, String> {
+            let Some(name) = &spec.profile else {
+                return Ok(relay.clone());
+            };
+            let policy = Policy::profile(name, &ProfileParams::default()).map_err(|e| {
+                let e: Vec<String> = e.iter().map(ToString::to_string).collect();
+                format!("--listen {},profile={name}: {}", spec.addr, e.join("; "))
+            })?;
+            let (rego, mode, body_limit) = match &cfg.guard {
+                Some(g) => (g.rego.clone(), g.mode, g.body_limit),
+                None => (None, Mode::Enforce, cfg.limits.max_inspected_body),
+            };
+            let mut r = relay.clone();
+            r.guard = Some(Arc::new(Guard::new(Some(policy), rego, mode, body_limit)));
+            r.resolver = r
+                .resolver
+                .or_else(|| Some(Resolver::new(cfg.upstream.clone(), r.upstream_tls.clone())));
+            Ok(r)
+        })
+        .collect::<Result<_, _>>()?;
+    drop(relay);
+    let stop = CancellationToken::new();
+    let bound = Arc::new(bound);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut workers = Vec::with_capacity(threads);
+    for i in 0..threads {
+        let (relays, stop, bound) = (relays.clone(), stop.clone(), bound.clone());
+        let worker = std::thread::Builder::new()
+            .name(format!("sockeye-{i}"))
+            .spawn(move || -> Result<(), String> {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+                rt.block_on(async {
+                    rt_keepalive_tick();
+                    let mut servers = tokio::task::JoinSet::new();
+                    for (b, relay) in bound.iter().zip(relays) {
+                        let listener = b
+                            .listener()
+                            .map_err(|e| format!("cannot listen on {}: {e}", b.local_addr()))?;
+                        servers.spawn(server::run(listener, relay, stop.clone().cancelled_owned()));
+                    }
+                    drop(bound);
+                    while let Some(done) = servers.join_next().await {
+                        done.map_err(|e| format!("a listener failed: {e}"))?;
+                    }
+                    Ok(())
+                })
+            })
+            .map_err(|e| format!("cannot start a worker thread: {e}"))?;
+        workers.push(worker);
+    }
+    drop(relays);
+    let addrs: Vec<String> = bound.iter().map(Bound::local_addr).collect();
+    tracing::info!(
+        "relaying {} → {} (Ctrl-C to stop)",
+        addrs.join(", "),
+        cfg.upstream
+    );
+    if let Some(server) = metrics_server {
+        if let Some(addr) = server.local_addr() {
+            tracing::info!("metrics on http://{addr}/metrics, health on http://{addr}/healthz");
+        }
+        control.spawn(server.serve());
+    }
+
+    control.block_on(async move {
+        let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+        let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+        let mut hup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
+        loop {
+            tokio::select! {
+                _ = int.recv() => break,
+                _ = term.recv() => break,
+                _ = hup.recv() => match &audit {
+                    // logrotate moved the file: the next record goes to a new one.
+                    Some(a) => a.request_reopen(),
+                    None => break,
+                },
+            }
+        }
+        // The socket files go first, so new clients fail fast while open requests drain.
+        drop(bound);
+        stop.cancel();
+        let joined = tokio::task::spawn_blocking(move || {
+            workers.into_iter().map(|w| w.join()).collect::<Vec<_>>()
+        });
+        tokio::select! {
+            joined = joined => {
+                for result in joined.map_err(|e| e.to_string())? {
+                    match result {
+                        Ok(r) => r?,
+                        Err(_) => return Err("a worker thread panicked".to_string()),
+                    }
+                }
+            }
+            _ = int.recv() => return Err("interrupted again: stopped without draining".into()),
+            _ = term.recv() => return Err("terminated again: stopped without draining".into()),
+        }
+        // Every sender is gone with the workers: the view shows what is left and ends.
+        if let Some(task) = view_task {
+            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+        }
+        Ok(())
+    })
+}
+
+/// Keep a timer that fires every second on this runtime.
+///
+/// hyper re-arms its request-head timer (`--head-timeout`) for every request. When that timer
+/// is the earliest one the runtime has, tokio's time driver wakes itself through its eventfd
+/// to recompute its sleep: one extra syscall and epoll round per request (measured with
+/// strace). With an earlier timer always pending, a new 60 s deadline is never the earliest.
+fn rt_keepalive_tick() {
+    tokio::spawn(async {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+        }
+    });
+}
+
+/// Say loudly what an exposed listener lets anyone do. Secure by default means these take a
+/// flag (`--insecure-tcp`) or a choice (no `--tls-client-ca`); they still deserve a warning
+/// every time sockeye starts.
+fn warn_about_exposure(cfg: &ProxyConfig, bound: &[Bound]) {
+    let client_ca = cfg.tls.as_ref().and_then(|t| t.client_ca.as_ref());
+    for (spec, b) in cfg.listen.iter().zip(bound) {
+        let addr = b.local_addr();
+        match &spec.addr {
+            a if a.is_exposed_plain_tcp() => tracing::warn!(
+                "!!! INSECURE: {addr} is plain TCP on a non-loopback address (--insecure-tcp). \
+                 Anyone who can reach this port can do whatever the policy allows — without a \
+                 policy, be root on the Docker host — unauthenticated and unencrypted. Use \
+                 tls:// with --tls-client-ca instead."
+            ),
+            ListenAddr::Tls(_) if client_ca.is_none() => tracing::warn!(
+                "{addr}: TLS without --tls-client-ca: the connection is encrypted, but anyone \
+                 who can reach this port has the policy's full power (without a policy: root \
+                 on the Docker host). Add --tls-client-ca to require client certificates."
+            ),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,951 @@
+//! Rego policies, for people who already have an opa-docker-authz policy.
+//!
+//! opa-docker-authz is the Docker AuthZ plugin that asks OPA about each request; its users
+//! own Rego files written against the `input` document it builds. [`input`] builds that same
+//! document from what the relay sees (same keys, same types, same derivations, checked
+//! against opa-docker-authz's `main.go`, `makeInput` and `listBindMounts`, and against the
+//! request dockerd hands it, moby's `pkg/authorization/authz.go`), plus sockeye's own view
+//! under the key `sockeye`. [`RegoPolicy`] evaluates a policy file with regorus and answers
+//! allow or deny as opa-docker-authz would (`AuthZReq`, `evaluatePolicyFile`): `true` allows;
+//! `false` or undefined denies; anything else, or an error, denies with the error.
+//!
+//! Where sockeye knowingly differs from opa-docker-authz (mostly to close a bypass, once to
+//! work around regorus), `docs/policy.md` ("Rego policies") lists the difference and why.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
+
+use http::HeaderMap;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::guard::policy::{Decision, Denial, Permit, RequestFacts};
+use crate::relay::listen::Peer;
+
+/// opa-docker-authz's `-allowPath` default.
+pub const DEFAULT_QUERY: &str = "data.docker.authz.allow";
+
+/// opa-docker-authz's `Msg` for a request its policy did not allow.
+pub const DEFAULT_DENY_REASON: &str = "request rejected by administrative policy";
+
+/// The rule beside the queried one whose value, on a denial, becomes the reason (a sockeye
+/// extension: opa-docker-authz only ever says [`DEFAULT_DENY_REASON`]).
+pub const REASON_RULE: &str = "reason";
+
+/// Where [`input`] records why it could not build the document opa-docker-authz would have
+/// built; [`RegoPolicy::evaluate`] then fails, as opa-docker-authz's `makeInput` does.
+const INPUT_ERROR: &str = "input_error";
+
+/// A loaded Rego policy, ready to be evaluated from any thread.
+///
+/// Evaluation goes through regorus's [`regorus::CompiledPolicy`], which is immutable and
+/// shared (`Arc`) between threads: each evaluation builds a throw-away interpreter over the
+/// shared compiled rules, so the relay's runtimes never wait for each other and no
+/// evaluation can see state left by another.
+#[derive(Clone, Debug)]
+pub struct RegoPolicy {
+    inner: Arc<Compiled>,
+    skip_ping: bool,
+}
+
+struct Compiled {
+    /// The file name as given, for messages.
+    name: String,
+    /// `rego:<file stem>`, the rule name decisions carry.
+    rule: String,
+    query: String,
+    rego_v0: bool,
+    allow: regorus::CompiledPolicy,
+    /// The [`REASON_RULE`] next to the query's rule, when the policy defines one.
+    reason: Option<regorus::CompiledPolicy>,
+}
+
+impl std::fmt::Debug for Compiled {
+    // The compiled rules would print the whole syntax tree.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiled")
+            .field("name", &self.name)
+            .field("query", &self.query)
+            .field("rego_v0", &self.rego_v0)
+            .field("reason", &self.reason.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a policy said about one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegoOutcome {
+    pub allow: bool,
+    /// Why, when the policy said so: its [`REASON_RULE`] (or the `reason` member of an
+    /// object-valued answer), or `skip-ping` for the ping opa-docker-authz never evaluates.
+    pub reason: Option<String>,
+}
+
+/// How to ask a policy: the counterparts of opa-docker-authz's `-allowPath` and
+/// `-skip-ping`, with the same defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegoOptions {
+    /// The rule to evaluate: `data.a.b.allow`, or `/a/b/allow` as opa-docker-authz also
+    /// accepts it. Only rule paths: a typo is then a load error, not a policy that is always
+    /// undefined.
+    pub query: String,
+    /// Allow `HEAD /_ping` without asking the policy, as opa-docker-authz does by default:
+    /// the docker CLI pings before every command, and a policy written for
+    /// opa-docker-authz never saw that request.
+    pub skip_ping: bool,
+}
+
+impl Default for RegoOptions {
+    fn default() -> RegoOptions {
+        RegoOptions {
+            query: DEFAULT_QUERY.to_owned(),
+            skip_ping: true,
+        }
+    }
+}
+
+impl RegoPolicy {
+    /// [`RegoPolicy::load`] with the default options.
+    pub fn from_text(name: &str, text: &str) -> Result<RegoPolicy, String> {
+        RegoPolicy::load(name, text, &RegoOptions::default())
+    }
+
+    /// [`RegoPolicy::load_file`] with the default options.
+    pub fn from_file(path: &Path) -> Result<RegoPolicy, String> {
+        RegoPolicy::load_file(path, &RegoOptions::default())
+    }
+
+    /// Parse and compile a policy. `name` is the file name, used in error messages and in
+    /// the rule name decisions carry (`rego:<stem>`).
+    ///
+    /// The policy is read as Rego v1, as opa-docker-authz (OPA ≥ 1.0) reads it. A file that
+    /// is not valid v1 only because it is v0 (the syntax of opa-docker-authz ≤ 0.9 and of
+    /// most published examples) is read as v0, see [`RegoPolicy::rego_v0`]. Errors carry
+    /// file, line and column. A policy that does not define the queried rule is an error.
+    pub fn load(name: &str, text: &str, options: &RegoOptions) -> Result<RegoPolicy, String> {
+        let query = normalize_query(&options.query)?;
+        Ok(RegoPolicy {
+            inner: Arc::new(Compiled::new(name, text, &query)?),
+            skip_ping: options.skip_ping,
+        })
+    }
+
+    /// [`RegoPolicy::load`] on a file's contents, named by its path.
+    pub fn load_file(path: &Path, options: &RegoOptions) -> Result<RegoPolicy, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        RegoPolicy::load(&path.display().to_string(), &text, options)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The rule name decisions carry: `rego:<file stem>`.
+    pub fn rule(&self) -> &str {
+        &self.inner.rule
+    }
+
+    pub fn query(&self) -> &str {
+        &self.inner.query
+    }
+
+    /// The file was read as Rego v0 (no `if`/`contains` keywords); worth a log line, since
+    /// OPA ≥ 1.0 refuses such files.
+    pub fn rego_v0(&self) -> bool {
+        self.inner.rego_v0
+    }
+
+    /// Evaluate the query on `input` (normally built by [`input`]).
+    ///
+    /// `Ok` with `allow: true` only when the query's value is `true` (or an object whose
+    /// `allow` is `true`). Undefined and `false` deny. A value of another type, an input
+    /// [`input`] could not build, and every evaluation error are `Err`: the caller denies
+    /// with that message (fail closed), as dockerd does when opa-docker-authz returns an
+    /// error.
+    pub fn evaluate(&self, input: &Value) -> Result<RegoOutcome, String> {
+        if let Some(e) = input
+            .get("sockeye")
+            .and_then(|s| s.get(INPUT_ERROR))
+            .and_then(Value::as_str)
+        {
+            return Err(e.to_owned());
+        }
+        if self.skip_ping
+            && input.get("Method").and_then(Value::as_str) == Some("HEAD")
+            && input.get("Path").and_then(Value::as_str) == Some("/_ping")
+        {
+            return Ok(RegoOutcome {
+                allow: true,
+                reason: Some("skip-ping".to_owned()),
+            });
+        }
+        let input = regorus::Value::deserialize(input).map_err(|e| format!("input: {e}"))?;
+        let answer = self
+            .inner
+            .allow
+            .eval_with_input(input.clone())
+            .map_err(|e| evaluation_error(&e.to_string()))?;
+        match answer {
+            regorus::Value::Bool(true) => Ok(RegoOutcome {
+                allow: true,
+                reason: None,
+            }),
+            regorus::Value::Bool(false) | regorus::Value::Undefined => Ok(RegoOutcome {
+                allow: false,
+                reason: self.reason(input),
+            }),
+            regorus::Value::Object(ref fields) => {
+                let get = |k: &str| fields.get(&regorus::Value::from(k));
+                let allow = match get("allow") {
+                    Some(regorus::Value::Bool(b)) => *b,
+                    _ => return Err(invalid_decision(&self.inner.query, &answer)),
+                };
+                let reason = get("reason").and_then(reason_text);
+                Ok(RegoOutcome { allow, reason })
+            }
+            other => Err(invalid_decision(&self.inner.query, &other)),
+        }
+    }
+
+    /// The policy's own words for a denial, if it has any. A reason rule that fails only
+    /// loses the words, never the denial.
+    fn reason(&self, input: regorus::Value) -> Option<String> {
+        let rule = self.inner.reason.as_ref()?;
+        match rule.eval_with_input(input) {
+            Ok(value) => reason_text(&value),
+            Err(e) => Some(format!(
+                "{DEFAULT_DENY_REASON} ({REASON_RULE} failed: {})",
+                evaluation_error(&e.to_string())
+            )),
+        }
+    }
+}
+
+/// An evaluation error on one line (it becomes the client's denial message), located.
+///
+/// regorus fails `some x in c` when `c` is null, where OPA iterates over nothing; Docker
+/// bodies are full of nulls (the CLI sends `"Binds": null`), so that error gets a hint.
+fn evaluation_error(message: &str) -> String {
+    let located = located(message);
+    let line = located.lines().next().unwrap_or("");
+    if line.ends_with("`some .. in collection` expects array/set/object. Got `null`") {
+        format!(
+            "{line} (OPA iterates over nothing here; write `x := c[_]` instead of `some x in c`)"
+        )
+    } else {
+        line.to_owned()
+    }
+}
+
+/// opa-docker-authz's words for an answer that is not a boolean, with what it was.
+fn invalid_decision(query: &str, value: &regorus::Value) -> String {
+    let kind = match value {
+        regorus::Value::Null => "null",
+        regorus::Value::Bool(_) => "a boolean",
+        regorus::Value::Number(_) => "a number",
+        regorus::Value::String(_) => "a string",
+        regorus::Value::Array(_) => "an array",
+        regorus::Value::Set(_) => "a set",
+        regorus::Value::Object(_) => "an object without a boolean \"allow\"",
+        regorus::Value::Undefined => "undefined",
+    };
+    format!("administrative policy decision invalid: {query} is {kind}, not a boolean")
+}
+
+/// A reason rule's value as one line: a string as is, a set or array of strings (the
+/// `reason contains msg if …` style, one message per failed check) sorted and joined.
+fn reason_text(value: &regorus::Value) -> Option<String> {
+    let items: Vec<String> = match value {
+        regorus::Value::Undefined | regorus::Value::Null => return None,
+        regorus::Value::String(s) => return (!s.is_empty()).then(|| s.to_string()),
+        regorus::Value::Set(set) => set.iter().map(scalar_text).collect(),
+        regorus::Value::Array(items) => {
+            let mut items: Vec<String> = items.iter().map(scalar_text).collect();
+            items.sort();
+            items
+        }
+        other => vec![other.to_string()],
+    };
+    let items: Vec<String> = items.into_iter().filter(|s| !s.is_empty()).collect();
+    (!items.is_empty()).then(|| items.join("; "))
+}
+
+fn scalar_text(value: &regorus::Value) -> String {
+    match value {
+        regorus::Value::String(s) => s.to_string(),
+        other => other.to_string(),
+    }
+}
+
+impl Compiled {
+    fn new(name: &str, text: &str, query: &str) -> Result<Compiled, String> {
+        let (mut engine, rego_v0) = parse(name, text)?;
+        if let Some((line, call)) = unavailable_call(text) {
+            return Err(format!(
+                "{name}:{line}: {call}() is an OPA built-in sockeye does not provide \
+                 (no network, YAML, JSON schema, JWT, crypto, UUID, semver or URL query functions)"
+            ));
+        }
+        let allow = engine.compile_with_entrypoint(&query.into()).map_err(|e| {
+            match e.to_string().as_str() {
+                "not a valid rule path" => format!("{name}: the policy defines no rule {query}"),
+                other => format!("{name}: {other}"),
+            }
+        })?;
+        let reason = sibling(query, REASON_RULE)
+            .and_then(|path| engine.compile_with_entrypoint(&path.into()).ok());
+        let stem = Path::new(name)
+            .file_stem()
+            .map_or(Cow::Borrowed(name), |s| s.to_string_lossy());
+        Ok(Compiled {
+            name: name.to_owned(),
+            rule: format!("rego:{stem}"),
+            query: query.to_owned(),
+            rego_v0,
+            allow,
+            reason,
+        })
+    }
+}
+
+/// A parsed module: as Rego v1, or as v0 when the v1 parser's only complaint is v0 syntax
+/// (a rule body without `if`). Anything else is reported as the v1 error, never retried as
+/// v0: regorus's v0 parser prints warnings on stderr about v1 keywords.
+fn parse(name: &str, text: &str) -> Result<(regorus::Engine, bool), String> {
+    let engine = |v0: bool| {
+        let mut engine = regorus::Engine::new();
+        engine.set_rego_v0(v0);
+        // OPA's default (`opa eval`, `opa test` and opa-docker-authz alike): a built-in
+        // that fails (a type error, a bad regex) makes its expression undefined instead of
+        // aborting the evaluation. Policies are tested that way, so they must run that way.
+        engine.set_strict_builtin_errors(false);
+        engine
+    };
+    let mut v1 = engine(false);
+    let v1_error = match v1.add_policy(name.to_owned(), text.to_owned()) {
+        Ok(_) => return Ok((v1, false)),
+        Err(e) => e.to_string(),
+    };
+    if !v1_error.contains("keyword is required") {
+        return Err(located(&v1_error));
+    }
+    let mut v0 = engine(true);
+    match v0.add_policy(name.to_owned(), text.to_owned()) {
+        Ok(_) => Ok((v0, true)),
+        Err(e) => {
+            let v0_error = located(&e.to_string());
+            let (first, snippet) = v0_error.split_once('\n').unwrap_or((&v0_error, ""));
+            let why = located(&v1_error);
+            let why = why.lines().next().unwrap_or("");
+            Err(format!(
+                "{first} (read as Rego v0, since as v1: {why})\n{snippet}"
+            ))
+        }
+    }
+}
+
+/// regorus's parse error (`--> file:line:col`, the source line, a caret, `error: message`)
+/// turned around so that the first line reads like a compiler's: `file:line:col: message`.
+fn located(message: &str) -> String {
+    let message = message.trim();
+    let Some(rest) = message.strip_prefix("--> ") else {
+        return message.to_owned();
+    };
+    let (location, rest) = rest.split_once('\n').unwrap_or((rest, ""));
+    let Some((snippet, what)) = rest.rsplit_once("\nerror: ") else {
+        return message.to_owned();
+    };
+    format!("{location}: {what}\n{snippet}")
+}
+
+/// OPA built-ins this build lacks, by full name or by namespace (ending in `.`). regorus
+/// finds an unknown function only when a request reaches the call, and then fails that
+/// request; a policy that needs one is better refused when it is loaded.
+const UNAVAILABLE: &[&str] = &[
+    "http.send",
+    "net.lookup_ip_addr",
+    "urlquery.",
+    "yaml.",
+    "uuid.",
+    "semver.",
+    "json.match_schema",
+    "json.verify_schema",
+    "opa.runtime",
+    "crypto.",
+    "io.jwt.",
+    "graphql.",
+    "rego.parse_module",
+    "providers.aws.",
+];
+
+/// The first call of an [`UNAVAILABLE`] built-in in the policy's code (strings and comments
+/// skipped), with its line.
+fn unavailable_call(text: &str) -> Option<(usize, String)> {
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let (mut i, mut line) = (0, 1);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => line += 1,
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            quote @ (b'"' | b'`') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    if quote == b'"' && bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    line += usize::from(bytes.get(i) == Some(&b'\n'));
+                    i += 1;
+                }
+            }
+            b if ident(b) && (i == 0 || !(ident(bytes[i - 1]) || bytes[i - 1] == b'.')) => {
+                let start = i;
+                while i < bytes.len() && (ident(bytes[i]) || bytes[i] == b'.') {
+                    i += 1;
+                }
+                let name = &text[start..i];
+                let rest = text[i..].trim_start_matches([' ', '\t']);
+                let listed = |u: &&str| match u.strip_suffix('.') {
+                    Some(ns) => name.strip_prefix(ns).is_some_and(|r| r.starts_with('.')),
+                    None => name == *u,
+                };
+                if rest.starts_with('(') && UNAVAILABLE.iter().any(listed) {
+                    return Some((line, name.to_owned()));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `data.a.b` or `/a/b` (opa-docker-authz's `normalizeAllowPath`) as `data.a.b`; only plain
+/// rule paths, so that a typo is a load error, not a policy that is always undefined.
+fn normalize_query(query: &str) -> Result<String, String> {
+    let dotted = match query.strip_prefix('/') {
+        Some(rest) => format!("data.{}", rest.replace('/', ".")),
+        None => query.to_owned(),
+    };
+    let mut parts = dotted.split('.');
+    let ident = |p: &str| {
+        p.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if parts.next() == Some("data") && dotted.contains('.') && parts.all(ident) {
+        Ok(dotted)
+    } else {
+        Err(format!(
+            "query {query:?} is not a rule path such as {DEFAULT_QUERY} or /docker/authz/allow"
+        ))
+    }
+}
+
+/// The rule `name` in the same package as `query`'s rule.
+fn sibling(query: &str, name: &str) -> Option<String> {
+    let (package, rule) = query.rsplit_once('.')?;
+    (rule != name).then(|| format!("{package}.{name}"))
+}
+
+/// The input document opa-docker-authz builds for this request, plus sockeye's view of it
+/// under `sockeye`.
+///
+/// * `uri` is the request target as received (`RequestURI`: path and query, still
+///   percent-encoded).
+/// * `headers` are the request's headers as received; they are reduced to what dockerd
+///   passes to an AuthZ plugin (`docker_headers`).
+/// * `body` is the JSON body the relay will forward (the canonical value from
+///   [`crate::docker::gojson::canonical`]), or `None` when there is none or the relay did not read
+///   it.
+///
+/// The document holds whatever the request holds (environment values of a container
+/// create, a secret's data) except credentials, exactly as opa-docker-authz's does; sockeye
+/// never logs it.
+pub fn input(req: &RequestFacts, uri: &str, headers: &HeaderMap, body: Option<&Value>) -> Value {
+    let mut error = None;
+    let (path, raw_query) = match go_url_parse(uri) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            error = Some(e);
+            (String::new(), None)
+        }
+    };
+    // dockerd never sends the body of `/auth` (registry credentials) to a plugin.
+    let body = body.filter(|_| !is_auth_endpoint(&path));
+    let body = match body {
+        None | Some(Value::Null) => Value::Null,
+        Some(b @ Value::Object(_)) => b.clone(),
+        Some(other) => {
+            // opa-docker-authz unmarshals into a Go map and fails on anything else (the
+            // arrays of `plugin pull`, `plugin set`), so dockerd refuses the request.
+            error.get_or_insert_with(|| {
+                format!(
+                    "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                    go_json_kind(other)
+                )
+            });
+            Value::Null
+        }
+    };
+    let (user, auth_method) = docker_user(req.peer);
+    let bind_mounts = bind_mounts(&body);
+    let mut doc = Map::new();
+    doc.insert("Headers".into(), docker_headers(headers));
+    doc.insert("Path".into(), uri.into());
+    doc.insert(
+        "PathArr".into(),
+        path.split('/').map(Value::from).collect::<Vec<_>>().into(),
+    );
+    doc.insert("Query".into(), go_query(raw_query.unwrap_or("")));
+    doc.insert("PathPlain".into(), path.into());
+    doc.insert("Method".into(), req.method.into());
+    doc.insert("Body".into(), body);
+    doc.insert("User".into(), user.into());
+    doc.insert("AuthMethod".into(), auth_method.into());
+    doc.insert("BindMounts".into(), bind_mounts);
+    let mut extra = sockeye_view(req);
+    if let (Some(e), Some(map)) = (error, extra.as_object_mut()) {
+        map.insert(INPUT_ERROR.into(), e.into());
+    }
+    doc.insert("sockeye".into(), extra);
+    Value::Object(doc)
+}
+
+/// dockerd's AuthZ `User` and `UserAuthNMethod`: the client certificate's common name and
+/// `TLS` when the connection is mutual TLS, both empty otherwise.
+fn docker_user(peer: &Peer) -> (&str, &str) {
+    match peer {
+        Peer::Tls {
+            cert: Some(cert), ..
+        } => (cert.common_name.as_deref().unwrap_or(""), "TLS"),
+        _ => ("", ""),
+    }
+}
+
+/// The headers as dockerd hands them to a plugin (moby `authorization.headers`): names in
+/// Go's canonical form, the last value of a repeated header, without `Authorization`,
+/// `X-Registry-Auth` and `X-Registry-Config` (credentials). Before that, Go's server has
+/// taken `Host` and `Transfer-Encoding` out of the map (and `Content-Length` when the body is
+/// chunked) and added `Cache-Control: no-cache` for a lone `Pragma: no-cache`.
+fn docker_headers(headers: &HeaderMap) -> Value {
+    const DROPPED: &[&str] = &[
+        "host",
+        "transfer-encoding",
+        "authorization",
+        "x-registry-auth",
+        "x-registry-config",
+    ];
+    let chunked = headers.contains_key(http::header::TRANSFER_ENCODING);
+    let mut out = Map::new();
+    for name in headers.keys() {
+        let lower = name.as_str();
+        if DROPPED.contains(&lower) || (chunked && lower == "content-length") {
+            continue;
+        }
+        if let Some(last) = headers.get_all(name).iter().next_back() {
+            let value = String::from_utf8_lossy(last.as_bytes()).into_owned();
+            out.insert(go_canonical_header(lower), value.into());
+        }
+    }
+    let pragma_no_cache = headers
+        .get(http::header::PRAGMA)
+        .is_some_and(|v| v.as_bytes() == b"no-cache");
+    if pragma_no_cache && !headers.contains_key(http::header::CACHE_CONTROL) {
+        out.insert("Cache-Control".into(), "no-cache".into());
+    }
+    Value::Object(out)
+}
+
+/// Go's `textproto.CanonicalMIMEHeaderKey` for a valid header name (hyper gives only those,
+/// lower-cased): upper case at the start and after each `-`, lower case elsewhere.
+fn go_canonical_header(name: &str) -> String {
+    let mut upper = true;
+    name.chars()
+        .map(|c| {
+            let out = if upper {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            };
+            upper = c == '-';
+            out
+        })
+        .collect()
+}
+
+/// moby's `isAuthEndpoint`: `^[^/]*/(v\d[\d.]*/)?auth` on the parsed path.
+fn is_auth_endpoint(path: &str) -> bool {
+    let Some((_, rest)) = path.split_once('/') else {
+        return false;
+    };
+    let unversioned = rest
+        .strip_prefix('v')
+        .filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        .and_then(|r| {
+            let end = r.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+            r[end..].strip_prefix('/')
+        });
+    rest.starts_with("auth") || unversioned.is_some_and(|r| r.starts_with("auth"))
+}
+
+/// The name Go's `encoding/json` gives a JSON value's kind in an unmarshal error.
+fn go_json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::Null | Value::Object(_) => "object",
+    }
+}
+
+/// opa-docker-authz's `listBindMounts`: `HostConfig.Binds` entries that start with `/`
+/// (`src:dst[:mode]`, read-only only when the third `:` field is exactly `ro`), then
+/// `HostConfig.Mounts` of type `bind`; each with `Resolved`, the source with symlinks
+/// resolved on this host (`filepath.EvalSymlinks`), `""` when that fails.
+///
+/// With no bind at all this is `[]`, as opa-docker-authz's README documents, where its code
+/// marshals a nil slice as `null`: regorus, unlike OPA, fails `some m in input.BindMounts`
+/// on `null`, and `[]` reads the same as `null` in every other way but `count` (0 instead of
+/// undefined) and an explicit test for `null`.
+///
+/// `Resolved` reads the file system sockeye sees, which is dockerd's only when both run in
+/// the same mount namespace, and a symlink can change between this check and dockerd's
+/// mount: `sockeye.facts.host_paths` (lexically cleaned) does not depend on either.
+fn bind_mounts(body: &Value) -> Value {
+    let Some(host_config) = body.get("HostConfig").and_then(Value::as_object) else {
+        return json!([]);
+    };
+    let mut out: Vec<(String, bool)> = Vec::new();
+    if let Some(binds) = host_config.get("Binds").and_then(Value::as_array) {
+        for bind in binds.iter().filter_map(Value::as_str) {
+            if bind.starts_with('/') {
+                let parts: Vec<&str> = bind.split(':').collect();
+                out.push((parts[0].to_owned(), parts.len() == 3 && parts[2] == "ro"));
+            }
+        }
+    }
+    if let Some(mounts) = host_config.get("Mounts").and_then(Value::as_array) {
+        for mount in mounts.iter().filter_map(Value::as_object) {
+            let kind = mount.get("Type").and_then(Value::as_str);
+            let source = mount.get("Source").and_then(Value::as_str);
+            if let (Some("bind"), Some(source)) = (kind, source) {
+                let read_only = mount.get("ReadOnly").and_then(Value::as_bool) == Some(true);
+                out.push((source.to_owned(), read_only));
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(source, read_only)| {
+            json!({"Source": source, "ReadOnly": read_only, "Resolved": resolve(&source)})
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// `filepath.EvalSymlinks` then `filepath.Clean`, for absolute paths (a relative bind
+/// source is refused by dockerd anyway; Go would resolve it against the plugin's working
+/// directory, which means nothing here).
+fn resolve(source: &str) -> String {
+    if !source.starts_with('/') {
+        return String::new();
+    }
+    std::fs::canonicalize(source)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// sockeye's own reading of the request, for policies that want more than
+/// opa-docker-authz offers: the endpoint as dockerd routes it, the client as the kernel
+/// names it, and the body's security facts.
+fn sockeye_view(req: &RequestFacts) -> Value {
+    let endpoint = req.endpoint;
+    let params: Map<String, Value> = endpoint
+        .params()
+        .map(|(name, value)| (name.to_owned(), value.into()))
+        .collect();
+    let mut query = Map::new();
+    for (key, value) in req.query.pairs() {
+        push_value(&mut query, key, value);
+    }
+    let (uid, gid, pid, process, exe, addr) = match req.peer {
+        Peer::Unix {
+            uid,
+            gid,
+            pid,
+            process,
+            exe,
+        } => (
+            json!(uid),
+            json!(gid),
+            json!(pid),
+            json!(process),
+            json!(exe),
+            Value::Null,
+        ),
+        Peer::Tcp { addr } | Peer::Tls { addr, .. } => (
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            addr.to_string().into(),
+        ),
+    };
+    let (transport, cert) = match req.peer {
+        Peer::Unix { .. } => ("unix", Value::Null),
+        Peer::Tcp { .. } => ("tcp", Value::Null),
+        Peer::Tls { cert, .. } => ("tls", json!(cert)),
+    };
+    let container = req.container.map_or(
+        Value::Null,
+        |c| json!({"id": c.id, "name": c.name, "labels": c.labels}),
+    );
+    json!({
+        "endpoint": endpoint.name(),
+        "section": endpoint.section().map(|s| s.as_str()),
+        "path": endpoint.decoded_path(),
+        "params": params,
+        "version": endpoint.version().map(|v| v.as_str()),
+        "query": query,
+        "client": {
+            "transport": transport,
+            "uid": uid,
+            "gid": gid,
+            "pid": pid,
+            "process": process,
+            "exe": exe,
+            "addr": addr,
+            "cert": cert,
+            "container": container,
+        },
+        "facts": req.facts.map_or(Value::Null, |f| f.to_value()),
+        "escalations": req.facts.map_or(Value::Null, |f| json!(f.escalations(&[]))),
+    })
+}
+
+fn push_value(map: &mut Map<String, Value>, key: &str, value: &str) {
+    match map.get_mut(key) {
+        Some(Value::Array(values)) => values.push(value.into()),
+        _ => {
+            map.insert(key.to_owned(), json!([value]));
+        }
+    }
+}
+
+/// Go's `url.Values` from `url.ParseQuery`, as `u.Query()` returns it: pairs it cannot read
+/// (a `;`, a bad escape) are dropped silently, the others kept in order per key.
+fn go_query(raw: &str) -> Value {
+    let mut out = Map::new();
+    for pair in raw.split('&') {
+        if pair.is_empty() || pair.contains(';') {
+            continue;
+        }
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if let (Ok(key), Ok(value)) = (
+            go_unescape(key, Mode::QueryComponent),
+            go_unescape(value, Mode::QueryComponent),
+        ) {
+            push_value(&mut out, &key, &value);
+        }
+    }
+    Value::Object(out)
+}
+
+/// Which component Go's `url.unescape` is decoding; each has its own rules.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Path,
+    QueryComponent,
+    Host,
+    UserPassword,
+    Fragment,
+}
+
+/// Go's `url.unescape`: `%XX` decoded (a bad escape is an error), `+` a space only in a
+/// query component, and in a host only the characters a host may hold.
+fn go_unescape(s: &str, mode: Mode) -> Result<String, String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'%' => {
+                let hex = |j: usize| bytes.get(j).and_then(|&c| (c as char).to_digit(16));
+                let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
+                    let end = (i + 3).min(bytes.len());
+                    return Err(format!(
+                        "invalid URL escape {:?}",
+                        String::from_utf8_lossy(&bytes[i..end])
+                    ));
+                };
+                // RFC 3986 allows escapes in a host only for non-ASCII bytes (and `%25`).
+                if mode == Mode::Host && hi < 8 && &bytes[i..i + 3] != b"%25" {
+                    return Err(format!(
+                        "invalid URL escape {:?}",
+                        String::from_utf8_lossy(&bytes[i..i + 3])
+                    ));
+                }
+                out.push((hi << 4 | lo) as u8);
+                i += 3;
+            }
+            b'+' if mode == Mode::QueryComponent => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                if mode == Mode::Host && b < 0x80 && !host_byte(b) {
+                    return Err(format!(
+                        "invalid character {:?} in host name",
+                        (b as char).to_string()
+                    ));
+                }
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Go's `shouldEscape(c, encodeHost) == false`.
+fn host_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-_.~!$&'()*+,;=:[]<>\"".contains(&b)
+}
+
+/// What Go's `url.Parse(RequestURI)` yields for opa-docker-authz: the decoded path
+/// (`u.Path`) and the raw query, or Go's error (opa-docker-authz then fails the request).
+/// Go reads `//x/y` as host `x` and path `/y`, and a `#` as the start of a fragment; dockerd
+/// reads the request line differently (it would redirect the first, route the second as
+/// part of the path), and `sockeye.path` says what dockerd routes.
+fn go_url_parse(raw: &str) -> Result<(String, Option<&str>), String> {
+    let fail = |e: String| format!("parse {raw:?}: {e}");
+    let (rest, fragment) = match raw.split_once('#') {
+        Some((rest, fragment)) => (rest, Some(fragment)),
+        None => (raw, None),
+    };
+    if rest.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return Err(fail("net/url: invalid control character in URL".into()));
+    }
+    if let Some(fragment) = fragment {
+        go_unescape(fragment, Mode::Fragment).map_err(fail)?;
+    }
+    if rest == "*" {
+        return Ok(("*".into(), None));
+    }
+    let (scheme, rest) = go_scheme(rest).map_err(fail)?;
+    let (rest, query) = if rest.ends_with('?') && rest.matches('?').count() == 1 {
+        (&rest[..rest.len() - 1], Some(""))
+    } else {
+        match rest.split_once('?') {
+            Some((rest, query)) => (rest, Some(query)),
+            None => (rest, None),
+        }
+    };
+    if !rest.starts_with('/') {
+        if scheme.is_some() {
+            // Opaque (`mailto:x`): no path at all.
+            return Ok((String::new(), query));
+        }
+        let segment = rest.split('/').next().unwrap_or("");
+        if segment.contains(':') {
+            return Err(fail(
+                "first path segment in URL cannot contain colon".into(),
+            ));
+        }
+    }
+    let mut rest = rest;
+    if (scheme.is_some() || !rest.starts_with("///")) && rest.starts_with("//") {
+        let after = &rest[2..];
+        let end = after.find('/').unwrap_or(after.len());
+        go_authority(&after[..end]).map_err(fail)?;
+        rest = &after[end..];
+    }
+    let path = go_unescape(rest, Mode::Path).map_err(fail)?;
+    Ok((path, query))
+}
+
+/// Go's `getScheme`: letters, then digits, `+`, `-`, `.`, up to a `:`.
+fn go_scheme(raw: &str) -> Result<(Option<&str>, &str), String> {
+    for (i, b) in raw.bytes().enumerate() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' => {}
+            b'0'..=b'9' | b'+' | b'-' | b'.' if i > 0 => {}
+            b':' if i == 0 => return Err("missing protocol scheme".into()),
+            b':' => return Ok((Some(&raw[..i]), &raw[i + 1..])),
+            _ => return Ok((None, raw)),
+        }
+    }
+    Ok((None, raw))
+}
+
+/// Go's `parseAuthority`: only whether it fails matters here.
+fn go_authority(authority: &str) -> Result<(), String> {
+    let (userinfo, host) = match authority.rfind('@') {
+        Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
+        None => (None, authority),
+    };
+    let port = if host.starts_with('[') {
+        let Some(i) = host.rfind(']') else {
+            return Err("missing ']' in host".into());
+        };
+        &host[i + 1..]
+    } else {
+        host.rfind(':').map_or("", |i| &host[i..])
+    };
+    let valid_port = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    if !valid_port {
+        return Err(format!("invalid port {port:?} after host"));
+    }
+    go_unescape(host, Mode::Host)?;
+    if let Some(userinfo) = userinfo {
+        let valid = userinfo
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._:~!$&'()*+,;=%@".contains(&b));
+        if !valid {
+            return Err("net/url: invalid userinfo".into());
+        }
+        for part in userinfo.splitn(2, ':') {
+            go_unescape(part, Mode::UserPassword)?;
+        }
+    }
+    Ok(())
+}
+
+/// A Rego policy's decision on one request's input ([`input`]). Rego has no rule
+/// names of its own, so every decision carries the policy's name, `rego:<file stem>`. An
+/// evaluation that fails denies, with the error as the reason.
+///
+/// With both a TOML policy and a Rego policy, the relay asks [`Policy::decide`] first and
+/// this only if that allowed: a request needs both, and the first denial is the one reported.
+pub fn decide_rego(rego: &RegoPolicy, input: &Value) -> Decision {
+    let rule = rego.rule().to_owned();
+    match rego.evaluate(input) {
+        Ok(RegoOutcome { allow: true, .. }) => Decision::Allow(Permit::by(rule)),
+        Ok(RegoOutcome { reason, .. }) => Decision::Deny(Denial {
+            rule,
+            reason: reason.unwrap_or_else(|| DEFAULT_DENY_REASON.to_owned()),
+        }),
+        Err(e) => Decision::Deny(Denial {
+            rule,
+            reason: format!("policy evaluation failed: {e}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

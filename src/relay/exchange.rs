@@ -1,0 +1,400 @@
+//! The steps of one request, in order: classify, check what must be checked, forward,
+//! relay the answer (streamed, or as a hijacked tunnel), and report what happened.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use http::{header, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::upgrade::OnUpgrade;
+use tokio::sync::Mutex;
+use tokio_util::task::TaskTracker;
+
+use crate::docker::endpoint::{self, Hijack};
+use crate::docker::facts::Facts;
+use crate::event::{
+    AnsweredBy, Call, CallId, Dir, Event, Events, Flow, RequestHead, ResponseHead, Verdict,
+};
+use crate::guard::policy::{ClientContainer, Permit};
+use crate::guard::{self, Caller, Guard};
+use crate::relay::body::{Metered, OnEnd, RelayBody, Tap};
+use crate::relay::error::ProxyError;
+use crate::relay::listen::Peer;
+use crate::relay::upstream::{self, Upstream};
+
+/// What every request on one client connection shares.
+pub struct Conn {
+    pub id: u64,
+    pub peer: Arc<Peer>,
+    /// The container the peer process runs in, resolved once per connection.
+    pub container: Option<Arc<ClientContainer>>,
+    pub upstream: Mutex<Upstream>,
+    pub events: Events,
+    pub guard: Option<Arc<Guard>>,
+    pub max_inspected_body: usize,
+    /// Hijacked sessions outlive the HTTP connection task; tracked for draining.
+    pub tasks: TaskTracker,
+    next_req: AtomicU64,
+}
+
+impl Conn {
+    pub fn new(
+        id: u64,
+        peer: Arc<Peer>,
+        upstream: Upstream,
+        events: Events,
+        max_inspected_body: usize,
+        tasks: TaskTracker,
+    ) -> Self {
+        Conn {
+            id,
+            peer,
+            container: None,
+            upstream: Mutex::new(upstream),
+            events,
+            guard: None,
+            max_inspected_body,
+            tasks,
+            next_req: AtomicU64::new(1),
+        }
+    }
+
+    /// Decide every request on this connection with `guard`.
+    pub fn guarded(
+        mut self,
+        guard: Option<Arc<Guard>>,
+        container: Option<Arc<ClientContainer>>,
+    ) -> Self {
+        self.guard = guard;
+        self.container = container;
+        self
+    }
+}
+
+/// Handle one request. Never fails: every problem becomes a Docker-shaped error response.
+pub async fn handle(
+    conn: Arc<Conn>,
+    req: Request<Incoming>,
+) -> Result<Response<RelayBody>, std::convert::Infallible> {
+    let asks_upgrade = req.headers().contains_key(header::UPGRADE);
+    // Only POST routes hijack unasked, and an upgrade is only relayed when asked for; other
+    // requests need a route lookup only when someone will look at the call.
+    let route = if conn.guard.is_some()
+        || conn.events.enabled()
+        || req.method() == http::Method::POST
+        || asks_upgrade
+    {
+        endpoint::classify(req.method().as_str(), req.uri().path())
+    } else {
+        endpoint::Classified::unclassified()
+    };
+    let hijack = route.hijack();
+    let mut report = Report::new(&conn, &req, route);
+    if let Err(why) = conn.events.admit() {
+        return Ok(report.refuse(ProxyError::NotRecorded(why)));
+    }
+    let (mut parts, body) = req.into_parts();
+    let mut body = Some(body);
+
+    // The body the guard read and decided on; forwarded instead of the client's.
+    let mut decided: Option<Bytes> = None;
+    // Held until the request is forwarded: nothing reaches the daemon that the policy did
+    // not allow.
+    let mut _permit: Option<Permit> = None;
+    if let Some(guard) = &conn.guard {
+        let caller = Caller {
+            peer: &conn.peer,
+            container: conn.container.as_deref(),
+        };
+        match guard
+            .check(caller, &parts, &report.head.route, &mut body)
+            .await
+        {
+            Ok(cleared) => {
+                report.verdict = Some(Verdict::of(&cleared.permit));
+                report.facts = cleared.facts;
+                if let Some(bytes) = cleared.body {
+                    guard::set_body(&mut parts.headers, &bytes);
+                    decided = Some(bytes);
+                }
+                _permit = Some(cleared.permit);
+            }
+            Err(refused) => {
+                if let ProxyError::Denied(denial) = &refused.error {
+                    report.verdict = Some(Verdict::denied(denial));
+                }
+                report.facts = refused.facts;
+                if let Some(bytes) = &refused.body {
+                    record_whole(&report, bytes);
+                }
+                return Ok(report.refuse(refused.error));
+            }
+        }
+    }
+
+    let body: RelayBody = match (decided, body) {
+        (Some(bytes), _) => whole(&report, bytes),
+        // Nobody looks at this call: nothing to count.
+        (None, Some(body)) if !conn.events.enabled() => body.boxed_unsync(),
+        (None, Some(body)) => {
+            Metered::new(body, report.request.clone(), report.tap(Dir::ToDaemon), ()).boxed_unsync()
+        }
+        (None, None) => RelayBody::default(),
+    };
+
+    let is_head = parts.method == http::Method::HEAD;
+    let client_upgrade = if asks_upgrade {
+        parts.extensions.remove::<OnUpgrade>()
+    } else {
+        None
+    };
+    let upstream_req = Request::from_parts(parts, body);
+
+    let mut upstream = conn.upstream.lock().await;
+    let mut resp = match upstream.send(upstream_req).await {
+        Ok(resp) => resp,
+        Err(e) => return Ok(report.refuse(e)),
+    };
+
+    if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+        let Some(client_upgrade) = client_upgrade else {
+            return Ok(report.refuse(ProxyError::UpstreamFailed {
+                upstream: upstream.addr().to_string(),
+                reason: "the daemon switched protocols although the client did not ask to".into(),
+            }));
+        };
+        drop(upstream);
+        let daemon_upgrade = hyper::upgrade::on(&mut resp);
+        let (parts, _) = resp.into_parts();
+        report.respond(&parts);
+        conn.tasks.spawn(async move {
+            // Raw bytes flow only once the daemon has really answered 101 and that answer
+            // has been written to the client.
+            match tokio::try_join!(client_upgrade, daemon_upgrade) {
+                Ok((client_io, daemon_io)) => {
+                    let taps = (report.tap(Dir::ToDaemon), report.tap(Dir::ToClient));
+                    let flows = (report.request.clone(), report.response.clone());
+                    report.open_session();
+                    let spliced = upstream::splice(client_io, daemon_io, flows, taps).await;
+                    let error = spliced.error.map(|k| format!("tunnel: {k}"));
+                    report.finish(spliced.error.is_none(), error);
+                }
+                Err(e) => report.finish(false, Some(upstream::error_chain(&e))),
+            }
+        });
+        return Ok(Response::from_parts(parts, RelayBody::default()));
+    }
+    drop(upstream);
+
+    let (mut parts, body) = resp.into_parts();
+    let until_close = delimited_by_close(is_head, &parts);
+    if conn.events.enabled() {
+        report.respond(&parts);
+    }
+    if until_close {
+        // hyper frames a body of unknown length as chunked in an HTTP/1.1 answer and keeps
+        // the connection; only an HTTP/1.0 answer is delimited by closing it, as dockerd
+        // delimits this one. The status line says 1.0 (the one byte that differs): every
+        // client reads the body the same way, and the connection ends with it as it does
+        // directly, so nothing pipelined behind a hijack is ever read as a request.
+        parts.version = http::Version::HTTP_10;
+    }
+    if !conn.events.enabled() {
+        return Ok(Response::from_parts(parts, body.boxed_unsync()));
+    }
+    // A raw stream after `200 OK`: the header-less form of attach and exec start, recorded
+    // as the session its upgraded twin is.
+    if until_close && hijack != Hijack::No && parts.status.is_success() {
+        report.open_session();
+    }
+    let flow = report.response.clone();
+    let tap = report.tap(Dir::ToClient);
+    let done = Done(report);
+    Ok(Response::from_parts(
+        parts,
+        Metered::new(body, flow, tap, done).boxed_unsync(),
+    ))
+}
+
+/// Whether the daemon delimits this answer's body by closing the connection: neither
+/// `Content-Length` nor `Transfer-Encoding`, on an answer that has a body. dockerd (Go's
+/// net/http) answers that way only on a connection it has hijacked: attach or exec start
+/// sent without `Upgrade` (`200 OK` and the raw stream), or an error it found after
+/// hijacking (`dockerd-behaviour.md` §3.3).
+fn delimited_by_close(is_head: bool, parts: &http::response::Parts) -> bool {
+    let bodiless = is_head
+        || parts.status.is_informational()
+        || parts.status == StatusCode::NO_CONTENT
+        || parts.status == StatusCode::NOT_MODIFIED;
+    !bodiless
+        && !parts.headers.contains_key(header::CONTENT_LENGTH)
+        && !parts.headers.contains_key(header::TRANSFER_ENCODING)
+}
+
+/// A body already read whole, recorded for the call's report, to forward.
+fn whole(report: &Report, bytes: Bytes) -> RelayBody {
+    record_whole(report, &bytes);
+    Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+/// Record a body read whole as if it had streamed past.
+fn record_whole(report: &Report, bytes: &Bytes) {
+    if report.events.enabled() {
+        report.request.record(bytes);
+        report.request.end();
+        if let Some(tap) = report.tap(Dir::ToDaemon) {
+            tap.events.emit(Event::Data {
+                id: tap.id,
+                dir: tap.dir,
+                bytes: bytes.clone(),
+            });
+        }
+    }
+}
+
+/// What is known about a call so far; turned into a [`Call`] event once it ends.
+struct Report {
+    events: Events,
+    head: Arc<RequestHead>,
+    verdict: Option<Verdict>,
+    facts: Option<Arc<Facts>>,
+    response_head: Option<Arc<ResponseHead>>,
+    answered_by: AnsweredBy,
+    started: Instant,
+    /// The call is a hijacked session: its end is the session's end.
+    session: bool,
+    request: Arc<Flow>,
+    response: Arc<Flow>,
+}
+
+impl Report {
+    fn new(conn: &Conn, req: &Request<Incoming>, route: endpoint::Classified) -> Self {
+        let events = conn.events.clone();
+        let detail = events.detail();
+        let target = if events.enabled() {
+            req.uri()
+                .path_and_query()
+                .map(|pq| pq.as_str().to_string())
+                .unwrap_or_else(|| req.uri().to_string())
+        } else {
+            String::new()
+        };
+        let head = Arc::new(RequestHead {
+            id: CallId {
+                conn: conn.id,
+                req: conn.next_req.fetch_add(1, Ordering::Relaxed),
+            },
+            start: SystemTime::now(),
+            peer: conn.peer.clone(),
+            container: conn.container.clone(),
+            method: req.method().clone(),
+            target,
+            version: req.version(),
+            // Only consumers that show headers pay for the copy.
+            headers: if detail.heads || detail.request_capture > 0 {
+                req.headers().clone()
+            } else {
+                Default::default()
+            },
+            route,
+        });
+        if detail.heads {
+            events.emit(Event::Request(head.clone()));
+        }
+        Report {
+            head,
+            verdict: None,
+            facts: None,
+            response_head: None,
+            answered_by: AnsweredBy::Daemon,
+            session: false,
+            started: Instant::now(),
+            request: Flow::new(detail.request_capture),
+            response: Flow::new(detail.response_capture),
+            events,
+        }
+    }
+
+    fn tap(&self, dir: Dir) -> Option<Tap> {
+        self.events.detail().stream.then(|| Tap {
+            events: self.events.clone(),
+            id: self.head.id,
+            dir,
+        })
+    }
+
+    /// The response head is known (and about to be sent).
+    fn respond(&mut self, parts: &http::response::Parts) {
+        let head = Arc::new(ResponseHead {
+            id: self.head.id,
+            status: parts.status.as_u16(),
+            version: parts.version,
+            headers: if self.events.detail().heads || self.events.detail().response_capture > 0 {
+                parts.headers.clone()
+            } else {
+                Default::default()
+            },
+        });
+        if self.events.detail().heads {
+            self.events.emit(Event::Response(head.clone()));
+        }
+        self.response_head = Some(head);
+    }
+
+    /// sockeye answers itself instead of the daemon.
+    fn refuse(mut self, err: ProxyError) -> Response<RelayBody> {
+        self.answered_by = AnsweredBy::Sockeye;
+        let message = err.to_string();
+        let resp = err.into_response();
+        let (parts, body) = resp.into_parts();
+        self.respond(&parts);
+        self.finish(true, Some(message));
+        Response::from_parts(parts, body)
+    }
+
+    /// The connection now carries a raw stream both ways (or, in the header-less form, the
+    /// daemon's output until it closes): the call is a session until [`Report::finish`].
+    fn open_session(&mut self) {
+        self.session = true;
+        self.events.session(true);
+    }
+
+    fn finish(self, complete: bool, error: Option<String>) {
+        if !self.events.enabled() {
+            return;
+        }
+        if self.session {
+            self.events.session(false);
+        }
+        let call = Call {
+            response: self.response_head,
+            answered_by: self.answered_by,
+            bytes_in: self.request.total(),
+            bytes_out: self.response.total(),
+            hijacked: self.session,
+            incomplete: !complete,
+            duration: self.started.elapsed(),
+            error,
+            request_body: self.request.captured(),
+            response_body: self.response.captured(),
+            verdict: self.verdict,
+            facts: self.facts,
+            head: self.head,
+        };
+        self.events.call(call);
+    }
+}
+
+/// Reports the call when the response body ends or is abandoned.
+struct Done(Report);
+
+impl OnEnd for Done {
+    fn ended(self, complete: bool) {
+        self.0.finish(complete, None);
+    }
+}

@@ -1,0 +1,311 @@
+//! Listening sockets: bind safely, accept, and say who connected.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use std::sync::Arc;
+
+use tokio::net::{TcpListener, UnixListener};
+use tokio_rustls::TlsAcceptor;
+
+use crate::config::{Group, ListenAddr, SocketPerms};
+use crate::relay::stream::Stream;
+use crate::relay::tls::ClientCert;
+
+/// Who is on the other end of a client connection, as far as the transport can tell.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "transport", rename_all = "lowercase")]
+pub enum Peer {
+    /// Credentials the kernel vouches for (SO_PEERCRED) at connect time.
+    Unix {
+        uid: u32,
+        gid: u32,
+        pid: Option<i32>,
+        /// The process name (`/proc/<pid>/comm`) at connect time; informative only, since a
+        /// process can rename itself.
+        process: Option<String>,
+        /// The executable (`/proc/<pid>/exe`) at connect time, as a path in the process's own
+        /// mount namespace: for a process in a container, a path in the container's
+        /// filesystem (see [`crate::relay::identity::executable`]).
+        exe: Option<String>,
+    },
+    Tcp {
+        addr: SocketAddr,
+    },
+    /// A client of a `tls://` listener. `cert` is the client certificate that the
+    /// listener's `--tls-client-ca` verified: the caller's identity. `None` when the
+    /// listener asks for none (or, for a refused handshake, none was verified).
+    Tls {
+        addr: SocketAddr,
+        cert: Option<ClientCert>,
+    },
+}
+
+impl Peer {
+    /// The client's address, for network clients.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        match self {
+            Peer::Tcp { addr } | Peer::Tls { addr, .. } => Some(*addr),
+            Peer::Unix { .. } => None,
+        }
+    }
+
+    /// The verified client certificate of a `tls://` client.
+    pub fn cert(&self) -> Option<&ClientCert> {
+        match self {
+            Peer::Tls { cert, .. } => cert.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Peer::Unix {
+                uid,
+                process: Some(name),
+                ..
+            } => write!(f, "uid={uid} {name}"),
+            Peer::Unix {
+                uid,
+                pid: Some(pid),
+                ..
+            } => write!(f, "uid={uid} pid={pid}"),
+            Peer::Unix { uid, .. } => write!(f, "uid={uid}"),
+            Peer::Tcp { addr } | Peer::Tls { addr, cert: None } => write!(f, "{addr}"),
+            Peer::Tls {
+                addr,
+                cert: Some(cert),
+            } => write!(f, "{cert} {addr}"),
+        }
+    }
+}
+
+/// Why a listener could not be set up; each says what the user can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum ListenError {
+    #[error(
+        "another process is already listening on {0}; stop it or choose another --listen path"
+    )]
+    InUse(PathBuf),
+    #[error("{0} exists and is not a socket; refusing to replace it")]
+    NotASocket(PathBuf),
+    #[error("cannot remove the stale socket {0}: {1}")]
+    RemoveStale(PathBuf, io::Error),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, io::Error),
+    #[error("cannot set mode {mode:04o} on {path}: {source}")]
+    Chmod {
+        path: PathBuf,
+        mode: u32,
+        source: io::Error,
+    },
+    #[error("no such group {0:?} for --socket-group")]
+    NoGroup(String),
+    #[error("cannot give {path} to group {group}: {source}")]
+    Chown {
+        path: PathBuf,
+        group: u32,
+        source: io::Error,
+    },
+}
+
+/// A bound listening socket, owned once per process. A Unix socket file is removed when this
+/// is dropped. Runtimes accept on it through [`Bound::listener`].
+pub struct Bound {
+    socket: StdSocket,
+    /// The socket file and its inode, for Unix sockets.
+    file: Option<(PathBuf, u64)>,
+    /// For `tls://` listeners: each accepted connection completes this handshake first.
+    tls: Option<TlsAcceptor>,
+}
+
+enum StdSocket {
+    Unix(std::os::unix::net::UnixListener),
+    Tcp(std::net::TcpListener),
+}
+
+impl Bound {
+    /// Bind `addr`. A `tls://` address is bound as TCP; [`Bound::with_tls`] adds the
+    /// handshake.
+    pub fn bind(addr: &ListenAddr, perms: &SocketPerms) -> Result<Bound, ListenError> {
+        match addr {
+            ListenAddr::Unix(path) => bind_unix(path, perms),
+            ListenAddr::Tcp(sa) | ListenAddr::Tls(sa) => std::net::TcpListener::bind(sa)
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .map(|l| Bound {
+                    socket: StdSocket::Tcp(l),
+                    file: None,
+                    tls: None,
+                })
+                .map_err(|e| ListenError::Bind(addr.to_string(), e)),
+        }
+    }
+
+    /// Serve TLS on this (TCP) socket with `config`.
+    pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> Bound {
+        self.tls = Some(TlsAcceptor::from(config));
+        self
+    }
+
+    /// A listener on this socket for the current tokio runtime. Several runtimes (one per
+    /// core) may each hold one: the kernel hands each new connection to one of them.
+    pub fn listener(&self) -> io::Result<Listener> {
+        match (&self.socket, &self.tls) {
+            (StdSocket::Unix(l), _) => Ok(Listener::Unix(UnixListener::from_std(l.try_clone()?)?)),
+            (StdSocket::Tcp(l), None) => Ok(Listener::Tcp(TcpListener::from_std(l.try_clone()?)?)),
+            (StdSocket::Tcp(l), Some(tls)) => Ok(Listener::Tls(
+                TcpListener::from_std(l.try_clone()?)?,
+                tls.clone(),
+            )),
+        }
+    }
+
+    /// The address as bound (with the port the kernel chose for `:0`).
+    pub fn local_addr(&self) -> String {
+        let scheme = if self.tls.is_some() { "tls" } else { "tcp" };
+        match (&self.socket, &self.file) {
+            (_, Some((path, _))) => format!("unix://{}", path.display()),
+            (StdSocket::Tcp(l), None) => l
+                .local_addr()
+                .map(|a| format!("{scheme}://{a}"))
+                .unwrap_or_else(|_| format!("{scheme}://?")),
+            (StdSocket::Unix(_), None) => "unix://?".into(),
+        }
+    }
+}
+
+impl Drop for Bound {
+    fn drop(&mut self) {
+        if let Some((path, ino)) = &self.file {
+            // Only remove the file if it is still ours: a second sockeye may have replaced it.
+            if std::fs::symlink_metadata(path).is_ok_and(|m| m.ino() == *ino) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
+
+/// Accepts connections for one runtime.
+pub enum Listener {
+    Unix(UnixListener),
+    Tcp(TcpListener),
+    /// Accepts TCP; the caller completes the TLS handshake ([`Listener::tls`]) in the
+    /// connection's own task.
+    Tls(TcpListener, TlsAcceptor),
+}
+
+impl Listener {
+    /// The handshake that must complete before a connection from [`Listener::accept`]
+    /// carries HTTP; `None` for plain listeners.
+    pub fn tls(&self) -> Option<TlsAcceptor> {
+        match self {
+            Listener::Tls(_, acceptor) => Some(acceptor.clone()),
+            _ => None,
+        }
+    }
+
+    /// Accept the next client. Errors are per-connection (e.g. EMFILE) and not fatal.
+    pub async fn accept(&self) -> io::Result<(Stream, Peer)> {
+        match self {
+            Listener::Unix(listener) => {
+                let (stream, _) = listener.accept().await?;
+                let cred = stream.peer_cred()?;
+                let pid = cred.pid();
+                let peer = Peer::Unix {
+                    uid: cred.uid(),
+                    gid: cred.gid(),
+                    pid,
+                    process: pid.and_then(process_name),
+                    exe: pid
+                        .and_then(crate::relay::identity::executable)
+                        .map(|p| p.to_string_lossy().into_owned()),
+                };
+                Ok((Stream::unix(stream)?, peer))
+            }
+            Listener::Tcp(listener) => {
+                let (stream, addr) = listener.accept().await?;
+                stream.set_nodelay(true)?;
+                Ok((Stream::tcp(stream)?, Peer::Tcp { addr }))
+            }
+            Listener::Tls(listener, _) => {
+                let (stream, addr) = listener.accept().await?;
+                stream.set_nodelay(true)?;
+                Ok((Stream::tcp(stream)?, Peer::Tls { addr, cert: None }))
+            }
+        }
+    }
+}
+
+fn bind_unix(path: &Path, perms: &SocketPerms) -> Result<Bound, ListenError> {
+    clear_stale_socket(path)?;
+    // Create the socket with no access for others, then open it up to the requested mode:
+    // there is never a moment where the socket is more open than asked for.
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o177));
+    let bound = std::os::unix::net::UnixListener::bind(path);
+    nix::sys::stat::umask(old);
+    let bind_err = |e| ListenError::Bind(format!("unix://{}", path.display()), e);
+    let listener = bound.map_err(bind_err)?;
+    listener.set_nonblocking(true).map_err(bind_err)?;
+    let ino = std::fs::metadata(path).map_err(bind_err)?.ino();
+    // From here on the Bound's Drop removes the file if a later step fails.
+    let bound = Bound {
+        socket: StdSocket::Unix(listener),
+        file: Some((path.to_path_buf(), ino)),
+        tls: None,
+    };
+    if let Some(group) = &perms.group {
+        let gid = resolve_group(group)?;
+        std::os::unix::fs::chown(path, None, Some(gid)).map_err(|source| ListenError::Chown {
+            path: path.to_path_buf(),
+            group: gid,
+            source,
+        })?;
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(perms.mode)).map_err(
+        |source| ListenError::Chmod {
+            path: path.to_path_buf(),
+            mode: perms.mode,
+            source,
+        },
+    )?;
+    Ok(bound)
+}
+
+/// A socket file left by a crashed process is replaced; one with a live listener is not.
+fn clear_stale_socket(path: &Path) -> Result<(), ListenError> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if !meta.file_type().is_socket() {
+        return Err(ListenError::NotASocket(path.to_path_buf()));
+    }
+    match std::os::unix::net::UnixStream::connect(path) {
+        Ok(_) => Err(ListenError::InUse(path.to_path_buf())),
+        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+            std::fs::remove_file(path).map_err(|e| ListenError::RemoveStale(path.to_path_buf(), e))
+        }
+        // Anything else (e.g. permission denied) means we cannot tell: do not delete.
+        Err(e) => Err(ListenError::Bind(format!("unix://{}", path.display()), e)),
+    }
+}
+
+fn process_name(pid: i32) -> Option<String> {
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(comm.trim_end().to_string()).filter(|s| !s.is_empty())
+}
+
+fn resolve_group(group: &Group) -> Result<u32, ListenError> {
+    match group {
+        Group::Id(gid) => Ok(*gid),
+        Group::Name(name) => nix::unistd::Group::from_name(name)
+            .ok()
+            .flatten()
+            .map(|g| g.gid.as_raw())
+            .ok_or_else(|| ListenError::NoGroup(name.clone())),
+    }
+}

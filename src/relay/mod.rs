@@ -1,0 +1,14 @@
+//! The relay: listeners, TLS, one hyper connection per client, the life of a request, the
+//! daemon side, and the errors sockeye answers itself.
+
+pub mod body;
+pub mod error;
+pub mod exchange;
+pub mod health;
+pub mod identity;
+pub mod listen;
+pub mod serve_metrics;
+pub mod server;
+pub mod stream;
+pub mod tls;
+pub mod upstream;

@@ -1,0 +1,361 @@
+//! TLS on both ends: `tls://` listeners (with client certificates as caller identities) and
+//! `tls://` upstreams. rustls with the `ring` provider only: no C toolchain beyond what ring
+//! needs, TLS 1.2 and 1.3 only.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{CertificateError, ClientConfig, RootCertStore, ServerConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::Instant;
+use tokio_rustls::{TlsAcceptor, TlsConnector, TlsStream};
+
+use crate::event::{Event, Events, Notice};
+use crate::relay::listen::Peer;
+use crate::relay::stream::Stream;
+
+/// The files of `tls://` listeners.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerFiles {
+    /// `--tls-cert`: the server certificate, then any intermediates (PEM).
+    pub cert: PathBuf,
+    /// `--tls-key`
+    pub key: PathBuf,
+    /// `--tls-client-ca`: clients must present a certificate issued by one of these.
+    pub client_ca: Option<PathBuf>,
+}
+
+/// The files for a `tls://` upstream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientFiles {
+    /// `--upstream-tls-ca`: the daemon's certificate must be issued by one of these.
+    pub ca: PathBuf,
+    /// `--upstream-tls-cert` and `--upstream-tls-key`, for a daemon that requires a client
+    /// certificate (dockerd `--tlsverify`).
+    pub cert: Option<(PathBuf, PathBuf)>,
+}
+
+/// A client certificate that the listener's `--tls-client-ca` verified: who is calling.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClientCert {
+    /// The whole subject, RFC 4514 style (`CN=alice,O=ops`).
+    pub subject: String,
+    /// The subject's first common name; what `client.cert_subject` matches.
+    pub common_name: Option<String>,
+    /// DNS names, IP addresses, e-mail addresses and URIs of the subjectAltName extension;
+    /// what `client.cert_san` matches.
+    pub sans: Vec<String>,
+}
+
+impl ClientCert {
+    /// `None` for DER that does not parse; rustls has already verified it by then, so that
+    /// means a certificate this parser cannot read, and the caller then has no name.
+    pub fn from_der(der: &[u8]) -> Option<ClientCert> {
+        use x509_parser::extensions::GeneralName;
+        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        let subject = cert.subject();
+        let common_name = subject
+            .iter_common_name()
+            .next()
+            .and_then(|cn| cn.as_str().ok())
+            .map(str::to_owned);
+        let sans = match cert.subject_alternative_name() {
+            Ok(Some(ext)) => ext
+                .value
+                .general_names
+                .iter()
+                .filter_map(|name| match name {
+                    GeneralName::DNSName(s) | GeneralName::RFC822Name(s) | GeneralName::URI(s) => {
+                        Some(s.to_string())
+                    }
+                    GeneralName::IPAddress(b) => ip_from_bytes(b).map(|ip| ip.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Some(ClientCert {
+            subject: subject.to_string(),
+            common_name,
+            sans,
+        })
+    }
+}
+
+fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
+    match b.len() {
+        4 => Some(IpAddr::from(<[u8; 4]>::try_from(b).ok()?)),
+        16 => Some(IpAddr::from(<[u8; 16]>::try_from(b).ok()?)),
+        _ => None,
+    }
+}
+
+impl fmt::Display for ClientCert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.common_name, self.sans.first()) {
+            (Some(cn), _) => write!(f, "cn={cn}"),
+            (None, Some(san)) => write!(f, "san={san}"),
+            (None, None) => write!(f, "subject={:?}", self.subject),
+        }
+    }
+}
+
+/// One provider for every config: rustls would otherwise pick a process-wide default, and
+/// panic if a dependency ever enabled a second one.
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn load_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "{flag} {}: no PEM certificate (-----BEGIN CERTIFICATE-----) in the file",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
+fn load_key(path: &Path, flag: &str) -> Result<PrivateKeyDer<'static>, String> {
+    PrivateKeyDer::from_pem_file(path).map_err(|e| format!("{flag} {}: {e}", path.display()))
+}
+
+fn load_roots(path: &Path, flag: &str) -> Result<RootCertStore, String> {
+    let mut roots = RootCertStore::empty();
+    for cert in load_certs(path, flag)? {
+        roots
+            .add(cert)
+            .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
+    }
+    Ok(roots)
+}
+
+/// The configuration every `tls://` listener shares. Fails on unreadable or mismatched files,
+/// so a misconfiguration stops sockeye at start, not at a client's first handshake.
+pub fn server_config(files: &ServerFiles) -> Result<Arc<ServerConfig>, String> {
+    let provider = provider();
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?;
+    let builder = match &files.client_ca {
+        Some(ca) => {
+            let roots = load_roots(ca, "--tls-client-ca")?;
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| format!("--tls-client-ca {}: {e}", ca.display()))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let certs = load_certs(&files.cert, "--tls-cert")?;
+    let key = load_key(&files.key, "--tls-key")?;
+    let config = builder.with_single_cert(certs, key).map_err(|e| {
+        format!(
+            "--tls-cert {} with --tls-key {}: {e}",
+            files.cert.display(),
+            files.key.display()
+        )
+    })?;
+    Ok(Arc::new(config))
+}
+
+/// The configuration for a `tls://` upstream.
+pub fn client_config(files: &ClientFiles) -> Result<Arc<ClientConfig>, String> {
+    let roots = load_roots(&files.ca, "--upstream-tls-ca")?;
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_root_certificates(roots);
+    let config = match &files.cert {
+        Some((cert, key)) => builder
+            .with_client_auth_cert(
+                load_certs(cert, "--upstream-tls-cert")?,
+                load_key(key, "--upstream-tls-key")?,
+            )
+            .map_err(|e| {
+                format!(
+                    "--upstream-tls-cert {} with --upstream-tls-key {}: {e}",
+                    cert.display(),
+                    key.display()
+                )
+            })?,
+        None => builder.with_no_client_auth(),
+    };
+    Ok(Arc::new(config))
+}
+
+/// Open TLS to the daemon at `hostport` over `stream`; the daemon's certificate must name
+/// `host`.
+pub async fn connect(
+    config: &Arc<ClientConfig>,
+    hostport: &str,
+    stream: Stream,
+) -> io::Result<Stream> {
+    let host = hostport
+        .rsplit_once(':')
+        .map_or(hostport, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let name = ServerName::try_from(host.to_string())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{host:?}: {e}")))?;
+    let tls = TlsConnector::from(config.clone())
+        .connect(name, stream)
+        .await
+        .map_err(|e| io::Error::new(e.kind(), format!("TLS handshake: {}", tls_error(&e))))?;
+    Ok(Stream::Tls(Box::new(TlsStream::Client(tls))))
+}
+
+/// The first byte of every TLS connection: a handshake record.
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
+/// What Go's `net/http` answers plain HTTP on a TLS port, so the docker CLI without
+/// `--tls` prints the message it prints against dockerd.
+const PLAIN_HTTP_ANSWER: &[u8] =
+    b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+
+/// Complete the TLS handshake of a client accepted on a `tls://` listener, within
+/// `timeout`. A refused client is reported (one line naming its address and why) and `None`
+/// is returned; the connection is then closed.
+///
+/// This runs in the connection's own task, never in the accept loop: a client that connects
+/// and stays silent must not hold up anyone else.
+pub async fn handshake(
+    acceptor: TlsAcceptor,
+    mut stream: Stream,
+    addr: SocketAddr,
+    conn: u64,
+    events: &Events,
+    timeout: Duration,
+) -> Option<(Stream, Peer)> {
+    let deadline = Instant::now() + timeout;
+    let refuse = |message: String| report(events, conn, addr, message);
+    let late = || {
+        format!("TLS handshake refused: no handshake within {timeout:?} (limit: --head-timeout)")
+    };
+    let mut first = [0u8; 1];
+    match tokio::time::timeout_at(deadline, stream.peek(&mut first)).await {
+        Err(_) => return refuse(late()),
+        // Closed before saying anything: a port probe or health check, not worth a line.
+        Ok(Ok(0)) | Ok(Err(_)) => return None,
+        Ok(Ok(_)) if first[0] == TLS_HANDSHAKE_RECORD => {}
+        Ok(Ok(_)) if first[0].is_ascii_uppercase() => {
+            // Read what the client sent before answering: closing a socket with unread
+            // bytes resets it, and the client would never see the answer.
+            let answer = async {
+                let mut request = vec![0u8; 16 * 1024];
+                let _ = stream.read(&mut request).await;
+                let _ = stream.write_all(PLAIN_HTTP_ANSWER).await;
+                let _ = stream.shutdown().await;
+            };
+            let _ = tokio::time::timeout_at(deadline, answer).await;
+            return refuse(
+                "TLS handshake refused: plain HTTP on a TLS listener (answered 400; the client \
+                 must use TLS: https://, or docker --tlsverify)"
+                    .into(),
+            );
+        }
+        Ok(Ok(_)) => {
+            return refuse(format!(
+                "TLS handshake refused: not TLS (first byte 0x{:02x})",
+                first[0]
+            ))
+        }
+    }
+    let tls = match tokio::time::timeout_at(deadline, acceptor.accept(stream)).await {
+        Err(_) => return refuse(late()),
+        Ok(Err(e)) => return refuse(format!("TLS handshake refused: {}", refusal(&e))),
+        Ok(Ok(tls)) => tls,
+    };
+    let cert = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|chain| chain.first())
+        .and_then(|der| ClientCert::from_der(der));
+    Some((
+        Stream::Tls(Box::new(TlsStream::Server(tls))),
+        Peer::Tls { addr, cert },
+    ))
+}
+
+/// A refused handshake is a notice in the view (and whatever records events); with nothing
+/// watching events (`--quiet`) it still gets a log line: a refusal is a security event.
+fn report<T>(events: &Events, conn: u64, addr: SocketAddr, message: String) -> Option<T> {
+    if events.enabled() {
+        events.emit(Event::Notice(Notice {
+            conn,
+            peer: Arc::new(Peer::Tls { addr, cert: None }),
+            message,
+        }));
+    } else {
+        tracing::warn!("{addr}  {message}");
+    }
+    None
+}
+
+/// Why a client's handshake failed, in words that say what to fix.
+fn refusal(e: &io::Error) -> String {
+    let Some(err) = e.get_ref().and_then(|r| r.downcast_ref::<rustls::Error>()) else {
+        return match e.kind() {
+            io::ErrorKind::UnexpectedEof => {
+                "the client closed the connection during the handshake".into()
+            }
+            _ => format!("handshake failed: {e}"),
+        };
+    };
+    match err {
+        rustls::Error::NoCertificatesPresented => {
+            "no client certificate (this listener requires one issued by --tls-client-ca; the \
+             docker CLI sends none when its cert.pem is from another CA)"
+                .into()
+        }
+        rustls::Error::InvalidCertificate(c) => match c {
+            CertificateError::UnknownIssuer | CertificateError::BadSignature => {
+                "client certificate not issued by the --tls-client-ca CA (unknown issuer)".into()
+            }
+            CertificateError::Expired => "client certificate expired".into(),
+            CertificateError::ExpiredContext { not_after, .. } => format!(
+                "client certificate expired (not valid after {})",
+                rfc3339(not_after.as_secs())
+            ),
+            CertificateError::NotValidYet => "client certificate not valid yet".into(),
+            CertificateError::NotValidYetContext { not_before, .. } => format!(
+                "client certificate not valid yet (not valid before {})",
+                rfc3339(not_before.as_secs())
+            ),
+            CertificateError::Revoked => "client certificate revoked".into(),
+            _ => format!("client certificate refused: {err}"),
+        },
+        rustls::Error::AlertReceived(alert) => format!(
+            "the client aborted the handshake (TLS alert: {alert:?}); it may not trust sockeye's \
+             certificate (--tls-cert) or the name it connected to"
+        ),
+        rustls::Error::PeerIncompatible(_) => format!(
+            "the client offers no TLS version or cipher suite sockeye accepts (TLS 1.2 or later): \
+             {err}"
+        ),
+        _ => err.to_string(),
+    }
+}
+
+/// rustls's own words for a failed upstream handshake, without io::Error's wrapping.
+fn tls_error(e: &io::Error) -> String {
+    match e.get_ref().and_then(|r| r.downcast_ref::<rustls::Error>()) {
+        Some(err) => err.to_string(),
+        None => e.to_string(),
+    }
+}
+
+fn rfc3339(secs: u64) -> String {
+    crate::docker::time::rfc3339(i64::try_from(secs).unwrap_or(i64::MAX), 0, 0)
+}

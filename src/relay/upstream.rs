@@ -1,0 +1,236 @@
+//! The daemon side: connect, forward one request at a time, splice hijacked streams.
+//!
+//! Each client connection gets its own daemon connection, opened on its first request and
+//! reused while both stay open. This keeps the daemon's view of connections the same as
+//! without sockeye: a request that hijacks arrives on the connection the client opened for
+//! it, and a client that closes its connection closes the daemon's.
+
+use std::io;
+
+use http_body_util::{BodyExt, Empty, Limited};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::upgrade::Upgraded;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpStream, UnixStream};
+
+use crate::config::UpstreamAddr;
+use crate::event::{Event, Flow};
+use crate::relay::body::{RelayBody, Tap};
+use crate::relay::error::ProxyError;
+use crate::relay::stream::Stream;
+
+/// Connect to the daemon; `tls` is the client configuration a `tls://` upstream needs.
+pub async fn connect(
+    addr: &UpstreamAddr,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+) -> io::Result<Stream> {
+    match addr {
+        UpstreamAddr::Unix(path) => Stream::unix(UnixStream::connect(path).await?),
+        UpstreamAddr::Tcp(hostport) => {
+            let s = TcpStream::connect(hostport.as_str()).await?;
+            s.set_nodelay(true)?;
+            Stream::tcp(s)
+        }
+        UpstreamAddr::Tls(hostport) => {
+            let config = tls.ok_or_else(|| {
+                io::Error::other("a tls:// upstream needs --upstream-tls-ca (none configured)")
+            })?;
+            let s = TcpStream::connect(hostport.as_str()).await?;
+            s.set_nodelay(true)?;
+            crate::relay::tls::connect(config, hostport, Stream::tcp(s)?).await
+        }
+    }
+}
+
+/// The daemon connection that belongs to one client connection.
+pub struct Upstream {
+    addr: UpstreamAddr,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    sender: Option<SendRequest<RelayBody>>,
+}
+
+impl Upstream {
+    pub fn new(addr: UpstreamAddr, tls: Option<Arc<rustls::ClientConfig>>) -> Self {
+        Upstream {
+            addr,
+            tls,
+            sender: None,
+        }
+    }
+
+    pub fn addr(&self) -> &UpstreamAddr {
+        &self.addr
+    }
+
+    /// Send one request and return the daemon's response head (the body streams).
+    pub async fn send(
+        &mut self,
+        req: Request<RelayBody>,
+    ) -> Result<Response<hyper::body::Incoming>, ProxyError> {
+        let sender = self.ready_sender().await?;
+        sender
+            .send_request(req)
+            .await
+            .map_err(|e| ProxyError::UpstreamFailed {
+                upstream: self.addr.to_string(),
+                reason: error_chain(&e),
+            })
+    }
+
+    async fn ready_sender(&mut self) -> Result<&mut SendRequest<RelayBody>, ProxyError> {
+        // The daemon may have closed an idle keep-alive connection; then open a new one,
+        // as the client itself would have done.
+        let reusable = match &mut self.sender {
+            Some(sender) => sender.ready().await.is_ok(),
+            None => false,
+        };
+        if !reusable {
+            let stream = connect(&self.addr, self.tls.as_ref())
+                .await
+                .map_err(|e| self.unreachable(e.to_string()))?;
+            // The Go docker CLI sends canonical Title-Case names, and Go servers read names
+            // case-insensitively anyway: Title-Case matches the CLI's bytes at no cost.
+            let (mut sender, conn) = http1::Builder::new()
+                .title_case_headers(true)
+                .max_buf_size(MAX_BUF)
+                .handshake(TokioIo::new(stream))
+                .await
+                .map_err(|e| self.unreachable(error_chain(&e)))?;
+            tokio::spawn(async move {
+                // Errors here surface to the waiting request; nothing more to do.
+                let _ = conn.with_upgrades().await;
+            });
+            sender
+                .ready()
+                .await
+                .map_err(|e| self.unreachable(error_chain(&e)))?;
+            self.sender = Some(sender);
+        }
+        Ok(self.sender.as_mut().expect("ready above"))
+    }
+
+    fn unreachable(&self, reason: String) -> ProxyError {
+        ProxyError::UpstreamUnreachable {
+            upstream: self.addr.to_string(),
+            reason,
+        }
+    }
+}
+
+/// Read buffer size for hyper on both sides: large enough to move bulk data in few syscalls.
+pub const MAX_BUF: usize = 512 * 1024;
+
+/// How a hijacked session ended.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Spliced {
+    pub error: Option<io::ErrorKind>,
+}
+
+/// Relay raw bytes both ways until both directions have ended, recording each direction in
+/// its flow (client → daemon, daemon → client).
+///
+/// When one side half-closes (EOF on read), the other side's write half is shut down and
+/// the opposite direction keeps flowing for as long as it lasts: `docker exec` without `-i`
+/// half-closes at once and still expects all of the command's output.
+pub async fn splice(
+    client: Upgraded,
+    daemon: Upgraded,
+    flows: (Arc<Flow>, Arc<Flow>),
+    taps: (Option<Tap>, Option<Tap>),
+) -> Spliced {
+    let mut client = TokioIo::new(client);
+    let mut daemon = TokioIo::new(daemon);
+    let (mut cr, mut cw) = tokio::io::split(&mut client);
+    let (mut dr, mut dw) = tokio::io::split(&mut daemon);
+    let up = pump(&mut cr, &mut dw, &flows.0, taps.0);
+    let down = pump(&mut dr, &mut cw, &flows.1, taps.1);
+    let (up, down) = tokio::join!(up, down);
+    Spliced { error: up.or(down) }
+}
+
+/// Copy until EOF, then shut down the writer (propagating the half-close).
+async fn pump<R, W>(r: &mut R, w: &mut W, flow: &Flow, tap: Option<Tap>) -> Option<io::ErrorKind>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match r.read(&mut buf).await {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                let _ = w.shutdown().await;
+                return Some(e.kind());
+            }
+        };
+        if let Err(e) = w.write_all(&buf[..n]).await {
+            return Some(e.kind());
+        }
+        flow.record(&buf[..n]);
+        if let Some(tap) = &tap {
+            let bytes = Bytes::copy_from_slice(&buf[..n]);
+            tap.events.emit(Event::Data {
+                id: tap.id,
+                dir: tap.dir,
+                bytes,
+            });
+        }
+    }
+    flow.end();
+    w.shutdown().await.err().map(|e| e.kind())
+}
+
+/// hyper errors hide their cause; show the whole chain in one line.
+/// One `GET path` on a connection of its own (sockeye asking the daemon, or a client of
+/// sockeye asking it): the status and up to `limit` bytes of the body. The connection ends
+/// with the answer.
+pub async fn get_once<S>(io: S, path: &str, limit: usize) -> Result<(StatusCode, Bytes), String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, conn) = http1::handshake::<_, Empty<Bytes>>(TokioIo::new(io))
+        .await
+        .map_err(|e| error_chain(&e))?;
+    let driver = tokio::spawn(async move {
+        // A failure surfaces to the request below.
+        let _ = conn.await;
+    });
+    let req = Request::get(path)
+        // The docker CLI's own Host for a Unix socket; dockerd and sockeye take any value.
+        .header(http::header::HOST, "docker")
+        .body(Empty::new())
+        .map_err(|e| e.to_string())?;
+    let answered = async {
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|e| error_chain(&e))?;
+        let status = resp.status();
+        let body = Limited::new(resp.into_body(), limit)
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        Ok((status, body))
+    }
+    .await;
+    driver.abort();
+    answered
+}
+
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}

@@ -1,0 +1,275 @@
+//! One audit record per call: plain data, serialized as one JSON line (docs/audit-log.md).
+//!
+//! Built only from a finished [`Call`], through the same redaction as every view: the
+//! action and path come from [`crate::see::describe`], and body content appears only as
+//! [`Facts`] (names of environment variables, never their values).
+
+use std::collections::BTreeMap;
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::docker::endpoint::Section;
+use crate::docker::facts::Facts;
+use crate::docker::time::{unix, write_rfc3339};
+use crate::event::{AnsweredBy, Call, Decision};
+use crate::relay::listen::Peer;
+use crate::see::describe::action_and_target;
+
+/// Bumped on any incompatible change.
+pub const VERSION: u32 = 1;
+
+/// One call, as the audit log records it.
+///
+/// The one definition of a line, for writing and for reading: `S` is how its text is held.
+/// The log writes a `Record<&str>` ([`Record::with_call`]) that borrows from the call, so a
+/// line costs no copy of the call's text; readers get a `Record` (`Record<String>`, the
+/// default) that owns it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "S: Deserialize<'de> + Ord"))]
+pub struct Record<S = String> {
+    pub v: u32,
+    /// When the request head arrived (RFC 3339, UTC, milliseconds).
+    pub time: S,
+    pub time_unix: f64,
+    /// `#conn.req`, unique within one sockeye run.
+    pub id: S,
+    pub conn: u64,
+    pub req: u64,
+    pub caller: Caller<S>,
+    pub endpoint: S,
+    #[serde(default)]
+    pub section: Option<S>,
+    /// The docker CLI command a person would have typed, secrets redacted.
+    pub action: S,
+    pub method: S,
+    /// Path and query as sent, secret query values redacted.
+    pub path: S,
+    #[serde(default)]
+    pub api_version: Option<S>,
+    /// Path parameters (`name`, `id`, …) as dockerd reads them.
+    #[serde(default)]
+    pub params: BTreeMap<S, S>,
+    /// `allow`, `deny`, `would_deny` (audit mode), `refused` (unreadable, before the
+    /// policy), or `null` without a policy.
+    #[serde(default)]
+    pub decision: Option<S>,
+    #[serde(default)]
+    pub rule: Option<S>,
+    #[serde(default)]
+    pub reason: Option<S>,
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// `daemon` or `sockeye`.
+    pub answered_by: S,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub duration_ms: f64,
+    pub hijacked: bool,
+    pub incomplete: bool,
+    #[serde(default)]
+    pub error: Option<S>,
+    /// The security-relevant body and query facts that are set (empty ones left out),
+    /// plus `escalations`.
+    #[serde(default)]
+    pub facts: Map<String, Value>,
+}
+
+/// Who called.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "S: Deserialize<'de> + Ord"))]
+pub struct Caller<S = String> {
+    /// `unix` or `tcp`.
+    pub transport: S,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<S>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe: Option<S>,
+    /// A TCP or TLS client's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addr: Option<S>,
+    /// A TLS client's verified certificate: its identity. Owned even when written: only
+    /// TLS calls have one, and their address is formatted for each record anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert: Option<crate::relay::tls::ClientCert>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<Container<S>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "S: Deserialize<'de> + Ord"))]
+pub struct Container<S = String> {
+    pub id: S,
+    pub name: S,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<S, S>,
+}
+
+impl Record<&str> {
+    /// The record of `call`, handed to `f`: the record the audit log writes.
+    ///
+    /// Text is borrowed from the call where the call holds it as written; what has to be
+    /// computed (time, id, action, redacted path, a client's address) is computed once, into
+    /// locals here, and borrowed too. The action and path come from
+    /// [`crate::see::describe::action_and_target`], the same redaction as every view.
+    pub fn with_call<T>(call: &Call, f: impl FnOnce(&Record<&str>) -> T) -> T {
+        let head = &call.head;
+        let (action, path) = action_and_target(head, &call.request_body);
+        let (text, at) = time_and_id(call);
+        let (time, id) = text.split_at(at);
+        let addr = match &*head.peer {
+            Peer::Unix { .. } => None,
+            Peer::Tcp { addr } | Peer::Tls { addr, .. } => Some(addr.to_string()),
+        };
+        let (decision, rule, reason) = match &call.verdict {
+            Some(v) => (
+                Some(match v.decision {
+                    Decision::Allow => "allow",
+                    Decision::Deny => "deny",
+                    Decision::WouldDeny => "would_deny",
+                }),
+                Some(v.rule.as_str()),
+                v.reason.as_deref(),
+            ),
+            None if call.answered_by == AnsweredBy::Sockeye
+                && call.status().is_some_and(|s| (400..500).contains(&s)) =>
+            {
+                (Some("refused"), None, None)
+            }
+            None => (None, None, None),
+        };
+        let record: Record<&str> = Record {
+            v: VERSION,
+            time,
+            time_unix: head
+                .start
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs_f64(),
+            id,
+            conn: head.id.conn,
+            req: head.id.req,
+            caller: caller(call, addr.as_deref()),
+            endpoint: head.route.name(),
+            section: head.route.section().map(Section::as_str),
+            action: &action,
+            method: head.method.as_str(),
+            path: &path,
+            api_version: head.route.version().map(|v| v.as_str()),
+            // As a map: by name, the last of a repeated name winning.
+            params: head.route.params().collect(),
+            decision,
+            rule,
+            reason,
+            status: call.status(),
+            answered_by: match call.answered_by {
+                AnsweredBy::Daemon => "daemon",
+                AnsweredBy::Sockeye => "sockeye",
+            },
+            bytes_in: call.bytes_in,
+            bytes_out: call.bytes_out,
+            duration_ms: (call.duration.as_secs_f64() * 1e6).round() / 1e3,
+            hijacked: call.hijacked,
+            incomplete: call.incomplete,
+            error: call.error.as_deref(),
+            facts: call.facts.as_deref().map(summary).unwrap_or_default(),
+        };
+        f(&record)
+    }
+}
+
+/// The record's time and id (`#conn.req`) in one string, and where the id starts: one
+/// allocation instead of two, and the id's numbers written as serde_json writes numbers
+/// (itoa) rather than through `fmt`, whose machinery cost more than the time itself.
+fn time_and_id(call: &Call) -> (String, usize) {
+    let (secs, nanos) = unix(call.head.start);
+    let mut text = Vec::with_capacity(64);
+    write_rfc3339(&mut text, secs, nanos, 3);
+    let id = text.len();
+    text.push(b'#');
+    serde_json::to_writer(&mut text, &call.head.id.conn).expect("a number serializes");
+    text.push(b'.');
+    serde_json::to_writer(&mut text, &call.head.id.req).expect("a number serializes");
+    (String::from_utf8(text).expect("ASCII"), id)
+}
+
+/// The caller of `call`; `addr` is its address, formatted.
+fn caller<'a>(call: &'a Call, addr: Option<&'a str>) -> Caller<&'a str> {
+    let container = call.head.container.as_ref().map(|c| Container {
+        id: c.id.as_str(),
+        name: c.name.as_str(),
+        labels: c
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+    });
+    match &*call.head.peer {
+        Peer::Unix {
+            uid,
+            gid,
+            pid,
+            process,
+            exe,
+        } => Caller {
+            transport: "unix",
+            uid: Some(*uid),
+            gid: Some(*gid),
+            pid: *pid,
+            process: process.as_deref(),
+            exe: exe.as_deref(),
+            addr: None,
+            cert: None,
+            container,
+        },
+        Peer::Tcp { .. } => Caller {
+            transport: "tcp",
+            addr,
+            container,
+            ..Caller::default()
+        },
+        Peer::Tls { cert, .. } => Caller {
+            transport: "tls",
+            addr,
+            cert: cert.clone(),
+            container,
+            ..Caller::default()
+        },
+    }
+}
+
+/// The facts that are set, and the escalations they add up to.
+pub fn summary(facts: &Facts) -> Map<String, Value> {
+    let mut out = Map::new();
+    if let Value::Object(all) = facts.to_value() {
+        for (k, v) in all {
+            let empty = match &v {
+                Value::Null => true,
+                Value::Bool(b) => !b,
+                Value::Array(a) => a.is_empty(),
+                Value::Object(o) => o.is_empty(),
+                Value::String(s) => s.is_empty(),
+                Value::Number(_) => false,
+            };
+            if !empty && k != "operation" {
+                out.insert(k, v);
+            }
+        }
+    }
+    let escalations: Vec<Value> = facts
+        .escalations(&[])
+        .iter()
+        .map(|e| Value::String(e.to_string()))
+        .collect();
+    if !escalations.is_empty() {
+        out.insert("escalations".into(), Value::Array(escalations));
+    }
+    out
+}

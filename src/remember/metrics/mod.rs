@@ -1,0 +1,324 @@
+//! Prometheus metrics and health checks (docs/metrics.md).
+//!
+//! [`Metrics`] is a [`Sink`]: it sees every call synchronously on the relay's path, like the
+//! audit log, so its counts are exact rather than sampled from the lossy live view. Values
+//! that already live elsewhere (live-view drops, the audit log's state) are read at scrape
+//! time instead of being copied on every call.
+//!
+//! Label values come from closed sets only (operation names, decisions, numeric statuses),
+//! so no client can grow the number of series: a request to an arbitrary path is counted as
+//! `endpoint="Unknown"`, and the method is left out because clients may invent methods.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabelSet, EncodeMetric, LabelSetEncoder,
+};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
+
+use crate::event::{AnsweredBy, Call, Decision, Sink};
+use crate::remember::audit::AuditLog;
+
+/// What `GET /metrics` answers with: prometheus-client writes OpenMetrics 1.0 text (counters
+/// as `_total`, a closing `# EOF`), which Prometheus reads when told so by this header.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Upper bounds of `sockeye_call_duration_seconds`, from a cached `GET /_ping` (well under a
+/// millisecond through sockeye) to an image pull or build (tens of seconds).
+const CALL_BUCKETS: [f64; 16] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    60.0,
+];
+
+/// Upper bounds of `sockeye_session_duration_seconds`: a hijacked session (`docker exec`,
+/// `attach`, `run -it`, BuildKit's `/session`) lasts as long as the command or the person.
+const SESSION_BUCKETS: [f64; 9] = [0.1, 1.0, 10.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0];
+
+/// Labels of `sockeye_calls_total`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct CallLabels {
+    endpoint: &'static str,
+    decision: &'static str,
+    /// `0` when no response head was sent.
+    status: u16,
+}
+
+impl EncodeLabelSet for CallLabels {
+    fn encode(&self, encoder: &mut LabelSetEncoder) -> fmt::Result {
+        use prometheus_client::encoding::EncodeLabel;
+        ("endpoint", self.endpoint).encode(encoder.encode_label())?;
+        ("decision", self.decision).encode(encoder.encode_label())?;
+        ("status", self.status).encode(encoder.encode_label())
+    }
+}
+
+/// The one label of per-endpoint metrics.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct Endpoint(&'static str);
+
+impl EncodeLabelSet for Endpoint {
+    fn encode(&self, encoder: &mut LabelSetEncoder) -> fmt::Result {
+        use prometheus_client::encoding::EncodeLabel;
+        ("endpoint", self.0).encode(encoder.encode_label())
+    }
+}
+
+type HistogramFamily = Family<Endpoint, Histogram, fn() -> Histogram>;
+
+/// Every metric sockeye exposes, and the registry that writes them out.
+pub struct Metrics {
+    registry: Registry,
+    calls: Family<CallLabels, Counter>,
+    call_duration: HistogramFamily,
+    session_duration: HistogramFamily,
+    request_bytes: Family<Endpoint, Counter>,
+    response_bytes: Family<Endpoint, Counter>,
+    connections_open: Gauge,
+    connections: Counter,
+    sessions_open: Gauge,
+    upstream_errors: Counter,
+}
+
+/// Values owned by other parts of sockeye, read when scraped.
+#[derive(Default)]
+pub struct Scraped {
+    /// [`crate::event::Events::dropped_counter`] of the live view.
+    pub view_dropped: Option<Arc<AtomicU64>>,
+    pub audit: Option<Arc<AuditLog>>,
+}
+
+impl Metrics {
+    pub fn new(scraped: Scraped) -> Metrics {
+        let mut registry = Registry::default();
+        let calls = Family::<CallLabels, Counter>::default();
+        registry.register(
+            "sockeye_calls",
+            "Calls that ended, by endpoint (operation name), policy decision and response \
+             status; a hijacked session counts when it ends",
+            calls.clone(),
+        );
+        let call_duration: HistogramFamily =
+            Family::new_with_constructor(|| Histogram::new(CALL_BUCKETS));
+        registry.register_with_unit(
+            "sockeye_call_duration",
+            "Time from the request head to the end of the response body, by endpoint; streams \
+             (logs -f, events, wait, pulls) count their whole life, hijacked sessions are in \
+             sockeye_session_duration_seconds",
+            Unit::Seconds,
+            call_duration.clone(),
+        );
+        let session_duration: HistogramFamily =
+            Family::new_with_constructor(|| Histogram::new(SESSION_BUCKETS));
+        registry.register_with_unit(
+            "sockeye_session_duration",
+            "Life of hijacked sessions (attach, exec start, /session, /grpc), from the request \
+             head to the end of both directions, by endpoint",
+            Unit::Seconds,
+            session_duration.clone(),
+        );
+        let request_bytes = Family::<Endpoint, Counter>::default();
+        registry.register_with_unit(
+            "sockeye_request",
+            "Request body bytes (and client-to-daemon bytes of hijacked sessions) of calls \
+             that ended, by endpoint",
+            Unit::Bytes,
+            request_bytes.clone(),
+        );
+        let response_bytes = Family::<Endpoint, Counter>::default();
+        registry.register_with_unit(
+            "sockeye_response",
+            "Response body bytes (and daemon-to-client bytes of hijacked sessions) of calls \
+             that ended, by endpoint",
+            Unit::Bytes,
+            response_bytes.clone(),
+        );
+        let connections_open = Gauge::default();
+        registry.register(
+            "sockeye_connections_open",
+            "Client connections open now",
+            connections_open.clone(),
+        );
+        let connections = Counter::default();
+        registry.register(
+            "sockeye_connections",
+            "Client connections accepted",
+            connections.clone(),
+        );
+        let sessions_open = Gauge::default();
+        registry.register(
+            "sockeye_sessions_open",
+            "Hijacked sessions (attach, exec, /session, /grpc) open now",
+            sessions_open.clone(),
+        );
+        let upstream_errors = Counter::default();
+        registry.register(
+            "sockeye_upstream_errors",
+            "Calls answered 502 by sockeye because the daemon could not be reached or closed \
+             the connection before answering",
+            upstream_errors.clone(),
+        );
+        let build = Family::<[(&'static str, &'static str); 1], Gauge>::default();
+        build
+            .get_or_create(&[("version", env!("CARGO_PKG_VERSION"))])
+            .set(1);
+        registry.register(
+            "sockeye_build_info",
+            "Always 1; the label says which sockeye runs",
+            build,
+        );
+        registry.register_collector(Box::new(ScrapeTime(scraped)));
+        Metrics {
+            registry,
+            calls,
+            call_duration,
+            session_duration,
+            request_bytes,
+            response_bytes,
+            connections_open,
+            connections,
+            sessions_open,
+            upstream_errors,
+        }
+    }
+
+    /// The OpenMetrics text exposition, ending in `# EOF`.
+    pub fn encode(&self) -> String {
+        let mut out = String::with_capacity(16 * 1024);
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String does not fail");
+        out
+    }
+}
+
+/// The `decision` label: the policy's verdict when it gave one; `refused` when sockeye
+/// answered a client error itself before the policy could decide (the audit log's rule);
+/// `none` otherwise (no policy, or a call the policy never saw, such as a 502).
+fn decision(call: &Call) -> &'static str {
+    match &call.verdict {
+        Some(v) => match v.decision {
+            Decision::Allow => "allow",
+            Decision::Deny => "deny",
+            Decision::WouldDeny => "would_deny",
+        },
+        None if call.answered_by == AnsweredBy::Sockeye
+            && call.status().is_some_and(|s| (400..500).contains(&s)) =>
+        {
+            "refused"
+        }
+        None => "none",
+    }
+}
+
+/// sockeye answers 502 only when the daemon failed it ([`crate::relay::error::ProxyError::status`]).
+fn upstream_error(call: &Call) -> bool {
+    call.answered_by == AnsweredBy::Sockeye && call.status() == Some(502)
+}
+
+impl Sink for Metrics {
+    fn call(&self, call: &Call) {
+        let endpoint = call.head.route.name();
+        self.calls
+            .get_or_create(&CallLabels {
+                endpoint,
+                decision: decision(call),
+                status: call.status().unwrap_or(0),
+            })
+            .inc();
+        if upstream_error(call) {
+            self.upstream_errors.inc();
+        }
+        let label = Endpoint(endpoint);
+        // A session's length says how long someone worked in a shell, not how fast the
+        // relay or the daemon is: kept apart so it cannot swamp call latencies.
+        let durations = if call.hijacked {
+            &self.session_duration
+        } else {
+            &self.call_duration
+        };
+        durations
+            .get_or_create(&label)
+            .observe(call.duration.as_secs_f64());
+        if call.bytes_in > 0 {
+            self.request_bytes
+                .get_or_create(&label)
+                .inc_by(call.bytes_in);
+        }
+        if call.bytes_out > 0 {
+            self.response_bytes
+                .get_or_create(&label)
+                .inc_by(call.bytes_out);
+        }
+    }
+
+    fn connection(&self, open: bool) {
+        if open {
+            self.connections.inc();
+            self.connections_open.inc();
+        } else {
+            self.connections_open.dec();
+        }
+    }
+
+    fn session(&self, open: bool) {
+        if open {
+            self.sessions_open.inc();
+        } else {
+            self.sessions_open.dec();
+        }
+    }
+}
+
+struct ScrapeTime(Scraped);
+
+impl fmt::Debug for ScrapeTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ScrapeTime")
+    }
+}
+
+impl Collector for ScrapeTime {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
+        let dropped = self
+            .0
+            .view_dropped
+            .as_ref()
+            .map_or(0, |d| d.load(Ordering::Relaxed));
+        let counter = ConstCounter::new(dropped);
+        counter.encode(encoder.encode_descriptor(
+            "sockeye_view_dropped_events",
+            "Events the live view (the per-call lines on stderr or stdout) could not keep up \
+             with and dropped; every sink (audit log, metrics) still saw every call.",
+            None,
+            counter.metric_type(),
+        )?)?;
+        if let Some(audit) = &self.0.audit {
+            let gauge = ConstGauge::new(i64::from(audit.health().is_ok()));
+            gauge.encode(encoder.encode_descriptor(
+                "sockeye_audit_writable",
+                "1 while the audit log can be written, 0 while records wait in memory (and new \
+                 calls are refused, unless --audit-fail-open).",
+                None,
+                gauge.metric_type(),
+            )?)?;
+            let counter = ConstCounter::new(audit.lost());
+            counter.encode(encoder.encode_descriptor(
+                "sockeye_audit_lost_records",
+                "Audit records dropped because too many waited in memory (only with \
+                 --audit-fail-open).",
+                None,
+                counter.metric_type(),
+            )?)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

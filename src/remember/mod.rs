@@ -1,0 +1,5 @@
+//! Remembering calls: the audit log, metrics, and policies learned from an audit log.
+
+pub mod audit;
+pub mod learn;
+pub mod metrics;

@@ -1,0 +1,187 @@
+//! The calls of one CLI invocation → the command that was typed.
+//!
+//! The CLI builds its commands from fixed call sequences (reference section 5): `docker run`
+//! is create, attach (unless `-d`), wait and start; `docker exec` is inspect, exec create,
+//! exec start and exec inspect; `docker logs NAME` looks NAME up and then asks for the logs
+//! of the full ID. Each pattern below names the call that carries the command and the calls
+//! that only serve it; whatever is left is listed as its own command.
+
+use super::line::Line;
+use super::query::Query;
+use super::render::short;
+use super::ActionRecord;
+use crate::docker::endpoint::Operation;
+
+use Operation as O;
+
+/// Calls that never are a command of their own: version negotiation and terminal resizes.
+fn plumbing(op: Operation) -> bool {
+    matches!(
+        op,
+        O::SystemPingHead | O::SystemPing | O::ContainerResize | O::ExecResize
+    )
+}
+
+/// Look-ups the CLI makes before acting (`docker network rm N` first inspects N). They are a
+/// command only when nothing else happened (`docker inspect N`).
+fn lookup(op: Operation) -> bool {
+    matches!(
+        op,
+        O::ContainerInspect
+            | O::ImageInspect
+            | O::NetworkInspect
+            | O::VolumeInspect
+            | O::ExecInspect
+            | O::ServiceInspect
+            | O::NodeInspect
+            | O::TaskInspect
+            | O::SecretInspect
+            | O::ConfigInspect
+            | O::PluginInspect
+            | O::SwarmInspect
+    )
+}
+
+/// `docker run` (or `create`) carries these along: a pull when the image is missing, the
+/// attach, wait and start, and — with the default `--sig-proxy` — a kill forwarding the
+/// user's Ctrl-C.
+const RUN: &[Operation] = &[
+    O::ContainerCreate,
+    O::ContainerStart,
+    O::ContainerAttach,
+    O::ContainerWait,
+    O::ContainerInspect,
+    O::ContainerKill,
+    O::ContainerDelete,
+    O::ImageCreate,
+    O::ImageInspect,
+];
+const EXEC: &[Operation] = &[
+    O::ContainerExec,
+    O::ContainerInspect,
+    O::ExecStart,
+    O::ExecInspect,
+];
+const BUILD: &[Operation] = &[O::ImageBuild, O::Session, O::BuildCancel];
+const ATTACH: &[Operation] = &[
+    O::ContainerAttach,
+    O::ContainerStart,
+    O::ContainerWait,
+    O::ContainerInspect,
+    O::ContainerKill,
+];
+const LOGS: &[Operation] = &[O::ContainerLogs, O::ContainerInspect];
+const COPY: &[Operation] = &[
+    O::PutContainerArchive,
+    O::ContainerArchive,
+    O::ContainerArchiveInfo,
+    O::ContainerInspect,
+];
+
+pub(crate) fn summarize(calls: &[ActionRecord]) -> String {
+    let Some(first) = calls.first() else {
+        return String::new();
+    };
+    let last = |op: Operation| calls.iter().rev().find(|c| c.op == Some(op));
+    let has = |op: Operation| last(op).is_some();
+    let mut lines: Vec<Line> = Vec::new();
+    let served: &[Operation] = if has(O::ContainerCreate) {
+        for create in calls.iter().filter(|c| c.op == Some(O::ContainerCreate)) {
+            let mut line = create.line(None);
+            if has(O::ContainerStart) {
+                line.set_command("run");
+                if !has(O::ContainerAttach) {
+                    line.insert_flag("-d");
+                }
+            }
+            // A create retried after pulling the image is the same command again.
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+        RUN
+    } else if let Some(exec) = last(O::ContainerExec) {
+        lines.push(exec.line(None));
+        EXEC
+    } else if let Some(build) = last(O::ImageBuild) {
+        lines.push(build.line(None));
+        BUILD
+    } else if let Some(attach) = last(O::ContainerAttach) {
+        lines.push(match last(O::ContainerStart) {
+            // `docker start -a [-i] C`.
+            Some(start) => {
+                let mut l = Line::docker("start -a");
+                let q = Query::parse(attach.query());
+                l.flag_if(q.flag("stdin"), "-i")
+                    .object(short(start.route.object().unwrap_or("")));
+                l
+            }
+            None => attach.line(None),
+        });
+        ATTACH
+    } else if let Some(logs) = last(O::ContainerLogs) {
+        lines.push(logs.line(typed_name(calls, logs)));
+        LOGS
+    } else if let Some(copy) = last(O::PutContainerArchive).or(last(O::ContainerArchive)) {
+        lines.push(copy.line(None));
+        COPY
+    } else {
+        &[]
+    };
+
+    let rest: Vec<&ActionRecord> = calls
+        .iter()
+        .filter(|c| match c.op {
+            Some(op) => !plumbing(op) && !served.contains(&op),
+            None => true,
+        })
+        .collect();
+    let only_lookups = lines.is_empty() && rest.iter().all(|c| c.op.is_some_and(lookup));
+    for call in rest {
+        if call.op.is_some_and(lookup) && !only_lookups {
+            continue;
+        }
+        push_merged(&mut lines, call.line(None));
+    }
+    if lines.is_empty() {
+        // Nothing but version negotiation.
+        lines.push(first.line(None));
+    }
+    lines
+        .iter()
+        .map(Line::finish)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `docker logs NAME` reaches the daemon as an inspect of NAME followed by the logs of the
+/// full ID the inspect returned; show the name that was typed.
+fn typed_name<'c>(calls: &'c [ActionRecord], logs: &ActionRecord) -> Option<&'c str> {
+    let id = logs.route.object()?;
+    if short(id) == id {
+        return None;
+    }
+    let mut names = calls
+        .iter()
+        .filter(|c| c.op == Some(O::ContainerInspect))
+        .filter_map(|c| c.route.object());
+    let name = names.next()?;
+    names.all(|n| n == name).then_some(name)
+}
+
+/// Fold a command into the previous one when only the object differs (`docker rm -f a b c`
+/// arrives as three deletes), and drop exact repeats.
+fn push_merged(lines: &mut Vec<Line>, line: Line) {
+    if let Some(prev) = lines.last_mut() {
+        if *prev == line {
+            return;
+        }
+        if prev.same_but_object(&line) {
+            if let Some(object) = line.object_word() {
+                prev.add_object(object);
+            }
+            return;
+        }
+    }
+    lines.push(line);
+}

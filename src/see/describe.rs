@@ -1,0 +1,227 @@
+//! Turn a recorded call into what views show: its endpoint, the docker command a person
+//! would have typed, and its target and body with secrets redacted.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+
+use crate::event::{Call, Captured, RequestHead};
+use crate::see::export::Exchange;
+
+/// A call as views show it. Everything here is already redacted.
+#[derive(Clone, Debug)]
+pub struct Described {
+    /// The endpoint's operation name (`ContainerList`), or `Unknown`.
+    pub endpoint: &'static str,
+    /// The API section (`containers`, `images`, ...), if known.
+    pub section: Option<String>,
+    /// The docker CLI action, e.g. `docker ps -a`.
+    pub action: String,
+    /// Path and query as sent, with secret query values redacted.
+    pub target: String,
+    /// The request's JSON body, parsed and redacted, when it was captured whole.
+    pub request_json: Option<serde_json::Value>,
+}
+
+pub fn describe(head: &RequestHead, body: &Captured) -> Described {
+    let (action, target, request_json) = described(head, body);
+    Described {
+        endpoint: head.route.name(),
+        section: head.route.section().map(|s| s.to_string()),
+        action,
+        target: target.into_owned(),
+        request_json,
+    }
+}
+
+/// The action and target of [`describe`], which is all the audit log needs; the target is
+/// borrowed when there was no query to redact.
+pub fn action_and_target<'h>(head: &'h RequestHead, body: &Captured) -> (String, Cow<'h, str>) {
+    let (action, target, _) = described(head, body);
+    (action, target)
+}
+
+/// Action, target and redacted body. The query is redacted once, for both the action and
+/// the target.
+fn described<'h>(
+    head: &'h RequestHead,
+    body: &Captured,
+) -> (String, Cow<'h, str>, Option<serde_json::Value>) {
+    let op = head.route.operation();
+    let request_json = json_body(head, body).map(|mut v| {
+        crate::see::redact::json_body(op, &mut v);
+        v
+    });
+    let shown_query = shown_query(head);
+    let action =
+        crate::see::action::redacted_action(&head.route, &shown_query, request_json.as_ref());
+    (action, target(head, &shown_query), request_json)
+}
+
+/// Path and query as sent, with secret query values (build args) redacted.
+pub fn shown_target(head: &RequestHead) -> String {
+    target(head, &shown_query(head)).into_owned()
+}
+
+/// The request's query with secret values redacted (`""` when it has none).
+fn shown_query(head: &RequestHead) -> Cow<'_, str> {
+    let query = head.target.split_once('?').map_or("", |(_, q)| q);
+    crate::see::action::redacted_query(head.route.operation(), query)
+}
+
+/// The target as shown, given its query already redacted: borrowed when there was no
+/// query to redact; an empty query is dropped with its `?`.
+fn target<'h>(head: &'h RequestHead, shown_query: &str) -> Cow<'h, str> {
+    match head.target.split_once('?') {
+        Some((path, "")) => Cow::Borrowed(path),
+        Some((path, _)) => Cow::Owned(format!("{path}?{shown_query}")),
+        None => Cow::Borrowed(head.target.as_str()),
+    }
+}
+
+/// A request body that is JSON by content type (or by shape, since some clients omit it).
+fn json_body(head: &RequestHead, body: &Captured) -> Option<serde_json::Value> {
+    if !body.whole || body.bytes.is_empty() {
+        return None;
+    }
+    let ct = head
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let looks_json = ct.contains("json") || matches!(body.bytes.first(), Some(b'{') | Some(b'['));
+    if !looks_json {
+        return None;
+    }
+    serde_json::from_slice(&body.bytes).ok()
+}
+
+/// A finished call as an export record, redacted like every view.
+pub fn exchange(call: &Call) -> Exchange {
+    let head = &call.head;
+    let op = head.route.operation();
+    let d = describe(head, &call.request_body);
+    let request_body = match &d.request_json {
+        Some(v) => Some(Bytes::from(serde_json::to_vec(v).unwrap_or_default())),
+        // A body that may hold secrets is exported only as the redacted JSON above.
+        None if crate::see::redact::body_may_hold_secrets(op) => None,
+        None => (!call.request_body.bytes.is_empty()).then(|| call.request_body.bytes.clone()),
+    };
+    let response_body = call.response.as_ref().and_then(|_| {
+        let bytes = &call.response_body.bytes;
+        if bytes.is_empty() {
+            return None;
+        }
+        if crate::see::redact::body_may_hold_secrets(op) {
+            // e.g. `/auth` answers with an identity token: export the redacted JSON or nothing.
+            let mut v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+            crate::see::redact::json_body(op, &mut v);
+            return Some(Bytes::from(serde_json::to_vec(&v).unwrap_or_default()));
+        }
+        Some(bytes.clone())
+    });
+    Exchange {
+        started: head.start,
+        duration: call.duration,
+        method: head.method.to_string(),
+        target: d.target,
+        http_version: format!("{:?}", head.version),
+        request_headers: headers(&head.headers),
+        request_body,
+        request_body_size: call.bytes_in,
+        status: call.status(),
+        response_headers: call
+            .response
+            .as_ref()
+            .map(|r| headers(&r.headers))
+            .unwrap_or_default(),
+        response_body,
+        response_body_size: call.bytes_out,
+        hijacked: call.hijacked,
+    }
+}
+
+fn headers(map: &http::HeaderMap) -> Vec<(String, String)> {
+    map.iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                crate::see::redact::header_value(k.as_str(), v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::SystemTime;
+
+    use http::{HeaderMap, HeaderValue, Method, Version};
+
+    use super::*;
+    use crate::event::CallId;
+    use crate::relay::listen::Peer;
+
+    fn head(method: &str, target: &str) -> RequestHead {
+        let path = target.split_once('?').map_or(target, |(p, _)| p);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        RequestHead {
+            id: CallId { conn: 1, req: 1 },
+            start: SystemTime::now(),
+            peer: Arc::new(Peer::Tcp {
+                addr: "127.0.0.1:1".parse().unwrap(),
+            }),
+            container: None,
+            method: method.parse::<Method>().unwrap(),
+            target: target.into(),
+            version: Version::HTTP_11,
+            headers,
+            route: crate::docker::endpoint::classify(method, path),
+        }
+    }
+
+    /// `describe` redacts the query once for both; it must say what the action and the
+    /// target say on their own.
+    #[test]
+    fn action_and_target_are_what_each_says_alone() {
+        let body = Captured {
+            bytes: Bytes::from_static(br#"{"Image":"img","Env":["A=secret"]}"#),
+            whole: true,
+        };
+        for (method, target) in [
+            ("GET", "/v1.41/containers/json"),
+            ("GET", "/v1.41/containers/json?"),
+            (
+                "GET",
+                "/containers/json?all=1&filters=%7B%22name%22%3A%5B%22x%22%5D%7D",
+            ),
+            ("POST", "/containers/create?name=web"),
+            ("POST", "/build?t=a&buildargs=%7B%22K%22%3A%22secret%22%7D"),
+            (
+                "POST",
+                "/images/create?fromImage=https%3A%2F%2Fu%3Ap%40r.example%2Fi",
+            ),
+            ("POST", "/commit?changes=ENV+A%3Dsecret&container=c"),
+            ("GET", "/nothing?x=%zz&y"),
+        ] {
+            let head = head(method, target);
+            let d = describe(&head, &body);
+            assert_eq!(d.target, shown_target(&head), "{target}");
+            let query = target.split_once('?').map_or("", |(_, q)| q);
+            let alone = crate::see::action::action(&crate::see::action::CallFacts {
+                method,
+                route: &head.route,
+                query,
+                body: d.request_json.as_ref(),
+            });
+            assert_eq!(d.action, alone, "{target}");
+            assert!(!d.target.contains("secret"), "{target}");
+            assert_eq!(action_and_target(&head, &body), (d.action, d.target.into()));
+        }
+    }
+}
