@@ -15,10 +15,10 @@ use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, Method, Version};
 use tokio::sync::mpsc;
 
+use crate::caller::{Caller, Peer};
 use crate::docker::endpoint::Classified;
 use crate::docker::facts::Facts;
-use crate::guard::policy::{ClientContainer, Denial, Permit};
-use crate::relay::listen::Peer;
+use crate::guard::policy::{Denial, Permit};
 
 /// Connection number and request number on that connection (both from 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -48,9 +48,7 @@ pub enum Dir {
 pub struct RequestHead {
     pub id: CallId,
     pub start: SystemTime,
-    pub peer: Arc<Peer>,
-    /// The container the peer runs in, when sockeye resolved it.
-    pub container: Option<Arc<ClientContainer>>,
+    pub caller: Arc<Caller>,
     pub method: Method,
     /// Path and query exactly as sent.
     pub target: String,
@@ -420,8 +418,7 @@ pub(crate) fn sample_call(peer: Peer, method: &str, target: &str, status: Option
     let head = Arc::new(RequestHead {
         id: CallId { conn: 1, req: 2000 },
         start: std::time::UNIX_EPOCH + Duration::new(1_795_395_208, 650_874_100),
-        peer: Arc::new(peer),
-        container: None,
+        caller: Arc::new(Caller::bare(peer)),
         method: method.parse::<Method>().unwrap(),
         target: target.into(),
         version: Version::HTTP_11,

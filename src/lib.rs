@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod caller;
 pub mod cmd;
 pub mod config;
 pub mod docker;

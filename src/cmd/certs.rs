@@ -365,7 +365,7 @@ fn client(args: &CertsClientArgs) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::relay::tls::ClientCert;
+    use crate::caller::ClientCert;
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::CertificateDer;
 

@@ -11,11 +11,12 @@ use std::net::{IpAddr, SocketAddr};
 use bytes::Bytes;
 use http::{header, HeaderValue, Request};
 
+use crate::caller::Peer;
+use crate::caller::{Caller, ClientContainer};
 use crate::cmd::cli::{load_policy_file, ExplainArgs, LearnArgs, PolicyArgs, PolicyCommand};
 use crate::docker::endpoint;
-use crate::guard::policy::{ClientContainer, Decision, Policy};
-use crate::guard::{self, Caller};
-use crate::relay::listen::Peer;
+use crate::guard;
+use crate::guard::policy::{Decision, Policy};
 use crate::remember::audit::query::{CallerSpec, Filter};
 use crate::remember::audit::read::{Malformed, Sources};
 use crate::remember::learn::{self, Learner, Options, Skip};
@@ -215,17 +216,13 @@ fn explain(args: ExplainArgs) -> Result<(String, bool), String> {
         .map_err(|e| format!("--request {:?}: {e}", args.request))?
         .into_parts();
     let route = endpoint::classify(parts.method.as_str(), parts.uri.path());
-    let (peer, container) = caller(&args)?;
-    let caller = Caller {
-        peer: &peer,
-        container: container.as_ref(),
-    };
+    let caller = caller(&args)?;
 
     let mut out = format!(
-        "request: {} {}\nendpoint: {route}\ncaller: {peer}",
-        parts.method, parts.uri
+        "request: {} {}\nendpoint: {route}\ncaller: {}",
+        parts.method, parts.uri, caller.peer
     );
-    if let Some(c) = &container {
+    if let Some(c) = &caller.container {
         out.push_str(&format!(" in container {}", c.name));
     }
     out.push('\n');
@@ -254,14 +251,14 @@ fn explain(args: ExplainArgs) -> Result<(String, bool), String> {
             out.push_str(&format!("escalations: {}\n", list.join("; ")));
         }
     }
-    let explanation = policy.explain(&reading.facts_for(caller, &parts, &route));
+    let explanation = policy.explain(&reading.facts_for(&caller, &parts, &route));
     let allowed = matches!(explanation.decision, Decision::Allow(_));
     out.push_str("rules:\n");
     out.push_str(&explanation.to_string());
     Ok((out, allowed))
 }
 
-fn caller(args: &ExplainArgs) -> Result<(Peer, Option<ClientContainer>), String> {
+fn caller(args: &ExplainArgs) -> Result<Caller, String> {
     let peer = match &args.source_addr {
         Some(addr) => {
             let addr = addr
@@ -295,5 +292,5 @@ fn caller(args: &ExplainArgs) -> Result<(Peer, Option<ClientContainer>), String>
             })
         }
     };
-    Ok((peer, container))
+    Ok(Caller { peer, container })
 }

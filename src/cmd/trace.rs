@@ -200,8 +200,8 @@ fn steps(calls: &[Box<Call>]) -> Vec<String> {
     let mut open: HashMap<String, usize> = HashMap::new();
     for call in calls {
         let head = &call.head;
-        let key = match &*head.peer {
-            crate::relay::listen::Peer::Unix { pid: Some(pid), .. } => format!("pid {pid}"),
+        let key = match &head.caller.peer {
+            crate::caller::Peer::Unix { pid: Some(pid), .. } => format!("pid {pid}"),
             _ => format!("conn {}", head.id.conn),
         };
         let d = crate::see::describe::describe(head, &call.request_body);

@@ -19,15 +19,13 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde_json::Value;
 
+use crate::caller::Caller;
 use crate::docker::endpoint::{Classified, Disposition, Operation};
 use crate::docker::facts::{self, Facts};
 use crate::docker::gojson::{self, Form};
-use crate::guard::policy::{
-    ClientContainer, Decision, Mode, Permit, Policy, RequestFacts, FACT_OPERATIONS,
-};
+use crate::guard::policy::{Decision, Mode, Permit, Policy, RequestFacts, FACT_OPERATIONS};
 use crate::guard::rego::RegoPolicy;
 use crate::relay::error::ProxyError;
-use crate::relay::listen::Peer;
 
 /// A policy and how to apply it, shared by every connection.
 #[derive(Debug)]
@@ -39,13 +37,6 @@ pub struct Guard {
     pub mode: Mode,
     /// Largest body read whole to decide on it.
     pub body_limit: usize,
-}
-
-/// Who is asking: the transport's peer and, when resolved, the container it runs in.
-#[derive(Clone, Copy, Debug)]
-pub struct Caller<'a> {
-    pub peer: &'a Peer,
-    pub container: Option<&'a ClientContainer>,
 }
 
 /// A request the guard let through.
@@ -111,7 +102,7 @@ impl Guard {
     /// else the client's body untouched.
     pub async fn check(
         &self,
-        caller: Caller<'_>,
+        caller: &Caller,
         parts: &http::request::Parts,
         route: &Classified,
         body: &mut Option<Incoming>,
@@ -167,13 +158,12 @@ impl Reading {
     /// Everything the policy may look at.
     pub fn facts_for<'a>(
         &'a self,
-        caller: Caller<'a>,
+        caller: &'a Caller,
         parts: &'a http::request::Parts,
         route: &'a Classified,
     ) -> RequestFacts<'a> {
         RequestFacts {
-            peer: caller.peer,
-            container: caller.container,
+            caller,
             method: parts.method.as_str(),
             endpoint: route,
             query: &self.query,

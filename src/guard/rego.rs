@@ -20,8 +20,8 @@ use http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use crate::caller::{Caller, Peer, Wire};
 use crate::guard::policy::{Decision, Denial, Permit, RequestFacts};
-use crate::relay::listen::Peer;
 
 /// opa-docker-authz's `-allowPath` default.
 pub const DEFAULT_QUERY: &str = "data.docker.authz.allow";
@@ -497,7 +497,7 @@ pub fn input(req: &RequestFacts, uri: &str, headers: &HeaderMap, body: Option<&V
             Value::Null
         }
     };
-    let (user, auth_method) = docker_user(req.peer);
+    let (user, auth_method) = docker_user(&req.caller.peer);
     let bind_mounts = bind_mounts(&body);
     let mut doc = Map::new();
     doc.insert("Headers".into(), docker_headers(headers));
@@ -665,6 +665,28 @@ fn resolve(source: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The caller in its one serialized shape ([`Wire`]), with every member present (`null`
+/// where it does not apply, `labels` `{}` when there are none): a Rego policy can test
+/// `input.sockeye.client.uid == null` for a network client, as it always could.
+fn client(caller: &Caller) -> Value {
+    let addr = caller.peer.addr().map(|a| a.to_string());
+    let mut client = match serde_json::to_value(Wire::of(caller, addr.as_deref())) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    for key in [
+        "transport", "uid", "gid", "pid", "process", "exe", "addr", "cert", "container",
+    ] {
+        client.entry(key).or_insert(Value::Null);
+    }
+    if let Some(Value::Object(container)) = client.get_mut("container") {
+        container
+            .entry("labels")
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    Value::Object(client)
+}
+
 /// sockeye's own reading of the request, for policies that want more than
 /// opa-docker-authz offers: the endpoint as dockerd routes it, the client as the kernel
 /// names it, and the body's security facts.
@@ -678,39 +700,7 @@ fn sockeye_view(req: &RequestFacts) -> Value {
     for (key, value) in req.query.pairs() {
         push_value(&mut query, key, value);
     }
-    let (uid, gid, pid, process, exe, addr) = match req.peer {
-        Peer::Unix {
-            uid,
-            gid,
-            pid,
-            process,
-            exe,
-        } => (
-            json!(uid),
-            json!(gid),
-            json!(pid),
-            json!(process),
-            json!(exe),
-            Value::Null,
-        ),
-        Peer::Tcp { addr } | Peer::Tls { addr, .. } => (
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            addr.to_string().into(),
-        ),
-    };
-    let (transport, cert) = match req.peer {
-        Peer::Unix { .. } => ("unix", Value::Null),
-        Peer::Tcp { .. } => ("tcp", Value::Null),
-        Peer::Tls { cert, .. } => ("tls", json!(cert)),
-    };
-    let container = req.container.map_or(
-        Value::Null,
-        |c| json!({"id": c.id, "name": c.name, "labels": c.labels}),
-    );
+    let client = client(req.caller);
     json!({
         "endpoint": endpoint.name(),
         "section": endpoint.section().map(|s| s.as_str()),
@@ -718,17 +708,7 @@ fn sockeye_view(req: &RequestFacts) -> Value {
         "params": params,
         "version": endpoint.version().map(|v| v.as_str()),
         "query": query,
-        "client": {
-            "transport": transport,
-            "uid": uid,
-            "gid": gid,
-            "pid": pid,
-            "process": process,
-            "exe": exe,
-            "addr": addr,
-            "cert": cert,
-            "container": container,
-        },
+        "client": client,
         "facts": req.facts.map_or(Value::Null, |f| f.to_value()),
         "escalations": req.facts.map_or(Value::Null, |f| json!(f.escalations(&[]))),
     })

@@ -13,24 +13,23 @@ use hyper::upgrade::OnUpgrade;
 use tokio::sync::Mutex;
 use tokio_util::task::TaskTracker;
 
+use crate::caller::Caller;
 use crate::docker::endpoint::{self, Hijack};
 use crate::docker::facts::Facts;
 use crate::event::{
     AnsweredBy, Call, CallId, Dir, Event, Events, Flow, RequestHead, ResponseHead, Verdict,
 };
-use crate::guard::policy::{ClientContainer, Permit};
-use crate::guard::{self, Caller, Guard};
+use crate::guard::policy::Permit;
+use crate::guard::{self, Guard};
 use crate::relay::body::{Metered, OnEnd, RelayBody, Tap};
 use crate::relay::error::ProxyError;
-use crate::relay::listen::Peer;
 use crate::relay::upstream::{self, Upstream};
 
 /// What every request on one client connection shares.
 pub struct Conn {
     pub id: u64,
-    pub peer: Arc<Peer>,
-    /// The container the peer process runs in, resolved once per connection.
-    pub container: Option<Arc<ClientContainer>>,
+    /// Who is calling, taken once at accept time.
+    pub caller: Arc<Caller>,
     pub upstream: Mutex<Upstream>,
     pub events: Events,
     pub guard: Option<Arc<Guard>>,
@@ -43,7 +42,7 @@ pub struct Conn {
 impl Conn {
     pub fn new(
         id: u64,
-        peer: Arc<Peer>,
+        caller: Arc<Caller>,
         upstream: Upstream,
         events: Events,
         max_inspected_body: usize,
@@ -51,8 +50,7 @@ impl Conn {
     ) -> Self {
         Conn {
             id,
-            peer,
-            container: None,
+            caller,
             upstream: Mutex::new(upstream),
             events,
             guard: None,
@@ -63,13 +61,8 @@ impl Conn {
     }
 
     /// Decide every request on this connection with `guard`.
-    pub fn guarded(
-        mut self,
-        guard: Option<Arc<Guard>>,
-        container: Option<Arc<ClientContainer>>,
-    ) -> Self {
+    pub fn guarded(mut self, guard: Option<Arc<Guard>>) -> Self {
         self.guard = guard;
-        self.container = container;
         self
     }
 }
@@ -105,12 +98,8 @@ pub async fn handle(
     // not allow.
     let mut _permit: Option<Permit> = None;
     if let Some(guard) = &conn.guard {
-        let caller = Caller {
-            peer: &conn.peer,
-            container: conn.container.as_deref(),
-        };
         match guard
-            .check(caller, &parts, &report.head.route, &mut body)
+            .check(&conn.caller, &parts, &report.head.route, &mut body)
             .await
         {
             Ok(cleared) => {
@@ -290,8 +279,7 @@ impl Report {
                 req: conn.next_req.fetch_add(1, Ordering::Relaxed),
             },
             start: SystemTime::now(),
-            peer: conn.peer.clone(),
-            container: conn.container.clone(),
+            caller: conn.caller.clone(),
             method: req.method().clone(),
             target,
             version: req.version(),

@@ -32,8 +32,8 @@ use bytes::Bytes;
 use hyper::StatusCode;
 use serde::Deserialize;
 
+use crate::caller::ClientContainer;
 use crate::config::UpstreamAddr;
-use crate::guard::policy::ClientContainer;
 use crate::relay::upstream::{connect, get_once};
 
 /// The executable `pid` runs (`/proc/<pid>/exe`).

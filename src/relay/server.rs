@@ -11,12 +11,13 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::caller::{Caller, Peer};
 use crate::config::{Limits, UpstreamAddr};
 use crate::event::{Event, Events, Notice};
 use crate::guard::Guard;
 use crate::relay::exchange::{self, Conn};
 use crate::relay::identity::Resolver;
-use crate::relay::listen::{Listener, Peer};
+use crate::relay::listen::Listener;
 use crate::relay::stream::{Stream, Tapped};
 use crate::relay::tls;
 use crate::relay::upstream::{Upstream, MAX_BUF};
@@ -116,14 +117,8 @@ fn connection(
         Peer::Unix { pid, .. } => *pid,
         _ => None,
     };
-    let conn = Conn::new(
-        id,
-        Arc::new(peer),
-        Upstream::new(relay.upstream.clone(), relay.upstream_tls.clone()),
-        relay.events.clone(),
-        relay.limits.max_inspected_body,
-        tasks.clone(),
-    );
+    let upstream = Upstream::new(relay.upstream.clone(), relay.upstream_tls.clone());
+    let (max_body, tasks) = (relay.limits.max_inspected_body, tasks.clone());
     let (guard, resolver) = (relay.guard.clone(), relay.resolver.clone());
     let limits = relay.limits.clone();
     let stop = stop.clone();
@@ -133,10 +128,12 @@ fn connection(
         events.connection(true);
         // At accept time: the pid is the caller's only while it is connected.
         let container = match (resolver, pid) {
-            (Some(r), Some(pid)) => r.container(pid).await.map(Arc::new),
+            (Some(r), Some(pid)) => r.container(pid).await,
             _ => None,
         };
-        let conn = Arc::new(conn.guarded(guard, container));
+        let caller = Arc::new(Caller { peer, container });
+        let conn = Conn::new(id, caller, upstream, events.clone(), max_body, tasks);
+        let conn = Arc::new(conn.guarded(guard));
         match wire {
             Some(events) => serve(Tapped::new(stream, events, id), conn, limits, stop).await,
             None => serve(stream, conn, limits, stop).await,
@@ -149,7 +146,7 @@ async fn serve<S>(stream: S, conn: Arc<Conn>, limits: Limits, stop: Cancellation
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let peer = conn.peer.clone();
+    let peer = Arc::new(conn.caller.peer.clone());
     let id = conn.id;
     let events = conn.events.clone();
     let service = service_fn(move |req| exchange::handle(conn.clone(), req));

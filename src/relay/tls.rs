@@ -2,9 +2,8 @@
 //! `tls://` upstreams. rustls with the `ring` provider only: no C toolchain beyond what ring
 //! needs, TLS 1.2 and 1.3 only.
 
-use std::fmt;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,8 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 use tokio_rustls::{TlsAcceptor, TlsConnector, TlsStream};
 
+use crate::caller::{ClientCert, Peer};
 use crate::event::{Event, Events, Notice};
-use crate::relay::listen::Peer;
 use crate::relay::stream::Stream;
 
 /// The files of `tls://` listeners.
@@ -40,71 +39,6 @@ pub struct ClientFiles {
     /// `--upstream-tls-cert` and `--upstream-tls-key`, for a daemon that requires a client
     /// certificate (dockerd `--tlsverify`).
     pub cert: Option<(PathBuf, PathBuf)>,
-}
-
-/// A client certificate that the listener's `--tls-client-ca` verified: who is calling.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ClientCert {
-    /// The whole subject, RFC 4514 style (`CN=alice,O=ops`).
-    pub subject: String,
-    /// The subject's first common name; what `client.cert_subject` matches.
-    pub common_name: Option<String>,
-    /// DNS names, IP addresses, e-mail addresses and URIs of the subjectAltName extension;
-    /// what `client.cert_san` matches.
-    pub sans: Vec<String>,
-}
-
-impl ClientCert {
-    /// `None` for DER that does not parse; rustls has already verified it by then, so that
-    /// means a certificate this parser cannot read, and the caller then has no name.
-    pub fn from_der(der: &[u8]) -> Option<ClientCert> {
-        use x509_parser::extensions::GeneralName;
-        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
-        let subject = cert.subject();
-        let common_name = subject
-            .iter_common_name()
-            .next()
-            .and_then(|cn| cn.as_str().ok())
-            .map(str::to_owned);
-        let sans = match cert.subject_alternative_name() {
-            Ok(Some(ext)) => ext
-                .value
-                .general_names
-                .iter()
-                .filter_map(|name| match name {
-                    GeneralName::DNSName(s) | GeneralName::RFC822Name(s) | GeneralName::URI(s) => {
-                        Some(s.to_string())
-                    }
-                    GeneralName::IPAddress(b) => ip_from_bytes(b).map(|ip| ip.to_string()),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        Some(ClientCert {
-            subject: subject.to_string(),
-            common_name,
-            sans,
-        })
-    }
-}
-
-fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
-    match b.len() {
-        4 => Some(IpAddr::from(<[u8; 4]>::try_from(b).ok()?)),
-        16 => Some(IpAddr::from(<[u8; 16]>::try_from(b).ok()?)),
-        _ => None,
-    }
-}
-
-impl fmt::Display for ClientCert {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.common_name, self.sans.first()) {
-            (Some(cn), _) => write!(f, "cn={cn}"),
-            (None, Some(san)) => write!(f, "san={san}"),
-            (None, None) => write!(f, "subject={:?}", self.subject),
-        }
-    }
 }
 
 /// One provider for every config: rustls would otherwise pick a process-wide default, and

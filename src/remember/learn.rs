@@ -25,15 +25,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::net::{IpAddr, SocketAddr};
 
 use serde_json::Value;
 
+use crate::caller::Caller;
 use crate::docker::endpoint::{classify, Classified, Operation};
 use crate::docker::facts::{host, Escalation, Facts};
 use crate::docker::gojson::{self, Form};
-use crate::guard::policy::{ClientContainer, Decision, Policy, RequestFacts, FACT_OPERATIONS};
-use crate::relay::listen::Peer;
+use crate::guard::policy::{Decision, Policy, RequestFacts, FACT_OPERATIONS};
 use crate::remember::audit::query::{one_line, CallerSpec, Client};
 use crate::remember::audit::Record;
 
@@ -122,8 +121,7 @@ impl Skip {
 
 /// One record, read the way the relay read the request, ready to be learned or decided on.
 pub struct Replay {
-    pub peer: Peer,
-    pub container: Option<ClientContainer>,
+    pub caller: Caller,
     pub method: String,
     pub route: Classified,
     pub query: Form,
@@ -135,32 +133,7 @@ impl Replay {
     /// The request of `r` as the policy sees it. `None` when the record lacks what a
     /// decision needs (a TCP caller without an address).
     pub fn of(r: &Record) -> Option<Replay> {
-        let c = &r.caller;
-        let addr = || {
-            let addr = c.addr.as_deref()?;
-            addr.parse::<SocketAddr>()
-                .or_else(|_| addr.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 0)))
-                .ok()
-        };
-        let peer = match c.transport.as_str() {
-            "tcp" => Peer::Tcp { addr: addr()? },
-            "tls" => Peer::Tls {
-                addr: addr()?,
-                cert: c.cert.clone(),
-            },
-            _ => Peer::Unix {
-                uid: c.uid?,
-                gid: c.gid.unwrap_or(u32::MAX),
-                pid: c.pid,
-                process: c.process.clone(),
-                exe: c.exe.clone(),
-            },
-        };
-        let container = c.container.as_ref().map(|ct| ClientContainer {
-            id: ct.id.clone(),
-            name: ct.name.trim_start_matches('/').to_owned(),
-            labels: ct.labels.clone(),
-        });
+        let caller = r.caller.caller()?;
         let (path, query) = r.path.split_once('?').unwrap_or((&r.path, ""));
         let route = classify(&r.method, path);
         // Secret query values are redacted in the record; no learned rule tests the query.
@@ -175,8 +148,7 @@ impl Replay {
                 f
             });
         Some(Replay {
-            peer,
-            container,
+            caller,
             method: r.method.clone(),
             route,
             query,
@@ -186,8 +158,7 @@ impl Replay {
 
     pub fn request(&self) -> RequestFacts<'_> {
         RequestFacts {
-            peer: &self.peer,
-            container: self.container.as_ref(),
+            caller: &self.caller,
             method: &self.method,
             endpoint: &self.route,
             query: &self.query,

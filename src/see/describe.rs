@@ -160,8 +160,8 @@ mod tests {
     use http::{HeaderMap, HeaderValue, Method, Version};
 
     use super::*;
+    use crate::caller::{Caller, Peer};
     use crate::event::CallId;
-    use crate::relay::listen::Peer;
 
     fn head(method: &str, target: &str) -> RequestHead {
         let path = target.split_once('?').map_or(target, |(p, _)| p);
@@ -173,10 +173,9 @@ mod tests {
         RequestHead {
             id: CallId { conn: 1, req: 1 },
             start: SystemTime::now(),
-            peer: Arc::new(Peer::Tcp {
+            caller: Arc::new(Caller::bare(Peer::Tcp {
                 addr: "127.0.0.1:1".parse().unwrap(),
-            }),
-            container: None,
+            })),
             method: method.parse::<Method>().unwrap(),
             target: target.into(),
             version: Version::HTTP_11,

@@ -12,9 +12,9 @@ use std::net::IpAddr;
 use serde_json::{Map, Value};
 
 use super::{Action, EscalationList, RequestFacts, Rule};
+use crate::caller::Peer;
 use crate::docker::endpoint::{Operation, Section};
 use crate::docker::facts::{host, Facts};
-use crate::relay::listen::Peer;
 
 /// Operations whose body or query [`crate::docker::facts::facts`] reads. Body conditions apply to
 /// these only: on any other operation every fact has its empty value, and `privileged =
@@ -292,7 +292,7 @@ pub(super) fn rule_matches(rule: &Rule, ctx: &Ctx) -> Outcome<Option<String>> {
 
 fn client(c: &ClientMatch, ctx: &Ctx) -> Outcome<()> {
     let req = ctx.req;
-    let (unix, exe) = match req.peer {
+    let (unix, exe) = match &req.caller.peer {
         Peer::Unix {
             uid,
             gid,
@@ -339,7 +339,7 @@ fn client(c: &ClientMatch, ctx: &Ctx) -> Outcome<()> {
             None => return ctx.miss(format_args!("client.exe: executable unknown")),
         }
     }
-    let container = req.container;
+    let container = req.caller.container.as_ref();
     if let Some(globs) = &c.container_name {
         match container {
             Some(ct) if any_glob(globs, ct.name.trim_start_matches('/')) => {}
@@ -386,7 +386,7 @@ fn client(c: &ClientMatch, ctx: &Ctx) -> Outcome<()> {
         }
     }
     if let Some(blocks) = &c.source {
-        match req.peer.addr() {
+        match req.caller.peer.addr() {
             Some(addr) if blocks.iter().any(|b| b.contains(addr.ip())) => {}
             Some(addr) => {
                 return ctx.miss(format_args!(
@@ -401,7 +401,7 @@ fn client(c: &ClientMatch, ctx: &Ctx) -> Outcome<()> {
             }
         }
     }
-    let cert = req.peer.cert();
+    let cert = req.caller.peer.cert();
     if let Some(globs) = &c.cert_subject {
         match cert.map(|c| c.common_name.as_deref()) {
             Some(Some(cn)) if any_glob(globs, cn) => {}

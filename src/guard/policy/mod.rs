@@ -22,10 +22,10 @@ mod tecnativa;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::caller::Caller;
 use crate::docker::endpoint::Classified;
 use crate::docker::facts::{Escalation, Facts};
 use crate::docker::gojson::Form;
-use crate::relay::listen::Peer;
 
 use cond::Mismatch;
 pub use cond::{BodyCond, Cidr, ClientMatch, Glob, RequestMatch, Scalar, FACT_OPERATIONS};
@@ -84,21 +84,10 @@ pub struct Rule {
     pub body: BTreeMap<String, BodyCond>,
 }
 
-/// The identity of a client that runs in a container, once resolved against the daemon.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ClientContainer {
-    pub id: String,
-    /// Without dockerd's leading `/`.
-    pub name: String,
-    pub labels: BTreeMap<String, String>,
-}
-
 /// Everything a decision may look at, borrowed from the relay's view of one request.
 #[derive(Clone, Copy, Debug)]
 pub struct RequestFacts<'a> {
-    pub peer: &'a Peer,
-    /// The container the peer process runs in, when the relay resolved it.
-    pub container: Option<&'a ClientContainer>,
+    pub caller: &'a Caller,
     /// As sent; dockerd compares methods case-sensitively.
     pub method: &'a str,
     pub endpoint: &'a Classified,

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::cond::FACT_OPERATIONS;
 use super::*;
+use crate::caller::{Caller, ClientContainer, Peer};
 use crate::docker::endpoint::classify;
 use crate::docker::facts::facts;
 use crate::docker::gojson::{self, form};
@@ -16,8 +17,7 @@ const BROKEN: &str = include_str!("../../../tests/data/policy/broken.toml");
 /// One request as the relay would present it: classified path, parsed query, and facts
 /// for every operation that has them (read the way dockerd reads the body).
 struct Req {
-    peer: Peer,
-    container: Option<ClientContainer>,
+    caller: Caller,
     method: String,
     endpoint: Classified,
     query: Form,
@@ -39,8 +39,7 @@ impl Req {
             facts(Some(op), &value, &query)
         });
         Req {
-            peer: unix(1000, "docker"),
-            container: None,
+            caller: Caller::bare(unix(1000, "docker")),
             method: method.to_owned(),
             endpoint,
             query,
@@ -49,14 +48,13 @@ impl Req {
     }
 
     fn by(mut self, peer: Peer) -> Req {
-        self.peer = peer;
+        self.caller.peer = peer;
         self
     }
 
     fn rf(&self) -> RequestFacts<'_> {
         RequestFacts {
-            peer: &self.peer,
-            container: self.container.as_ref(),
+            caller: &self.caller,
             method: &self.method,
             endpoint: &self.endpoint,
             query: &self.query,
@@ -698,20 +696,20 @@ client.container_label = { "com.docker.compose.project" = ["edge"] }
         "deny:default"
     );
     let mut req = list().by(unix(1001, "traefik"));
-    req.container = Some(ClientContainer {
+    req.caller.container = Some(ClientContainer {
         id: "abc".into(),
         name: "/traefik-1".into(),
         labels: [("com.docker.compose.project".to_owned(), "edge".to_owned())].into(),
     });
     assert_eq!(verdict(&p, &req), "allow:by-container");
-    req.container.as_mut().unwrap().labels.clear();
+    req.caller.container.as_mut().unwrap().labels.clear();
     assert_eq!(verdict(&p, &req), "deny:default");
 }
 
 fn tls(addr: &str, cn: Option<&str>, sans: &[&str]) -> Peer {
     Peer::Tls {
         addr: addr.parse::<SocketAddr>().unwrap(),
-        cert: Some(crate::relay::tls::ClientCert {
+        cert: Some(crate::caller::ClientCert {
             subject: cn.map(|cn| format!("CN={cn}")).unwrap_or_default(),
             common_name: cn.map(str::to_owned),
             sans: sans.iter().map(|s| (*s).to_owned()).collect(),

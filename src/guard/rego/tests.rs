@@ -5,10 +5,11 @@ use http::{HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
 use super::*;
+use crate::caller::{Caller, ClientContainer};
 use crate::docker::endpoint::{classify, Classified};
 use crate::docker::facts::{facts, Facts};
 use crate::docker::gojson::{self, form, Form};
-use crate::guard::policy::{ClientContainer, Decision, FACT_OPERATIONS};
+use crate::guard::policy::{Decision, FACT_OPERATIONS};
 use crate::guard::rego::decide_rego;
 
 const ALLOW_ALL: &str = include_str!("../../../examples/rego/allow-all.rego");
@@ -103,9 +104,12 @@ impl Req {
     }
 
     fn input(&self) -> Value {
+        let caller = Caller {
+            peer: self.peer.clone(),
+            container: self.container.clone(),
+        };
         let rf = RequestFacts {
-            peer: &self.peer,
-            container: self.container.as_ref(),
+            caller: &caller,
             method: &self.method,
             endpoint: &self.endpoint,
             query: &self.query,

@@ -10,7 +10,8 @@ use std::fmt;
 
 use serde_json::{json, Value};
 
-use super::record::{Caller, Record};
+use super::record::Record;
+use crate::caller::Wire as Caller;
 use crate::docker::time::days_from_civil;
 use crate::guard::policy::Glob;
 

@@ -10,11 +10,11 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::caller::{Peer, Wire};
 use crate::docker::endpoint::Section;
 use crate::docker::facts::Facts;
 use crate::docker::time::{unix, write_rfc3339};
 use crate::event::{AnsweredBy, Call, Decision};
-use crate::relay::listen::Peer;
 use crate::see::describe::action_and_target;
 
 /// Bumped on any incompatible change.
@@ -37,7 +37,7 @@ pub struct Record<S = String> {
     pub id: S,
     pub conn: u64,
     pub req: u64,
-    pub caller: Caller<S>,
+    pub caller: Wire<S>,
     pub endpoint: S,
     #[serde(default)]
     pub section: Option<S>,
@@ -76,42 +76,6 @@ pub struct Record<S = String> {
     pub facts: Map<String, Value>,
 }
 
-/// Who called.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "S: Deserialize<'de> + Ord"))]
-pub struct Caller<S = String> {
-    /// `unix` or `tcp`.
-    pub transport: S,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uid: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gid: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pid: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub process: Option<S>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exe: Option<S>,
-    /// A TCP or TLS client's address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub addr: Option<S>,
-    /// A TLS client's verified certificate: its identity. Owned even when written: only
-    /// TLS calls have one, and their address is formatted for each record anyway.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cert: Option<crate::relay::tls::ClientCert>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub container: Option<Container<S>>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "S: Deserialize<'de> + Ord"))]
-pub struct Container<S = String> {
-    pub id: S,
-    pub name: S,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<S, S>,
-}
-
 impl Record<&str> {
     /// The record of `call`, handed to `f`: the record the audit log writes.
     ///
@@ -124,7 +88,7 @@ impl Record<&str> {
         let (action, path) = action_and_target(head, &call.request_body);
         let (text, at) = time_and_id(call);
         let (time, id) = text.split_at(at);
-        let addr = match &*head.peer {
+        let addr = match &head.caller.peer {
             Peer::Unix { .. } => None,
             Peer::Tcp { addr } | Peer::Tls { addr, .. } => Some(addr.to_string()),
         };
@@ -156,7 +120,7 @@ impl Record<&str> {
             id,
             conn: head.id.conn,
             req: head.id.req,
-            caller: caller(call, addr.as_deref()),
+            caller: Wire::of(&head.caller, addr.as_deref()),
             endpoint: head.route.name(),
             section: head.route.section().map(Section::as_str),
             action: &action,
@@ -198,51 +162,6 @@ fn time_and_id(call: &Call) -> (String, usize) {
     text.push(b'.');
     serde_json::to_writer(&mut text, &call.head.id.req).expect("a number serializes");
     (String::from_utf8(text).expect("ASCII"), id)
-}
-
-/// The caller of `call`; `addr` is its address, formatted.
-fn caller<'a>(call: &'a Call, addr: Option<&'a str>) -> Caller<&'a str> {
-    let container = call.head.container.as_ref().map(|c| Container {
-        id: c.id.as_str(),
-        name: c.name.as_str(),
-        labels: c
-            .labels
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect(),
-    });
-    match &*call.head.peer {
-        Peer::Unix {
-            uid,
-            gid,
-            pid,
-            process,
-            exe,
-        } => Caller {
-            transport: "unix",
-            uid: Some(*uid),
-            gid: Some(*gid),
-            pid: *pid,
-            process: process.as_deref(),
-            exe: exe.as_deref(),
-            addr: None,
-            cert: None,
-            container,
-        },
-        Peer::Tcp { .. } => Caller {
-            transport: "tcp",
-            addr,
-            container,
-            ..Caller::default()
-        },
-        Peer::Tls { cert, .. } => Caller {
-            transport: "tls",
-            addr,
-            cert: cert.clone(),
-            container,
-            ..Caller::default()
-        },
-    }
 }
 
 /// The facts that are set, and the escalations they add up to.

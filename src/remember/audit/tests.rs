@@ -8,7 +8,7 @@ fn record(n: u64) -> Record {
         id: format!("#1.{n}"),
         conn: 1,
         req: n,
-        caller: record::Caller::default(),
+        caller: crate::caller::Wire::default(),
         endpoint: "ContainerList".into(),
         section: Some("containers".into()),
         action: "docker ps".into(),
@@ -151,13 +151,13 @@ mod lines {
 
     use super::super::{AuditLog, Record};
     use super::opts;
+    use crate::caller::ClientCert;
+    use crate::caller::ClientContainer;
+    use crate::caller::Peer;
     use crate::docker::facts::Facts;
     use crate::event::{
         sample_call, AnsweredBy, Call, CallId, Captured, Decision, RequestHead, Verdict,
     };
-    use crate::guard::policy::ClientContainer;
-    use crate::relay::listen::Peer;
-    use crate::relay::tls::ClientCert;
 
     fn unix_peer() -> Peer {
         Peer::Unix {
@@ -298,11 +298,11 @@ mod lines {
         ] {
             let mut c = ps();
             with_head(&mut c, |h| {
-                h.container = Some(Arc::new(ClientContainer {
+                Arc::make_mut(&mut h.caller).container = Some(ClientContainer {
                     id: "f00d".repeat(16),
                     name: "ci-runner".into(),
                     labels,
-                }));
+                });
                 h.target =
                     "/v1.41/containers/json?all=1&filters=%7B%22status%22%3A%5B%22exited%22%5D%7D"
                         .into();
@@ -361,13 +361,13 @@ mod lines {
                 conn: u64::MAX,
                 req: 0,
             };
-            h.peer = Arc::new(Peer::Unix {
+            Arc::make_mut(&mut h.caller).peer = Peer::Unix {
                 uid: u32::MAX,
                 gid: 0,
                 pid: Some(-1),
                 process: Some("ev\"il\u{1b}[2J".into()),
                 exe: Some("/tmp/\\x".into()),
-            });
+            };
         });
         out.push(c);
 

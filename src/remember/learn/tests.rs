@@ -1,5 +1,5 @@
 use super::*;
-use crate::remember::audit::record::{Caller, Container};
+use crate::caller::{Container, Wire as Caller};
 use serde_json::json;
 
 fn session() -> Vec<Record> {
@@ -427,7 +427,7 @@ fn callers_are_identified_by_what_is_stable_and_written_as_valid_toml() {
             *c = Caller {
                 transport: "tls".into(),
                 addr: Some(addr.into()),
-                cert: Some(crate::relay::tls::ClientCert {
+                cert: Some(crate::caller::ClientCert {
                     subject: format!("CN={},O=ops", cn.unwrap_or("")),
                     common_name: cn.map(str::to_owned),
                     sans: vec!["ci.example".into()],

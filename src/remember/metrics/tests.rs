@@ -3,8 +3,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
+use crate::caller::Peer;
 use crate::event::{sample_call, Verdict};
-use crate::relay::listen::Peer;
 
 fn call(method: &str, path: &str, status: Option<u16>) -> Call {
     let peer = Peer::Tcp {

@@ -4,6 +4,7 @@ use std::time::UNIX_EPOCH;
 
 use serde_json::{json, Value};
 
+use crate::caller::Wire;
 use crate::event::Call;
 use crate::see::describe::describe;
 
@@ -19,6 +20,7 @@ pub fn call_json(c: &Call) -> Value {
         .params()
         .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
         .collect();
+    let addr = c.head.caller.peer.addr().map(|a| a.to_string());
     json!({
         "schema": SCHEMA_VERSION,
         "time": crate::docker::time::rfc3339_millis(c.head.start),
@@ -26,8 +28,11 @@ pub fn call_json(c: &Call) -> Value {
         "id": c.head.id.to_string(),
         "conn": c.head.id.conn,
         "req": c.head.id.req,
-        "peer": &*c.head.peer,
-        "container": c.head.container.as_ref().map(|ct| json!({"id": ct.id, "name": ct.name})),
+        "peer": Wire {
+            container: None,
+            ..Wire::of(&c.head.caller, addr.as_deref())
+        },
+        "container": c.head.caller.container.as_ref().map(|ct| json!({"id": ct.id, "name": ct.name})),
         "endpoint": d.endpoint,
         "section": d.section,
         "params": params,

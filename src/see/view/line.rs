@@ -11,10 +11,7 @@ use super::Style;
 pub fn call_line(c: &Call, style: &Style) -> String {
     let d = describe(&c.head, &c.request_body);
     let status = status_text(c.status());
-    let caller = match &c.head.container {
-        Some(ct) => format!("{} in {}", c.head.peer, ct.name),
-        None => c.head.peer.to_string(),
-    };
+    let caller = c.head.caller.to_string();
     let mut line = format!(
         "{}  {}  {}  {} {} → {}",
         style.dim(&clock(c.head.start)),

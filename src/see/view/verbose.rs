@@ -62,7 +62,7 @@ impl Verbose {
             "{} {}  {}  {} {} {:?}",
             s.bold(&format!("▶ {}", head.id)),
             s.dim(&clock(head.start)),
-            head.peer,
+            head.caller.peer,
             head.method,
             crate::see::describe::shown_target(head),
             head.version

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use super::*;
+use crate::caller::ClientCert;
 use crate::docker::endpoint::{Operation, Section};
-use crate::relay::tls::ClientCert;
 
 fn rule(name: &str, action: Action, set: impl FnOnce(&mut Rule)) -> Rule {
     let mut r = Rule {
@@ -190,7 +190,7 @@ fn requests() -> Vec<(&'static str, Req)> {
     const RISKY: &str = r#"{"Image":"alpine","HostConfig":{"Privileged":true,"Binds":["/:/host","/srv/x:/x"],"NetworkMode":"host","CapAdd":["SYS_ADMIN"],"PidsLimit":7,"Devices":[{"PathOnHost":"/dev/sda","PathInContainer":"/dev/sda"}],"Sysctls":{"net.ipv4.ip_forward":"1"}}}"#;
     const TAME: &str = r#"{"Image":"alpine","HostConfig":{"NetworkMode":"bridge","PidsLimit":100,"Binds":["/srv/a:/a"]}}"#;
     let in_container = |mut req: Req, labels: &[(&str, &str)]| {
-        req.container = Some(ClientContainer {
+        req.caller.container = Some(ClientContainer {
             id: "def456".into(),
             name: "/db".into(),
             labels: labels
@@ -203,7 +203,7 @@ fn requests() -> Vec<(&'static str, Req)> {
     let mut uninspected = Req::new("POST", "/containers/create", RISKY);
     uninspected.facts = None;
     let mut exe = Req::new("GET", "/info", "");
-    exe.peer = Peer::Unix {
+    exe.caller.peer = Peer::Unix {
         uid: 0,
         gid: 0,
         pid: None,

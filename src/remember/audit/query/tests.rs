@@ -85,7 +85,7 @@ fn containers_and_tcp_clients_match_by_name_and_by_address_with_or_without_port(
     let tls = Caller {
         transport: "tls".into(),
         addr: Some("10.0.0.9:5000".into()),
-        cert: Some(crate::relay::tls::ClientCert {
+        cert: Some(crate::caller::ClientCert {
             subject: "CN=ops-alice,O=ops".into(),
             common_name: Some("ops-alice".into()),
             sans: vec!["alice@example.com".into()],
@@ -128,7 +128,7 @@ fn containers_and_tcp_clients_match_by_name_and_by_address_with_or_without_port(
         uid: Some(0),
         process: Some("traefik".into()),
         exe: Some("/traefik".into()),
-        container: Some(crate::remember::audit::record::Container {
+        container: Some(crate::caller::Container {
             id: "abc123".into(),
             name: "web-1".into(),
             labels: Default::default(),

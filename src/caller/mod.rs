@@ -1,0 +1,55 @@
+//! Who is calling: plain data at the bottom of the crate, shared by every layer that names a
+//! caller — the policy and its Rego input, audit records, `policy learn`, the views.
+//!
+//! A [`Caller`] is taken once per client connection: the [`Peer`] the transport vouches for
+//! (kernel credentials of a Unix-socket client, a TCP address, a verified client
+//! certificate) and, when resolved against the daemon, the [`ClientContainer`] the process
+//! runs in. [`Wire`] is its one serialized shape.
+
+mod cert;
+mod peer;
+mod wire;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub use cert::ClientCert;
+pub use peer::Peer;
+pub use wire::{Container, Wire};
+
+/// Who is asking, for every request of one client connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub peer: Peer,
+    /// The container the peer process runs in, when the relay resolved it.
+    pub container: Option<ClientContainer>,
+}
+
+impl Caller {
+    /// A caller outside any container (or not looked up).
+    pub fn bare(peer: Peer) -> Caller {
+        Caller {
+            peer,
+            container: None,
+        }
+    }
+}
+
+/// The caller as the live view names it: `uid=0 docker in web-1`.
+impl fmt::Display for Caller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.container {
+            Some(c) => write!(f, "{} in {}", self.peer, c.name),
+            None => write!(f, "{}", self.peer),
+        }
+    }
+}
+
+/// The identity of a client that runs in a container, once resolved against the daemon.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientContainer {
+    pub id: String,
+    /// Without dockerd's leading `/`.
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
