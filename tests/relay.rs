@@ -358,7 +358,8 @@ async fn exec_start_without_an_upgrade_header_streams_the_output_like_the_daemon
     for socket in [daemon.as_path(), sk.socket.as_path()] {
         let mut s = UnixStream::connect(socket).await.unwrap();
         let create =
-            r#"{"Cmd":["sh","-c","echo eo; echo ee >&2"],"AttachStdout":true,"AttachStderr":true}"#;
+            // The pause keeps the two streams in order: the daemon copies them separately.
+            r#"{"Cmd":["sh","-c","echo eo; sleep 0.3; echo ee >&2"],"AttachStdout":true,"AttachStderr":true}"#;
         let (status, _, body) = roundtrip(
             &mut s,
             &format!(

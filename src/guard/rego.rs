@@ -675,7 +675,15 @@ fn client(caller: &Caller) -> Value {
         _ => Map::new(),
     };
     for key in [
-        "transport", "uid", "gid", "pid", "process", "exe", "addr", "cert", "container",
+        "transport",
+        "uid",
+        "gid",
+        "pid",
+        "process",
+        "exe",
+        "addr",
+        "cert",
+        "container",
     ] {
         client.entry(key).or_insert(Value::Null);
     }
