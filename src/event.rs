@@ -118,8 +118,12 @@ pub enum Decision {
 }
 
 impl Verdict {
-    pub fn of(permit: &Permit) -> Verdict {
-        match permit.overruled() {
+    /// What a permit records: nothing for an open guard's (no policy, no verdict).
+    pub fn of(permit: &Permit) -> Option<Verdict> {
+        if permit.is_open() {
+            return None;
+        }
+        Some(match permit.overruled() {
             Some(denial) => Verdict {
                 decision: Decision::WouldDeny,
                 rule: denial.rule.clone(),
@@ -130,7 +134,7 @@ impl Verdict {
                 rule: permit.rule().to_owned(),
                 reason: None,
             },
-        }
+        })
     }
 
     pub fn denied(denial: &Denial) -> Verdict {

@@ -94,7 +94,7 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         upstream_tls: upstream_tls.clone(),
         limits: cfg.limits.clone(),
         events: events.clone(),
-        guard: cfg.guard.clone(),
+        guard: cfg.guard.clone().unwrap_or_else(|| Arc::new(Guard::open())),
         // Who runs in which container matters to a policy and to whoever watches.
         resolver: identify.then(|| Resolver::new(cfg.upstream.clone(), upstream_tls.clone())),
     };
@@ -117,7 +117,7 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
                 None => (None, Mode::Enforce, cfg.limits.max_inspected_body),
             };
             let mut r = relay.clone();
-            r.guard = Some(Arc::new(Guard::new(Some(policy), rego, mode, body_limit)));
+            r.guard = Arc::new(Guard::new(Some(policy), rego, mode, body_limit));
             r.resolver = r
                 .resolver
                 .or_else(|| Some(Resolver::new(cfg.upstream.clone(), r.upstream_tls.clone())));

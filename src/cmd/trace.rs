@@ -57,7 +57,7 @@ pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, Stri
         upstream_tls: None,
         limits,
         events,
-        guard: None,
+        guard: std::sync::Arc::new(crate::guard::Guard::open()),
         resolver: None,
     };
     let server = tokio::spawn(server::run(listener, relay, async {

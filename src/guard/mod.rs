@@ -27,9 +27,13 @@ use crate::guard::policy::{Decision, Mode, Permit, Policy, RequestFacts, FACT_OP
 use crate::guard::rego::RegoPolicy;
 use crate::relay::error::ProxyError;
 
-/// A policy and how to apply it, shared by every connection.
+/// A policy and how to apply it, shared by every connection. Without a policy it is
+/// [`Guard::open`]: it clears every request unread, but a request still goes to the daemon
+/// only as a [`Permitted`] the guard made.
 #[derive(Debug)]
 pub struct Guard {
+    /// No policy at all: clear everything, read nothing.
+    open: bool,
     /// The TOML policy (file, profile or Tecnativa environment).
     pub policy: Option<Policy>,
     /// A Rego policy; with both, a request needs both to allow it.
@@ -39,14 +43,69 @@ pub struct Guard {
     pub body_limit: usize,
 }
 
-/// A request the guard let through.
+/// A request the guard let through: its permit, and what it read. Only the guard makes one,
+/// and only [`Cleared::forward`] turns it into something the daemon can be sent.
 #[derive(Debug)]
 pub struct Cleared {
-    pub permit: Permit,
+    permit: Permit,
     /// The body to forward instead of the client's, when the guard read it.
     pub body: Option<Bytes>,
     /// What the decision looked at, for the record.
     pub facts: Option<Arc<Facts>>,
+}
+
+impl Cleared {
+    /// The decision that cleared the request.
+    pub fn permit(&self) -> &Permit {
+        &self.permit
+    }
+
+    /// The request to send in place of the one checked (its body replaced by
+    /// [`Cleared::body`] when the guard read it), with this permit: the only way to
+    /// [`Upstream::send`](crate::relay::upstream::Upstream::send) anything.
+    pub fn forward<T>(self, request: T) -> Permitted<T> {
+        Permitted {
+            request,
+            permit: self.permit,
+        }
+    }
+}
+
+/// A request the guard cleared, with the permit that cleared it: what the daemon side
+/// takes, so that forgetting the guard does not compile.
+///
+/// A request nobody checked cannot be sent:
+///
+/// ```compile_fail,E0308
+/// # use sockeye::relay::{body::RelayBody, upstream::Upstream};
+/// async fn unchecked(up: &mut Upstream, req: http::Request<RelayBody>) {
+///     let _ = up.send(req).await;
+/// }
+/// ```
+///
+/// and a permit cannot be made up outside the guard:
+///
+/// ```compile_fail,E0451
+/// # use sockeye::relay::body::RelayBody;
+/// fn forged(request: http::Request<RelayBody>, permit: sockeye::guard::policy::Permit) {
+///     let _ = sockeye::guard::Permitted { request, permit };
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Permitted<T> {
+    request: T,
+    permit: Permit,
+}
+
+impl<T> Permitted<T> {
+    pub fn permit(&self) -> &Permit {
+        &self.permit
+    }
+
+    /// The request itself, for the daemon connection to write.
+    pub fn into_request(self) -> T {
+        self.request
+    }
 }
 
 /// A request the guard refused.
@@ -66,11 +125,28 @@ impl Guard {
         body_limit: usize,
     ) -> Guard {
         Guard {
+            open: false,
             policy,
             rego,
             mode,
             body_limit,
         }
+    }
+
+    /// The guard of a relay with no policy: every request is cleared as it is.
+    pub fn open() -> Guard {
+        Guard {
+            open: true,
+            policy: None,
+            rego: None,
+            mode: Mode::Enforce,
+            body_limit: 0,
+        }
+    }
+
+    /// Whether this guard clears everything without reading it.
+    pub fn is_open(&self) -> bool {
+        self.open
     }
 
     /// The decision before the mode applies: the TOML policy's, then the Rego policy's.
@@ -107,6 +183,13 @@ impl Guard {
         route: &Classified,
         body: &mut Option<Incoming>,
     ) -> Result<Cleared, Refused> {
+        if self.open {
+            return Ok(Cleared {
+                permit: Permit::open(),
+                body: None,
+                facts: None,
+            });
+        }
         let refuse = |error| Refused {
             error,
             facts: None,

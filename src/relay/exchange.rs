@@ -19,7 +19,6 @@ use crate::docker::facts::Facts;
 use crate::event::{
     AnsweredBy, Call, CallId, Dir, Event, Events, Flow, RequestHead, ResponseHead, Verdict,
 };
-use crate::guard::policy::Permit;
 use crate::guard::{self, Guard};
 use crate::relay::body::{Metered, OnEnd, RelayBody, Tap};
 use crate::relay::error::ProxyError;
@@ -32,7 +31,9 @@ pub struct Conn {
     pub caller: Arc<Caller>,
     pub upstream: Mutex<Upstream>,
     pub events: Events,
-    pub guard: Option<Arc<Guard>>,
+    /// Decides every request; [`Guard::open`] without a policy. The daemon side takes only
+    /// what it cleared.
+    pub guard: Arc<Guard>,
     pub max_inspected_body: usize,
     /// Hijacked sessions outlive the HTTP connection task; tracked for draining.
     pub tasks: TaskTracker,
@@ -43,6 +44,7 @@ impl Conn {
     pub fn new(
         id: u64,
         caller: Arc<Caller>,
+        guard: Arc<Guard>,
         upstream: Upstream,
         events: Events,
         max_inspected_body: usize,
@@ -53,17 +55,11 @@ impl Conn {
             caller,
             upstream: Mutex::new(upstream),
             events,
-            guard: None,
+            guard,
             max_inspected_body,
             tasks,
             next_req: AtomicU64::new(1),
         }
-    }
-
-    /// Decide every request on this connection with `guard`.
-    pub fn guarded(mut self, guard: Option<Arc<Guard>>) -> Self {
-        self.guard = guard;
-        self
     }
 }
 
@@ -75,7 +71,7 @@ pub async fn handle(
     let asks_upgrade = req.headers().contains_key(header::UPGRADE);
     // Only POST routes hijack unasked, and an upgrade is only relayed when asked for; other
     // requests need a route lookup only when someone will look at the call.
-    let route = if conn.guard.is_some()
+    let route = if !conn.guard.is_open()
         || conn.events.enabled()
         || req.method() == http::Method::POST
         || asks_upgrade
@@ -92,36 +88,31 @@ pub async fn handle(
     let (mut parts, body) = req.into_parts();
     let mut body = Some(body);
 
-    // The body the guard read and decided on; forwarded instead of the client's.
-    let mut decided: Option<Bytes> = None;
-    // Held until the request is forwarded: nothing reaches the daemon that the policy did
-    // not allow.
-    let mut _permit: Option<Permit> = None;
-    if let Some(guard) = &conn.guard {
-        match guard
-            .check(&conn.caller, &parts, &report.head.route, &mut body)
-            .await
-        {
-            Ok(cleared) => {
-                report.verdict = Some(Verdict::of(&cleared.permit));
-                report.facts = cleared.facts;
-                if let Some(bytes) = cleared.body {
-                    guard::set_body(&mut parts.headers, &bytes);
-                    decided = Some(bytes);
-                }
-                _permit = Some(cleared.permit);
+    // The guard's word, held until the request is forwarded: the daemon side takes only a
+    // request the guard cleared.
+    let mut cleared = match conn
+        .guard
+        .check(&conn.caller, &parts, &report.head.route, &mut body)
+        .await
+    {
+        Ok(cleared) => cleared,
+        Err(refused) => {
+            if let ProxyError::Denied(denial) = &refused.error {
+                report.verdict = Some(Verdict::denied(denial));
             }
-            Err(refused) => {
-                if let ProxyError::Denied(denial) = &refused.error {
-                    report.verdict = Some(Verdict::denied(denial));
-                }
-                report.facts = refused.facts;
-                if let Some(bytes) = &refused.body {
-                    record_whole(&report, bytes);
-                }
-                return Ok(report.refuse(refused.error));
+            report.facts = refused.facts;
+            if let Some(bytes) = &refused.body {
+                record_whole(&report, bytes);
             }
+            return Ok(report.refuse(refused.error));
         }
+    };
+    report.verdict = Verdict::of(cleared.permit());
+    report.facts = cleared.facts.take();
+    // The body the guard read and decided on; forwarded instead of the client's.
+    let decided = cleared.body.take();
+    if let Some(bytes) = &decided {
+        guard::set_body(&mut parts.headers, bytes);
     }
 
     let body: RelayBody = match (decided, body) {
@@ -140,7 +131,7 @@ pub async fn handle(
     } else {
         None
     };
-    let upstream_req = Request::from_parts(parts, body);
+    let upstream_req = cleared.forward(Request::from_parts(parts, body));
 
     let mut upstream = conn.upstream.lock().await;
     let mut resp = match upstream.send(upstream_req).await {

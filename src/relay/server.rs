@@ -35,8 +35,8 @@ pub struct Relay {
     pub upstream_tls: Option<Arc<rustls::ClientConfig>>,
     pub limits: Limits,
     pub events: Events,
-    /// The policy every request is decided by; `None` relays everything.
-    pub guard: Option<Arc<Guard>>,
+    /// Decides every request ([`Guard::open`] without a policy).
+    pub guard: Arc<Guard>,
     /// Finds the container a Unix-socket client runs in; `None` when nobody asks.
     pub resolver: Option<Resolver>,
 }
@@ -132,8 +132,15 @@ fn connection(
             _ => None,
         };
         let caller = Arc::new(Caller { peer, container });
-        let conn = Conn::new(id, caller, upstream, events.clone(), max_body, tasks);
-        let conn = Arc::new(conn.guarded(guard));
+        let conn = Arc::new(Conn::new(
+            id,
+            caller,
+            guard,
+            upstream,
+            events.clone(),
+            max_body,
+            tasks,
+        ));
         match wire {
             Some(events) => serve(Tapped::new(stream, events, id), conn, limits, stop).await,
             None => serve(stream, conn, limits, stop).await,

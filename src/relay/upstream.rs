@@ -20,6 +20,7 @@ use tokio::net::{TcpStream, UnixStream};
 
 use crate::config::UpstreamAddr;
 use crate::event::{Event, Flow};
+use crate::guard::Permitted;
 use crate::relay::body::{RelayBody, Tap};
 use crate::relay::error::ProxyError;
 use crate::relay::stream::Stream;
@@ -70,11 +71,11 @@ impl Upstream {
     /// Send one request and return the daemon's response head (the body streams).
     pub async fn send(
         &mut self,
-        req: Request<RelayBody>,
+        req: Permitted<Request<RelayBody>>,
     ) -> Result<Response<hyper::body::Incoming>, ProxyError> {
         let sender = self.ready_sender().await?;
         sender
-            .send_request(req)
+            .send_request(req.into_request())
             .await
             .map_err(|e| ProxyError::UpstreamFailed {
                 upstream: self.addr.to_string(),

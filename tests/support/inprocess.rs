@@ -32,7 +32,7 @@ impl Running {
             upstream_tls: None,
             limits,
             events: Events::discard(),
-            guard: None,
+            guard: std::sync::Arc::new(sockeye::guard::Guard::open()),
             resolver: None,
         };
         let done = tokio::spawn(server::run(listener, relay, async {

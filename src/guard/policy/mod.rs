@@ -98,9 +98,14 @@ pub struct RequestFacts<'a> {
     pub facts: Option<&'a Facts>,
 }
 
-/// Proof that the policy allowed one request. Deliberately neither `Clone` nor
-/// constructible outside this module: the relay forwards only what it holds a permit for,
-/// and a permit cannot be minted or reused for another request by accident.
+/// The rule name of an open guard's permits; no policy rule can be named so (names are
+/// words, not in parentheses).
+const OPEN_RULE: &str = "(open)";
+
+/// Proof that the guard allowed one request. Deliberately neither `Clone` nor
+/// constructible outside the guard: the daemon side takes a request only as a
+/// [`crate::guard::Permitted`], which carries one, so a permit cannot be minted or reused for
+/// another request by accident, and forgetting the guard does not compile.
 ///
 /// ```compile_fail,E0451
 /// let forged = sockeye::guard::policy::Permit { rule: String::new() };
@@ -113,8 +118,19 @@ pub struct Permit {
 }
 
 impl Permit {
+    /// The permit of an open guard (no policy at all): every request is relayed, and no
+    /// verdict is recorded.
+    pub(in crate::guard) fn open() -> Permit {
+        Permit::by(OPEN_RULE.to_owned())
+    }
+
+    /// Whether this permit comes from an open guard rather than a decision.
+    pub fn is_open(&self) -> bool {
+        self.rule == OPEN_RULE && self.overruled.is_none()
+    }
+
     /// The permit of a guard with no TOML policy, only a Rego one, which then decides alone.
-    pub(crate) fn unconditional() -> Permit {
+    pub(in crate::guard) fn unconditional() -> Permit {
         Permit::by("none".to_owned())
     }
 
