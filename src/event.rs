@@ -257,17 +257,18 @@ impl Events {
         }
     }
 
-    /// A bounded channel to one live consumer.
-    pub fn lossy(capacity: usize, detail: Detail) -> (Self, mpsc::Receiver<Event>) {
+    /// A bounded channel to one live consumer, who gets the receiving end.
+    pub fn lossy(capacity: usize, detail: Detail) -> (Self, Feed) {
         let (tx, rx) = mpsc::channel(capacity);
+        let dropped = Arc::<AtomicU64>::default();
         (
             Events {
                 tx: Some(Sender::Lossy(tx)),
-                dropped: Arc::default(),
+                dropped: dropped.clone(),
                 detail,
                 sinks: Arc::new([]),
             },
-            rx,
+            Feed { rx, dropped },
         )
     }
 
@@ -365,6 +366,25 @@ impl Events {
     /// a held sender would keep the live view from ending at shutdown).
     pub fn dropped_counter(&self) -> Arc<AtomicU64> {
         self.dropped.clone()
+    }
+}
+
+/// What a live view holds: the receiving end of its lossy channel and the count of events
+/// that did not fit. No sender: the view ends once the relay's last [`Events`] is gone.
+pub struct Feed {
+    rx: mpsc::Receiver<Event>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Feed {
+    /// The next event if one is waiting; `Disconnected` once every sender is gone.
+    pub fn try_recv(&mut self) -> Result<Event, mpsc::error::TryRecvError> {
+        self.rx.try_recv()
+    }
+
+    /// Events the view could not keep up with, so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 }
 

@@ -1936,3 +1936,29 @@ fn sockeye_logs_one_line_per_request() {
     h.sockeye.wait_for_log(&["/_ping"]);
     h.sockeye.wait_for_log(&["GET", "/version"]);
 }
+
+/// Ctrl-C with a stream open (`docker events`, `logs -f`) used to print nothing for
+/// `--drain-timeout` seconds: sockeye must say at once what it waits for, and a second Ctrl-C
+/// must stop it at once.
+#[test]
+fn ctrl_c_with_a_stream_open_says_it_drains_and_a_second_one_stops() {
+    use std::io::{Read, Write};
+    let Some(daemon) = daemon() else {
+        return;
+    };
+    let mut sk = Sockeye::start_with(&daemon.socket, &["--drain-timeout", "120"]);
+    let mut s = std::os::unix::net::UnixStream::connect(&sk.socket).unwrap();
+    s.write_all(b"GET /v1.41/events HTTP/1.1\r\nHost: docker\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    sk.signal("-INT");
+    sk.wait_for_log(&["draining 1 open connection", "Ctrl-C again to stop now"]);
+    sk.signal("-INT");
+    let status = sk
+        .wait_exit(Duration::from_secs(10))
+        .expect("a second Ctrl-C did not stop sockeye");
+    assert!(!status.success());
+    assert!(sk.log().contains("interrupted again"), "{}", sk.log());
+}

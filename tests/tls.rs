@@ -261,6 +261,28 @@ fn refused_handshakes_each_get_a_line_that_says_why() {
     );
 }
 
+/// `-q` with an audit log (or metrics) used to drop the refusal: something recorded events,
+/// so no log line was written, but nothing showed notices either.
+#[test]
+fn a_refused_handshake_is_logged_under_quiet_with_an_audit_log() {
+    let pki = Pki::new();
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.log");
+    let sk = Sockeye::start_sockeye(pki.listener_args().into_iter().chain(nowhere()).chain([
+        "-q".into(),
+        "--audit".into(),
+        audit.display().to_string(),
+    ]));
+    let addr = sk.listening("tls");
+    let ca = pki.dir.join(certs::CA_CERT);
+    let out = curl(
+        &["--cacert", ca.to_str().unwrap()],
+        &format!("https://{addr}/_ping"),
+    );
+    assert!(!out.status.success(), "no client certificate got in");
+    sk.wait_for_log(&["TLS handshake refused: no client certificate", "127.0.0.1:"]);
+}
+
 #[test]
 fn two_certificates_are_two_identities_in_the_log_and_the_json_record() {
     let Some(d) = daemon() else { return };

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::cmd::cli::ProxyConfig;
 use crate::config::ListenAddr;
@@ -52,8 +53,8 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
     let (events, view_task) = match cfg.view {
         None => (Events::discard(), None),
         Some(view) => {
-            let (events, rx) = Events::lossy(4096, view.detail());
-            let task = control.spawn(view::run(rx, events.clone(), view));
+            let (events, feed) = Events::lossy(4096, view.detail());
+            let task = control.spawn(view::run(feed, view));
             (events, Some(task))
         }
     };
@@ -97,7 +98,9 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         guard: cfg.guard.clone().unwrap_or_else(|| Arc::new(Guard::open())),
         // Who runs in which container matters to a policy and to whoever watches.
         resolver: identify.then(|| Resolver::new(cfg.upstream.clone(), upstream_tls.clone())),
+        tasks: TaskTracker::new(),
     };
+    let open = relay.tasks.clone();
     // One relay per listener, so that each can carry its own profile.
     // A listener's own profile is its policy, in place of --policy/--profile; a Rego policy,
     // the mode and the body limit apply to every listener.
@@ -158,6 +161,8 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         workers.push(worker);
     }
     drop(relays);
+    // The view ends when the last sender does: only the relays (now on the workers) hold one.
+    drop(events);
     let addrs: Vec<String> = bound.iter().map(Bound::local_addr).collect();
     tracing::info!(
         "relaying {} → {} (Ctrl-C to stop)",
@@ -171,7 +176,7 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         control.spawn(server.serve());
     }
 
-    control.block_on(async move {
+    let result = control.block_on(async move {
         let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
         let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
         let mut hup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
@@ -189,6 +194,14 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         // The socket files go first, so new clients fail fast while open requests drain.
         drop(bound);
         stop.cancel();
+        match open.len() {
+            0 => {}
+            n => tracing::info!(
+                "draining {n} open connection{} for at most {:?} (Ctrl-C again to stop now)",
+                if n == 1 { "" } else { "s" },
+                cfg.limits.drain_timeout
+            ),
+        }
         let joined = tokio::task::spawn_blocking(move || {
             workers.into_iter().map(|w| w.join()).collect::<Vec<_>>()
         });
@@ -204,12 +217,23 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
             _ = int.recv() => return Err("interrupted again: stopped without draining".into()),
             _ = term.recv() => return Err("terminated again: stopped without draining".into()),
         }
+        if open.len() > 0 {
+            tracing::warn!(
+                "{} connection(s) still open after {:?}; closed them",
+                open.len(),
+                cfg.limits.drain_timeout
+            );
+        }
         // Every sender is gone with the workers: the view shows what is left and ends.
         if let Some(task) = view_task {
             let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
         }
         Ok(())
-    })
+    });
+    // Dropping the runtime would wait for the blocking join of the workers: after a second
+    // Ctrl-C they may still be draining, and the process must end now.
+    control.shutdown_background();
+    result
 }
 
 /// Keep a timer that fires every second on this runtime.

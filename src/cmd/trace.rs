@@ -58,6 +58,7 @@ pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, Stri
         limits,
         events,
         guard: std::sync::Arc::new(crate::guard::Guard::open()),
+        tasks: tokio_util::task::TaskTracker::new(),
         resolver: None,
     };
     let server = tokio::spawn(server::run(listener, relay, async {

@@ -39,13 +39,16 @@ pub struct Relay {
     pub guard: Arc<Guard>,
     /// Finds the container a Unix-socket client runs in; `None` when nobody asks.
     pub resolver: Option<Resolver>,
+    /// Open client connections and hijacked sessions, of every listener and thread: drained
+    /// together at shutdown, and counted for the "draining" line.
+    pub tasks: TaskTracker,
 }
 
 /// Serve clients from `listener` until `shutdown` completes, then stop accepting, let open
 /// requests finish for at most `limits.drain_timeout`, and return. The listener (and so a
 /// Unix socket file) is gone before draining starts, so new clients fail fast.
 pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output = ()>) {
-    let tasks = TaskTracker::new();
+    let tasks = relay.tasks.clone();
     let stop = CancellationToken::new();
     tokio::pin!(shutdown);
     loop {
@@ -85,23 +88,8 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
     drop(listener);
     stop.cancel();
     tasks.close();
-    let open = tasks.len();
-    if open > 0 {
-        tracing::debug!(
-            "draining {open} open connection(s) for at most {:?}",
-            relay.limits.drain_timeout
-        );
-    }
-    if tokio::time::timeout(relay.limits.drain_timeout, tasks.wait())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            "{} connection(s) still open after {:?}; closing them",
-            tasks.len(),
-            relay.limits.drain_timeout
-        );
-    }
+    // Whoever started the relay says what is left (`proxy` counts every listener's).
+    let _ = tokio::time::timeout(relay.limits.drain_timeout, tasks.wait()).await;
 }
 
 /// Serve one client connection: its `Conn` (and daemon connection) and its HTTP exchange.

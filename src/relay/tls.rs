@@ -222,10 +222,11 @@ pub async fn handshake(
     ))
 }
 
-/// A refused handshake is a notice in the view (and whatever records events); with nothing
-/// watching events (`--quiet`) it still gets a log line: a refusal is a security event.
+/// A refused handshake is a notice in the live view; with no live view (`--quiet`, whatever
+/// else records calls) it still gets a log line: a refusal is a security event, and the
+/// audit log and metrics record calls, not connections that never made one.
 fn report<T>(events: &Events, conn: u64, addr: SocketAddr, message: String) -> Option<T> {
-    if events.enabled() {
+    if events.viewed() {
         events.emit(Event::Notice(Notice {
             conn,
             peer: Arc::new(Peer::Tls { addr, cert: None }),

@@ -547,6 +547,25 @@ impl Sockeye {
     pub fn is_standin(&self) -> bool {
         self.kind != "sockeye"
     }
+
+    /// Send `signal` (`-INT`, `-TERM`) to sockeye's process group.
+    pub fn signal(&self, signal: &str) {
+        kill_group(self.child.id(), signal);
+    }
+
+    /// Wait up to `timeout` for sockeye to exit; its status, or `None` if it still runs.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Sockeye {

@@ -33,6 +33,7 @@ impl Running {
             limits,
             events: Events::discard(),
             guard: std::sync::Arc::new(sockeye::guard::Guard::open()),
+            tasks: tokio_util::task::TaskTracker::new(),
             resolver: None,
         };
         let done = tokio::spawn(server::run(listener, relay, async {

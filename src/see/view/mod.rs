@@ -11,9 +11,9 @@ mod wire;
 
 use std::io::{IsTerminal, Write};
 
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TryRecvError;
 
-use crate::event::{Detail, Event, Events};
+use crate::event::{Detail, Event, Feed};
 
 pub use json::{call_json, SCHEMA_VERSION};
 pub use line::call_line;
@@ -77,17 +77,17 @@ pub const REQUEST_CAPTURE: usize = 256 * 1024;
 /// registers a waker that every send must wake, which costs each relayed request a
 /// cross-thread wake-up (measured: 30–40 µs of CPU per call). Polling every few
 /// milliseconds costs nothing per call, and a view 10 ms late is still live.
-pub async fn run(mut rx: mpsc::Receiver<Event>, events: Events, opts: ViewOptions) {
+pub async fn run(mut feed: Feed, opts: ViewOptions) {
     let mut viewer = Viewer::new(opts);
     let mut tick = tokio::time::interval(DRAIN_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         loop {
-            match rx.try_recv() {
-                Ok(event) => viewer.show(&event, events.dropped()),
-                Err(mpsc::error::TryRecvError::Empty) => break,
-                Err(mpsc::error::TryRecvError::Disconnected) => return,
+            match feed.try_recv() {
+                Ok(event) => viewer.show(&event, feed.dropped()),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return,
             }
         }
     }
@@ -148,5 +148,22 @@ impl Viewer {
         if !out.is_empty() {
             let _ = std::io::stderr().lock().write_all(&out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ctrl-C waited two seconds for the live view: the view held a sender of its own channel,
+    /// so it never saw the relay's senders go. It must end as soon as they are gone.
+    #[tokio::test]
+    async fn the_live_view_ends_when_the_relay_drops_its_events() {
+        let opts = ViewOptions::new(Format::Text, false, false, 1024);
+        let (events, feed) = crate::event::Events::lossy(16, opts.detail());
+        let view = tokio::spawn(run(feed, opts));
+        drop(events);
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(10), view).await;
+        assert!(ended.is_ok(), "the view still runs with no sender left");
     }
 }
