@@ -217,7 +217,7 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
             _ = int.recv() => return Err("interrupted again: stopped without draining".into()),
             _ = term.recv() => return Err("terminated again: stopped without draining".into()),
         }
-        if open.len() > 0 {
+        if !open.is_empty() {
             tracing::warn!(
                 "{} connection(s) still open after {:?}; closed them",
                 open.len(),
