@@ -8,6 +8,7 @@
 //! which of them route a request where.
 
 mod index;
+mod lookup;
 mod operation;
 mod path;
 mod table;
@@ -234,7 +235,7 @@ pub fn classify_for(daemons: Daemons, method: &str, raw_path: &str) -> Classifie
     if let Cow::Owned(to) = path::clean(&decoded) {
         return Classified::with_state(decoded, State::Redirect(to), raw_path);
     }
-    let Some(found) = table::lookup(method, &decoded, daemons) else {
+    let Some(found) = lookup::lookup(method, &decoded, daemons) else {
         // mux's catch-all `/v{version:[0-9.]+}/{path:.*}` answers these 404s.
         let version = template::matches("/{path:.*}", true, &decoded)
             .and_then(|c| c.iter().find(|c| c.name == "version"));

@@ -1,7 +1,8 @@
 //! The index must route every path exactly as the scan over the whole table does.
 
+use super::super::lookup::{lookup, lookup_linear, Found};
 use super::super::path;
-use super::super::table::{lookup, lookup_linear, Daemons, Found, Method, Route, ROUTES};
+use super::super::table::{Daemons, Method, Route, ROUTES};
 use super::super::template::Capture;
 use super::super::Operation;
 use super::Index;
