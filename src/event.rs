@@ -95,6 +95,28 @@ pub struct Call {
     pub verdict: Option<Verdict>,
     /// The security-relevant content the decision looked at, for operations that have it.
     pub facts: Option<Arc<Facts>>,
+    /// Whose fault it was when the call did not end as the daemon answered it.
+    pub fault: Option<Fault>,
+}
+
+/// Why a call did not end as the daemon answered it, and so whose fault that was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// The policy refused it (403): the client asked for what it may not do.
+    Denied,
+    /// sockeye would not read it as dockerd will (a path dockerd would not route as written,
+    /// an ambiguous or oversized body, …): the client's request (4xx).
+    Unreadable,
+    /// The audit log cannot record calls, so none are made (503): sockeye's own state.
+    NotRecorded,
+    /// The daemon could not be reached (502).
+    UpstreamUnreachable,
+    /// The daemon broke the connection: before answering (502), or in the middle of a body
+    /// or stream.
+    UpstreamBroke,
+    /// The client went away before the answer or stream ended.
+    ClientAborted,
 }
 
 /// What the policy decided about one call.
@@ -388,6 +410,53 @@ impl Feed {
     }
 }
 
+/// Where one direction of one call's bytes go as they pass: counted and captured in its
+/// [`Flow`], and copied to the live view when it watches streams. The one recorder of bytes,
+/// for bodies streamed or read whole and for hijacked streams alike.
+pub struct Recorder {
+    pub flow: Arc<Flow>,
+    /// The live view's copy, when it wants body and stream bytes.
+    pub tap: Option<Tap>,
+}
+
+/// Where a live view wants a copy of each frame.
+pub struct Tap {
+    pub events: Events,
+    pub id: CallId,
+    pub dir: Dir,
+}
+
+impl Recorder {
+    /// `data` passed; the view's copy shares its buffer.
+    pub fn record(&self, data: &Bytes) {
+        self.flow.record(data);
+        if let Some(tap) = &self.tap {
+            tap.events.emit(Event::Data {
+                id: tap.id,
+                dir: tap.dir,
+                bytes: data.clone(),
+            });
+        }
+    }
+
+    /// `data` passed through a buffer that is reused: the view gets a copy.
+    pub fn record_slice(&self, data: &[u8]) {
+        self.flow.record(data);
+        if let Some(tap) = &self.tap {
+            tap.events.emit(Event::Data {
+                id: tap.id,
+                dir: tap.dir,
+                bytes: Bytes::copy_from_slice(data),
+            });
+        }
+    }
+
+    /// The bytes reached their natural end.
+    pub fn end(&self) {
+        self.flow.end();
+    }
+}
+
 /// Bytes flowing one way for one call: counted, and the first `limit` bytes kept.
 #[derive(Debug)]
 pub struct Flow {
@@ -469,6 +538,7 @@ pub(crate) fn sample_call(peer: Peer, method: &str, target: &str, status: Option
         request_body: Captured::default(),
         response_body: Captured::default(),
         verdict: None,
+        fault: None,
         facts: None,
     }
 }

@@ -1,49 +1,43 @@
 //! Bodies as they stream through: counted and tapped, never collected.
 
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use hyper::body::{Body, Frame, SizeHint};
 
-use crate::event::{CallId, Dir, Event, Events, Flow};
+use crate::event::{Fault, Recorder};
 
 /// The body type on both sides of the relay.
 pub type RelayBody = UnsyncBoxBody<Bytes, hyper::Error>;
 
-/// Told once when a metered body is done: `complete` is false if it was dropped before its
-/// natural end (the peer went away, or the daemon's side broke).
+/// Told once when a metered body is done: `None` at its natural end, else why it ended early.
 pub trait OnEnd {
-    fn ended(self, complete: bool);
+    fn ended(self, fault: Option<Fault>);
 }
 
 impl OnEnd for () {
-    fn ended(self, _complete: bool) {}
-}
-
-/// Where a live view wants a copy of each frame.
-pub struct Tap {
-    pub events: Events,
-    pub id: CallId,
-    pub dir: Dir,
+    fn ended(self, _fault: Option<Fault>) {}
 }
 
 /// Passes frames through unchanged, recording them in a [`Flow`].
+///
+/// `broken` says whose fault a body error is: the daemon's for a response body, the client's
+/// for a request body.
 pub struct Metered<B: Body, E: OnEnd> {
     inner: B,
-    flow: Arc<Flow>,
-    tap: Option<Tap>,
+    recorder: Recorder,
+    broken: Fault,
     on_end: Option<E>,
 }
 
 impl<B: Body, E: OnEnd> Metered<B, E> {
-    pub fn new(inner: B, flow: Arc<Flow>, tap: Option<Tap>, on_end: E) -> Self {
+    pub fn new(inner: B, recorder: Recorder, broken: Fault, on_end: E) -> Self {
         Metered {
             inner,
-            flow,
-            tap,
+            recorder,
+            broken,
             on_end: Some(on_end),
         }
     }
@@ -65,34 +59,28 @@ where
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
-                    self.flow.record(data);
-                    if let Some(tap) = &self.tap {
-                        tap.events.emit(Event::Data {
-                            id: tap.id,
-                            dir: tap.dir,
-                            bytes: data.clone(),
-                        });
-                    }
+                    self.recorder.record(data);
                 }
                 // A body of known length is not polled past its last frame: report the end
                 // now, before that frame goes out, so the call is on record before the
                 // client has all of it.
                 if self.inner.is_end_stream() {
-                    self.flow.end();
+                    self.recorder.end();
                     if let Some(e) = self.on_end.take() {
-                        e.ended(true);
+                        e.ended(None);
                     }
                 }
             }
             Poll::Ready(None) => {
-                self.flow.end();
+                self.recorder.end();
                 if let Some(e) = self.on_end.take() {
-                    e.ended(true);
+                    e.ended(None);
                 }
             }
             Poll::Ready(Some(Err(_))) => {
+                let broken = self.broken;
                 if let Some(e) = self.on_end.take() {
-                    e.ended(false);
+                    e.ended(Some(broken));
                 }
             }
             Poll::Pending => {}
@@ -114,11 +102,13 @@ impl<B: Body, E: OnEnd> Drop for Metered<B, E> {
         if let Some(e) = self.on_end.take() {
             // hyper does not poll a body it knows is empty (HEAD, 204, Content-Length: 0):
             // such a body ended naturally all the same.
-            let natural = self.inner.is_end_stream();
-            if natural {
-                self.flow.end();
+            if self.inner.is_end_stream() {
+                self.recorder.end();
+                e.ended(None);
+            } else {
+                // hyper drops a response body unfinished when its client has gone.
+                e.ended(Some(Fault::ClientAborted));
             }
-            e.ended(natural);
         }
     }
 }

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 
+use crate::event::Fault;
 use crate::relay::body::RelayBody;
 
 /// Something sockeye refused or failed to do for one request. The variant says whose fault
@@ -58,6 +59,21 @@ impl ProxyError {
             ProxyError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ProxyError::Denied(_) => StatusCode::FORBIDDEN,
             ProxyError::NotRecorded(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// Whose fault the refusal is, for the record.
+    pub fn fault(&self) -> Fault {
+        match self {
+            ProxyError::UpstreamUnreachable { .. } => Fault::UpstreamUnreachable,
+            ProxyError::UpstreamFailed { .. } => Fault::UpstreamBroke,
+            ProxyError::Denied(_) => Fault::Denied,
+            ProxyError::NotRecorded(_) => Fault::NotRecorded,
+            ProxyError::UnreadableBody { .. }
+            | ProxyError::BodyTooLarge { .. }
+            | ProxyError::UnroutablePath { .. }
+            | ProxyError::Ambiguous { .. }
+            | ProxyError::BadContentType => Fault::Unreadable,
         }
     }
 

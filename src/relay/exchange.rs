@@ -17,10 +17,11 @@ use crate::caller::Caller;
 use crate::docker::endpoint::{self, Hijack};
 use crate::docker::facts::Facts;
 use crate::event::{
-    AnsweredBy, Call, CallId, Dir, Event, Events, Flow, RequestHead, ResponseHead, Verdict,
+    AnsweredBy, Call, CallId, Dir, Event, Events, Fault, Flow, Recorder, RequestHead, ResponseHead,
+    Tap, Verdict,
 };
 use crate::guard::{self, Guard};
-use crate::relay::body::{Metered, OnEnd, RelayBody, Tap};
+use crate::relay::body::{Metered, OnEnd, RelayBody};
 use crate::relay::error::ProxyError;
 use crate::relay::upstream::{self, Upstream};
 
@@ -120,7 +121,8 @@ pub async fn handle(
         // Nobody looks at this call: nothing to count.
         (None, Some(body)) if !conn.events.enabled() => body.boxed_unsync(),
         (None, Some(body)) => {
-            Metered::new(body, report.request.clone(), report.tap(Dir::ToDaemon), ()).boxed_unsync()
+            let recorder = report.recorder(Dir::ToDaemon);
+            Metered::new(body, recorder, Fault::ClientAborted, ()).boxed_unsync()
         }
         (None, None) => RelayBody::default(),
     };
@@ -153,16 +155,23 @@ pub async fn handle(
         conn.tasks.spawn(async move {
             // Raw bytes flow only once the daemon has really answered 101 and that answer
             // has been written to the client.
-            match tokio::try_join!(client_upgrade, daemon_upgrade) {
-                Ok((client_io, daemon_io)) => {
-                    let taps = (report.tap(Dir::ToDaemon), report.tap(Dir::ToClient));
-                    let flows = (report.request.clone(), report.response.clone());
+            match tokio::join!(client_upgrade, daemon_upgrade) {
+                (Ok(client_io), Ok(daemon_io)) => {
+                    let recorders = (
+                        report.recorder(Dir::ToDaemon),
+                        report.recorder(Dir::ToClient),
+                    );
                     report.open_session();
-                    let spliced = upstream::splice(client_io, daemon_io, flows, taps).await;
+                    let spliced = upstream::splice(client_io, daemon_io, recorders).await;
                     let error = spliced.error.map(|k| format!("tunnel: {k}"));
-                    report.finish(spliced.error.is_none(), error);
+                    report.finish(spliced.fault, error);
                 }
-                Err(e) => report.finish(false, Some(upstream::error_chain(&e))),
+                (Err(e), _) => {
+                    report.finish(Some(Fault::ClientAborted), Some(upstream::error_chain(&e)))
+                }
+                (_, Err(e)) => {
+                    report.finish(Some(Fault::UpstreamBroke), Some(upstream::error_chain(&e)))
+                }
             }
         });
         return Ok(Response::from_parts(parts, RelayBody::default()));
@@ -190,12 +199,11 @@ pub async fn handle(
     if until_close && hijack != Hijack::No && parts.status.is_success() {
         report.open_session();
     }
-    let flow = report.response.clone();
-    let tap = report.tap(Dir::ToClient);
+    let recorder = report.recorder(Dir::ToClient);
     let done = Done(report);
     Ok(Response::from_parts(
         parts,
-        Metered::new(body, flow, tap, done).boxed_unsync(),
+        Metered::new(body, recorder, Fault::UpstreamBroke, done).boxed_unsync(),
     ))
 }
 
@@ -225,15 +233,9 @@ fn whole(report: &Report, bytes: Bytes) -> RelayBody {
 /// Record a body read whole as if it had streamed past.
 fn record_whole(report: &Report, bytes: &Bytes) {
     if report.events.enabled() {
-        report.request.record(bytes);
-        report.request.end();
-        if let Some(tap) = report.tap(Dir::ToDaemon) {
-            tap.events.emit(Event::Data {
-                id: tap.id,
-                dir: tap.dir,
-                bytes: bytes.clone(),
-            });
-        }
+        let recorder = report.recorder(Dir::ToDaemon);
+        recorder.record(bytes);
+        recorder.end();
     }
 }
 
@@ -299,12 +301,20 @@ impl Report {
         }
     }
 
-    fn tap(&self, dir: Dir) -> Option<Tap> {
-        self.events.detail().stream.then(|| Tap {
-            events: self.events.clone(),
-            id: self.head.id,
-            dir,
-        })
+    /// Where this call's bytes going `dir` are recorded.
+    fn recorder(&self, dir: Dir) -> Recorder {
+        let flow = match dir {
+            Dir::ToDaemon => &self.request,
+            Dir::ToClient => &self.response,
+        };
+        Recorder {
+            flow: flow.clone(),
+            tap: self.events.detail().stream.then(|| Tap {
+                events: self.events.clone(),
+                id: self.head.id,
+                dir,
+            }),
+        }
     }
 
     /// The response head is known (and about to be sent).
@@ -329,10 +339,11 @@ impl Report {
     fn refuse(mut self, err: ProxyError) -> Response<RelayBody> {
         self.answered_by = AnsweredBy::Sockeye;
         let message = err.to_string();
+        let err_fault = err.fault();
         let resp = err.into_response();
         let (parts, body) = resp.into_parts();
         self.respond(&parts);
-        self.finish(true, Some(message));
+        self.finish(Some(err_fault), Some(message));
         Response::from_parts(parts, body)
     }
 
@@ -343,7 +354,10 @@ impl Report {
         self.events.session(true);
     }
 
-    fn finish(self, complete: bool, error: Option<String>) {
+    /// The call ended: at its natural end, or with `fault` saying why not. A refusal is
+    /// complete (sockeye's answer went out whole) and still carries its fault.
+    fn finish(self, fault: Option<Fault>, error: Option<String>) {
+        let complete = self.answered_by == AnsweredBy::Sockeye || fault.is_none();
         if !self.events.enabled() {
             return;
         }
@@ -364,6 +378,7 @@ impl Report {
             verdict: self.verdict,
             facts: self.facts,
             head: self.head,
+            fault,
         };
         self.events.call(call);
     }
@@ -373,7 +388,7 @@ impl Report {
 struct Done(Report);
 
 impl OnEnd for Done {
-    fn ended(self, complete: bool) {
-        self.0.finish(complete, None);
+    fn ended(self, fault: Option<Fault>) {
+        self.0.finish(fault, None);
     }
 }

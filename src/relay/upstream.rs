@@ -19,9 +19,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::config::UpstreamAddr;
-use crate::event::{Event, Flow};
+use crate::event::{Fault, Recorder};
 use crate::guard::Permitted;
-use crate::relay::body::{RelayBody, Tap};
+use crate::relay::body::RelayBody;
 use crate::relay::error::ProxyError;
 use crate::relay::stream::Stream;
 
@@ -130,10 +130,12 @@ pub const MAX_BUF: usize = 512 * 1024;
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Spliced {
     pub error: Option<io::ErrorKind>,
+    /// Whose side failed, when one did.
+    pub fault: Option<Fault>,
 }
 
-/// Relay raw bytes both ways until both directions have ended, recording each direction in
-/// its flow (client → daemon, daemon → client).
+/// Relay raw bytes both ways until both directions have ended, recording each direction
+/// (client → daemon, daemon → client).
 ///
 /// When one side half-closes (EOF on read), the other side's write half is shut down and
 /// the opposite direction keeps flowing for as long as it lasts: `docker exec` without `-i`
@@ -141,21 +143,33 @@ pub struct Spliced {
 pub async fn splice(
     client: Upgraded,
     daemon: Upgraded,
-    flows: (Arc<Flow>, Arc<Flow>),
-    taps: (Option<Tap>, Option<Tap>),
+    recorders: (Recorder, Recorder),
 ) -> Spliced {
     let mut client = TokioIo::new(client);
     let mut daemon = TokioIo::new(daemon);
     let (mut cr, mut cw) = tokio::io::split(&mut client);
     let (mut dr, mut dw) = tokio::io::split(&mut daemon);
-    let up = pump(&mut cr, &mut dw, &flows.0, taps.0);
-    let down = pump(&mut dr, &mut cw, &flows.1, taps.1);
+    let sides = (Fault::ClientAborted, Fault::UpstreamBroke);
+    let up = pump(&mut cr, &mut dw, &recorders.0, sides);
+    let down = pump(&mut dr, &mut cw, &recorders.1, (sides.1, sides.0));
     let (up, down) = tokio::join!(up, down);
-    Spliced { error: up.or(down) }
+    match up.or(down) {
+        Some((kind, fault)) => Spliced {
+            error: Some(kind),
+            fault: Some(fault),
+        },
+        None => Spliced::default(),
+    }
 }
 
-/// Copy until EOF, then shut down the writer (propagating the half-close).
-async fn pump<R, W>(r: &mut R, w: &mut W, flow: &Flow, tap: Option<Tap>) -> Option<io::ErrorKind>
+/// Copy until EOF, then shut down the writer (propagating the half-close). `sides` names
+/// whose fault a read and a write failure are.
+async fn pump<R, W>(
+    r: &mut R,
+    w: &mut W,
+    recorder: &Recorder,
+    sides: (Fault, Fault),
+) -> Option<(io::ErrorKind, Fault)>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -167,24 +181,16 @@ where
             Ok(n) => n,
             Err(e) => {
                 let _ = w.shutdown().await;
-                return Some(e.kind());
+                return Some((e.kind(), sides.0));
             }
         };
         if let Err(e) = w.write_all(&buf[..n]).await {
-            return Some(e.kind());
+            return Some((e.kind(), sides.1));
         }
-        flow.record(&buf[..n]);
-        if let Some(tap) = &tap {
-            let bytes = Bytes::copy_from_slice(&buf[..n]);
-            tap.events.emit(Event::Data {
-                id: tap.id,
-                dir: tap.dir,
-                bytes,
-            });
-        }
+        recorder.record_slice(&buf[..n]);
     }
-    flow.end();
-    w.shutdown().await.err().map(|e| e.kind())
+    recorder.end();
+    w.shutdown().await.err().map(|e| (e.kind(), sides.1))
 }
 
 /// hyper errors hide their cause; show the whole chain in one line.

@@ -14,7 +14,7 @@ use crate::caller::{Peer, Wire};
 use crate::docker::endpoint::Section;
 use crate::docker::facts::Facts;
 use crate::docker::time::{unix, write_rfc3339};
-use crate::event::{AnsweredBy, Call, Decision};
+use crate::event::{AnsweredBy, Call, Decision, Fault};
 use crate::see::describe::action_and_target;
 
 /// Bumped on any incompatible change.
@@ -102,11 +102,7 @@ impl Record<&str> {
                 Some(v.rule.as_str()),
                 v.reason.as_deref(),
             ),
-            None if call.answered_by == AnsweredBy::Sockeye
-                && call.status().is_some_and(|s| (400..500).contains(&s)) =>
-            {
-                (Some("refused"), None, None)
-            }
+            None if call.fault == Some(Fault::Unreadable) => (Some("refused"), None, None),
             None => (None, None, None),
         };
         let record: Record<&str> = Record {

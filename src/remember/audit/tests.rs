@@ -319,6 +319,7 @@ mod lines {
         );
         c.verdict = None;
         c.answered_by = AnsweredBy::Sockeye;
+        c.fault = Some(crate::event::Fault::Unreadable);
         c.error = Some("unreadable".into());
         out.push(c);
 

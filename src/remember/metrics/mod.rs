@@ -23,7 +23,7 @@ use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
-use crate::event::{AnsweredBy, Call, Decision, Sink};
+use crate::event::{AnsweredBy, Call, Decision, Fault, Sink};
 use crate::remember::audit::AuditLog;
 
 /// What `GET /metrics` answers with: prometheus-client writes OpenMetrics 1.0 text (counters
@@ -207,18 +207,18 @@ fn decision(call: &Call) -> &'static str {
             Decision::Deny => "deny",
             Decision::WouldDeny => "would_deny",
         },
-        None if call.answered_by == AnsweredBy::Sockeye
-            && call.status().is_some_and(|s| (400..500).contains(&s)) =>
-        {
-            "refused"
-        }
+        None if call.fault == Some(Fault::Unreadable) => "refused",
         None => "none",
     }
 }
 
-/// sockeye answers 502 only when the daemon failed it ([`crate::relay::error::ProxyError::status`]).
+/// The daemon failed the call before it answered, so sockeye answered it (502).
 fn upstream_error(call: &Call) -> bool {
-    call.answered_by == AnsweredBy::Sockeye && call.status() == Some(502)
+    call.answered_by == AnsweredBy::Sockeye
+        && matches!(
+            call.fault,
+            Some(Fault::UpstreamUnreachable | Fault::UpstreamBroke)
+        )
 }
 
 impl Sink for Metrics {

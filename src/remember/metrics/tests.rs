@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::caller::Peer;
-use crate::event::{sample_call, Verdict};
+use crate::event::{sample_call, Fault, Verdict};
 
 fn call(method: &str, path: &str, status: Option<u16>) -> Call {
     let peer = Peer::Tcp {
@@ -49,11 +49,13 @@ fn every_call_is_counted_by_endpoint_decision_and_status() {
     // Refused before the policy could decide: a client error sockeye answered itself.
     let mut refused = call("POST", "/v1.41/containers/create", Some(400));
     refused.answered_by = AnsweredBy::Sockeye;
+    refused.fault = Some(Fault::Unreadable);
     refused.bytes_in = 10;
     m.call(&refused);
     // Not a refusal: the daemon is down.
     let mut down = call("GET", "/v1.41/info", Some(502));
     down.answered_by = AnsweredBy::Sockeye;
+    down.fault = Some(Fault::UpstreamUnreachable);
     m.call(&down);
     m.call(&call("GET", "/no/such/thing", Some(404)));
 
