@@ -12,7 +12,6 @@ use serde_json::{json, Value};
 
 use super::record::Record;
 use crate::caller::Wire as Caller;
-use crate::docker::time::days_from_civil;
 use crate::guard::policy::Glob;
 
 /// Who called, as one identity that survives reconnects and restarts: the pid is left out
@@ -328,102 +327,6 @@ fn millis(time_unix: f64) -> i64 {
 /// A bound, rounded: `23:25:49.796` parsed as a float is a hair off either way.
 fn t_millis(t: f64) -> i64 {
     (t * 1000.0).round() as i64
-}
-
-/// A point in time for `--since`/`--until`, in seconds since the epoch: RFC 3339
-/// (`2026-11-22T23:19:27Z`, `2026-11-22T23:19:27.5+01:00`; without an offset it is UTC; a
-/// bare date is its midnight UTC), a duration before `now` (`30s`, `10m`, `2h`, `7d`, `1w`,
-/// `1h30m`), or seconds since the epoch as `docker events` takes them.
-pub fn parse_time(s: &str, now: f64) -> Result<f64, String> {
-    let s = s.trim();
-    let bad = || {
-        format!(
-            "{s:?}: expected an RFC 3339 time (2026-11-22T23:19:27Z), a duration ago (10m, 2h, \
-             7d) or seconds since the epoch"
-        )
-    };
-    if s.is_empty() {
-        return Err(bad());
-    }
-    if let Ok(secs) = s.parse::<f64>() {
-        return if secs.is_finite() {
-            Ok(secs)
-        } else {
-            Err(bad())
-        };
-    }
-    if let Some(ago) = duration(s) {
-        return Ok(now - ago);
-    }
-    rfc3339(s).ok_or_else(bad)
-}
-
-/// `1h30m` → 5400.
-fn duration(s: &str) -> Option<f64> {
-    let mut total = 0.0;
-    let mut number = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() || c == '.' {
-            number.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1.0,
-            'm' => 60.0,
-            'h' => 3600.0,
-            'd' => 86_400.0,
-            'w' => 604_800.0,
-            _ => return None,
-        };
-        total += number.parse::<f64>().ok()? * unit;
-        number.clear();
-    }
-    number.is_empty().then_some(total)
-}
-
-fn rfc3339(s: &str) -> Option<f64> {
-    let num = |t: &str| -> Option<i64> {
-        (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse().ok())?
-    };
-    let (date, rest) = match s.find(['T', 't', ' ']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let mut d = date.splitn(3, '-');
-    let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || date.len() != 10 {
-        return None;
-    }
-    let mut secs = days_from_civil(y, m as u32, day as u32) as f64 * 86_400.0;
-    let Some(rest) = rest else {
-        return Some(secs);
-    };
-    // The offset: `Z`, `+HH:MM` or `-HH:MM`; none means UTC.
-    let (clock, offset) = if let Some(c) = rest.strip_suffix(['Z', 'z']) {
-        (c, 0)
-    } else if let Some(i) = rest.rfind(['+', '-']) {
-        let (h, m) = rest[i + 1..].split_once(':')?;
-        let minutes = num(h)? * 60 + num(m)?;
-        let sign = if rest.as_bytes()[i] == b'+' { 1 } else { -1 };
-        (&rest[..i], sign * minutes * 60)
-    } else {
-        (rest, 0)
-    };
-    let mut parts = clock.splitn(3, ':');
-    let (h, min) = (num(parts.next()?)?, num(parts.next()?)?);
-    let sec: f64 = match parts.next() {
-        None => 0.0,
-        Some(sec) => {
-            let whole = sec.split('.').next()?;
-            num(whole)?;
-            sec.parse().ok()?
-        }
-    };
-    if h > 23 || min > 59 || !(0.0..61.0).contains(&sec) {
-        return None;
-    }
-    secs += (h * 3600 + min * 60 - offset) as f64 + sec;
-    Some(secs)
 }
 
 /// A short name for the caller on one line: `uid=0 docker`, `container=web`,
