@@ -1,5 +1,8 @@
 use super::*;
+use crate::caller::Wire as Caller;
 use crate::docker::time::parse_time;
+use crate::guard::policy::Glob;
+use crate::remember::audit::Record;
 
 fn session() -> Vec<Record> {
     crate::remember::audit::read::recorded_session()
