@@ -113,10 +113,7 @@ impl TimeArgs {
     pub fn parse(&self, now: f64) -> Result<(Option<f64>, Option<f64>), String> {
         let one = |flag: &str, v: &Option<String>| {
             v.as_deref()
-                .map(|t| {
-                    crate::remember::audit::query::parse_time(t, now)
-                        .map_err(|e| format!("{flag} {e}"))
-                })
+                .map(|t| crate::docker::time::parse_time(t, now).map_err(|e| format!("{flag} {e}")))
                 .transpose()
         };
         Ok((one("--since", &self.since)?, one("--until", &self.until)?))

@@ -1,4 +1,6 @@
-//! RFC 3339 timestamps from `SystemTime`, without a date library.
+//! Time as Docker and its users write it, without a date library: RFC 3339 timestamps from
+//! `SystemTime`, and the times `--since`/`--until` take (RFC 3339, a duration ago, or seconds
+//! since the epoch).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -76,7 +78,7 @@ fn put_digits(slot: &mut [u8], mut n: u32) {
 
 /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
 /// `civil_from_days`: eras of 400 years, years starting in March so leap days come last).
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097); // [0, 146096]
@@ -90,7 +92,7 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// The inverse of [`civil_from_days`]: days since 1970-01-01 of a proleptic Gregorian date.
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
@@ -98,6 +100,103 @@ pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// A point in time for `--since`/`--until`, in seconds since the epoch: RFC 3339
+/// (`2026-11-22T23:19:27Z`, `2026-11-22T23:19:27.5+01:00`; without an offset it is UTC; a
+/// bare date is its midnight UTC), a duration before `now` (`30s`, `10m`, `2h`, `7d`, `1w`,
+/// `1h30m`), or seconds since the epoch as `docker events` takes them.
+pub fn parse_time(s: &str, now: f64) -> Result<f64, String> {
+    let s = s.trim();
+    let bad = || {
+        format!(
+            "{s:?}: expected an RFC 3339 time (2026-11-22T23:19:27Z), a duration ago (10m, 2h, \
+             7d) or seconds since the epoch"
+        )
+    };
+    if s.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(secs) = s.parse::<f64>() {
+        return if secs.is_finite() {
+            Ok(secs)
+        } else {
+            Err(bad())
+        };
+    }
+    if let Some(ago) = parse_duration(s) {
+        return Ok(now - ago);
+    }
+    parse_rfc3339(s).ok_or_else(bad)
+}
+
+/// `1h30m` → 5400.
+fn parse_duration(s: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut number = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1.0,
+            'm' => 60.0,
+            'h' => 3600.0,
+            'd' => 86_400.0,
+            'w' => 604_800.0,
+            _ => return None,
+        };
+        total += number.parse::<f64>().ok()? * unit;
+        number.clear();
+    }
+    number.is_empty().then_some(total)
+}
+
+/// `2026-11-22T23:19:27.5+01:00` → seconds since the epoch.
+fn parse_rfc3339(s: &str) -> Option<f64> {
+    let num = |t: &str| -> Option<i64> {
+        (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse().ok())?
+    };
+    let (date, rest) = match s.find(['T', 't', ' ']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let mut d = date.splitn(3, '-');
+    let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || date.len() != 10 {
+        return None;
+    }
+    let mut secs = days_from_civil(y, m as u32, day as u32) as f64 * 86_400.0;
+    let Some(rest) = rest else {
+        return Some(secs);
+    };
+    // The offset: `Z`, `+HH:MM` or `-HH:MM`; none means UTC.
+    let (clock, offset) = if let Some(c) = rest.strip_suffix(['Z', 'z']) {
+        (c, 0)
+    } else if let Some(i) = rest.rfind(['+', '-']) {
+        let (h, m) = rest[i + 1..].split_once(':')?;
+        let minutes = num(h)? * 60 + num(m)?;
+        let sign = if rest.as_bytes()[i] == b'+' { 1 } else { -1 };
+        (&rest[..i], sign * minutes * 60)
+    } else {
+        (rest, 0)
+    };
+    let mut parts = clock.splitn(3, ':');
+    let (h, min) = (num(parts.next()?)?, num(parts.next()?)?);
+    let sec: f64 = match parts.next() {
+        None => 0.0,
+        Some(sec) => {
+            let whole = sec.split('.').next()?;
+            num(whole)?;
+            sec.parse().ok()?
+        }
+    };
+    if h > 23 || min > 59 || !(0.0..61.0).contains(&sec) {
+        return None;
+    }
+    secs += (h * 3600 + min * 60 - offset) as f64 + sec;
+    Some(secs)
 }
 
 #[cfg(test)]
@@ -248,5 +347,34 @@ mod tests {
     fn a_time_before_1970_counts_its_fraction_forward() {
         let t = UNIX_EPOCH - Duration::from_millis(1);
         assert_eq!(rfc3339_millis(t), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn since_and_until_take_rfc3339_relative_and_epoch_times() {
+        let now = 1_000_000.0;
+        assert_eq!(parse_time("10m", now), Ok(now - 600.0));
+        assert_eq!(parse_time("1h30m", now), Ok(now - 5400.0));
+        assert_eq!(parse_time("2d", now), Ok(now - 172_800.0));
+        assert_eq!(parse_time("1795389771.5", now), Ok(1_795_389_771.5));
+        assert_eq!(parse_time("1970-01-02", now), Ok(86_400.0));
+        assert_eq!(parse_time("1970-01-01T01:00:00Z", now), Ok(3600.0));
+        assert_eq!(parse_time("1970-01-01T01:00:00.25Z", now), Ok(3600.25));
+        assert_eq!(parse_time("1970-01-01T01:00:00+01:00", now), Ok(0.0));
+        assert_eq!(parse_time("1970-01-01 00:30-00:30", now), Ok(3600.0));
+        assert_eq!(
+            parse_time("2026-11-22T23:19:27.983Z", now),
+            Ok(1_795_389_567.983)
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "10x",
+            "2026-13-01",
+            "2026-11-22T25:00Z",
+            "1970-1-2",
+            "m",
+        ] {
+            assert!(parse_time(bad, now).is_err(), "{bad:?}");
+        }
     }
 }

@@ -25,7 +25,6 @@
 
 mod canon;
 mod form;
-pub mod pairs;
 mod parse;
 pub mod table;
 

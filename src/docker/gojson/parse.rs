@@ -33,6 +33,20 @@ impl Node {
             Node::Object(_) => "object",
         }
     }
+
+    /// The member of this object that Go's decoder puts into the struct field `name`
+    /// (ASCII): keys match as Go folds them ([`super::fold`]) and the last of several wins.
+    /// `None` when no key matches, or this is not an object.
+    pub fn field(&self, name: &str) -> Option<&Node> {
+        let Node::Object(members) = self else {
+            return None;
+        };
+        members
+            .iter()
+            .rev()
+            .find(|(key, _)| super::folds_to(&super::fold(key), name))
+            .map(|(_, value)| value)
+    }
 }
 
 /// Deeper than any body dockerd understands (the deepest, a service spec, nests about eight

@@ -1,6 +1,9 @@
 use super::*;
 use crate::caller::{Container, Wire as Caller};
-use serde_json::json;
+use crate::docker::endpoint::classify;
+use crate::guard::policy::{Decision, Policy};
+use crate::remember::audit::Record;
+use serde_json::{json, Value};
 
 fn session() -> Vec<Record> {
     crate::remember::audit::read::recorded_session()

@@ -8,7 +8,7 @@
 //! JSON error bodies on streaming routes (a 404 on `/logs` is `{"message": …}`).
 
 use crate::docker::endpoint::Operation;
-use crate::docker::gojson::pairs::Pairs;
+use crate::docker::gojson::{self, Node};
 
 use super::jsonl::JsonKind;
 use super::Label;
@@ -156,26 +156,36 @@ fn is_json_lines(media: &str) -> bool {
 /// Keys match case-insensitively and the last one wins, as dockerd's Go decoder reads
 /// them: `{"Tty":false,"tty":true}` gets a TTY, hence unframed output.
 pub fn tty_in_body(body: &[u8]) -> Option<bool> {
-    let Pairs(pairs) = serde_json::from_slice(body).ok()?;
-    let field = |pairs: &[(String, serde_json::Value)], name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
-    if let Some(v) = field(&pairs, "Tty") {
-        return v.as_bool();
+    let body = gojson::parse(body).ok()?;
+    if let Some(v) = struct_field(&body, "Tty")? {
+        return as_bool(v);
     }
     for (outer, inner) in [("Config", "Tty"), ("ProcessConfig", "tty")] {
-        if let Some(v) = field(&pairs, outer) {
-            let Pairs(nested) = serde_json::from_value(v).ok()?;
-            if let Some(v) = field(&nested, inner) {
-                return v.as_bool();
+        if let Some(nested) = struct_field(&body, outer)? {
+            if let Some(v) = struct_field(nested, inner)? {
+                return as_bool(v);
             }
         }
     }
     None
+}
+
+/// The member of `node` that goes into the Go struct field `name` ([`Node::field`]):
+/// `Some(None)` when there is none, `null` included (it decodes into a struct as "nothing
+/// set"), and `None` when `node` cannot be decoded into a struct at all.
+fn struct_field<'a>(node: &'a Node, name: &str) -> Option<Option<&'a Node>> {
+    match node {
+        Node::Object(_) => Some(node.field(name)),
+        Node::Null => Some(None),
+        _ => None,
+    }
+}
+
+fn as_bool(node: &Node) -> Option<bool> {
+    match node {
+        Node::Bool(b) => Some(*b),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -341,5 +351,36 @@ mod tests {
         // Go matches keys case-insensitively and keeps the last: dockerd allocates a TTY.
         assert_eq!(tty_in_body(br#"{"Tty":false,"tty":true}"#), Some(true));
         assert_eq!(tty_in_body(br#"{"TTY":"yes"}"#), None);
+    }
+
+    #[test]
+    fn tty_is_read_from_one_object_with_nested_keys_folded_like_go() {
+        // One document only, an object or `null`; a nested struct that is `null` sets
+        // nothing, one of another type is no body of a TTY; the last `Config` wins whole.
+        assert_eq!(tty_in_body(br#"{"Tty":true}{"Tty":false}"#), None);
+        assert_eq!(tty_in_body(b"null"), None);
+        assert_eq!(tty_in_body(br#"[{"Tty":true}]"#), None);
+        assert_eq!(
+            tty_in_body(br#"{"Config":null,"ProcessConfig":{"tty":true}}"#),
+            Some(true)
+        );
+        assert_eq!(
+            tty_in_body(br#"{"Config":1,"ProcessConfig":{"tty":true}}"#),
+            None
+        );
+        assert_eq!(tty_in_body(br#"{"Tty":null,"Config":{"Tty":true}}"#), None);
+        assert_eq!(
+            tty_in_body(br#"{"Config":{"Tty":true},"config":{"Hostname":"x"}}"#),
+            None
+        );
+        // Inside, too, the last key in the document wins, and `ſ` is an `s` to Go.
+        assert_eq!(
+            tty_in_body(br#"{"Config":{"tty":true,"Tty":false}}"#),
+            Some(false)
+        );
+        assert_eq!(
+            tty_in_body(br#"{"Proce\u017fsConfig":{"tty":true}}"#),
+            Some(true)
+        );
     }
 }

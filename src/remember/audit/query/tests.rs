@@ -1,4 +1,8 @@
 use super::*;
+use crate::caller::Wire as Caller;
+use crate::docker::time::parse_time;
+use crate::guard::policy::Glob;
+use crate::remember::audit::Record;
 
 fn session() -> Vec<Record> {
     crate::remember::audit::read::recorded_session()
@@ -205,32 +209,6 @@ fn time_ranges_are_inclusive_and_take_rfc3339_relative_and_epoch_times() {
         .len(),
         2
     );
-
-    let now = 1_000_000.0;
-    assert_eq!(parse_time("10m", now), Ok(now - 600.0));
-    assert_eq!(parse_time("1h30m", now), Ok(now - 5400.0));
-    assert_eq!(parse_time("2d", now), Ok(now - 172_800.0));
-    assert_eq!(parse_time("1795389771.5", now), Ok(1_795_389_771.5));
-    assert_eq!(parse_time("1970-01-02", now), Ok(86_400.0));
-    assert_eq!(parse_time("1970-01-01T01:00:00Z", now), Ok(3600.0));
-    assert_eq!(parse_time("1970-01-01T01:00:00.25Z", now), Ok(3600.25));
-    assert_eq!(parse_time("1970-01-01T01:00:00+01:00", now), Ok(0.0));
-    assert_eq!(parse_time("1970-01-01 00:30-00:30", now), Ok(3600.0));
-    assert_eq!(
-        parse_time("2026-11-22T23:19:27.983Z", now),
-        Ok(1_795_389_567.983)
-    );
-    for bad in [
-        "",
-        "yesterday",
-        "10x",
-        "2026-13-01",
-        "2026-11-22T25:00Z",
-        "1970-1-2",
-        "m",
-    ] {
-        assert!(parse_time(bad, now).is_err(), "{bad:?}");
-    }
 }
 
 #[test]
