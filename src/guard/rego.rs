@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::caller::{Caller, Peer, Wire};
+use crate::docker::gojson::url;
 use crate::guard::policy::{Decision, Denial, Permit, RequestFacts};
 
 /// opa-docker-authz's `-allowPath` default.
@@ -473,7 +474,9 @@ fn sibling(query: &str, name: &str) -> Option<String> {
 /// never logs it.
 pub fn input(req: &RequestFacts, uri: &str, headers: &HeaderMap, body: Option<&Value>) -> Value {
     let mut error = None;
-    let (path, raw_query) = match go_url_parse(uri) {
+    // Go's reading of the target, as opa-docker-authz's `url.Parse(RequestURI)`; dockerd
+    // routes `//x/y` and a `#` differently, and `sockeye.path` says what it routes.
+    let (path, raw_query) = match url::parse(uri) {
         Ok(parsed) => parsed,
         Err(e) => {
             error = Some(e);
@@ -735,183 +738,10 @@ fn push_value(map: &mut Map<String, Value>, key: &str, value: &str) {
 /// (a `;`, a bad escape) are dropped silently, the others kept in order per key.
 fn go_query(raw: &str) -> Value {
     let mut out = Map::new();
-    for pair in raw.split('&') {
-        if pair.is_empty() || pair.contains(';') {
-            continue;
-        }
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if let (Ok(key), Ok(value)) = (
-            go_unescape(key, Mode::QueryComponent),
-            go_unescape(value, Mode::QueryComponent),
-        ) {
-            push_value(&mut out, &key, &value);
-        }
+    for (key, value) in url::parse_query(raw) {
+        push_value(&mut out, &key, &value);
     }
     Value::Object(out)
-}
-
-/// Which component Go's `url.unescape` is decoding; each has its own rules.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Path,
-    QueryComponent,
-    Host,
-    UserPassword,
-    Fragment,
-}
-
-/// Go's `url.unescape`: `%XX` decoded (a bad escape is an error), `+` a space only in a
-/// query component, and in a host only the characters a host may hold.
-fn go_unescape(s: &str, mode: Mode) -> Result<String, String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'%' => {
-                let hex = |j: usize| bytes.get(j).and_then(|&c| (c as char).to_digit(16));
-                let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
-                    let end = (i + 3).min(bytes.len());
-                    return Err(format!(
-                        "invalid URL escape {:?}",
-                        String::from_utf8_lossy(&bytes[i..end])
-                    ));
-                };
-                // RFC 3986 allows escapes in a host only for non-ASCII bytes (and `%25`).
-                if mode == Mode::Host && hi < 8 && &bytes[i..i + 3] != b"%25" {
-                    return Err(format!(
-                        "invalid URL escape {:?}",
-                        String::from_utf8_lossy(&bytes[i..i + 3])
-                    ));
-                }
-                out.push((hi << 4 | lo) as u8);
-                i += 3;
-            }
-            b'+' if mode == Mode::QueryComponent => {
-                out.push(b' ');
-                i += 1;
-            }
-            _ => {
-                if mode == Mode::Host && b < 0x80 && !host_byte(b) {
-                    return Err(format!(
-                        "invalid character {:?} in host name",
-                        (b as char).to_string()
-                    ));
-                }
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    Ok(String::from_utf8_lossy(&out).into_owned())
-}
-
-/// Go's `shouldEscape(c, encodeHost) == false`.
-fn host_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-_.~!$&'()*+,;=:[]<>\"".contains(&b)
-}
-
-/// What Go's `url.Parse(RequestURI)` yields for opa-docker-authz: the decoded path
-/// (`u.Path`) and the raw query, or Go's error (opa-docker-authz then fails the request).
-/// Go reads `//x/y` as host `x` and path `/y`, and a `#` as the start of a fragment; dockerd
-/// reads the request line differently (it would redirect the first, route the second as
-/// part of the path), and `sockeye.path` says what dockerd routes.
-fn go_url_parse(raw: &str) -> Result<(String, Option<&str>), String> {
-    let fail = |e: String| format!("parse {raw:?}: {e}");
-    let (rest, fragment) = match raw.split_once('#') {
-        Some((rest, fragment)) => (rest, Some(fragment)),
-        None => (raw, None),
-    };
-    if rest.bytes().any(|b| b < 0x20 || b == 0x7f) {
-        return Err(fail("net/url: invalid control character in URL".into()));
-    }
-    if let Some(fragment) = fragment {
-        go_unescape(fragment, Mode::Fragment).map_err(fail)?;
-    }
-    if rest == "*" {
-        return Ok(("*".into(), None));
-    }
-    let (scheme, rest) = go_scheme(rest).map_err(fail)?;
-    let (rest, query) = if rest.ends_with('?') && rest.matches('?').count() == 1 {
-        (&rest[..rest.len() - 1], Some(""))
-    } else {
-        match rest.split_once('?') {
-            Some((rest, query)) => (rest, Some(query)),
-            None => (rest, None),
-        }
-    };
-    if !rest.starts_with('/') {
-        if scheme.is_some() {
-            // Opaque (`mailto:x`): no path at all.
-            return Ok((String::new(), query));
-        }
-        let segment = rest.split('/').next().unwrap_or("");
-        if segment.contains(':') {
-            return Err(fail(
-                "first path segment in URL cannot contain colon".into(),
-            ));
-        }
-    }
-    let mut rest = rest;
-    if (scheme.is_some() || !rest.starts_with("///")) && rest.starts_with("//") {
-        let after = &rest[2..];
-        let end = after.find('/').unwrap_or(after.len());
-        go_authority(&after[..end]).map_err(fail)?;
-        rest = &after[end..];
-    }
-    let path = go_unescape(rest, Mode::Path).map_err(fail)?;
-    Ok((path, query))
-}
-
-/// Go's `getScheme`: letters, then digits, `+`, `-`, `.`, up to a `:`.
-fn go_scheme(raw: &str) -> Result<(Option<&str>, &str), String> {
-    for (i, b) in raw.bytes().enumerate() {
-        match b {
-            b'a'..=b'z' | b'A'..=b'Z' => {}
-            b'0'..=b'9' | b'+' | b'-' | b'.' if i > 0 => {}
-            b':' if i == 0 => return Err("missing protocol scheme".into()),
-            b':' => return Ok((Some(&raw[..i]), &raw[i + 1..])),
-            _ => return Ok((None, raw)),
-        }
-    }
-    Ok((None, raw))
-}
-
-/// Go's `parseAuthority`: only whether it fails matters here.
-fn go_authority(authority: &str) -> Result<(), String> {
-    let (userinfo, host) = match authority.rfind('@') {
-        Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
-        None => (None, authority),
-    };
-    let port = if host.starts_with('[') {
-        let Some(i) = host.rfind(']') else {
-            return Err("missing ']' in host".into());
-        };
-        &host[i + 1..]
-    } else {
-        host.rfind(':').map_or("", |i| &host[i..])
-    };
-    let valid_port = port.is_empty()
-        || port
-            .strip_prefix(':')
-            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
-    if !valid_port {
-        return Err(format!("invalid port {port:?} after host"));
-    }
-    go_unescape(host, Mode::Host)?;
-    if let Some(userinfo) = userinfo {
-        let valid = userinfo
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._:~!$&'()*+,;=%@".contains(&b));
-        if !valid {
-            return Err("net/url: invalid userinfo".into());
-        }
-        for part in userinfo.splitn(2, ':') {
-            go_unescape(part, Mode::UserPassword)?;
-        }
-    }
-    Ok(())
 }
 
 /// A Rego policy's decision on one request's input ([`input`]). Rego has no rule
