@@ -9,6 +9,15 @@ use crate::caller::{Caller, Peer, Wire};
 use crate::docker::gojson::url;
 use crate::guard::policy::RequestFacts;
 
+/// Where an absolute path leads on this host, symlinks followed (Go's
+/// `filepath.EvalSymlinks`, whose result is clean), or `None` when it cannot be resolved.
+///
+/// opa-docker-authz resolves each bind source of each request when it builds the input, so
+/// this runs per request, on paths only the request names: nothing can be resolved once at
+/// load time, and a cached answer would go stale as links change. It reads the file system,
+/// so the relay hands it in ([`crate::guard::eval_symlinks`]) and this module stays pure.
+pub type EvalSymlinks<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// The input document opa-docker-authz builds for this request, plus sockeye's view of it
 /// under `sockeye`.
 ///
@@ -19,11 +28,18 @@ use crate::guard::policy::RequestFacts;
 /// * `body` is the JSON body the relay will forward (the canonical value from
 ///   [`crate::docker::gojson::canonical`]), or `None` when there is none or the relay did not read
 ///   it.
+/// * `eval_symlinks` resolves the bind mounts' sources on this host (`BindMounts[].Resolved`).
 ///
 /// The document holds whatever the request holds (environment values of a container
 /// create, a secret's data) except credentials, exactly as opa-docker-authz's does; sockeye
 /// never logs it.
-pub fn input(req: &RequestFacts, uri: &str, headers: &HeaderMap, body: Option<&Value>) -> Value {
+pub fn input(
+    req: &RequestFacts,
+    uri: &str,
+    headers: &HeaderMap,
+    body: Option<&Value>,
+    eval_symlinks: EvalSymlinks,
+) -> Value {
     let mut error = None;
     // Go's reading of the target, as opa-docker-authz's `url.Parse(RequestURI)`; dockerd
     // routes `//x/y` and a `#` differently, and `sockeye.path` says what it routes.
@@ -52,7 +68,7 @@ pub fn input(req: &RequestFacts, uri: &str, headers: &HeaderMap, body: Option<&V
         }
     };
     let (user, auth_method) = docker_user(&req.caller.peer);
-    let bind_mounts = bind_mounts(&body);
+    let bind_mounts = bind_mounts(&body, eval_symlinks);
     let mut doc = Map::new();
     doc.insert("Headers".into(), docker_headers(headers));
     doc.insert("Path".into(), uri.into());
@@ -176,7 +192,7 @@ fn go_json_kind(value: &Value) -> &'static str {
 /// `Resolved` reads the file system sockeye sees, which is dockerd's only when both run in
 /// the same mount namespace, and a symlink can change between this check and dockerd's
 /// mount: `sockeye.facts.host_paths` (lexically cleaned) does not depend on either.
-fn bind_mounts(body: &Value) -> Value {
+fn bind_mounts(body: &Value, eval_symlinks: EvalSymlinks) -> Value {
     let Some(host_config) = body.get("HostConfig").and_then(Value::as_object) else {
         return json!([]);
     };
@@ -201,7 +217,8 @@ fn bind_mounts(body: &Value) -> Value {
     }
     out.into_iter()
         .map(|(source, read_only)| {
-            json!({"Source": source, "ReadOnly": read_only, "Resolved": resolve(&source)})
+            let resolved = resolve(&source, eval_symlinks);
+            json!({"Source": source, "ReadOnly": read_only, "Resolved": resolved})
         })
         .collect::<Vec<_>>()
         .into()
@@ -209,14 +226,12 @@ fn bind_mounts(body: &Value) -> Value {
 
 /// `filepath.EvalSymlinks` then `filepath.Clean`, for absolute paths (a relative bind
 /// source is refused by dockerd anyway; Go would resolve it against the plugin's working
-/// directory, which means nothing here).
-fn resolve(source: &str) -> String {
+/// directory, which means nothing here); `""` when that fails.
+fn resolve(source: &str, eval_symlinks: EvalSymlinks) -> String {
     if !source.starts_with('/') {
         return String::new();
     }
-    std::fs::canonicalize(source)
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    eval_symlinks(source).unwrap_or_default()
 }
 
 /// The caller in its one serialized shape ([`Wire`]), with every member present (`null`

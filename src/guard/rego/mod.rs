@@ -22,7 +22,7 @@ pub use engine::{
     decide_rego, RegoOptions, RegoOutcome, RegoPolicy, DEFAULT_DENY_REASON, DEFAULT_QUERY,
     REASON_RULE,
 };
-pub use input::input;
+pub use input::{input, EvalSymlinks};
 
 /// Where [`input()`] records why it could not build the document opa-docker-authz would have
 /// built; [`RegoPolicy::evaluate`] then fails, as opa-docker-authz's `makeInput` does.

@@ -10,6 +10,7 @@ use crate::caller::{Caller, ClientContainer, Peer};
 use crate::docker::endpoint::{classify, Classified};
 use crate::docker::facts::{facts, Facts};
 use crate::docker::gojson::{self, form, Form};
+use crate::guard::eval_symlinks;
 use crate::guard::policy::{Decision, RequestFacts, FACT_OPERATIONS};
 
 const ALLOW_ALL: &str = include_str!("../../../examples/rego/allow-all.rego");
@@ -115,7 +116,13 @@ impl Req {
             query: &self.query,
             facts: self.facts.as_ref(),
         };
-        input(&rf, &self.target, &self.headers, self.body.as_ref())
+        input(
+            &rf,
+            &self.target,
+            &self.headers,
+            self.body.as_ref(),
+            &eval_symlinks,
+        )
     }
 }
 
