@@ -442,12 +442,13 @@ fn sibling(query: &str, name: &str) -> Option<String> {
     (rule != name).then(|| format!("{package}.{name}"))
 }
 
-/// A Rego policy's decision on one request's input ([`input`](super::input())). Rego has no rule
-/// names of its own, so every decision carries the policy's name, `rego:<file stem>`. An
-/// evaluation that fails denies, with the error as the reason.
+/// A Rego policy's decision on one request's input ([`input`](super::input())). Rego has
+/// no rule names of its own, so every decision carries the policy's name,
+/// `rego:<file stem>`. An evaluation that fails denies, with the error as the reason.
 ///
-/// With both a TOML policy and a Rego policy, the relay asks [`Policy::decide`] first and
-/// this only if that allowed: a request needs both, and the first denial is the one reported.
+/// With both a TOML policy and a Rego policy, the relay asks
+/// [`Policy::decide`](crate::guard::policy::Policy::decide) first and this only if that
+/// allowed: a request needs both, and the first denial is the one reported.
 pub fn decide_rego(rego: &RegoPolicy, input: &Value) -> Decision {
     let rule = rego.rule().to_owned();
     match rego.evaluate(input) {
