@@ -166,7 +166,7 @@ impl Guard {
                     .uri
                     .path_and_query()
                     .map_or_else(|| parts.uri.to_string(), |pq| pq.as_str().to_owned());
-                let input = crate::guard::rego::input(req, &target, &parts.headers, json);
+                let input = rego::input(req, &target, &parts.headers, json, &eval_symlinks);
                 rego::decide_rego(rego, &input)
             }
             _ => first,
@@ -223,6 +223,16 @@ impl Guard {
             }),
         }
     }
+}
+
+/// The file system's answer for a Rego input's bind sources ([`rego::EvalSymlinks`]):
+/// `realpath(3)`, which follows every link and yields a clean absolute path, as Go's
+/// `filepath.EvalSymlinks` does for an absolute one. A blocking call on the request's task,
+/// made only for a Rego policy's input and only for the absolute bind sources of a body.
+pub fn eval_symlinks(path: &str) -> Option<String> {
+    std::fs::canonicalize(path)
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned())
 }
 
 /// A request read as dockerd will read it.

@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::docker::gojson::url;
+
 /// Why a request path cannot be classified.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PathError {
@@ -35,7 +37,8 @@ impl fmt::Display for PathError {
 
 impl std::error::Error for PathError {}
 
-/// Percent-decode a raw request path exactly once, as Go's `url.ParseRequestURI` does.
+/// Percent-decode a raw request path exactly once, as Go's `url.ParseRequestURI` does
+/// ([`url::path_unescape`]).
 ///
 /// `+` stays `+` (it means space only in queries); `%2F` becomes a real `/`; `%2563`
 /// becomes `%63` and stays that way.
@@ -51,27 +54,8 @@ pub fn decode(raw: &str) -> Result<String, PathError> {
         // The usual request: nothing to decode, and a `&str` is already UTF-8.
         return Ok(raw.to_owned());
     }
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hi = bytes.get(i + 1).and_then(|&b| hex(b));
-            let lo = bytes.get(i + 2).and_then(|&b| hex(b));
-            match (hi, lo) {
-                (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-                _ => return Err(PathError::BadEscape),
-            }
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
+    let out = url::path_unescape(raw).map_err(|_| PathError::BadEscape)?;
     String::from_utf8(out).map_err(|_| PathError::NotUtf8)
-}
-
-fn hex(b: u8) -> Option<u8> {
-    char::from(b).to_digit(16).map(|d| d as u8)
 }
 
 /// gorilla/mux's `cleanPath`: Go's `path.Clean`, with one trailing slash put back if the

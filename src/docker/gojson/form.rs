@@ -1,6 +1,6 @@
 //! Query strings as Go's `url.ParseQuery` (behind dockerd's `ParseForm`) reads them.
 
-use super::Ambiguity;
+use super::{url, Ambiguity};
 
 /// Decoded query parameters in order, repeats kept.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,33 +29,12 @@ pub fn form(query: &str) -> Result<Form, Ambiguity> {
     Ok(Form { pairs })
 }
 
+/// Go's `QueryUnescape`, refusing a bad escape and bytes that are not UTF-8.
 fn unescape(text: &str) -> Result<String, Ambiguity> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = |j: usize| bytes.get(j).and_then(|&b| (b as char).to_digit(16));
-                let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
-                    return Err(Ambiguity::QueryEscape {
-                        text: text.to_owned(),
-                    });
-                };
-                out.push((hi << 4 | lo) as u8);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).map_err(|_| Ambiguity::QueryNotUtf8 {
+    let bytes = url::query_unescape(text).map_err(|_| Ambiguity::QueryEscape {
+        text: text.to_owned(),
+    })?;
+    String::from_utf8(bytes).map_err(|_| Ambiguity::QueryNotUtf8 {
         text: text.to_owned(),
     })
 }

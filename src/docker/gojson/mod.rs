@@ -21,12 +21,14 @@
 //!
 //! The relay must forward the returned value re-serialized, never the client's bytes: then
 //! dockerd decodes exactly what the policy checked. Queries go through [`form`], which
-//! reproduces Go's `ParseForm`.
+//! reproduces Go's `ParseForm`; [`url`] is Go's percent-decoding, for queries, paths and
+//! whole request targets.
 
 mod canon;
 mod form;
 mod parse;
 pub mod table;
+pub mod url;
 
 use std::fmt;
 

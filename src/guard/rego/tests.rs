@@ -1,16 +1,17 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use http::{HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
+use super::engine::UNAVAILABLE;
 use super::*;
-use crate::caller::{Caller, ClientContainer};
+use crate::caller::{Caller, ClientContainer, Peer};
 use crate::docker::endpoint::{classify, Classified};
 use crate::docker::facts::{facts, Facts};
 use crate::docker::gojson::{self, form, Form};
-use crate::guard::policy::{Decision, FACT_OPERATIONS};
-use crate::guard::rego::decide_rego;
+use crate::guard::eval_symlinks;
+use crate::guard::policy::{Decision, RequestFacts, FACT_OPERATIONS};
 
 const ALLOW_ALL: &str = include_str!("../../../examples/rego/allow-all.rego");
 const DENY_PRIVILEGED: &str = include_str!("../../../examples/rego/deny-privileged.rego");
@@ -115,7 +116,13 @@ impl Req {
             query: &self.query,
             facts: self.facts.as_ref(),
         };
-        input(&rf, &self.target, &self.headers, self.body.as_ref())
+        input(
+            &rf,
+            &self.target,
+            &self.headers,
+            self.body.as_ref(),
+            &eval_symlinks,
+        )
     }
 }
 

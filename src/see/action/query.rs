@@ -8,6 +8,10 @@
 //! Form-encoded request bodies, which Go merges in before the query, are the relay's concern:
 //! the CLI never sends one.
 
+use crate::docker::gojson::url;
+/// Redaction's encoder and lenient decoder, from the one home of Go's percent-encoding.
+pub use crate::docker::gojson::url::{escape_minimal, query_unescape_lenient as unescape_lenient};
+
 /// The decoded pairs of one query string, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Query {
@@ -17,15 +21,9 @@ pub struct Query {
 impl Query {
     /// Parse a raw query (percent-encoded, without the `?`).
     pub fn parse(raw: &str) -> Query {
-        let pairs = raw
-            .split('&')
-            .filter(|piece| !piece.is_empty() && !piece.contains(';'))
-            .filter_map(|piece| {
-                let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
-                Some((unescape(k)?, unescape(v)?))
-            })
-            .collect();
-        Query { pairs }
+        Query {
+            pairs: url::parse_query(raw),
+        }
     }
 
     /// The value a handler's `r.Form.Get(key)` returns: the first one.
@@ -70,59 +68,6 @@ impl Query {
 pub fn truthy(value: &str) -> bool {
     let v = value.trim().to_lowercase();
     !matches!(v.as_str(), "" | "0" | "no" | "false" | "none")
-}
-
-/// Go's `url.QueryUnescape`: `+` is a space; `None` for a malformed `%` escape.
-pub fn unescape(s: &str) -> Option<String> {
-    decode(s, false)
-}
-
-/// Like [`unescape`], but keeps a malformed escape as it is instead of failing: for
-/// redaction, where a pair dockerd would reject must still not show its secret.
-pub fn unescape_lenient(s: &str) -> String {
-    decode(s, true).unwrap_or_default()
-}
-
-fn decode(s: &str, lenient: bool) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => match (hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 2;
-                }
-                _ if lenient => out.push(b'%'),
-                _ => return None,
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    Some(String::from_utf8_lossy(&out).into_owned())
-}
-
-fn hex(b: Option<&u8>) -> Option<u8> {
-    let c = *b?;
-    (c as char).to_digit(16).map(|d| d as u8)
-}
-
-/// Percent-encode only what would change how [`Query::parse`] reads the value back (`%`, `&`,
-/// `+`, `#`, `;`), plus spaces, control and non-ASCII bytes, so a rewritten value stays
-/// readable: `{"MYARG":"<redacted>"}` rather than `%7B%22MYARG…`.
-pub fn escape_minimal(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        if b.is_ascii_graphic() && !matches!(b, b'%' | b'&' | b'+' | b'#' | b';') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
