@@ -1,0 +1,101 @@
+//! Bytes as they pass: counted, the first ones kept, and copied to a live view.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::{Bytes, BytesMut};
+
+use super::{CallId, Captured, Dir, Event, Events};
+
+/// Where one direction of one call's bytes go as they pass: counted and captured in its
+/// [`Flow`], and copied to the live view when it watches streams. The one recorder of bytes,
+/// for bodies streamed or read whole and for hijacked streams alike.
+pub struct Recorder {
+    pub flow: Arc<Flow>,
+    /// The live view's copy, when it wants body and stream bytes.
+    pub tap: Option<Tap>,
+}
+
+/// Where a live view wants a copy of each frame.
+pub struct Tap {
+    pub events: Events,
+    pub id: CallId,
+    pub dir: Dir,
+}
+
+impl Recorder {
+    /// `data` passed; the view's copy shares its buffer.
+    pub fn record(&self, data: &Bytes) {
+        self.flow.record(data);
+        if let Some(tap) = &self.tap {
+            tap.events.emit(Event::Data {
+                id: tap.id,
+                dir: tap.dir,
+                bytes: data.clone(),
+            });
+        }
+    }
+
+    /// `data` passed through a buffer that is reused: the view gets a copy.
+    pub fn record_slice(&self, data: &[u8]) {
+        self.flow.record(data);
+        if let Some(tap) = &self.tap {
+            tap.events.emit(Event::Data {
+                id: tap.id,
+                dir: tap.dir,
+                bytes: Bytes::copy_from_slice(data),
+            });
+        }
+    }
+
+    /// The bytes reached their natural end.
+    pub fn end(&self) {
+        self.flow.end();
+    }
+}
+
+/// Bytes flowing one way for one call: counted, and the first `limit` bytes kept.
+#[derive(Debug)]
+pub struct Flow {
+    total: AtomicU64,
+    limit: usize,
+    kept: Mutex<BytesMut>,
+    ended: AtomicBool,
+}
+
+impl Flow {
+    pub fn new(limit: usize) -> Arc<Flow> {
+        Arc::new(Flow {
+            total: AtomicU64::new(0),
+            limit,
+            kept: Mutex::new(BytesMut::new()),
+            ended: AtomicBool::new(false),
+        })
+    }
+
+    pub fn record(&self, data: &[u8]) {
+        let before = self.total.fetch_add(data.len() as u64, Ordering::Relaxed);
+        if (before as usize) < self.limit {
+            let room = self.limit - before as usize;
+            let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+            kept.extend_from_slice(&data[..data.len().min(room)]);
+        }
+    }
+
+    /// The body reached its natural end.
+    pub fn end(&self) {
+        self.ended.store(true, Ordering::Relaxed);
+    }
+
+    pub fn total(&self) -> u64 {
+        self.total.load(Ordering::Relaxed)
+    }
+
+    pub fn captured(&self) -> Captured {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        Captured {
+            bytes: Bytes::copy_from_slice(&kept),
+            whole: self.ended.load(Ordering::Relaxed) && self.total() as usize <= self.limit,
+        }
+    }
+}
