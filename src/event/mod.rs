@@ -21,6 +21,8 @@ use crate::guard::policy::{Denial, Permit};
 mod channel;
 mod record;
 
+pub use crate::guard::error::Fault;
+
 pub use channel::{Detail, Events, Feed, Sink};
 pub use record::{Flow, Recorder, Tap};
 
@@ -101,26 +103,6 @@ pub struct Call {
     pub facts: Option<Arc<Facts>>,
     /// Whose fault it was when the call did not end as the daemon answered it.
     pub fault: Option<Fault>,
-}
-
-/// Why a call did not end as the daemon answered it, and so whose fault that was.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fault {
-    /// The policy refused it (403): the client asked for what it may not do.
-    Denied,
-    /// sockeye would not read it as dockerd will (a path dockerd would not route as written,
-    /// an ambiguous or oversized body, …): the client's request (4xx).
-    Unreadable,
-    /// The audit log cannot record calls, so none are made (503): sockeye's own state.
-    NotRecorded,
-    /// The daemon could not be reached (502).
-    UpstreamUnreachable,
-    /// The daemon broke the connection: before answering (502), or in the middle of a body
-    /// or stream.
-    UpstreamBroke,
-    /// The client went away before the answer or stream ended.
-    ClientAborted,
 }
 
 /// What the policy decided about one call.

@@ -8,6 +8,7 @@
 //! `Content-Length`: dockerd then decodes exactly what was decided on, whatever framing,
 //! spelling or duplicate keys the client used.
 
+pub mod error;
 pub mod policy;
 pub mod rego;
 
@@ -23,9 +24,9 @@ use crate::caller::Caller;
 use crate::docker::endpoint::{Classified, Disposition, Operation};
 use crate::docker::facts::{self, Facts};
 use crate::docker::gojson::{self, Form};
+use crate::guard::error::ProxyError;
 use crate::guard::policy::{Decision, Mode, Permit, Policy, RequestFacts, FACT_OPERATIONS};
 use crate::guard::rego::RegoPolicy;
-use crate::relay::error::ProxyError;
 
 /// A policy and how to apply it, shared by every connection. Without a policy it is
 /// [`Guard::open`]: it clears every request unread, but a request still goes to the daemon

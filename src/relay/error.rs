@@ -1,4 +1,4 @@
-//! Errors sockeye answers on the wire itself, and their one mapping to HTTP.
+//! Errors sockeye answers on the wire itself: one mapping to an HTTP answer.
 //!
 //! Every answer is shaped like dockerd's own errors (`{"message": "..."}`) so the docker CLI
 //! prints it as one line: `Error response from daemon: sockeye: ...`.
@@ -7,77 +7,16 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 
-use crate::event::Fault;
+pub use crate::guard::error::ProxyError;
 use crate::relay::body::RelayBody;
 
-/// Something sockeye refused or failed to do for one request. The variant says whose fault
-/// it is: the client's (4xx) or the path to the daemon (5xx).
-#[derive(Debug, thiserror::Error)]
-pub enum ProxyError {
-    /// The daemon's socket could not be connected to.
-    #[error("cannot reach the Docker daemon at {upstream}: {reason}")]
-    UpstreamUnreachable { upstream: String, reason: String },
-    /// The daemon connection broke before it answered.
-    #[error("the Docker daemon at {upstream} closed the connection before answering: {reason}")]
-    UpstreamFailed { upstream: String, reason: String },
-    /// A body sockeye must read before forwarding is larger than it will hold.
-    #[error("{what} is larger than the {limit} bytes sockeye reads to decide on it")]
-    BodyTooLarge { what: String, limit: usize },
-    /// A body sockeye must read could not be read or understood.
-    #[error("cannot read {what}: {reason}")]
-    UnreadableBody { what: String, reason: String },
-    /// dockerd would not route this path as written (it would redirect or reject it).
-    #[error("the path {path:?} is not one dockerd routes as written: {why}")]
-    UnroutablePath { path: String, why: String },
-    /// Something dockerd could read differently from sockeye, or not at all.
-    #[error("cannot read {what} exactly as dockerd will: {reason}")]
-    Ambiguous {
-        what: String,
-        reason: crate::docker::gojson::Ambiguity,
-    },
-    /// A Content-Type sockeye cannot decide on.
-    #[error("the Content-Type is not readable text or names a multipart body, which no Docker endpoint takes")]
-    BadContentType,
-    /// The policy refused the request.
-    #[error("{0}")]
-    Denied(crate::guard::policy::Denial),
-    /// The audit log cannot record calls, so none are made (fail closed).
-    #[error("{0}; calls are refused until it can record them")]
-    NotRecorded(String),
+/// A refusal as the answer the client gets.
+pub trait IntoResponse {
+    fn into_response(self) -> Response<RelayBody>;
 }
 
-impl ProxyError {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            ProxyError::UpstreamUnreachable { .. } | ProxyError::UpstreamFailed { .. } => {
-                StatusCode::BAD_GATEWAY
-            }
-            ProxyError::UnreadableBody { .. }
-            | ProxyError::UnroutablePath { .. }
-            | ProxyError::Ambiguous { .. }
-            | ProxyError::BadContentType => StatusCode::BAD_REQUEST,
-            ProxyError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ProxyError::Denied(_) => StatusCode::FORBIDDEN,
-            ProxyError::NotRecorded(_) => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-
-    /// Whose fault the refusal is, for the record.
-    pub fn fault(&self) -> Fault {
-        match self {
-            ProxyError::UpstreamUnreachable { .. } => Fault::UpstreamUnreachable,
-            ProxyError::UpstreamFailed { .. } => Fault::UpstreamBroke,
-            ProxyError::Denied(_) => Fault::Denied,
-            ProxyError::NotRecorded(_) => Fault::NotRecorded,
-            ProxyError::UnreadableBody { .. }
-            | ProxyError::BodyTooLarge { .. }
-            | ProxyError::UnroutablePath { .. }
-            | ProxyError::Ambiguous { .. }
-            | ProxyError::BadContentType => Fault::Unreadable,
-        }
-    }
-
-    pub fn into_response(self) -> Response<RelayBody> {
+impl IntoResponse for ProxyError {
+    fn into_response(self) -> Response<RelayBody> {
         json_error(self.status(), &self.to_string())
     }
 }

@@ -22,7 +22,7 @@ use crate::event::{
 };
 use crate::guard::{self, Guard};
 use crate::relay::body::{Metered, OnEnd, RelayBody};
-use crate::relay::error::ProxyError;
+use crate::relay::error::{IntoResponse, ProxyError};
 use crate::relay::upstream::{self, Upstream};
 
 /// What every request on one client connection shares.

@@ -1,0 +1,93 @@
+//! What sockeye answers itself instead of the daemon — its refusals, and a daemon it cannot
+//! reach — with the status each gets and whose fault it is. Plain data: the relay writes it
+//! on the wire (`relay::error`).
+
+use http::StatusCode;
+
+/// Something sockeye refused or failed to do for one request. The variant says whose fault
+/// it is: the client's (4xx) or the path to the daemon (5xx).
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// The daemon's socket could not be connected to.
+    #[error("cannot reach the Docker daemon at {upstream}: {reason}")]
+    UpstreamUnreachable { upstream: String, reason: String },
+    /// The daemon connection broke before it answered.
+    #[error("the Docker daemon at {upstream} closed the connection before answering: {reason}")]
+    UpstreamFailed { upstream: String, reason: String },
+    /// A body sockeye must read before forwarding is larger than it will hold.
+    #[error("{what} is larger than the {limit} bytes sockeye reads to decide on it")]
+    BodyTooLarge { what: String, limit: usize },
+    /// A body sockeye must read could not be read or understood.
+    #[error("cannot read {what}: {reason}")]
+    UnreadableBody { what: String, reason: String },
+    /// dockerd would not route this path as written (it would redirect or reject it).
+    #[error("the path {path:?} is not one dockerd routes as written: {why}")]
+    UnroutablePath { path: String, why: String },
+    /// Something dockerd could read differently from sockeye, or not at all.
+    #[error("cannot read {what} exactly as dockerd will: {reason}")]
+    Ambiguous {
+        what: String,
+        reason: crate::docker::gojson::Ambiguity,
+    },
+    /// A Content-Type sockeye cannot decide on.
+    #[error("the Content-Type is not readable text or names a multipart body, which no Docker endpoint takes")]
+    BadContentType,
+    /// The policy refused the request.
+    #[error("{0}")]
+    Denied(crate::guard::policy::Denial),
+    /// The audit log cannot record calls, so none are made (fail closed).
+    #[error("{0}; calls are refused until it can record them")]
+    NotRecorded(String),
+}
+
+impl ProxyError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ProxyError::UpstreamUnreachable { .. } | ProxyError::UpstreamFailed { .. } => {
+                StatusCode::BAD_GATEWAY
+            }
+            ProxyError::UnreadableBody { .. }
+            | ProxyError::UnroutablePath { .. }
+            | ProxyError::Ambiguous { .. }
+            | ProxyError::BadContentType => StatusCode::BAD_REQUEST,
+            ProxyError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ProxyError::Denied(_) => StatusCode::FORBIDDEN,
+            ProxyError::NotRecorded(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// Whose fault the refusal is, for the record.
+    pub fn fault(&self) -> Fault {
+        match self {
+            ProxyError::UpstreamUnreachable { .. } => Fault::UpstreamUnreachable,
+            ProxyError::UpstreamFailed { .. } => Fault::UpstreamBroke,
+            ProxyError::Denied(_) => Fault::Denied,
+            ProxyError::NotRecorded(_) => Fault::NotRecorded,
+            ProxyError::UnreadableBody { .. }
+            | ProxyError::BodyTooLarge { .. }
+            | ProxyError::UnroutablePath { .. }
+            | ProxyError::Ambiguous { .. }
+            | ProxyError::BadContentType => Fault::Unreadable,
+        }
+    }
+}
+
+/// Why a call did not end as the daemon answered it, and so whose fault that was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// The policy refused it (403): the client asked for what it may not do.
+    Denied,
+    /// sockeye would not read it as dockerd will (a path dockerd would not route as written,
+    /// an ambiguous or oversized body, …): the client's request (4xx).
+    Unreadable,
+    /// The audit log cannot record calls, so none are made (503): sockeye's own state.
+    NotRecorded,
+    /// The daemon could not be reached (502).
+    UpstreamUnreachable,
+    /// The daemon broke the connection: before answering (502), or in the middle of a body
+    /// or stream.
+    UpstreamBroke,
+    /// The client went away before the answer or stream ended.
+    ClientAborted,
+}
