@@ -21,7 +21,7 @@ impl OnEnd for () {
     fn ended(self, _fault: Option<Fault>) {}
 }
 
-/// Passes frames through unchanged, recording them in a [`Flow`].
+/// Passes frames through unchanged, recording them with a [`Recorder`].
 ///
 /// `broken` says whose fault a body error is: the daemon's for a response body, the client's
 /// for a request body.
