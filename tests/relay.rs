@@ -296,6 +296,18 @@ fn after_version(resp: &[u8]) -> String {
     rest.to_string()
 }
 
+/// The answer on `s` until the peer closes (bounded: a stream that never ends fails), from
+/// the status code on.
+async fn answer_until_close(s: &mut UnixStream) -> String {
+    let (resp, closed) = read_until_close(s, Duration::from_secs(30)).await;
+    assert!(
+        closed,
+        "the connection stayed open after the stream: {}",
+        text(&resp)
+    );
+    after_version(&resp)
+}
+
 /// dockerode's `container.attach()` and `docker.run()`: attach without `Upgrade`. dockerd
 /// answers `200 OK`, streams the output raw and closes; so must sockeye, byte for byte.
 #[tokio::test]
@@ -324,13 +336,7 @@ async fn attach_without_an_upgrade_header_streams_the_output_until_the_daemon_cl
             .unwrap();
         assert!(started.status.success(), "{started:?}");
         // No timeout on a quiet stream: the daemon's own end is awaited.
-        let (resp, closed) = read_until_close(&mut s, Duration::from_secs(30)).await;
-        assert!(
-            closed,
-            "the connection stayed open after the stream: {}",
-            text(&resp)
-        );
-        answers.push(after_version(&resp));
+        answers.push(answer_until_close(&mut s).await);
     }
     assert_eq!(
         answers[1], answers[0],
@@ -381,13 +387,7 @@ async fn exec_start_without_an_upgrade_header_streams_the_output_like_the_daemon
         )
         .await
         .unwrap();
-        let (resp, closed) = read_until_close(&mut s, Duration::from_secs(30)).await;
-        assert!(
-            closed,
-            "the connection stayed open after the stream: {}",
-            text(&resp)
-        );
-        answers.push(after_version(&resp));
+        answers.push(answer_until_close(&mut s).await);
     }
     assert_eq!(answers[1], answers[0]);
     assert!(answers[0].starts_with("200 OK\r\n"), "{}", answers[0]);

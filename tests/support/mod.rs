@@ -40,26 +40,24 @@ impl Container {
 
     /// Created, not started.
     pub fn created(daemon: &Path, name: &str, cmd: &[&str]) -> Container {
-        let out = docker(daemon)
-            .args(["create", "--name", name, "sockeye-test/busybox:1"])
-            .args(cmd)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Container {
-            daemon: daemon.to_path_buf(),
-            name: name.to_string(),
-        }
+        Container::docker(daemon, name, &["create", "--name", name], &[], cmd)
     }
 
     /// With `docker run` options (`--label k=v`, …) before the image.
     pub fn run_with(daemon: &Path, name: &str, options: &[&str], cmd: &[&str]) -> Container {
+        Container::docker(daemon, name, &["run", "-d", "--name", name], options, cmd)
+    }
+
+    /// `docker VERB… OPTIONS… IMAGE CMD…`, which must succeed.
+    fn docker(
+        daemon: &Path,
+        name: &str,
+        verb: &[&str],
+        options: &[&str],
+        cmd: &[&str],
+    ) -> Container {
         let out = docker(daemon)
-            .args(["run", "-d", "--name", name])
+            .args(verb)
             .args(options)
             .arg("sockeye-test/busybox:1")
             .args(cmd)
