@@ -189,7 +189,7 @@ fn concurrent_evaluation() {
     });
 }
 
-/// `cargo test --release --lib policy::rego::tests::timing -- --ignored --nocapture`
+/// `cargo test --release --lib guard::rego::tests::evaluation::timing -- --ignored --nocapture`
 #[test]
 #[ignore = "a measurement, run by hand in release mode"]
 fn timing() {
