@@ -65,10 +65,16 @@ impl Conn {
 }
 
 /// Handle one request. Never fails: every problem becomes a Docker-shaped error response.
+///
+/// The phases, each with its failure edge (docs/design.md draws them): classify the path;
+/// admit (the audit log can record); the guard (read as dockerd will, decide); forward the
+/// request the guard cleared; relay the answer (streamed, a 101 tunnel, or a stream until the
+/// daemon closes); record the call, with its fault if it has one.
 pub async fn handle(
     conn: Arc<Conn>,
     req: Request<Incoming>,
 ) -> Result<Response<RelayBody>, std::convert::Infallible> {
+    // Classify.
     let asks_upgrade = req.headers().contains_key(header::UPGRADE);
     // Only POST routes hijack unasked, and an upgrade is only relayed when asked for; other
     // requests need a route lookup only when someone will look at the call.
@@ -83,13 +89,14 @@ pub async fn handle(
     };
     let hijack = route.hijack();
     let mut report = Report::new(&conn, &req, route);
+    // Admit.
     if let Err(why) = conn.events.admit() {
         return Ok(report.refuse(ProxyError::NotRecorded(why)));
     }
     let (mut parts, body) = req.into_parts();
     let mut body = Some(body);
 
-    // The guard's word, held until the request is forwarded: the daemon side takes only a
+    // Guard. Its word is held until the request is forwarded: the daemon side takes only a
     // request the guard cleared.
     let mut cleared = match conn
         .guard
@@ -135,12 +142,14 @@ pub async fn handle(
     };
     let upstream_req = cleared.forward(Request::from_parts(parts, body));
 
+    // Forward.
     let mut upstream = conn.upstream.lock().await;
     let mut resp = match upstream.send(upstream_req).await {
         Ok(resp) => resp,
         Err(e) => return Ok(report.refuse(e)),
     };
 
+    // Relay the answer: a tunnel after a 101, else its body, streamed.
     if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
         let Some(client_upgrade) = client_upgrade else {
             return Ok(report.refuse(ProxyError::UpstreamFailed {
