@@ -11,7 +11,8 @@ use std::net::{IpAddr, SocketAddr};
 use bytes::Bytes;
 use http::{header, HeaderValue, Request};
 
-use crate::cmd::cli::{load_policy_file, ExplainArgs, LearnArgs, PolicyArgs, PolicyCommand};
+use crate::cmd::args::{ExplainArgs, LearnArgs, PolicyArgs, PolicyCommand};
+use crate::cmd::load::load_policy_file;
 use crate::docker::endpoint;
 use crate::guard::policy::{ClientContainer, Decision, Policy};
 use crate::guard::{self, Caller};

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
-use crate::cmd::cli::ProxyConfig;
+use crate::cmd::checked::ProxyConfig;
 use crate::config::ListenAddr;
 use crate::event::{Events, Sink};
 use crate::guard::policy::{Mode, Policy, ProfileParams};
