@@ -3,11 +3,12 @@
 //! upstream. Files and the environment are read in [`crate::cmd::load`].
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cmd::args::{ModeArg, ProxyArgs, TimeArgs, TraceArgs, ViewArgs};
 use crate::config::{Group, Limits, ListenAddr, ListenSpec, SocketPerms, UpstreamAddr};
-use crate::guard::policy::Mode;
+use crate::guard::policy::{Mode, Policy, ProfileParams};
 use crate::guard::Guard;
 use crate::relay::tls;
 use crate::remember::audit::AuditOptions;
@@ -87,35 +88,77 @@ pub struct ProxyConfig {
     /// `None`: print nothing per call.
     pub view: Option<ViewOptions>,
     /// `None`: no policy, every request is relayed.
-    pub guard: Option<std::sync::Arc<Guard>>,
+    pub guard: Option<Arc<Guard>>,
     pub audit: Option<AuditOptions>,
     /// Where to serve `/metrics` and `/healthz`.
     pub metrics: Option<std::net::SocketAddr>,
 }
 
+/// The problems found so far, one line each (a policy's may take several).
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    /// The value, or `None` with its problem noted.
+    fn check<T>(&mut self, result: Result<T, String>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+
+    fn note(&mut self, problem: impl Into<String>) {
+        self.0.push(problem.into());
+    }
+
+    /// The error: every problem, one per line.
+    fn report(self) -> String {
+        debug_assert!(!self.0.is_empty(), "a value is missing without a problem");
+        self.0.join("\n")
+    }
+}
+
 impl ProxyArgs {
+    /// Check every option and build the configuration. Every independent problem is
+    /// reported, one per line (as `sockeye policy check` reports a policy's), listeners
+    /// first; one that only follows from another is left out (TLS files "for no tls://
+    /// listener" when a --listen did not parse: it may have been meant as tls://).
     pub fn build(self, docker_host: Option<&str>) -> Result<ProxyConfig, String> {
-        let listen = self
+        let mut problems = Problems::default();
+        let parsed: Vec<ListenSpec> = self
             .listen
             .iter()
-            .map(|l| ListenSpec::parse(l, self.insecure_tcp).map_err(|e| format!("--listen {e}")))
-            .collect::<Result<Vec<_>, _>>()?;
+            .filter_map(|l| {
+                let spec = problems.check(
+                    ListenSpec::parse(l, self.insecure_tcp).map_err(|e| format!("--listen {e}")),
+                )?;
+                problems.check(listener_policy(&spec));
+                Some(spec)
+            })
+            .collect();
         let upstream = match &self.upstream {
-            Some(u) => UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}"))?,
-            None => UpstreamAddr::default_from_env(docker_host),
+            Some(u) => {
+                problems.check(UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}")))
+            }
+            None => Some(UpstreamAddr::default_from_env(docker_host)),
         };
-        for spec in &listen {
-            if let (ListenAddr::Unix(l), UpstreamAddr::Unix(u)) = (&spec.addr, &upstream) {
-                if l == u {
-                    return Err(format!(
-                        "--listen and --upstream are the same socket ({}): sockeye would relay to itself",
-                        l.display()
-                    ));
+        if let Some(UpstreamAddr::Unix(u)) = &upstream {
+            for spec in &parsed {
+                if let ListenAddr::Unix(l) = &spec.addr {
+                    if l == u {
+                        problems.note(format!(
+                            "--listen and --upstream are the same socket ({}): sockeye would relay to itself",
+                            l.display()
+                        ));
+                    }
                 }
             }
         }
-        let tls = self.tls_files(&listen)?;
-        let upstream_tls = self.upstream_tls_files(&upstream)?;
+        // TLS files are checked against the listeners only when every one of them parsed.
+        let listen = (parsed.len() == self.listen.len()).then_some(parsed);
+        let tls = listen
+            .as_ref()
+            .and_then(|l| problems.check(self.tls_files(l)));
+        let upstream_tls = upstream
+            .as_ref()
+            .and_then(|u| problems.check(self.upstream_tls_files(u)));
         let seconds = |name: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(Duration::from_secs_f64(v))
@@ -124,56 +167,59 @@ impl ProxyArgs {
             }
         };
         if self.max_head_bytes < 1024 {
-            return Err("--max-head-bytes must be at least 1024".into());
+            problems.note("--max-head-bytes must be at least 1024");
         }
         if self.max_body < 1024 {
-            return Err("--max-body must be at least 1024".into());
+            problems.note("--max-body must be at least 1024");
         }
-        let limits = Limits {
-            max_head_bytes: self.max_head_bytes,
-            head_timeout: seconds("--head-timeout", self.head_timeout)?,
-            drain_timeout: seconds("--drain-timeout", self.drain_timeout)?,
-            max_inspected_body: self.max_body,
-        };
+        let head_timeout = problems.check(seconds("--head-timeout", self.head_timeout));
+        let drain_timeout = problems.check(seconds("--drain-timeout", self.drain_timeout));
         let mode = match self.mode {
             ModeArg::Enforce => Mode::Enforce,
             ModeArg::Audit => Mode::Audit,
         };
-        let rego = self.policy.load_rego()?;
-        let guard = match (self.policy.load()?, rego) {
-            (None, None) if mode == Mode::Audit => {
-                return Err(
-                    "--mode audit reports what a policy would deny: give --policy, \
-                     --profile, --tecnativa-env or --policy-rego"
-                        .into(),
-                )
+        let policy = problems.check(self.policy.load());
+        let rego = problems.check(self.policy.load_rego());
+        if mode == Mode::Audit && !self.policy.given() {
+            problems.note(
+                "--mode audit reports what a policy would deny: give --policy, \
+                 --profile, --tecnativa-env or --policy-rego",
+            );
+        }
+        let audit = self.audit.as_deref().map(|target| {
+            let path = (target != "-").then(|| PathBuf::from(target));
+            if path.is_none() && self.view.format == Format::Json && !self.view.quiet {
+                problems.note("--audit - and --format json would both write to standard output");
             }
-            (None, None) => None,
-            (policy, rego) => Some(std::sync::Arc::new(Guard::new(
-                policy,
-                rego,
-                mode,
-                limits.max_inspected_body,
-            ))),
-        };
-        let audit = match self.audit.as_deref() {
-            None => None,
-            Some(target) => {
-                let path = (target != "-").then(|| PathBuf::from(target));
-                if path.is_none() && self.view.format == Format::Json && !self.view.quiet {
-                    return Err(
-                        "--audit - and --format json would both write to standard output".into(),
-                    );
-                }
-                Some(AuditOptions {
-                    path,
-                    fsync: self.audit_fsync,
-                    fail_open: self.audit_fail_open,
-                    max_size: self.audit_max_size,
-                    keep: self.audit_keep,
-                })
+            AuditOptions {
+                path,
+                fsync: self.audit_fsync,
+                fail_open: self.audit_fail_open,
+                max_size: self.audit_max_size,
+                keep: self.audit_keep,
             }
+        });
+        // Each value is missing only with a problem noted, and any problem stops here.
+        let (
+            (Some(listen), Some(upstream), Some(tls), Some(upstream_tls)),
+            (Some(head_timeout), Some(drain_timeout), Some(policy), Some(rego)),
+            true,
+        ) = (
+            (listen, upstream, tls, upstream_tls),
+            (head_timeout, drain_timeout, policy, rego),
+            problems.0.is_empty(),
+        )
+        else {
+            return Err(problems.report());
         };
+        let limits = Limits {
+            max_head_bytes: self.max_head_bytes,
+            head_timeout,
+            drain_timeout,
+            max_inspected_body: self.max_body,
+        };
+        let guard = (policy.is_some() || rego.is_some())
+            .then(|| Arc::new(Guard::new(policy, rego, mode, limits.max_inspected_body)));
         Ok(ProxyConfig {
             audit,
             listen,
@@ -190,6 +236,20 @@ impl ProxyArgs {
             metrics: self.metrics,
         })
     }
+}
+
+/// The policy of a listener that names its own profile (`,profile=NAME`), in place of
+/// --policy/--profile for its clients; `None` when it names none.
+pub fn listener_policy(spec: &ListenSpec) -> Result<Option<Policy>, String> {
+    let Some(name) = &spec.profile else {
+        return Ok(None);
+    };
+    Policy::profile(name, &ProfileParams::default())
+        .map(Some)
+        .map_err(|e| {
+            let e: Vec<String> = e.iter().map(ToString::to_string).collect();
+            format!("--listen {},profile={name}: {}", spec.addr, e.join("; "))
+        })
 }
 
 impl ProxyArgs {
@@ -245,166 +305,4 @@ impl ProxyArgs {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cmd::args::{Cli, Command};
-    use clap::Parser;
-
-    fn args(argv: &[&str]) -> ProxyArgs {
-        let mut full = vec!["sockeye", "proxy"];
-        full.extend_from_slice(argv);
-        match Cli::try_parse_from(full).unwrap().command {
-            Command::Proxy(a) => *a,
-            _ => unreachable!(),
-        }
-    }
-
-    #[test]
-    fn defaults_listen_on_a_local_socket_and_follow_docker_host() {
-        let cfg = args(&[]).build(Some("unix:///run/dk.sock")).unwrap();
-        assert_eq!(cfg.listen.len(), 1);
-        assert_eq!(
-            cfg.listen[0].addr,
-            ListenAddr::Unix("./sockeye.sock".into())
-        );
-        assert_eq!(cfg.upstream, UpstreamAddr::Unix("/run/dk.sock".into()));
-        assert_eq!(cfg.perms.mode, 0o660);
-    }
-
-    #[test]
-    fn relaying_a_socket_to_itself_is_refused() {
-        let err = args(&["--listen", "unix:///a.sock", "--upstream", "unix:///a.sock"])
-            .build(None)
-            .unwrap_err();
-        assert!(err.contains("relay to itself"), "{err}");
-    }
-
-    #[test]
-    fn listeners_may_be_several_each_with_its_profile() {
-        let cfg = args(&[
-            "--listen",
-            "unix:///run/s.sock",
-            "--listen",
-            "tls://0.0.0.0:2376,profile=read-only",
-            "--tls-cert",
-            "c.pem",
-            "--tls-key",
-            "k.pem",
-            "--tls-client-ca",
-            "ca.pem",
-        ])
-        .build(None)
-        .unwrap();
-        assert_eq!(cfg.listen.len(), 2);
-        assert_eq!(cfg.listen[1].profile.as_deref(), Some("read-only"));
-        let tls = cfg.tls.unwrap();
-        assert_eq!(tls.client_ca, Some("ca.pem".into()));
-    }
-
-    #[test]
-    fn tls_files_and_tls_listeners_go_together() {
-        let err = args(&["--listen", "tls://127.0.0.1:2376"])
-            .build(None)
-            .unwrap_err();
-        assert!(err.contains("needs --tls-cert"), "{err}");
-        let err = args(&["--tls-client-ca", "ca.pem"])
-            .build(None)
-            .unwrap_err();
-        assert!(err.contains("no --listen is tls://"), "{err}");
-        // clap itself refuses half a key pair.
-        let mut argv = vec!["sockeye", "proxy", "--tls-cert", "c.pem"];
-        assert!(Cli::try_parse_from(&argv).is_err());
-        argv.extend(["--tls-key", "k.pem"]);
-        assert!(Cli::try_parse_from(&argv).is_ok());
-    }
-
-    #[test]
-    fn exposed_plain_tcp_needs_insecure_tcp() {
-        let err = args(&["--listen", "tcp://0.0.0.0:2375"])
-            .build(None)
-            .unwrap_err();
-        assert!(err.contains("--insecure-tcp"), "{err}");
-        let cfg = args(&["--listen", "tcp://0.0.0.0:2375", "--insecure-tcp"])
-            .build(None)
-            .unwrap();
-        assert!(cfg.listen[0].addr.is_exposed_plain_tcp());
-    }
-
-    #[test]
-    fn a_tls_upstream_needs_its_ca_and_nothing_else_takes_one() {
-        let err = args(&["--upstream", "tls://10.0.0.2:2376"])
-            .build(None)
-            .unwrap_err();
-        assert!(err.contains("--upstream-tls-ca"), "{err}");
-        let cfg = args(&[
-            "--upstream",
-            "tls://10.0.0.2:2376",
-            "--upstream-tls-ca",
-            "ca.pem",
-            "--upstream-tls-cert",
-            "cert.pem",
-            "--upstream-tls-key",
-            "key.pem",
-        ])
-        .build(None)
-        .unwrap();
-        let files = cfg.upstream_tls.unwrap();
-        assert_eq!(files.cert, Some(("cert.pem".into(), "key.pem".into())));
-        let err = args(&[
-            "--upstream",
-            "unix:///d.sock",
-            "--upstream-tls-ca",
-            "ca.pem",
-        ])
-        .build(None)
-        .unwrap_err();
-        assert!(err.contains("apply to a tls:// --upstream"), "{err}");
-    }
-
-    #[test]
-    fn socket_group_may_be_a_name_or_a_gid() {
-        let cfg = args(&["--socket-group", "docker", "--socket-mode", "0600"])
-            .build(None)
-            .unwrap();
-        assert_eq!(cfg.perms.group, Some(Group::Name("docker".into())));
-        assert_eq!(cfg.perms.mode, 0o600);
-        let cfg = args(&["--socket-group", "999"]).build(None).unwrap();
-        assert_eq!(cfg.perms.group, Some(Group::Id(999)));
-    }
-}
-
-#[cfg(test)]
-mod trace_tests {
-    use super::*;
-    use crate::cmd::args::{Cli, Command};
-    use clap::Parser;
-
-    fn trace(argv: &[&str]) -> TraceArgs {
-        let mut full = vec!["sockeye", "trace"];
-        full.extend_from_slice(argv);
-        match Cli::try_parse_from(full).unwrap().command {
-            Command::Trace(a) => a,
-            _ => unreachable!(),
-        }
-    }
-
-    #[test]
-    fn everything_after_the_double_dash_is_the_command_even_its_flags() {
-        let t = trace(&["-v", "--", "docker", "run", "--rm", "-v", "/a:/b", "img"]);
-        assert!(t.view.verbose);
-        assert_eq!(t.command, ["docker", "run", "--rm", "-v", "/a:/b", "img"]);
-    }
-
-    #[test]
-    fn exports_name_a_kind_and_a_file_and_may_be_repeated() {
-        let t = trace(&[
-            "--export", "curl", "c.sh", "--export", "har", "t.har", "--", "docker", "ps",
-        ]);
-        assert_eq!(
-            t.exports().unwrap(),
-            [Export::Curl("c.sh".into()), Export::Har("t.har".into())]
-        );
-        let t = trace(&["--export", "pdf", "x", "--", "docker", "ps"]);
-        assert!(t.exports().unwrap_err().contains("curl FILE"));
-    }
-}
+mod tests;

@@ -36,6 +36,15 @@ impl PolicyArgs {
         Ok(None)
     }
 
+    /// Whether a policy was asked for (--policy, --profile, --tecnativa-env or
+    /// --policy-rego), read or not.
+    pub fn given(&self) -> bool {
+        self.policy.is_some()
+            || self.profile.is_some()
+            || self.tecnativa_env
+            || self.policy_rego.is_some()
+    }
+
     /// The Rego policy asked for, if any.
     pub fn load_rego(&self) -> Result<Option<RegoPolicy>, String> {
         let Some(path) = &self.policy_rego else {

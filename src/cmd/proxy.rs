@@ -6,10 +6,10 @@ use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
-use crate::cmd::checked::ProxyConfig;
+use crate::cmd::checked::{listener_policy, ProxyConfig};
 use crate::config::ListenAddr;
 use crate::event::{Events, Sink};
-use crate::guard::policy::{Mode, Policy, ProfileParams};
+use crate::guard::policy::Mode;
 use crate::guard::Guard;
 use crate::relay::health::Health;
 use crate::relay::identity::Resolver;
@@ -105,13 +105,9 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         .listen
         .iter()
         .map(|spec| -> Result<Relay, String> {
-            let Some(name) = &spec.profile else {
+            let Some(policy) = listener_policy(spec)? else {
                 return Ok(relay.clone());
             };
-            let policy = Policy::profile(name, &ProfileParams::default()).map_err(|e| {
-                let e: Vec<String> = e.iter().map(ToString::to_string).collect();
-                format!("--listen {},profile={name}: {}", spec.addr, e.join("; "))
-            })?;
             let (rego, mode, body_limit) = match &cfg.guard {
                 Some(g) => (g.rego.clone(), g.mode, g.body_limit),
                 None => (None, Mode::Enforce, cfg.limits.max_inspected_body),
