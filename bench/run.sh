@@ -6,7 +6,7 @@
 #   bench/run.sh [harness options...]      e.g. bench/run.sh --rounds 3 --rows ping-c1,download
 #
 # What it does: installs what is missing (socat, nginx-light; Docker through
-# scripts/dockerd.sh start), builds sockeye and the harness with the bench profile (= release),
+# scripts/dockerd.sh start), builds sockeye and the harness with the bench profile (release + debug = 1),
 # then runs `cargo bench --bench relay -- --docker-host … --out …`. Results: the tables on
 # stdout, and results.md / results.json in $SOCKEYE_BENCH_OUT.
 #
@@ -81,7 +81,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     log "WARNING: ulimit -n is $(ulimit -n); the 1,000-stream row needs ~2,100"
 
 # --- build and run ---------------------------------------------------------------------------
-log "building sockeye and the harness (bench profile = release) in $CARGO_TARGET_DIR"
+log "building sockeye and the harness (bench profile: release + debug = 1) in $CARGO_TARGET_DIR"
 cargo bench --no-run --bench relay >&2
 mkdir -p "$OUT"
 log "running; results in $OUT"

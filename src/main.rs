@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use sockeye::cmd::cli::{Cli, Command};
+use sockeye::cmd::args::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -5,7 +5,7 @@
 use std::io::{self, BufWriter, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::cmd::cli::AuditArgs;
+use crate::cmd::args::AuditArgs;
 use crate::guard::policy::Glob;
 use crate::remember::audit::query::{line, CallerSpec, DecisionFilter, Filter, Summary};
 use crate::remember::audit::read::{Malformed, Sources};

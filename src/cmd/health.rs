@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::net::{TcpStream, UnixStream};
 
-use crate::cmd::cli::HealthArgs;
+use crate::cmd::args::HealthArgs;
 use crate::config::ListenAddr;
 use crate::relay::health::{get, one_line};
 

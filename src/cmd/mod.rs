@@ -1,9 +1,12 @@
-//! The subcommands, one file each, and the command line they are parsed from.
+//! The subcommands, one file each, and the command line they are parsed from: clap's types
+//! ([`args`]), built into checked values ([`checked`]) with what they name read ([`load`]).
 
+pub mod args;
 pub mod audit;
 pub mod certs;
-pub mod cli;
+pub mod checked;
 pub mod health;
+pub mod load;
 pub mod policy;
 pub mod proxy;
 pub mod trace;

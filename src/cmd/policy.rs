@@ -11,9 +11,9 @@ use std::net::{IpAddr, SocketAddr};
 use bytes::Bytes;
 use http::{header, HeaderValue, Request};
 
-use crate::caller::Peer;
-use crate::caller::{Caller, ClientContainer};
-use crate::cmd::cli::{load_policy_file, ExplainArgs, LearnArgs, PolicyArgs, PolicyCommand};
+use crate::caller::{Caller, ClientContainer, Peer};
+use crate::cmd::args::{ExplainArgs, LearnArgs, PolicyArgs, PolicyCommand};
+use crate::cmd::load::load_policy_file;
 use crate::docker::endpoint;
 use crate::guard;
 use crate::guard::policy::{Decision, Policy};

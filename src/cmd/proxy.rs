@@ -7,10 +7,10 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::cmd::cli::ProxyConfig;
+use crate::cmd::checked::{listener_policy, ProxyConfig};
 use crate::config::ListenAddr;
 use crate::event::{Events, Sink};
-use crate::guard::policy::{Mode, Policy, ProfileParams};
+use crate::guard::policy::Mode;
 use crate::guard::Guard;
 use crate::relay::health::Health;
 use crate::relay::identity::Resolver;
@@ -108,13 +108,9 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         .listen
         .iter()
         .map(|spec| -> Result<Relay, String> {
-            let Some(name) = &spec.profile else {
+            let Some(policy) = listener_policy(spec)? else {
                 return Ok(relay.clone());
             };
-            let policy = Policy::profile(name, &ProfileParams::default()).map_err(|e| {
-                let e: Vec<String> = e.iter().map(ToString::to_string).collect();
-                format!("--listen {},profile={name}: {}", spec.addr, e.join("; "))
-            })?;
             let (rego, mode, body_limit) = match &cfg.guard {
                 Some(g) => (g.rego.clone(), g.mode, g.body_limit),
                 None => (None, Mode::Enforce, cfg.limits.max_inspected_body),

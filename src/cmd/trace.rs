@@ -6,7 +6,8 @@ use std::io::Write;
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
-use crate::cmd::cli::{Export, TraceArgs};
+use crate::cmd::args::TraceArgs;
+use crate::cmd::checked::Export;
 use crate::config::{Limits, ListenAddr, SocketPerms, UpstreamAddr};
 use crate::event::{Call, Event, Events};
 use crate::relay::listen::Bound;

@@ -289,7 +289,7 @@ async fn an_unwritable_audit_log_is_unhealthy_and_shows_in_the_gauge() {
 
 #[test]
 fn metrics_takes_an_ip_and_a_port_and_health_exactly_one_target() {
-    use crate::cmd::cli::{Cli, Command};
+    use crate::cmd::args::{Cli, Command};
     use clap::Parser;
     let proxy = |extra: &[&str]| {
         let mut argv = vec!["sockeye", "proxy"];

@@ -1,0 +1,305 @@
+//! The parsed command line ([`crate::cmd::args`]) built into checked values: a
+//! [`ProxyConfig`] from [`ProxyArgs`], the view, the time range and `trace`'s exports and
+//! upstream. Files and the environment are read in [`crate::cmd::load`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cmd::args::{ModeArg, ProxyArgs, TimeArgs, TraceArgs, ViewArgs};
+use crate::config::{Group, Limits, ListenAddr, ListenSpec, SocketPerms, UpstreamAddr};
+use crate::guard::policy::{Mode, Policy, ProfileParams};
+use crate::guard::Guard;
+use crate::relay::tls;
+use crate::remember::audit::AuditOptions;
+use crate::see::view::{Format, ViewOptions};
+
+impl TimeArgs {
+    /// `(since, until)` in seconds since the epoch.
+    pub fn parse(&self, now: f64) -> Result<(Option<f64>, Option<f64>), String> {
+        let one = |flag: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|t| crate::docker::time::parse_time(t, now).map_err(|e| format!("{flag} {e}")))
+                .transpose()
+        };
+        Ok((one("--since", &self.since)?, one("--until", &self.until)?))
+    }
+}
+
+impl ViewArgs {
+    /// `None` when nothing is to be shown.
+    pub fn build(&self) -> Option<ViewOptions> {
+        (!self.quiet)
+            .then(|| ViewOptions::new(self.format, self.verbose, self.raw, self.body_limit))
+    }
+}
+
+/// What `--export` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Export {
+    Curl(PathBuf),
+    Har(PathBuf),
+}
+
+impl TraceArgs {
+    pub fn exports(&self) -> Result<Vec<Export>, String> {
+        self.export
+            .chunks(2)
+            .map(|pair| match pair {
+                [kind, file] if kind == "curl" => Ok(Export::Curl(file.into())),
+                [kind, file] if kind == "har" => Ok(Export::Har(file.into())),
+                [kind, _] => Err(format!(
+                    "--export {kind}: expected `curl FILE` or `har FILE`"
+                )),
+                _ => Err("--export takes two values: curl|har FILE".to_string()),
+            })
+            .collect()
+    }
+
+    pub fn upstream(&self, docker_host: Option<&str>) -> Result<UpstreamAddr, String> {
+        match &self.upstream {
+            Some(u) => match UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}"))? {
+                UpstreamAddr::Tls(_) => Err(format!(
+                    "--upstream {u}: sockeye trace takes unix:// or tcp://; for a tls:// daemon, \
+                     trace through a `sockeye proxy` that has the certificates"
+                )),
+                addr => Ok(addr),
+            },
+            None => Ok(UpstreamAddr::default_from_env(docker_host)),
+        }
+    }
+}
+
+/// A fully checked `proxy` configuration.
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    /// At least one.
+    pub listen: Vec<ListenSpec>,
+    /// Present exactly when a listener is `tls://`.
+    pub tls: Option<tls::ServerFiles>,
+    pub upstream: UpstreamAddr,
+    /// Present exactly when the upstream is `tls://`.
+    pub upstream_tls: Option<tls::ClientFiles>,
+    pub perms: SocketPerms,
+    pub limits: Limits,
+    /// `None`: print nothing per call.
+    pub view: Option<ViewOptions>,
+    /// `None`: no policy, every request is relayed.
+    pub guard: Option<Arc<Guard>>,
+    pub audit: Option<AuditOptions>,
+    /// Where to serve `/metrics` and `/healthz`.
+    pub metrics: Option<std::net::SocketAddr>,
+}
+
+/// The problems found so far, one line each (a policy's may take several).
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    /// The value, or `None` with its problem noted.
+    fn check<T>(&mut self, result: Result<T, String>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+
+    fn note(&mut self, problem: impl Into<String>) {
+        self.0.push(problem.into());
+    }
+
+    /// The error: every problem, one per line.
+    fn report(self) -> String {
+        debug_assert!(!self.0.is_empty(), "a value is missing without a problem");
+        self.0.join("\n")
+    }
+}
+
+impl ProxyArgs {
+    /// Check every option and build the configuration. Every independent problem is
+    /// reported, one per line (as `sockeye policy check` reports a policy's), listeners
+    /// first; one that only follows from another is left out (TLS files "for no tls://
+    /// listener" when a --listen did not parse: it may have been meant as tls://).
+    pub fn build(self, docker_host: Option<&str>) -> Result<ProxyConfig, String> {
+        let mut problems = Problems::default();
+        let parsed: Vec<ListenSpec> = self
+            .listen
+            .iter()
+            .filter_map(|l| {
+                let spec = problems.check(
+                    ListenSpec::parse(l, self.insecure_tcp).map_err(|e| format!("--listen {e}")),
+                )?;
+                problems.check(listener_policy(&spec));
+                Some(spec)
+            })
+            .collect();
+        let upstream = match &self.upstream {
+            Some(u) => {
+                problems.check(UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}")))
+            }
+            None => Some(UpstreamAddr::default_from_env(docker_host)),
+        };
+        if let Some(UpstreamAddr::Unix(u)) = &upstream {
+            for spec in &parsed {
+                if let ListenAddr::Unix(l) = &spec.addr {
+                    if l == u {
+                        problems.note(format!(
+                            "--listen and --upstream are the same socket ({}): sockeye would relay to itself",
+                            l.display()
+                        ));
+                    }
+                }
+            }
+        }
+        // TLS files are checked against the listeners only when every one of them parsed.
+        let listen = (parsed.len() == self.listen.len()).then_some(parsed);
+        let tls = listen
+            .as_ref()
+            .and_then(|l| problems.check(self.tls_files(l)));
+        let upstream_tls = upstream
+            .as_ref()
+            .and_then(|u| problems.check(self.upstream_tls_files(u)));
+        let seconds = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(Duration::from_secs_f64(v))
+            } else {
+                Err(format!("{name} must be a positive number of seconds"))
+            }
+        };
+        if self.max_head_bytes < 1024 {
+            problems.note("--max-head-bytes must be at least 1024");
+        }
+        if self.max_body < 1024 {
+            problems.note("--max-body must be at least 1024");
+        }
+        let head_timeout = problems.check(seconds("--head-timeout", self.head_timeout));
+        let drain_timeout = problems.check(seconds("--drain-timeout", self.drain_timeout));
+        let mode = match self.mode {
+            ModeArg::Enforce => Mode::Enforce,
+            ModeArg::Audit => Mode::Audit,
+        };
+        let policy = problems.check(self.policy.load());
+        let rego = problems.check(self.policy.load_rego());
+        if mode == Mode::Audit && !self.policy.given() {
+            problems.note(
+                "--mode audit reports what a policy would deny: give --policy, \
+                 --profile, --tecnativa-env or --policy-rego",
+            );
+        }
+        let audit = self.audit.as_deref().map(|target| {
+            let path = (target != "-").then(|| PathBuf::from(target));
+            if path.is_none() && self.view.format == Format::Json && !self.view.quiet {
+                problems.note("--audit - and --format json would both write to standard output");
+            }
+            AuditOptions {
+                path,
+                fsync: self.audit_fsync,
+                fail_open: self.audit_fail_open,
+                max_size: self.audit_max_size,
+                keep: self.audit_keep,
+            }
+        });
+        // Each value is missing only with a problem noted, and any problem stops here.
+        let (
+            (Some(listen), Some(upstream), Some(tls), Some(upstream_tls)),
+            (Some(head_timeout), Some(drain_timeout), Some(policy), Some(rego)),
+            true,
+        ) = (
+            (listen, upstream, tls, upstream_tls),
+            (head_timeout, drain_timeout, policy, rego),
+            problems.0.is_empty(),
+        )
+        else {
+            return Err(problems.report());
+        };
+        let limits = Limits {
+            max_head_bytes: self.max_head_bytes,
+            head_timeout,
+            drain_timeout,
+            max_inspected_body: self.max_body,
+        };
+        let guard = (policy.is_some() || rego.is_some())
+            .then(|| Arc::new(Guard::new(policy, rego, mode, limits.max_inspected_body)));
+        Ok(ProxyConfig {
+            audit,
+            listen,
+            tls,
+            upstream,
+            upstream_tls,
+            perms: SocketPerms {
+                mode: self.socket_mode,
+                group: self.socket_group.as_deref().map(Group::parse),
+            },
+            limits,
+            view: self.view.build(),
+            guard,
+            metrics: self.metrics,
+        })
+    }
+}
+
+/// The policy of a listener that names its own profile (`,profile=NAME`), in place of
+/// --policy/--profile for its clients; `None` when it names none.
+pub fn listener_policy(spec: &ListenSpec) -> Result<Option<Policy>, String> {
+    let Some(name) = &spec.profile else {
+        return Ok(None);
+    };
+    Policy::profile(name, &ProfileParams::default())
+        .map(Some)
+        .map_err(|e| {
+            let e: Vec<String> = e.iter().map(ToString::to_string).collect();
+            format!("--listen {},profile={name}: {}", spec.addr, e.join("; "))
+        })
+}
+
+impl ProxyArgs {
+    /// TLS files go with `tls://` listeners: required by one, refused without one (a
+    /// `--tls-client-ca` that guards nothing would only look like protection).
+    fn tls_files(&self, listen: &[ListenSpec]) -> Result<Option<tls::ServerFiles>, String> {
+        let tls_listener = listen.iter().find(|l| matches!(l.addr, ListenAddr::Tls(_)));
+        match (tls_listener, &self.tls_cert, &self.tls_key) {
+            (Some(_), Some(cert), Some(key)) => Ok(Some(tls::ServerFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: self.tls_client_ca.clone(),
+            })),
+            (Some(l), _, _) => Err(format!(
+                "--listen {}: a tls:// listener needs --tls-cert and --tls-key \
+                 (`sockeye certs init DIR --host NAME` makes them)",
+                l.addr
+            )),
+            (None, None, None) if self.tls_client_ca.is_none() => Ok(None),
+            (None, _, _) => Err(
+                "--tls-cert, --tls-key and --tls-client-ca apply to tls:// listeners, and no \
+                 --listen is tls://"
+                    .into(),
+            ),
+        }
+    }
+
+    fn upstream_tls_files(
+        &self,
+        upstream: &UpstreamAddr,
+    ) -> Result<Option<tls::ClientFiles>, String> {
+        let cert = self
+            .upstream_tls_cert
+            .clone()
+            .zip(self.upstream_tls_key.clone());
+        match (upstream, &self.upstream_tls_ca) {
+            (UpstreamAddr::Tls(_), Some(ca)) => Ok(Some(tls::ClientFiles {
+                ca: ca.clone(),
+                cert,
+            })),
+            (UpstreamAddr::Tls(_), None) => Err(format!(
+                "--upstream {upstream}: a tls:// upstream needs --upstream-tls-ca, the CA that \
+                 issued the daemon's certificate"
+            )),
+            (_, None) if cert.is_none() => Ok(None),
+            (_, _) => Err(
+                "--upstream-tls-ca, --upstream-tls-cert and --upstream-tls-key apply to a \
+                 tls:// --upstream"
+                    .into(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

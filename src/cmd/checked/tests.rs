@@ -1,0 +1,290 @@
+use clap::Parser;
+
+use super::*;
+use crate::cmd::args::{Cli, Command};
+
+fn args(argv: &[&str]) -> ProxyArgs {
+    let mut full = vec!["sockeye", "proxy"];
+    full.extend_from_slice(argv);
+    match Cli::try_parse_from(full).unwrap().command {
+        Command::Proxy(a) => *a,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn defaults_listen_on_a_local_socket_and_follow_docker_host() {
+    let cfg = args(&[]).build(Some("unix:///run/dk.sock")).unwrap();
+    assert_eq!(cfg.listen.len(), 1);
+    assert_eq!(
+        cfg.listen[0].addr,
+        ListenAddr::Unix("./sockeye.sock".into())
+    );
+    assert_eq!(cfg.upstream, UpstreamAddr::Unix("/run/dk.sock".into()));
+    assert_eq!(cfg.perms.mode, 0o660);
+}
+
+#[test]
+fn relaying_a_socket_to_itself_is_refused() {
+    let err = args(&["--listen", "unix:///a.sock", "--upstream", "unix:///a.sock"])
+        .build(None)
+        .unwrap_err();
+    assert!(err.contains("relay to itself"), "{err}");
+}
+
+#[test]
+fn listeners_may_be_several_each_with_its_profile() {
+    let cfg = args(&[
+        "--listen",
+        "unix:///run/s.sock",
+        "--listen",
+        "tls://0.0.0.0:2376,profile=read-only",
+        "--tls-cert",
+        "c.pem",
+        "--tls-key",
+        "k.pem",
+        "--tls-client-ca",
+        "ca.pem",
+    ])
+    .build(None)
+    .unwrap();
+    assert_eq!(cfg.listen.len(), 2);
+    assert_eq!(cfg.listen[1].profile.as_deref(), Some("read-only"));
+    let tls = cfg.tls.unwrap();
+    assert_eq!(tls.client_ca, Some("ca.pem".into()));
+}
+
+#[test]
+fn tls_files_and_tls_listeners_go_together() {
+    let err = args(&["--listen", "tls://127.0.0.1:2376"])
+        .build(None)
+        .unwrap_err();
+    assert!(err.contains("needs --tls-cert"), "{err}");
+    let err = args(&["--tls-client-ca", "ca.pem"])
+        .build(None)
+        .unwrap_err();
+    assert!(err.contains("no --listen is tls://"), "{err}");
+    // clap itself refuses half a key pair.
+    let mut argv = vec!["sockeye", "proxy", "--tls-cert", "c.pem"];
+    assert!(Cli::try_parse_from(&argv).is_err());
+    argv.extend(["--tls-key", "k.pem"]);
+    assert!(Cli::try_parse_from(&argv).is_ok());
+}
+
+#[test]
+fn exposed_plain_tcp_needs_insecure_tcp() {
+    let err = args(&["--listen", "tcp://0.0.0.0:2375"])
+        .build(None)
+        .unwrap_err();
+    assert!(err.contains("--insecure-tcp"), "{err}");
+    let cfg = args(&["--listen", "tcp://0.0.0.0:2375", "--insecure-tcp"])
+        .build(None)
+        .unwrap();
+    assert!(cfg.listen[0].addr.is_exposed_plain_tcp());
+}
+
+#[test]
+fn a_tls_upstream_needs_its_ca_and_nothing_else_takes_one() {
+    let err = args(&["--upstream", "tls://10.0.0.2:2376"])
+        .build(None)
+        .unwrap_err();
+    assert!(err.contains("--upstream-tls-ca"), "{err}");
+    let cfg = args(&[
+        "--upstream",
+        "tls://10.0.0.2:2376",
+        "--upstream-tls-ca",
+        "ca.pem",
+        "--upstream-tls-cert",
+        "cert.pem",
+        "--upstream-tls-key",
+        "key.pem",
+    ])
+    .build(None)
+    .unwrap();
+    let files = cfg.upstream_tls.unwrap();
+    assert_eq!(files.cert, Some(("cert.pem".into(), "key.pem".into())));
+    let err = args(&[
+        "--upstream",
+        "unix:///d.sock",
+        "--upstream-tls-ca",
+        "ca.pem",
+    ])
+    .build(None)
+    .unwrap_err();
+    assert!(err.contains("apply to a tls:// --upstream"), "{err}");
+}
+
+#[test]
+fn socket_group_may_be_a_name_or_a_gid() {
+    let cfg = args(&["--socket-group", "docker", "--socket-mode", "0600"])
+        .build(None)
+        .unwrap();
+    assert_eq!(cfg.perms.group, Some(Group::Name("docker".into())));
+    assert_eq!(cfg.perms.mode, 0o600);
+    let cfg = args(&["--socket-group", "999"]).build(None).unwrap();
+    assert_eq!(cfg.perms.group, Some(Group::Id(999)));
+}
+
+/// `build` fails with exactly these problems: a line each, starting so.
+#[track_caller]
+fn assert_problems(argv: &[&str], starts: &[&str]) {
+    let err = args(argv).build(None).unwrap_err();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), starts.len(), "{lines:#?}");
+    for (line, start) in lines.iter().zip(starts) {
+        assert!(
+            line.starts_with(start),
+            "{line:?} should start with {start:?}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_listen_and_a_bad_upstream_are_both_reported() {
+    assert_problems(
+        &["--listen", "bogus://", "--upstream", "nope://"],
+        &[
+            "--listen \"bogus://\": expected",
+            "--upstream \"nope://\": expected",
+        ],
+    );
+}
+
+#[test]
+fn every_independent_problem_gets_a_line_of_its_own() {
+    assert_problems(
+        &[
+            "--listen",
+            "unix:///ok.sock",
+            "--listen",
+            "tcp://0.0.0.0:2375",
+            "--listen",
+            "unix:///p.sock,profile=nope",
+            "--upstream",
+            "tls://10.0.0.2:2376",
+            "--max-head-bytes",
+            "10",
+            "--max-body",
+            "10",
+            "--head-timeout",
+            "0",
+            "--drain-timeout",
+            "inf",
+            "--profile",
+            "nope",
+            "--policy-rego",
+            "/nonexistent/sockeye-test/p.rego",
+            "--audit",
+            "-",
+            "--format",
+            "json",
+        ],
+        &[
+            "--listen \"tcp://0.0.0.0:2375\": plain TCP is only allowed on a loopback address",
+            "--listen unix:///p.sock,profile=nope: unknown profile \"nope\"",
+            "--upstream tls://10.0.0.2:2376: a tls:// upstream needs --upstream-tls-ca",
+            "--max-head-bytes must be at least 1024",
+            "--max-body must be at least 1024",
+            "--head-timeout must be a positive number of seconds",
+            "--drain-timeout must be a positive number of seconds",
+            "--profile: unknown profile \"nope\"",
+            "cannot read /nonexistent/sockeye-test/p.rego",
+            "--audit - and --format json would both write to standard output",
+        ],
+    );
+}
+
+#[test]
+fn a_problem_that_follows_from_another_is_not_reported_too() {
+    // The listener that failed may have been meant as tls://: its files are not "for no
+    // tls:// listener".
+    let tls_files = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
+    let argv = [&["--listen", "tls//127.0.0.1:2376"][..], &tls_files].concat();
+    assert_problems(&argv, &["--listen \"tls//"]);
+    // Likewise the upstream and its CA.
+    let argv = [
+        "--upstream",
+        "tls:/10.0.0.2:2376",
+        "--upstream-tls-ca",
+        "ca.pem",
+    ];
+    assert_problems(&argv, &["--upstream \"tls:/"]);
+    // A policy that cannot be read was still given: --mode audit has one to report with.
+    let argv = [
+        "--mode",
+        "audit",
+        "--policy",
+        "/nonexistent/sockeye-test/p.toml",
+    ];
+    assert_problems(&argv, &["cannot read the policy"]);
+}
+
+#[test]
+fn a_listener_profile_is_checked_with_the_rest() {
+    assert_problems(
+        &["--listen", "unix:///p.sock,profile=nope", "--max-body", "1"],
+        &[
+            "--listen unix:///p.sock,profile=nope: unknown profile",
+            "--max-body must be at least 1024",
+        ],
+    );
+    let cfg = args(&["--listen", "unix:///p.sock,profile=read-only"])
+        .build(None)
+        .unwrap();
+    assert_eq!(cfg.listen[0].profile.as_deref(), Some("read-only"));
+}
+
+#[test]
+fn a_policy_file_keeps_its_line_per_problem_among_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.toml");
+    std::fs::write(&file, "version = 1\ndefualt = \"deny\"\nbase = \"nope\"\n").unwrap();
+    let path = file.to_str().unwrap();
+    assert_problems(
+        &[
+            "--listen",
+            "unix:///a.sock",
+            "--listen",
+            "bogus://",
+            "--upstream",
+            "unix:///a.sock",
+            "--policy",
+            path,
+        ],
+        &[
+            "--listen \"bogus://\"",
+            "--listen and --upstream are the same socket (/a.sock): sockeye would relay to itself",
+            &format!("{path}: defualt: unknown key"),
+            &format!("{path}: base: unknown profile \"nope\""),
+        ],
+    );
+}
+
+fn trace(argv: &[&str]) -> TraceArgs {
+    let mut full = vec!["sockeye", "trace"];
+    full.extend_from_slice(argv);
+    match Cli::try_parse_from(full).unwrap().command {
+        Command::Trace(a) => a,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn everything_after_the_double_dash_is_the_command_even_its_flags() {
+    let t = trace(&["-v", "--", "docker", "run", "--rm", "-v", "/a:/b", "img"]);
+    assert!(t.view.verbose);
+    assert_eq!(t.command, ["docker", "run", "--rm", "-v", "/a:/b", "img"]);
+}
+
+#[test]
+fn exports_name_a_kind_and_a_file_and_may_be_repeated() {
+    let t = trace(&[
+        "--export", "curl", "c.sh", "--export", "har", "t.har", "--", "docker", "ps",
+    ]);
+    assert_eq!(
+        t.exports().unwrap(),
+        [Export::Curl("c.sh".into()), Export::Har("t.har".into())]
+    );
+    let t = trace(&["--export", "pdf", "x", "--", "docker", "ps"]);
+    assert!(t.exports().unwrap_err().contains("curl FILE"));
+}
