@@ -231,3 +231,36 @@ async fn a_full_disk_refuses_calls_clearly_and_they_resume_with_nothing_lost() {
     ids.dedup();
     assert_eq!(ids.len(), n, "no record written twice");
 }
+
+/// A client that half-closes right after its request made hyper drop the exchange while the
+/// daemon ran it: the call was run but never recorded. It must be on record, cut short.
+#[tokio::test]
+async fn a_call_whose_client_goes_away_mid_call_is_still_recorded() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    let s = Sockeye::start_with(&daemon, &["-q", "--audit", log.to_str().unwrap()]);
+    // `sleep` as PID 1 ignores SIGTERM: the daemon answers the stop only after its timeout,
+    // long after the client is gone.
+    let name = support::unique("sockeye-audit-gone");
+    let _c = support::Container::run(&daemon, &name, &["sleep", "60"]);
+    let mut c = UnixStream::connect(&s.socket).await.unwrap();
+    let stop = format!("POST /v1.41/containers/{name}/stop?t=2 HTTP/1.1\r\nHost: d\r\n\r\n");
+    c.write_all(stop.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(c);
+    let mut recs = Vec::new();
+    for _ in 0..100 {
+        recs = records(&log);
+        if !recs.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(recs.len(), 1, "{recs:?}");
+    assert_eq!(recs[0]["endpoint"], "ContainerStop");
+    assert_eq!(recs[0]["incomplete"], true, "{}", recs[0]);
+    drop(s);
+}

@@ -189,9 +189,6 @@ pub async fn handle(
 
     let (mut parts, body) = resp.into_parts();
     let until_close = delimited_by_close(is_head, &parts);
-    if conn.events.enabled() {
-        report.respond(&parts);
-    }
     if until_close {
         // hyper frames a body of unknown length as chunked in an HTTP/1.1 answer and keeps
         // the connection; only an HTTP/1.0 answer is delimited by closing it, as dockerd
@@ -203,6 +200,8 @@ pub async fn handle(
     if !conn.events.enabled() {
         return Ok(Response::from_parts(parts, body.boxed_unsync()));
     }
+    // As the client gets it.
+    report.respond(&parts);
     // A raw stream after `200 OK`: the header-less form of attach and exec start, recorded
     // as the session its upgraded twin is.
     if until_close && hijack != Hijack::No && parts.status.is_success() {
@@ -261,6 +260,10 @@ struct Report {
     session: bool,
     request: Arc<Flow>,
     response: Arc<Flow>,
+    /// The call is on record. A report dropped before that (hyper drops the exchange when the
+    /// client goes away mid-request, a drain cuts a session short) records it then: a call
+    /// the daemon may have run is never missing from the audit log.
+    recorded: bool,
 }
 
 impl Report {
@@ -303,6 +306,7 @@ impl Report {
             response_head: None,
             answered_by: AnsweredBy::Daemon,
             session: false,
+            recorded: false,
             started: Instant::now(),
             request: Flow::new(detail.request_capture),
             response: Flow::new(detail.response_capture),
@@ -365,16 +369,21 @@ impl Report {
 
     /// The call ended: at its natural end, or with `fault` saying why not. A refusal is
     /// complete (sockeye's answer went out whole) and still carries its fault.
-    fn finish(self, fault: Option<Fault>, error: Option<String>) {
-        let complete = self.answered_by == AnsweredBy::Sockeye || fault.is_none();
-        if !self.events.enabled() {
+    fn finish(mut self, fault: Option<Fault>, error: Option<String>) {
+        self.record(fault, error);
+    }
+
+    fn record(&mut self, fault: Option<Fault>, error: Option<String>) {
+        if self.recorded || !self.events.enabled() {
             return;
         }
+        self.recorded = true;
+        let complete = self.answered_by == AnsweredBy::Sockeye || fault.is_none();
         if self.session {
             self.events.session(false);
         }
         let call = Call {
-            response: self.response_head,
+            response: self.response_head.take(),
             answered_by: self.answered_by,
             bytes_in: self.request.total(),
             bytes_out: self.response.total(),
@@ -384,12 +393,21 @@ impl Report {
             error,
             request_body: self.request.captured(),
             response_body: self.response.captured(),
-            verdict: self.verdict,
-            facts: self.facts,
-            head: self.head,
+            verdict: self.verdict.take(),
+            facts: self.facts.take(),
+            head: self.head.clone(),
             fault,
         };
         self.events.call(call);
+    }
+}
+
+impl Drop for Report {
+    fn drop(&mut self) {
+        self.record(
+            Some(Fault::ClientAborted),
+            Some("cut short before it ended: the client went away (or sockeye stopped)".into()),
+        );
     }
 }
 

@@ -52,8 +52,8 @@ pub fn canonicalize(op: Option<Operation>, tree: &Node) -> Result<Canonical, Amb
 ///   `CpuShares`, `CpusetCpus`, `VolumeDriver` and the wrapper's own `Cpuset`, which ≤ 26
 ///   copies into the object where it leaves them unset (`getHostConfig`).
 ///
-/// What every engine reads the same way is relayed: an empty value (`null`, `false`, `0`,
-/// `""`, `[]`, `{}`: Go's zero, or an empty list or map) configures nothing on any of them —
+/// What every engine reads the same way is relayed: an empty value (`null`, `""`, `[]`, `{}`)
+/// configures nothing on any of them —
 /// dockerode sends `"VolumesFrom": []` with every `docker.run` — and a field beside a
 /// `HostConfig` object that no engine copies in is ignored by all. A field that one engine
 /// applies and another ignores is refused: the policy cannot know which the daemon will do.
@@ -93,16 +93,17 @@ const MERGED_INTO_HOST_CONFIG: &[&str] = &[
     "VolumeDriver",
 ];
 
-/// A value that sets nothing: Go's zero value, or an empty list or map. (An object with
-/// members is not empty even if they are: `"Tmpfs": {"/x": ""}` mounts a tmpfs.)
+/// A value that sets nothing on any engine. Not `false` or `0`: some HostConfig fields are
+/// pointers (`Init`, `OomKillDisable`, `PidsLimit`, `MemorySwappiness`), where ≤ 26 stores an
+/// explicit `false` that overrides the daemon's default and ≥ 27 leaves the default. (An
+/// object with members is not empty even if they are: `"Tmpfs": {"/x": ""}` mounts a tmpfs.)
 fn is_empty(value: &Node) -> bool {
     match value {
-        Node::Null | Node::Bool(false) => true,
+        Node::Null => true,
         Node::String(s) => s.is_empty(),
-        Node::Number(raw) => raw.parse::<f64>().is_ok_and(|n| n == 0.0),
         Node::Array(items) => items.is_empty(),
         Node::Object(members) => members.is_empty(),
-        Node::Bool(true) => false,
+        Node::Bool(_) | Node::Number(_) => false,
     }
 }
 

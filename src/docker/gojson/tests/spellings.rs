@@ -107,12 +107,28 @@ fn dockerode_run_body_with_empty_legacy_fields_is_read_as_dockerd_reads_it() {
     let value = create(body).expect("dockerode's run body is readable");
     assert_eq!(value["VolumesFrom"], json!([]));
     assert_eq!(value["HostConfig"], Value::Null);
-    for empty in [r#"null"#, "false", "0", "-0.0", r#""""#, "[]", "{}"] {
+    for empty in [r#"null"#, r#""""#, "[]", "{}"] {
         for host_config in ["", r#","HostConfig":null"#, r#","HostConfig":{}"#] {
             let body = format!(r#"{{"Image":"x","Privileged":{empty}{host_config}}}"#);
             assert!(create(&body).is_ok(), "{body}");
         }
     }
+}
+
+#[test]
+fn a_top_level_false_is_not_empty_where_a_pointer_field_would_keep_it() {
+    // ≤ 26 stores `Init: &false` and overrides the daemon's --init; ≥ 27 keeps the default.
+    for body in [
+        r#"{"Image":"x","Init":false}"#,
+        r#"{"Image":"x","PidsLimit":0}"#,
+    ] {
+        assert!(
+            matches!(create(body), Err(Ambiguity::TopLevelHostConfig { .. })),
+            "{body}"
+        );
+    }
+    // Beside a HostConfig object, ignored by every engine.
+    assert!(create(r#"{"Image":"x","HostConfig":{},"Init":false}"#).is_ok());
 }
 
 #[test]
