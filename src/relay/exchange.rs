@@ -188,7 +188,9 @@ pub async fn handle(
     drop(upstream);
 
     let (mut parts, body) = resp.into_parts();
-    let until_close = delimited_by_close(is_head, &parts);
+    // Only a hijacking route's answer can be delimited by the close: dockerd answers that way
+    // on a connection it hijacked and nowhere else (the check is skipped on every other call).
+    let until_close = hijack != Hijack::No && delimited_by_close(is_head, &parts);
     if until_close {
         // hyper frames a body of unknown length as chunked in an HTTP/1.1 answer and keeps
         // the connection; only an HTTP/1.0 answer is delimited by closing it, as dockerd
@@ -204,7 +206,7 @@ pub async fn handle(
     report.respond(&parts);
     // A raw stream after `200 OK`: the header-less form of attach and exec start, recorded
     // as the session its upgraded twin is.
-    if until_close && hijack != Hijack::No && parts.status.is_success() {
+    if until_close && parts.status.is_success() {
         report.open_session();
     }
     let recorder = report.recorder(Dir::ToClient);

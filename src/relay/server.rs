@@ -141,7 +141,7 @@ async fn serve<S>(stream: S, conn: Arc<Conn>, limits: Limits, stop: Cancellation
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let peer = Arc::new(conn.caller.peer.clone());
+    let caller = conn.caller.clone();
     let id = conn.id;
     let events = conn.events.clone();
     let service = service_fn(move |req| exchange::handle(conn.clone(), req));
@@ -172,7 +172,8 @@ where
         if let Some(message) = describe(&e, &limits) {
             events.emit(Event::Notice(Notice {
                 conn: id,
-                peer,
+                // Built only for a notice: most connections never have one.
+                peer: Arc::new(caller.peer.clone()),
                 message,
             }));
         }

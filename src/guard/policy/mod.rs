@@ -19,6 +19,7 @@ mod parse;
 mod profile;
 mod tecnativa;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -112,7 +113,9 @@ const OPEN_RULE: &str = "(open)";
 /// ```
 #[derive(Debug, PartialEq, Eq)]
 pub struct Permit {
-    rule: String,
+    /// Borrowed for the fixed names (the open guard's, `default`): a permit on every request
+    /// of a relay without a policy costs no allocation.
+    rule: Cow<'static, str>,
     /// In [`Mode::Audit`], the denial this permit overrules.
     overruled: Option<Denial>,
 }
@@ -121,7 +124,10 @@ impl Permit {
     /// The permit of an open guard (no policy at all): every request is relayed, and no
     /// verdict is recorded.
     pub(in crate::guard) fn open() -> Permit {
-        Permit::by(OPEN_RULE.to_owned())
+        Permit {
+            rule: Cow::Borrowed(OPEN_RULE),
+            overruled: None,
+        }
     }
 
     /// Whether this permit comes from an open guard rather than a decision.
@@ -137,7 +143,7 @@ impl Permit {
     /// Allowed by `rule` (of a TOML policy or a Rego one): only the guard decides.
     pub(in crate::guard) fn by(rule: String) -> Permit {
         Permit {
-            rule,
+            rule: rule.into(),
             overruled: None,
         }
     }
@@ -171,7 +177,7 @@ impl Mode {
     pub fn apply(self, decision: Decision) -> Decision {
         match (self, decision) {
             (Mode::Audit, Decision::Deny(denial)) => Decision::Allow(Permit {
-                rule: denial.rule.clone(),
+                rule: denial.rule.clone().into(),
                 overruled: Some(denial),
             }),
             (_, decision) => decision,
@@ -348,7 +354,7 @@ impl Policy {
             let Ok(detail) = outcome else { continue };
             return match rule.action {
                 Action::Allow => Decision::Allow(Permit {
-                    rule: rule.name.clone(),
+                    rule: rule.name.clone().into(),
                     overruled: None,
                 }),
                 Action::Deny => Decision::Deny(Denial {
@@ -362,7 +368,7 @@ impl Policy {
         }
         match self.default {
             Action::Allow => Decision::Allow(Permit {
-                rule: DEFAULT_RULE.to_owned(),
+                rule: Cow::Borrowed(DEFAULT_RULE),
                 overruled: None,
             }),
             Action::Deny => Decision::Deny(Denial {
