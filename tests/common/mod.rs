@@ -19,6 +19,8 @@
 
 #![allow(dead_code)]
 
+pub mod engine;
+
 use regex::Regex;
 use std::cell::RefCell;
 use std::fmt::Write as _;
