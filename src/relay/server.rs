@@ -16,6 +16,7 @@ use crate::config::{Limits, UpstreamAddr};
 use crate::event::{Event, Events, Notice};
 use crate::guard::Guard;
 use crate::relay::exchange::{self, Conn};
+use crate::relay::h2::{self, Opening};
 use crate::relay::identity::Resolver;
 use crate::relay::listen::Listener;
 use crate::relay::stream::{Stream, Tapped};
@@ -114,6 +115,25 @@ fn connection(
     let events = relay.events.clone();
     async move {
         events.connection(true);
+        if !matches!(stream, Stream::Tls(_)) {
+            match h2::opening(&stream, limits.head_timeout).await {
+                Opening::Other => {}
+                Opening::Http2 => {
+                    h2::refuse(stream, id, &peer, &events, limits.head_timeout, stop).await;
+                    events.connection(false);
+                    return;
+                }
+                Opening::Silent => {
+                    events.emit(Event::Notice(Notice {
+                        conn: id,
+                        peer: Arc::new(peer),
+                        message: no_head_within(&limits),
+                    }));
+                    events.connection(false);
+                    return;
+                }
+            }
+        }
         // At accept time: the pid is the caller's only while it is connected.
         let container = match (resolver, pid) {
             (Some(r), Some(pid)) => r.container(pid).await,
@@ -196,13 +216,24 @@ fn hung_up(e: &hyper::Error) -> bool {
     false
 }
 
+fn no_head_within(limits: &Limits) -> String {
+    format!(
+        "connection closed: no complete request head within {:?} (limit: --head-timeout)",
+        limits.head_timeout
+    )
+}
+
 /// A connection-level failure in words a user can act on; `None` for ordinary hang-ups.
 fn describe(e: &hyper::Error, limits: &Limits) -> Option<String> {
     if e.is_timeout() {
-        Some(format!(
-            "connection closed: no complete request head within {:?} (limit: --head-timeout)",
-            limits.head_timeout
-        ))
+        Some(no_head_within(limits))
+    } else if e.is_parse_version_h2() {
+        // Only over TLS: a plain connection's preface is answered by `h2::refuse`.
+        Some(
+            "HTTP/2 with prior knowledge inside TLS (no ALPN h2 was offered): closed \
+             (sockeye speaks HTTP/1.1 to clients)"
+                .to_string(),
+        )
     } else if e.is_parse_too_large() {
         Some(format!(
             "request head larger than {} bytes: answered 431 and closed (limit: --max-head-bytes)",

@@ -34,9 +34,9 @@ impl Stream {
         FdStream::new(s.into_std()?).map(Stream::Tcp)
     }
 
-    /// Wait for the first bytes of a TCP connection and copy them into `buf` without
-    /// consuming them (a `tls://` listener tells TLS from plain HTTP this way); `Ok(0)` at
-    /// end of stream.
+    /// Wait for the first bytes of a plain connection and copy them into `buf` without
+    /// consuming them (a `tls://` listener tells TLS from plain HTTP this way, and every
+    /// listener tells HTTP/2's preface from HTTP/1); `Ok(0)` at end of stream.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => loop {
@@ -47,9 +47,22 @@ impl Stream {
                     Err(_would_block) => continue,
                 }
             },
-            _ => Err(io::Error::new(
+            Stream::Unix(s) => loop {
+                let mut guard = s.read.readable().await?;
+                // std's UnixStream::peek is unstable; nix's recv is the same MSG_PEEK call.
+                let peeked = guard.try_io(|inner| {
+                    let fd = inner.get_ref().as_raw_fd();
+                    nix::sys::socket::recv(fd, buf, nix::sys::socket::MsgFlags::MSG_PEEK)
+                        .map_err(io::Error::from)
+                });
+                match peeked {
+                    Ok(result) => return result,
+                    Err(_would_block) => continue,
+                }
+            },
+            Stream::Tls(_) => Err(io::Error::new(
                 io::ErrorKind::Unsupported,
-                "peek is only used on TCP connections",
+                "peek reads the plain bytes of a connection; TLS has none to show",
             )),
         }
     }

@@ -32,9 +32,7 @@ impl Engine {
                 "" | "20.10" | "20" => Engine::Docker20,
                 "28" | "28.5" => Engine::Docker28,
                 "podman" => Engine::Podman,
-                other => panic!(
-                    "SOCKEYE_TEST_ENGINE={other:?}: expected 20.10, 28 or podman"
-                ),
+                other => panic!("SOCKEYE_TEST_ENGINE={other:?}: expected 20.10, 28 or podman"),
             }
         })
     }
