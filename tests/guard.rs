@@ -61,8 +61,15 @@ pub struct Names {
     pub tag: String,
     /// A file name an archive upload would write at `/` of the target.
     pub f: String,
-    /// The target container (exists before the request).
+    /// The target container (exists before the request): ordinary, with a plain volume.
     pub t: String,
+    /// The dangerous target: host pid, a host directory and `{bv}` (the host's root) mounted.
+    pub dt: String,
+    /// ID prefixes of `t` and `dt`.
+    pub tid: String,
+    pub dtid: String,
+    /// A local volume made with `o=bind,device=/`, before and outside sockeye.
+    pub bv: String,
     /// The daemon's own socket: a host path worth binding.
     pub sock: String,
 }
@@ -70,7 +77,7 @@ pub struct Names {
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
 impl Names {
-    fn fresh(shared_target: &str, sock: &Path) -> Names {
+    fn fresh(shared: &Targets, sock: &Path) -> Names {
         let n = SEQ.fetch_add(1, Ordering::Relaxed);
         // `sk<pid>-` lets the harness sweep what a crashed run left behind.
         let p = format!("sk{}-g{n}", std::process::id());
@@ -80,7 +87,11 @@ impl Names {
             v: format!("{p}v"),
             tag: format!("{p}t:1"),
             f: format!("{p}f"),
-            t: shared_target.to_owned(),
+            t: shared.t.clone(),
+            dt: shared.dt.clone(),
+            tid: shared.tid.clone(),
+            dtid: shared.dtid.clone(),
+            bv: shared.bv.clone(),
             sock: sock.display().to_string(),
         }
     }
@@ -93,6 +104,10 @@ impl Names {
             .replace("{tag}", &self.tag)
             .replace("{f}", &self.f)
             .replace("{t}", &self.t)
+            .replace("{dt}", &self.dt)
+            .replace("{tid}", &self.tid)
+            .replace("{dtid}", &self.dtid)
+            .replace("{bv}", &self.bv)
             .replace("{sock}", &self.sock)
     }
 }
@@ -579,6 +594,15 @@ fn effects(d: &Path, n: &Names, before: &Value) -> Vec<String> {
     if stat == 200 {
         out.push(format!("file /{} exists in {}", n.f, n.t));
     }
+    let (stat, _) = api(
+        d,
+        "HEAD",
+        &format!("/containers/{}/archive?path=/{}", n.dt, n.f),
+        None,
+    );
+    if stat == 200 {
+        out.push(format!("file /{} exists in {}", n.f, n.dt));
+    }
     let after = snapshot(d, n);
     // Execs that were never started come and go in no particular order: only a new one counts.
     let ids = |v: &Value| -> Vec<String> {
@@ -662,36 +686,97 @@ fn proof_holds(d: &Path, n: &Names, obj: Obj, pointer: &str, want: &str) -> Resu
 }
 
 /// The shared running target of exec, archive and update cases; removed on drop.
+/// The objects every case may name, made directly on the daemon before the corpus runs.
+#[derive(Clone, Default)]
+pub struct Targets {
+    t: String,
+    dt: String,
+    tid: String,
+    dtid: String,
+    bv: String,
+    /// Host directory the dangerous target binds.
+    host_dir: String,
+    plain_volume: String,
+}
+
 struct Target<'a> {
     d: &'a Path,
-    name: String,
+    names: Targets,
 }
 
 impl<'a> Target<'a> {
     fn start(d: &'a Path) -> Target<'a> {
-        let name = format!("sk{}-guard-target", std::process::id());
-        api(d, "DELETE", &format!("/containers/{name}?force=1"), None);
+        let p = format!("sk{}-guard", std::process::id());
+        let names = Targets {
+            t: format!("{p}-target"),
+            dt: format!("{p}-danger"),
+            bv: format!("{p}-bindvol"),
+            host_dir: format!("/tmp/{p}-host"),
+            plain_volume: format!("{p}-plainvol"),
+            ..Targets::default()
+        };
+        // Made first, so that a failed assertion below still removes what was made.
+        let mut target = Target {
+            d,
+            names: names.clone(),
+        };
+        std::fs::create_dir_all(&names.host_dir).unwrap();
         let (status, v) = api(
             d,
             "POST",
-            &format!("/containers/create?name={name}"),
-            Some(&json!({"Image": IMAGE, "Cmd": ["sleep", "3600"]})),
+            "/volumes/create",
+            Some(&json!({"Name": names.bv, "Driver": "local",
+                "DriverOpts": {"type": "none", "o": "bind", "device": "/"}})),
         );
-        assert_eq!(status, 201, "create {name}: {v}");
-        let (status, v) = api(d, "POST", &format!("/containers/{name}/start"), None);
-        assert_eq!(status, 204, "start {name}: {v}");
-        Target { d, name }
+        assert_eq!(status, 201, "create volume {}: {v}", names.bv);
+        let run = |name: &str, host_config: Value| {
+            api(d, "DELETE", &format!("/containers/{name}?force=1"), None);
+            let (status, v) = api(
+                d,
+                "POST",
+                &format!("/containers/create?name={name}"),
+                Some(&json!({"Image": IMAGE, "Cmd": ["sleep", "3600"], "HostConfig": host_config})),
+            );
+            assert_eq!(status, 201, "create {name}: {v}");
+            let (status, v) = api(d, "POST", &format!("/containers/{name}/start"), None);
+            assert_eq!(status, 204, "start {name}: {v}");
+        };
+        run(
+            &names.t,
+            json!({"Binds": [format!("{}:/data", names.plain_volume)]}),
+        );
+        run(
+            &names.dt,
+            // Not privileged: runc cannot apply every capability in some sandboxes (CI), and
+            // the host's pid namespace and root filesystem are escape enough.
+            json!({"PidMode": "host",
+                "Binds": [format!("{}:/x", names.bv), format!("{}:/host", names.host_dir)]}),
+        );
+        let prefix = |name: &str| {
+            let (_, v) = api(d, "GET", &format!("/containers/{name}/json"), None);
+            let id = v["Id"].as_str().unwrap_or_default();
+            id[..12.min(id.len())].to_owned()
+        };
+        target.names.tid = prefix(&names.t);
+        target.names.dtid = prefix(&names.dt);
+        target
     }
 }
 
 impl Drop for Target<'_> {
     fn drop(&mut self) {
-        api(
-            self.d,
-            "DELETE",
-            &format!("/containers/{}?force=1&v=1", self.name),
-            None,
-        );
+        for c in [&self.names.t, &self.names.dt] {
+            api(
+                self.d,
+                "DELETE",
+                &format!("/containers/{c}?force=1&v=1"),
+                None,
+            );
+        }
+        for v in [&self.names.bv, &self.names.plain_volume] {
+            api(self.d, "DELETE", &format!("/volumes/{v}?force=1"), None);
+        }
+        let _ = std::fs::remove_dir_all(&self.names.host_dir);
     }
 }
 
@@ -737,7 +822,7 @@ struct World<'a> {
     d: &'a Path,
     sk: &'a Sockeye,
     small: &'a Sockeye,
-    target: String,
+    targets: Targets,
     annotated: bool,
 }
 
@@ -791,7 +876,7 @@ fn run_case(w: &World, case: &Case, t: &mut Tally) {
             .notes
             .push(format!("{id}: not sent to the daemon directly: {why}")),
         _ => {
-            let mut n = Names::fresh(&w.target, w.d);
+            let mut n = Names::fresh(&w.targets, w.d);
             setup(w.d, &mut n, case.setup);
             let before = snapshot(w.d, &n);
             let out = exchange(w.d, &case.send.render(&n), want_hostile, &heads, linger);
@@ -841,7 +926,7 @@ fn run_case(w: &World, case: &Case, t: &mut Tally) {
     t.hostile += 1;
     let entry = t.classes.entry(case.class).or_default();
     entry.0 += 1;
-    let mut n = Names::fresh(&w.target, w.d);
+    let mut n = Names::fresh(&w.targets, w.d);
     setup(w.d, &mut n, case.setup);
     let before = snapshot(w.d, &n);
     let bytes = case.send.render(&n);
@@ -880,7 +965,7 @@ fn run_case(w: &World, case: &Case, t: &mut Tally) {
     t.twins += 1;
     t.classes.get_mut(case.class).unwrap().2 += 1;
     let direct = case.twin_like_daemon.then(|| {
-        let mut n = Names::fresh(&w.target, w.d);
+        let mut n = Names::fresh(&w.targets, w.d);
         setup(w.d, &mut n, case.setup);
         let out = exchange(
             w.d,
@@ -892,7 +977,7 @@ fn run_case(w: &World, case: &Case, t: &mut Tally) {
         cleanup(w.d, &n, case.setup);
         out.resps.iter().map(|r| r.status).collect::<Vec<_>>()
     });
-    let mut n = Names::fresh(&w.target, w.d);
+    let mut n = Names::fresh(&w.targets, w.d);
     setup(w.d, &mut n, case.setup);
     let bytes = twin.render(&n);
     let out = exchange(
@@ -944,7 +1029,7 @@ fn no_escape_refuses_the_hostile_corpus_and_passes_every_twin() {
         d,
         sk: &sk,
         small: &small,
-        target: target.name.clone(),
+        targets: target.names.clone(),
         annotated: api_version == ANNOTATED_API,
     };
 

@@ -11,10 +11,12 @@ use crate::cmd::checked::{listener_policy, ProxyConfig};
 use crate::config::ListenAddr;
 use crate::event::{Events, Sink};
 use crate::guard::policy::Mode;
+use crate::guard::state::DaemonState;
 use crate::guard::Guard;
 use crate::relay::health::Health;
 use crate::relay::identity::Resolver;
 use crate::relay::listen::Bound;
+use crate::relay::lookup::{self, LookupClient};
 use crate::relay::serve_metrics::MetricsServer;
 use crate::relay::server::{self, Relay};
 use crate::relay::tls;
@@ -124,6 +126,31 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         })
         .collect::<Result<_, _>>()?;
     drop(relay);
+    // Decisions that depend on what the daemon holds (a volume's options, the container an
+    // exec runs in) ask it on sockeye's own connections, with a cache kept by its events.
+    let policed: Vec<&Arc<Guard>> = relays
+        .iter()
+        .map(|r| &r.guard)
+        .filter(|g| !g.is_open())
+        .collect();
+    if !policed.is_empty() {
+        let client = LookupClient::new(cfg.upstream.clone(), upstream_tls.clone());
+        let state = Arc::new(DaemonState::new(Box::new(client.clone())));
+        for guard in policed {
+            guard.connect_state(state.clone());
+        }
+        std::thread::Builder::new()
+            .name("sockeye-events".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(rt) = rt {
+                    rt.block_on(lookup::watch(client, state));
+                }
+            })
+            .map_err(|e| format!("cannot start the daemon events thread: {e}"))?;
+    }
     let stop = CancellationToken::new();
     let bound = Arc::new(bound);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());

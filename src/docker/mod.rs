@@ -4,4 +4,5 @@
 pub mod endpoint;
 pub mod facts;
 pub mod gojson;
+pub mod state;
 pub mod time;

@@ -38,6 +38,13 @@ pub enum ProxyError {
     /// The audit log cannot record calls, so none are made (fail closed).
     #[error("{0}; calls are refused until it can record them")]
     NotRecorded(String),
+    /// An object the request names does not exist, as the daemon said when asked before the
+    /// decision: its own words, the answer the request would have got from it.
+    #[error("{message}")]
+    NoSuchObject { message: String },
+    /// The decision needs the daemon's state of an object, and the daemon did not give it.
+    #[error("cannot decide without knowing {what} (asked the daemon: {reason})")]
+    LookupFailed { what: String, reason: String },
 }
 
 impl ProxyError {
@@ -53,6 +60,8 @@ impl ProxyError {
             ProxyError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ProxyError::Denied(_) => StatusCode::FORBIDDEN,
             ProxyError::NotRecorded(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ProxyError::NoSuchObject { .. } => StatusCode::NOT_FOUND,
+            ProxyError::LookupFailed { .. } => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -63,6 +72,8 @@ impl ProxyError {
             ProxyError::UpstreamFailed { .. } => Fault::UpstreamBroke,
             ProxyError::Denied(_) => Fault::Denied,
             ProxyError::NotRecorded(_) => Fault::NotRecorded,
+            ProxyError::NoSuchObject { .. } => Fault::NoSuchObject,
+            ProxyError::LookupFailed { .. } => Fault::LookupFailed,
             ProxyError::UnreadableBody { .. }
             | ProxyError::BodyTooLarge { .. }
             | ProxyError::UnroutablePath { .. }
@@ -90,4 +101,10 @@ pub enum Fault {
     UpstreamBroke,
     /// The client went away before the answer or stream ended.
     ClientAborted,
+    /// The request names an object the daemon does not have (404, in the daemon's words):
+    /// found by the lookup before the decision, so the daemon never saw the request.
+    NoSuchObject,
+    /// The daemon did not say what an object the request names is, so nothing was decided
+    /// (502).
+    LookupFailed,
 }

@@ -9,8 +9,10 @@
 //! spelling or duplicate keys the client used.
 
 pub mod error;
+pub mod pin;
 pub mod policy;
 pub mod rego;
+pub mod state;
 
 use std::sync::Arc;
 
@@ -27,6 +29,7 @@ use crate::docker::gojson::{self, Form};
 use crate::guard::error::ProxyError;
 use crate::guard::policy::{Decision, Mode, Permit, Policy, RequestFacts, FACT_OPERATIONS};
 use crate::guard::rego::RegoPolicy;
+use crate::guard::state::{DaemonState, Unresolved};
 
 /// A policy and how to apply it, shared by every connection. Without a policy it is
 /// [`Guard::open`]: it clears every request unread, but a request still goes to the daemon
@@ -42,6 +45,9 @@ pub struct Guard {
     pub mode: Mode,
     /// Largest body read whole to decide on it.
     pub body_limit: usize,
+    /// Where decisions learn what the objects a request names are (`None`: a request that
+    /// names one is refused, since it cannot be decided without).
+    state: std::sync::OnceLock<Arc<DaemonState>>,
 }
 
 /// A request the guard let through: its permit, and what it read. Only the guard makes one,
@@ -53,6 +59,10 @@ pub struct Cleared {
     pub body: Option<Bytes>,
     /// What the decision looked at, for the record.
     pub facts: Option<Arc<Facts>>,
+    /// The request target to forward instead of the client's: the path pinned to the full ID
+    /// of the object the decision resolved, so a rename or re-create in between cannot
+    /// redirect the request to another object.
+    pub pinned: Option<http::Uri>,
 }
 
 impl Cleared {
@@ -131,7 +141,14 @@ impl Guard {
             rego,
             mode,
             body_limit,
+            state: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Ask `state` about the objects requests name (once, when the relay starts; later
+    /// calls change nothing).
+    pub fn connect_state(&self, state: Arc<DaemonState>) {
+        let _ = self.state.set(state);
     }
 
     /// The guard of a relay with no policy: every request is cleared as it is.
@@ -142,6 +159,7 @@ impl Guard {
             rego: None,
             mode: Mode::Enforce,
             body_limit: 0,
+            state: std::sync::OnceLock::new(),
         }
     }
 
@@ -189,6 +207,7 @@ impl Guard {
                 permit: Permit::open(),
                 body: None,
                 facts: None,
+                pinned: None,
             });
         }
         let refuse = |error| Refused {
@@ -206,7 +225,15 @@ impl Guard {
         } else {
             None
         };
-        let reading = read(parts, route, bytes).map_err(refuse)?;
+        let mut reading = read(parts, route, bytes).map_err(refuse)?;
+        let pinned = self
+            .consult_state(parts, route, &mut reading)
+            .await
+            .map_err(|error| Refused {
+                error,
+                facts: reading.facts.clone(),
+                body: None,
+            })?;
         let req = reading.facts_for(caller, parts, route);
         match self
             .mode
@@ -216,6 +243,7 @@ impl Guard {
                 permit,
                 body: reading.forward,
                 facts: reading.facts,
+                pinned,
             }),
             Decision::Deny(denial) => Err(Refused {
                 error: ProxyError::Denied(denial),
@@ -223,6 +251,44 @@ impl Guard {
                 body: reading.forward,
             }),
         }
+    }
+}
+
+impl Guard {
+    /// Ask the daemon about the objects the request names, add what it says to the facts,
+    /// and pin the request to what was resolved: the body's references rewritten to full IDs
+    /// (re-serialized with the rest), and the path returned when its object must be.
+    async fn consult_state(
+        &self,
+        parts: &http::request::Parts,
+        route: &Classified,
+        reading: &mut Reading,
+    ) -> Result<Option<http::Uri>, ProxyError> {
+        let (Some(op), Some(facts)) = (route.operation(), reading.facts.as_mut()) else {
+            return Ok(None);
+        };
+        let refs = crate::docker::state::references(op, route.object(), facts);
+        if refs.is_empty() {
+            return Ok(None);
+        }
+        let Some(state) = self.state.get() else {
+            return Err(ProxyError::LookupFailed {
+                what: format!("{} {}", refs[0].kind.as_str(), refs[0].name),
+                reason: "this guard has no connection to the daemon to ask".into(),
+            });
+        };
+        let answers = state.resolve(&refs).await.map_err(|u| match u {
+            Unresolved::Missing { message } => ProxyError::NoSuchObject { message },
+            Unresolved::Failed { what, reason } => ProxyError::LookupFailed { what, reason },
+        })?;
+        crate::docker::state::apply(op, Arc::make_mut(facts), &answers);
+        if let Some(json) = reading.json.as_mut() {
+            if pin::body(json, &answers) {
+                let bytes = serde_json::to_vec(json).expect("a JSON value serializes");
+                reading.forward = Some(Bytes::from(bytes));
+            }
+        }
+        pin::path(parts, route, &answers)
     }
 }
 

@@ -188,3 +188,110 @@ fn a_replaced_body_gets_its_own_framing() {
     assert!(!h.contains_key(header::TRANSFER_ENCODING));
     assert!(!h.contains_key(header::EXPECT));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Decisions on the daemon's state, pinned to what was resolved
+// ---------------------------------------------------------------------------------------------
+
+/// A daemon that holds one ordinary container, `web`, and nothing else.
+struct OneContainer;
+
+const WEB_ID: &str = "b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2";
+
+impl state::Daemon for OneContainer {
+    fn get(&self, path: String) -> state::Fetched<'_> {
+        let web = serde_json::json!({"Id": WEB_ID, "Name": "/web",
+            "Config": {"Image": "busybox", "Cmd": ["sh"]}, "HostConfig": {}, "Mounts": []});
+        let answer = match path.as_str() {
+            "/containers/web/json" | "/containers/b1c2/json" => (200, web.to_string()),
+            p if p == format!("/containers/{WEB_ID}/json") => (200, web.to_string()),
+            _ => (404, r#"{"message":"nope"}"#.to_owned()),
+        };
+        Box::pin(async move { Ok((answer.0, Bytes::from(answer.1))) })
+    }
+}
+
+fn stateful_guard() -> Guard {
+    let g = Guard::new(None, None, Mode::Enforce, 1 << 20);
+    g.connect_state(Arc::new(DaemonState::new(Box::new(OneContainer))));
+    g
+}
+
+async fn consult(
+    g: &Guard,
+    method: &str,
+    target: &str,
+    body: &str,
+) -> (Reading, Result<Option<http::Uri>, ProxyError>) {
+    let p = parts(method, target, Some("application/json"));
+    let route = classify(method, p.uri.path());
+    let mut reading = read(&p, &route, Some(Bytes::from(body.to_owned()))).unwrap();
+    let pinned = g.consult_state(&p, &route, &mut reading).await;
+    (reading, pinned)
+}
+
+#[tokio::test]
+async fn an_exec_is_forwarded_to_the_container_that_was_judged_even_if_the_name_moves_on() {
+    // The rename race: between the lookup of `web` and the forward, `web` could be renamed
+    // and a privileged container take its name. The forwarded path names the judged one.
+    let g = stateful_guard();
+    for name in ["web", "b1c2"] {
+        let (reading, pinned) = consult(
+            &g,
+            "POST",
+            &format!("/v1.41/containers/{name}/exec?x=1"),
+            r#"{"Cmd":["true"]}"#,
+        )
+        .await;
+        let pinned = pinned.unwrap().expect("pinned");
+        assert_eq!(
+            pinned.to_string(),
+            format!("/v1.41/containers/{WEB_ID}/exec?x=1")
+        );
+        let facts = reading.facts.unwrap();
+        assert_eq!(facts.resolved[0].id, WEB_ID);
+        assert_eq!(facts.resolved[0].reference, name);
+    }
+    // Already the full ID: nothing to rewrite.
+    let (_, pinned) = consult(&g, "POST", &format!("/containers/{WEB_ID}/exec"), "{}").await;
+    assert_eq!(pinned.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_create_that_joins_another_container_names_it_by_full_id_in_what_is_forwarded() {
+    let g = stateful_guard();
+    let (reading, pinned) = consult(
+        &g,
+        "POST",
+        "/v1.41/containers/create",
+        r#"{"Image":"x","HostConfig":{"VolumesFrom":["web:ro"],"PidMode":"container:web"}}"#,
+    )
+    .await;
+    assert_eq!(pinned.unwrap(), None, "the path names no container");
+    let sent: serde_json::Value = serde_json::from_slice(&reading.forward.unwrap()).unwrap();
+    assert_eq!(sent["HostConfig"]["VolumesFrom"][0], format!("{WEB_ID}:ro"));
+    assert_eq!(sent["HostConfig"]["PidMode"], format!("container:{WEB_ID}"));
+    assert!(reading.facts.unwrap().escalations(&[]).is_empty());
+}
+
+#[tokio::test]
+async fn a_container_the_daemon_does_not_have_gets_its_own_no_such_container() {
+    let g = stateful_guard();
+    let (_, pinned) = consult(&g, "POST", "/v1.41/containers/ghost/exec", "{}").await;
+    let err = pinned.unwrap_err();
+    assert_eq!(err.status(), http::StatusCode::NOT_FOUND);
+    assert_eq!(err.to_string(), "No such container: ghost");
+}
+
+#[tokio::test]
+async fn a_guard_that_cannot_ask_the_daemon_refuses_what_it_would_have_to_ask_about() {
+    let g = Guard::new(None, None, Mode::Enforce, 1 << 20);
+    let (_, pinned) = consult(&g, "POST", "/v1.41/containers/web/exec", "{}").await;
+    let err = pinned.unwrap_err();
+    assert_eq!(err.status(), http::StatusCode::BAD_GATEWAY);
+    assert!(
+        err.to_string()
+            .starts_with("cannot decide without knowing container web"),
+        "{err}"
+    );
+}

@@ -17,13 +17,23 @@ pub trait IntoResponse {
 
 impl IntoResponse for ProxyError {
     fn into_response(self) -> Response<RelayBody> {
-        json_error(self.status(), &self.to_string())
+        match self {
+            // The daemon's own answer, word for word: the client cannot tell it from the one
+            // the request would have got (and, with ownership, from a hidden object's).
+            ProxyError::NoSuchObject { message } => docker_error(StatusCode::NOT_FOUND, message),
+            other => json_error(other.status(), &other.to_string()),
+        }
     }
 }
 
 /// A Docker-shaped JSON error response: `{"message":"sockeye: <message>"}`.
 pub fn json_error(status: StatusCode, message: &str) -> Response<RelayBody> {
-    let body = serde_json::json!({ "message": format!("sockeye: {message}") }).to_string();
+    docker_error(status, format!("sockeye: {message}"))
+}
+
+/// `{"message": …}` exactly, as dockerd writes its errors.
+fn docker_error(status: StatusCode, message: String) -> Response<RelayBody> {
+    let body = serde_json::json!({ "message": message }).to_string();
     let mut resp = Response::new(
         Full::new(Bytes::from(body + "\n"))
             .map_err(|never| match never {})

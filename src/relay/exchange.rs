@@ -117,6 +117,9 @@ pub async fn handle(
     };
     report.verdict = Verdict::of(cleared.permit());
     report.facts = cleared.facts.take();
+    if let Some(uri) = cleared.pinned.take() {
+        parts.uri = uri;
+    }
     // The body the guard read and decided on; forwarded instead of the client's.
     let decided = cleared.body.take();
     if let Some(bytes) = &decided {

@@ -74,8 +74,9 @@ pub async fn opening(stream: &Stream, head_timeout: Duration) -> Opening {
         .unwrap_or(Opening::Silent)
 }
 
-/// Serve an HTTP/2 connection only to refuse it: `505` on every stream, then GOAWAY. Bounded
-/// by `limit` (the head timeout) so a client that opens and idles does not hold a task.
+/// Serve an HTTP/2 connection only to refuse it: `505` on every stream, then GOAWAY and the
+/// close. Bounded by a second (or `limit`, the head timeout, if shorter) so a client that
+/// opens and idles does not hold a task.
 pub async fn refuse(
     stream: Stream,
     id: u64,
@@ -119,12 +120,15 @@ pub async fn refuse(
     builder.timer(TokioTimer::new()).max_concurrent_streams(1);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
+    // A client with prior knowledge sends its request right behind the preface: a second is
+    // plenty, and the refusal should not hold the connection for the whole head timeout.
+    let wait = limit.min(REQUEST_WAIT);
     let ended = tokio::select! {
         _ = connection.as_mut() => true,
         _ = answered.notified() => false,
-        _ = tokio::time::sleep(limit) => {
+        _ = tokio::time::sleep(wait) => {
             notice(format!(
-                "HTTP/2 with prior knowledge and no request within {limit:?}: closed \
+                "HTTP/2 with prior knowledge and no request within {wait:?}: closed \
                  (sockeye speaks HTTP/1.1 to clients)"
             ));
             false
@@ -132,8 +136,11 @@ pub async fn refuse(
         _ = stop.cancelled() => false,
     };
     if !ended {
-        // GOAWAY, then let the answer reach the client.
+        // GOAWAY, a moment for it and the answers to reach the client, then the close.
         connection.as_mut().graceful_shutdown();
-        let _ = tokio::time::timeout(limit, connection).await;
+        let _ = tokio::time::timeout(REQUEST_WAIT, connection).await;
     }
 }
+
+/// How long an HTTP/2 client gets to send its request, and its answers to be flushed.
+const REQUEST_WAIT: Duration = Duration::from_secs(1);

@@ -8,6 +8,7 @@ pub mod h2;
 pub mod health;
 pub mod identity;
 pub mod listen;
+pub mod lookup;
 pub mod serve_metrics;
 pub mod server;
 pub mod stream;

@@ -3,8 +3,11 @@
 //!
 //! Placeholders, filled with fresh names for every run: `{c}` what the hostile request would
 //! create (container, plugin, service), `{x}` what a harmless carrier request may create,
-//! `{v}` a volume, `{tag}` an image tag, `{f}` a file name, `{t}` the target container,
-//! `{img}` the test image, `{sock}` the daemon's own socket path.
+//! `{v}` a volume, `{tag}` an image tag, `{f}` a file name, `{t}` the target container (an
+//! ordinary one with a plain named volume), `{dt}` the dangerous target (host pid, a host
+//! directory and a bind volume onto `/`), `{tid}`/`{dtid}` their ID prefixes, `{bv}` a
+//! local volume made with `o=bind,device=/`, `{img}` the test image, `{sock}` the daemon's own
+//! socket path.
 //!
 //! What dockerd does with each case was checked against dockerd 20.10.24 (API 1.41), the
 //! daemon `scripts/dockerd.sh` runs; see `shared/reference/dockerd-behaviour.md` §2 and §6
@@ -339,6 +342,7 @@ pub fn corpus() -> Vec<Case> {
     services(&mut v);
     plugins(&mut v);
     archive_uploads(&mut v);
+    state(&mut v);
     builds(&mut v);
     buildkit_api(&mut v);
     paths(&mut v);
@@ -961,8 +965,8 @@ fn namespaces(v: &mut Vec<Case>) {
     ));
     v.push(ns(
         "PidMode container:",
+        r#""PidMode":"container:{dt}""#,
         r#""PidMode":"container:{t}""#,
-        r#""PidMode":"""#,
     ));
     v.push(ns(
         "NetworkMode host",
@@ -984,8 +988,8 @@ fn namespaces(v: &mut Vec<Case>) {
     ));
     v.push(ns(
         "NetworkMode container:",
+        r#""NetworkMode":"container:{dt}""#,
         r#""NetworkMode":"container:{t}""#,
-        r#""NetworkMode":"bridge""#,
     ));
     v.push(
         ns("NetworkMode Host (case)", r#""NetworkMode":"Host""#, r#""NetworkMode":"bridge""#)
@@ -1020,8 +1024,8 @@ fn namespaces(v: &mut Vec<Case>) {
     ));
     v.push(ns(
         "IpcMode container:",
+        r#""IpcMode":"container:{dt}""#,
         r#""IpcMode":"container:{t}""#,
-        r#""IpcMode":"shareable""#,
     ));
     v.push(ns("UTSMode host", r#""UTSMode":"host""#, r#""UTSMode":"""#));
     v.push(ns(
@@ -1046,8 +1050,8 @@ fn namespaces(v: &mut Vec<Case>) {
     ));
     v.push(ns(
         "Cgroup container:",
+        r#""Cgroup":"container:{dt}""#,
         r#""Cgroup":"container:{t}""#,
-        r#""Cgroup":"""#,
     ));
 }
 
@@ -1222,11 +1226,26 @@ fn kernel(v: &mut Vec<Case>) {
         "cgroupparent system.slice",
         r#""cgroupparent":"/system.slice""#,
     ));
-    v.push(kc("VolumesFrom the target", r#""VolumesFrom":["{t}"]"#));
-    v.push(kc(
-        "VolumesFrom the target, read-only",
-        r#""volumesfrom":["{t}:ro"]"#,
-    ));
+    // The dangerous target mounts the host's root (a bind volume) and a host directory; the
+    // ordinary one only a plain named volume, and inheriting that is harmless.
+    v.push(
+        Case::new(
+            k,
+            "VolumesFrom a container with host mounts",
+            create_hc(r#""VolumesFrom":["{dt}"]"#),
+            DENY,
+        )
+        .twin(create_hc(r#""VolumesFrom":["{t}"]"#)),
+    );
+    v.push(
+        Case::new(
+            k,
+            "VolumesFrom a container with host mounts, read-only",
+            create_hc(r#""volumesfrom":["{dt}:ro"]"#),
+            DENY,
+        )
+        .twin(create_hc(r#""volumesfrom":["{t}:ro"]"#)),
+    );
 }
 
 fn exec(v: &mut Vec<Case>) {
@@ -1597,102 +1616,132 @@ fn plugins(v: &mut Vec<Case>) {
 }
 
 fn archive_uploads(v: &mut Vec<Case>) {
+    // An upload writes through the target's writable host mounts (a symlink inside it can
+    // lead any destination there): into the dangerous target it is a host write, into the
+    // ordinary one it is not, and that is the twin.
     let k = "archive-upload";
-    let deny = Want::Deny("no-escape-archive-upload");
-    let stat = || {
-        req(
-            "HEAD",
-            "/v1.41/containers/{t}/archive?path=/",
-            &[],
-            Body::None,
-        )
-    };
     v.push(
         Case::new(
             k,
             "PUT archive at /",
-            archive("/v1.41/containers/{t}/archive?path=/"),
-            deny.clone(),
+            archive("/v1.41/containers/{dt}/archive?path=/"),
+            DENY,
         )
-        .twin(stat()),
+        .twin(archive("/v1.41/containers/{t}/archive?path=/")),
     );
     v.push(
         Case::new(
             k,
             "unversioned",
-            archive("/containers/{t}/archive?path=/"),
-            deny.clone(),
+            archive("/containers/{dt}/archive?path=/"),
+            DENY,
         )
-        .twin(req(
-            "GET",
-            "/containers/{t}/archive?path=/etc/hostname",
-            &[],
-            Body::None,
-        )),
+        .twin(archive("/containers/{t}/archive?path=/")),
     );
     v.push(
         Case::new(
             k,
             "encoded path %61rchive",
-            archive("/v1.41/containers/{t}/%61rchive?path=/"),
-            deny.clone(),
+            archive("/v1.41/containers/{dt}/%61rchive?path=/"),
+            DENY,
         )
-        .twin(req(
-            "HEAD",
-            "/v1.41/containers/{t}/%61rchive?path=/",
-            &[],
-            Body::None,
+        .twin(archive("/v1.41/containers/{t}/%61rchive?path=/")),
+    );
+    v.push(
+        Case::new(
+            k,
+            "into the host mount itself, copyUIDGID",
+            archive("/v1.41/containers/{dt}/archive?path=/host&copyUIDGID=1"),
+            DENY,
+        )
+        .twin(archive(
+            "/v1.41/containers/{t}/archive?path=/data&copyUIDGID=1",
         )),
     );
     v.push(
         Case::new(
             k,
-            "copyUIDGID and noOverwriteDirNonDir",
-            archive(
-                "/v1.41/containers/{t}/archive?path=/tmp/..&copyUIDGID=1&noOverwriteDirNonDir=true",
-            ),
-            deny.clone(),
+            "the target by ID prefix",
+            archive("/v1.41/containers/{dtid}/archive?path=/"),
+            DENY,
         )
-        .twin(stat()),
+        .twin(archive("/v1.41/containers/{tid}/archive?path=/")),
+    );
+}
+
+/// What the daemon holds decides: a volume made beforehand with `o=bind,device=/` (`{bv}`),
+/// a container that mounts the host and shares its pid namespace (`{dt}`). Each request alone looks
+/// harmless; sockeye asks the daemon before deciding.
+fn state(v: &mut Vec<Case>) {
+    let k = "state";
+    v.push(
+        Case::new(
+            k,
+            "Binds a bind volume onto /",
+            create_hc(r#""Binds":["{bv}:/x"]"#),
+            DENY,
+        )
+        .twin(create_hc(r#""Binds":["{v}:/x"]"#)),
     );
     v.push(
         Case::new(
             k,
-            "chunked, labelled text/plain as the CLI does",
-            Request::Raw {
-                requests: 1,
-                heads: &[],
-                bytes: |n| {
-                    let mut out = n
-                        .fill(
-                            "PUT /v1.41/containers/{t}/archive?path=%2F&noOverwriteDirNonDir=true \
-                             HTTP/1.1\r\nHost: docker\r\nContent-Type: text/plain\r\n\
-                             Transfer-Encoding: chunked\r\n\r\n",
-                        )
-                        .into_bytes();
-                    out.extend(chunked(&crate::tar(&n.f, b"chunked upload\n")));
-                    vec![out]
-                },
-            },
-            deny.clone(),
+            "Mounts type=volume of a bind volume onto /",
+            create_hc(r#""Mounts":[{"Type":"volume","Source":"{bv}","Target":"/x"}]"#),
+            DENY,
         )
-        .twin(stat()),
+        .twin(create_hc(
+            r#""Mounts":[{"Type":"volume","Source":"{v}","Target":"/x"}]"#,
+        )),
     );
     v.push(
         Case::new(
             k,
-            "form content type",
-            req(
-                "PUT",
-                "/v1.41/containers/{t}/archive?path=/",
-                &["Content-Type: application/x-www-form-urlencoded"],
-                Body::Tar("{f}", "x\n".into()),
+            "--mount with harmless options for an existing bind volume",
+            create_hc(
+                r#""Mounts":[{"Type":"volume","Source":"{bv}","Target":"/x","VolumeOptions":{"DriverConfig":{"Name":"local"}}}]"#,
             ),
-            // Read as a form by Go and by sockeye alike; the upload is denied all the same.
-            deny,
+            DENY,
         )
-        .harmless("Go's ParseForm consumes the tar as a form: nothing is extracted")
-        .twin(stat()),
+        .twin(create_hc(
+            r#""Mounts":[{"Type":"volume","Source":"{v}","Target":"/x","VolumeOptions":{"DriverConfig":{"Name":"local"}}}]"#,
+        )),
+    );
+    v.push(
+        Case::new(
+            k,
+            "binds, lower-case key",
+            create_hc(r#""binds":["{bv}:/x:ro"]"#),
+            DENY,
+        )
+        .twin(create_hc(r#""binds":["{v}:/x:ro"]"#)),
+    );
+    v.push(
+        Case::new(
+            k,
+            "exec in a container that mounts the host",
+            post("/v1.41/containers/{dt}/exec", r#"{"Cmd":["true"]}"#),
+            DENY,
+        )
+        .twin(post("/v1.41/containers/{t}/exec", r#"{"Cmd":["true"]}"#)),
+    );
+    v.push(
+        Case::new(
+            k,
+            "exec in a container that mounts the host, by ID prefix",
+            post("/containers/{dtid}/exec", r#"{"Cmd":["true"]}"#),
+            DENY,
+        )
+        .twin(post("/containers/{tid}/exec", r#"{"Cmd":["true"]}"#)),
+    );
+    v.push(
+        Case::new(
+            k,
+            "NetworkMode container: by ID prefix",
+            create_hc(r#""NetworkMode":"container:{dtid}""#),
+            DENY,
+        )
+        .twin(create_hc(r#""NetworkMode":"container:{tid}""#)),
     );
 }
 

@@ -162,6 +162,21 @@ impl Classified {
             .map(|(_, v)| v)
     }
 
+    /// The decoded path with the object ([`Classified::object`]) replaced by `with`: the same
+    /// request, pinned to the object it resolved to.
+    pub fn path_with_object(&self, with: &str) -> Option<String> {
+        let c = self
+            .params
+            .iter()
+            .flatten()
+            .find(|c| c.name != "anyroute")?;
+        Some(format!(
+            "{}{with}{}",
+            &self.path[..c.start],
+            &self.path[c.end..]
+        ))
+    }
+
     /// The path after Go's single percent-decode; `None` if it was rejected.
     pub fn decoded_path(&self) -> Option<&str> {
         match self.state {

@@ -122,6 +122,12 @@ pub enum Escalation {
     PluginPrivilege {
         privilege: String,
     },
+    /// What an object the request joins or acts in can do (`container web (3f2a…)`: its
+    /// privileges, when the request shares its namespace or runs an exec in it).
+    Inherited {
+        from: String,
+        escalation: Box<Escalation>,
+    },
 }
 
 impl Escalation {
@@ -147,6 +153,7 @@ impl Escalation {
             Escalation::Propagation { .. } => "propagation",
             Escalation::VolumeMount { .. } => "volume_mount",
             Escalation::PluginPrivilege { .. } => "plugin_privilege",
+            Escalation::Inherited { .. } => "inherited",
         }
     }
 }
@@ -175,6 +182,7 @@ impl fmt::Display for Escalation {
             Escalation::Propagation { mode } => write!(f, "{mode} mount propagation"),
             Escalation::VolumeMount { mount } => write!(f, "volume mounts {mount}"),
             Escalation::PluginPrivilege { privilege } => write!(f, "plugin privilege {privilege}"),
+            Escalation::Inherited { from, escalation } => write!(f, "{from}: {escalation}"),
         }
     }
 }
@@ -207,7 +215,11 @@ impl Facts {
             let Some(mode) = mode else { continue };
             // dockerd compares these exactly; any case of `host` is at worst refused by it.
             let lower = mode.to_ascii_lowercase();
-            if lower == "host" || (joinable && lower.starts_with("container:")) {
+            // A container the daemon resolved is judged by what it holds (`inherited`).
+            let resolved = mode
+                .strip_prefix("container:")
+                .is_some_and(|name| self.was_resolved(&format!("{namespace}_namespace"), name));
+            if lower == "host" || (joinable && lower.starts_with("container:") && !resolved) {
                 out.push(Escalation::HostNamespace {
                     namespace,
                     mode: mode.clone(),
@@ -273,6 +285,11 @@ impl Facts {
             });
         }
         for container in &self.volumes_from {
+            // Resolved: its mounts are this request's own, and judged as such above.
+            let name = crate::docker::state::volumes_from_name(container);
+            if self.was_resolved("volumes_from", name) {
+                continue;
+            }
             out.push(Escalation::VolumesFrom {
                 container: container.clone(),
             });
@@ -292,6 +309,14 @@ impl Facts {
                 privilege: privilege.clone(),
             });
         }
+        for inherited in &self.inherited {
+            for escalation in inherited.facts.escalations(allowed_host_paths) {
+                out.push(Escalation::Inherited {
+                    from: inherited.from.clone(),
+                    escalation: Box::new(escalation),
+                });
+            }
+        }
         let mut unique = Vec::with_capacity(out.len());
         for e in out {
             if !unique.contains(&e) {
@@ -299,6 +324,15 @@ impl Facts {
             }
         }
         unique
+    }
+}
+
+impl Facts {
+    /// Whether the daemon resolved `reference` in `role` for this request.
+    fn was_resolved(&self, role: &str, reference: &str) -> bool {
+        self.resolved
+            .iter()
+            .any(|r| r.role == role && r.reference == reference)
     }
 }
 

@@ -25,6 +25,7 @@ pub use escalation::{Escalation, DANGEROUS_CAPABILITIES, DEFAULT_MASKED, DEFAULT
 
 use crate::docker::endpoint::Operation;
 use crate::docker::gojson::Form;
+use crate::docker::state::{Inherited, Resolved};
 
 /// One mount the container (or service task) would get.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,6 +191,13 @@ pub struct Facts {
     /// Destination directory of an archive upload.
     pub archive_path: Option<String>,
     pub copy_uid_gid: bool,
+
+    // What the daemon holds (see `docker::state`): filled in only when the guard asked.
+    /// Objects the request names, as the daemon resolved them.
+    pub resolved: Vec<Resolved>,
+    /// Objects whose powers the request gets (a namespace it joins, the container an exec
+    /// or attach acts in): their escalations count as the request's own.
+    pub inherited: Vec<Inherited>,
 }
 
 /// The facts of one request: `op` from the endpoint classifier, `canonical` the body as
@@ -281,6 +289,8 @@ impl Facts {
         "container",
         "archive_path",
         "copy_uid_gid",
+        "resolved",
+        "inherited",
     ];
 
     /// All facts as one JSON object keyed by fact name.
@@ -298,8 +308,9 @@ impl Facts {
         }
     }
 
-    /// Derived facts and de-duplication, once everything is collected.
-    fn finish(&mut self) {
+    /// Derived facts and de-duplication, once everything is collected (again after the
+    /// daemon's state added to them; repeating it changes nothing).
+    pub(crate) fn finish(&mut self) {
         self.user_is_root = self.user.as_deref().is_some_and(host::names_root);
         for m in &self.mounts {
             self.host_paths.extend(m.host_path.clone());
@@ -316,6 +327,7 @@ impl Facts {
             &mut self.propagation,
             &mut self.devices,
             &mut self.networks,
+            &mut self.volume_mounts,
         ] {
             dedup(list);
         }

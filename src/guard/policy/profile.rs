@@ -155,16 +155,6 @@ pub(super) fn rules(name: &str, params: &ProfileParams) -> Option<Vec<Rule>> {
                 on(
                     rule(
                         N,
-                        "no-escape-archive-upload",
-                        Action::Deny,
-                        "an upload can write through the target container's mounts into the \
-                         host, and the policy cannot see that container's mounts",
-                    ),
-                    &[PutContainerArchive],
-                ),
-                on(
-                    rule(
-                        N,
                         "no-escape-buildkit-api",
                         Action::Deny,
                         "the BuildKit control API runs arbitrary builds, including host \

@@ -102,7 +102,9 @@ impl Record<&str> {
                 Some(v.rule.as_str()),
                 v.reason.as_deref(),
             ),
-            None if call.fault == Some(Fault::Unreadable) => (Some("refused"), None, None),
+            None if matches!(call.fault, Some(Fault::Unreadable | Fault::NoSuchObject)) => {
+                (Some("refused"), None, None)
+            }
             None => (None, None, None),
         };
         let record: Record<&str> = Record {

@@ -207,7 +207,7 @@ fn decision(call: &Call) -> &'static str {
             Decision::Deny => "deny",
             Decision::WouldDeny => "would_deny",
         },
-        None if call.fault == Some(Fault::Unreadable) => "refused",
+        None if matches!(call.fault, Some(Fault::Unreadable | Fault::NoSuchObject)) => "refused",
         None => "none",
     }
 }
@@ -217,7 +217,7 @@ fn upstream_error(call: &Call) -> bool {
     call.answered_by == AnsweredBy::Sockeye
         && matches!(
             call.fault,
-            Some(Fault::UpstreamUnreachable | Fault::UpstreamBroke)
+            Some(Fault::UpstreamUnreachable | Fault::UpstreamBroke | Fault::LookupFailed)
         )
 }
 

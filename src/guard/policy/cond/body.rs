@@ -18,6 +18,8 @@ pub const FACT_OPERATIONS: &[Operation] = &[
     Operation::ContainerCreate,
     Operation::ContainerUpdate,
     Operation::ContainerStart,
+    Operation::ContainerAttach,
+    Operation::ContainerAttachWebsocket,
     Operation::ContainerExec,
     Operation::ExecStart,
     Operation::ImageCommit,

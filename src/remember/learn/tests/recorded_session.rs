@@ -9,7 +9,7 @@ fn a_recorded_session_yields_a_policy_that_allows_it_again_and_nothing_new() {
     assert_eq!(learned.records, 41);
     assert_eq!(learned.learned, 38);
     assert_eq!(learned.clients, 3);
-    assert_eq!(learned.rules, 5);
+    assert_eq!(learned.rules, 6);
     assert_eq!(
         learned.skipped,
         [(Skip::Denied, 2), (Skip::Escalation, 1)],
