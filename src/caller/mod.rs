@@ -36,6 +36,30 @@ impl Caller {
 }
 
 /// The caller as the live view names it: `uid=0 docker in web-1`.
+impl Caller {
+    /// The identity that owns what this caller creates under `--isolate`: the verified
+    /// certificate's common name, else the container it runs in, else its uid; a plain TCP
+    /// client is its address (which is only as good as the network it comes from).
+    pub fn owner(&self) -> String {
+        if let Peer::Tls {
+            cert: Some(cert), ..
+        } = &self.peer
+        {
+            if let Some(cn) = &cert.common_name {
+                return format!("cert:{cn}");
+            }
+            return format!("cert:{}", cert.subject);
+        }
+        if let Some(c) = &self.container {
+            return format!("container:{}", c.name);
+        }
+        match &self.peer {
+            Peer::Unix { uid, .. } => format!("uid:{uid}"),
+            Peer::Tcp { addr } | Peer::Tls { addr, .. } => format!("addr:{}", addr.ip()),
+        }
+    }
+}
+
 impl fmt::Display for Caller {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.container {

@@ -426,6 +426,28 @@ pub struct ProxyArgs {
     #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
     pub max_body: usize,
 
+    /// Each client sees and touches only the containers, images, volumes and networks it
+    /// created: they are labelled with its identity (certificate CN, container, or uid), any
+    /// other object is answered as "No such …", and listings, prunes and events are filtered.
+    /// docs/policy.md.
+    #[arg(long)]
+    pub isolate: bool,
+
+    /// The label that carries the owner under --isolate.
+    #[arg(
+        long,
+        default_value = "sockeye.owner",
+        value_name = "KEY",
+        requires = "isolate"
+    )]
+    pub isolate_label: String,
+
+    /// Objects every isolated client may use (never remove), as KIND=PATTERN with KIND one of
+    /// container, image, volume, network and `*` matching any run of characters, e.g.
+    /// `image=sockeye-test/*` or `network=bridge`. Repeatable.
+    #[arg(long, value_name = "KIND=PATTERN", requires = "isolate")]
+    pub isolate_share: Vec<String>,
+
     /// Serve Prometheus metrics (GET /metrics) and a health check (GET /healthz) over plain
     /// HTTP on this address, e.g. 127.0.0.1:9100 (port 0: any free port, logged at startup).
     /// docs/metrics.md.

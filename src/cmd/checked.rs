@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use crate::cmd::args::{ModeArg, ProxyArgs, TimeArgs, TraceArgs, ViewArgs};
 use crate::config::{Group, Limits, ListenAddr, ListenSpec, SocketPerms, UpstreamAddr};
-use crate::guard::policy::{Mode, Policy, ProfileParams};
+use crate::docker::owner::Owned;
+use crate::guard::isolate::Isolation;
+use crate::guard::policy::{Glob, Mode, Policy, ProfileParams};
 use crate::guard::Guard;
 use crate::relay::tls;
 use crate::remember::audit::AuditOptions;
@@ -86,6 +88,8 @@ pub struct ProxyConfig {
     pub view: Option<ViewOptions>,
     /// `None`: no policy, every request is relayed.
     pub guard: Option<Arc<Guard>>,
+    /// `--isolate`, for every listener's guard.
+    pub isolation: Option<Isolation>,
     pub audit: Option<AuditOptions>,
     /// Where to serve `/metrics` and `/healthz`.
     pub metrics: Option<std::net::SocketAddr>,
@@ -175,6 +179,10 @@ impl ProxyArgs {
             ModeArg::Enforce => Mode::Enforce,
             ModeArg::Audit => Mode::Audit,
         };
+        let isolation = self
+            .isolate
+            .then(|| problems.check(self.isolation()))
+            .flatten();
         let policy = problems.check(self.policy.load());
         let rego = problems.check(self.policy.load_rego());
         if mode == Mode::Audit && !self.policy.given() {
@@ -215,8 +223,13 @@ impl ProxyArgs {
             drain_timeout,
             max_inspected_body: self.max_body,
         };
-        let guard = (policy.is_some() || rego.is_some())
-            .then(|| Arc::new(Guard::new(policy, rego, mode, limits.max_inspected_body)));
+        let guard = (policy.is_some() || rego.is_some() || isolation.is_some()).then(|| {
+            let guard = Guard::new(policy, rego, mode, limits.max_inspected_body);
+            Arc::new(match &isolation {
+                Some(iso) => guard.isolating(iso.clone()),
+                None => guard,
+            })
+        });
         Ok(ProxyConfig {
             audit,
             listen,
@@ -228,6 +241,7 @@ impl ProxyArgs {
                 group: self.socket_group.as_deref().map(Group::parse),
             },
             limits,
+            isolation,
             view: self.view.build(),
             guard,
             metrics: self.metrics,
@@ -250,6 +264,43 @@ pub fn listener_policy(spec: &ListenSpec) -> Result<Option<Policy>, String> {
 }
 
 impl ProxyArgs {
+    /// `--isolate-label` and `--isolate-share`, checked.
+    fn isolation(&self) -> Result<Isolation, String> {
+        let label = self.isolate_label.trim();
+        if label.is_empty() || label.contains('=') || label.chars().any(char::is_whitespace) {
+            return Err(format!(
+                "--isolate-label {:?}: a label key has no '=' or spaces and is not empty",
+                self.isolate_label
+            ));
+        }
+        let mut shares = Vec::new();
+        for share in &self.isolate_share {
+            let (kind, pattern) = share.split_once('=').unwrap_or((share, ""));
+            let kind = match kind {
+                "container" => Owned::Container,
+                "image" => Owned::Image,
+                "volume" => Owned::Volume,
+                "network" => Owned::Network,
+                other => {
+                    return Err(format!(
+                        "--isolate-share {share:?}: {other:?} is not container, image, volume \
+                         or network"
+                    ))
+                }
+            };
+            if pattern.is_empty() {
+                return Err(format!(
+                    "--isolate-share {share:?}: give KIND=PATTERN, e.g. image=sockeye-test/*"
+                ));
+            }
+            shares.push((kind, Glob(pattern.to_owned())));
+        }
+        Ok(Isolation {
+            label: label.to_owned(),
+            shares,
+        })
+    }
+
     /// TLS files go with `tls://` listeners: required by one, refused without one (a
     /// `--tls-client-ca` that guards nothing would only look like protection).
     fn tls_files(&self, listen: &[ListenSpec]) -> Result<Option<tls::ServerFiles>, String> {

@@ -118,7 +118,11 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
                 None => (None, Mode::Enforce, cfg.limits.max_inspected_body),
             };
             let mut r = relay.clone();
-            r.guard = Arc::new(Guard::new(Some(policy), rego, mode, body_limit));
+            let guard = Guard::new(Some(policy), rego, mode, body_limit);
+            r.guard = Arc::new(match &cfg.isolation {
+                Some(iso) => guard.isolating(iso.clone()),
+                None => guard,
+            });
             r.resolver = r
                 .resolver
                 .or_else(|| Some(Resolver::new(cfg.upstream.clone(), r.upstream_tls.clone())));

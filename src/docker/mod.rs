@@ -4,5 +4,6 @@
 pub mod endpoint;
 pub mod facts;
 pub mod gojson;
+pub mod owner;
 pub mod state;
 pub mod time;

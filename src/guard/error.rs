@@ -42,6 +42,9 @@ pub enum ProxyError {
     /// decision: its own words, the answer the request would have got from it.
     #[error("{message}")]
     NoSuchObject { message: String },
+    /// Under `--isolate`, a request no single client can own.
+    #[error("{what} is forbidden under --isolate: {why}")]
+    Isolated { what: String, why: String },
     /// The decision needs the daemon's state of an object, and the daemon did not give it.
     #[error("cannot decide without knowing {what} (asked the daemon: {reason})")]
     LookupFailed { what: String, reason: String },
@@ -61,6 +64,7 @@ impl ProxyError {
             ProxyError::Denied(_) => StatusCode::FORBIDDEN,
             ProxyError::NotRecorded(_) => StatusCode::SERVICE_UNAVAILABLE,
             ProxyError::NoSuchObject { .. } => StatusCode::NOT_FOUND,
+            ProxyError::Isolated { .. } => StatusCode::FORBIDDEN,
             ProxyError::LookupFailed { .. } => StatusCode::BAD_GATEWAY,
         }
     }
@@ -73,6 +77,7 @@ impl ProxyError {
             ProxyError::Denied(_) => Fault::Denied,
             ProxyError::NotRecorded(_) => Fault::NotRecorded,
             ProxyError::NoSuchObject { .. } => Fault::NoSuchObject,
+            ProxyError::Isolated { .. } => Fault::Denied,
             ProxyError::LookupFailed { .. } => Fault::LookupFailed,
             ProxyError::UnreadableBody { .. }
             | ProxyError::BodyTooLarge { .. }

@@ -9,6 +9,7 @@
 //! spelling or duplicate keys the client used.
 
 pub mod error;
+pub mod isolate;
 pub mod pin;
 pub mod policy;
 pub mod rego;
@@ -27,6 +28,7 @@ use crate::docker::endpoint::{Classified, Disposition, Operation};
 use crate::docker::facts::{self, Facts};
 use crate::docker::gojson::{self, Form};
 use crate::guard::error::ProxyError;
+use crate::guard::isolate::Isolation;
 use crate::guard::policy::{Decision, Mode, Permit, Policy, RequestFacts, FACT_OPERATIONS};
 use crate::guard::rego::RegoPolicy;
 use crate::guard::state::{DaemonState, Unresolved};
@@ -48,6 +50,8 @@ pub struct Guard {
     /// Where decisions learn what the objects a request names are (`None`: a request that
     /// names one is refused, since it cannot be decided without).
     state: std::sync::OnceLock<Arc<DaemonState>>,
+    /// `--isolate`: each client sees and touches only what it created.
+    pub isolation: Option<Isolation>,
 }
 
 /// A request the guard let through: its permit, and what it read. Only the guard makes one,
@@ -142,7 +146,14 @@ impl Guard {
             mode,
             body_limit,
             state: std::sync::OnceLock::new(),
+            isolation: None,
         }
+    }
+
+    /// The same guard, isolating clients from each other's objects.
+    pub fn isolating(mut self, isolation: Isolation) -> Guard {
+        self.isolation = Some(isolation);
+        self
     }
 
     /// Ask `state` about the objects requests name (once, when the relay starts; later
@@ -160,6 +171,7 @@ impl Guard {
             mode: Mode::Enforce,
             body_limit: 0,
             state: std::sync::OnceLock::new(),
+            isolation: None,
         }
     }
 
@@ -226,6 +238,23 @@ impl Guard {
             None
         };
         let mut reading = read(parts, route, bytes).map_err(refuse)?;
+        let isolated = match &self.isolation {
+            Some(iso) => iso
+                .apply(
+                    self.state.get().map(|s| &**s),
+                    caller,
+                    parts,
+                    route,
+                    &mut reading,
+                )
+                .await
+                .map_err(|error| Refused {
+                    error,
+                    facts: reading.facts.clone(),
+                    body: None,
+                })?,
+            None => None,
+        };
         let pinned = self
             .consult_state(parts, route, &mut reading)
             .await
@@ -233,7 +262,8 @@ impl Guard {
                 error,
                 facts: reading.facts.clone(),
                 body: None,
-            })?;
+            })?
+            .or(isolated);
         let req = reading.facts_for(caller, parts, route);
         match self
             .mode

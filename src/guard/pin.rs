@@ -76,6 +76,15 @@ pub fn path(
     if route.object() == Some(id) {
         return Ok(None);
     }
+    target_with_object(parts, route, id).map(Some)
+}
+
+/// The request target with its object (the first path variable) replaced by `id`.
+pub fn target_with_object(
+    parts: &http::request::Parts,
+    route: &Classified,
+    id: &str,
+) -> Result<http::Uri, ProxyError> {
     let unpinnable = |why: &str| ProxyError::LookupFailed {
         what: format!("the path {:?}", parts.uri.path()),
         reason: why.to_owned(),
@@ -99,6 +108,5 @@ pub fn path(
     };
     target
         .parse()
-        .map(Some)
         .map_err(|_| unpinnable("the pinned path is not a valid request target"))
 }

@@ -21,7 +21,9 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::docker::state::{Answer, ContainerState, ExecState, Kind, Reference, VolumeState};
+use crate::docker::state::{
+    Answer, ContainerState, ExecState, ImageState, Kind, NetworkState, Reference, VolumeState,
+};
 
 /// One GET to the daemon: its status and whole body.
 pub type Fetched<'a> = Pin<Box<dyn Future<Output = Result<(u16, Bytes), String>> + Send + 'a>>;
@@ -61,6 +63,14 @@ impl std::fmt::Debug for DaemonState {
     }
 }
 
+const ALL_KINDS: [Kind; 5] = [
+    Kind::Container,
+    Kind::Volume,
+    Kind::Exec,
+    Kind::Image,
+    Kind::Network,
+];
+
 /// Cache entries kept at most; beyond, the cache starts over (lookups are cheap, and a
 /// bound is what matters).
 const CACHE_MAX: usize = 4096;
@@ -91,6 +101,8 @@ impl DaemonState {
                             None => Answer::NoVolume,
                         },
                         Kind::Exec => Answer::Exec(self.exec(&r.name).await?),
+                        Kind::Image => Answer::Image(self.image(&r.name).await?),
+                        Kind::Network => Answer::Network(self.network(&r.name).await?),
                     };
                     self.remember(r.kind, &r.name, &answer);
                     answer
@@ -143,6 +155,41 @@ impl DaemonState {
         let container = ExecState::container_of(&body).map_err(|r| failed(what(), r))?;
         let container = self.container(&container).await?;
         ExecState::from_inspect(&body, container)
+            .map(Arc::new)
+            .map_err(|reason| failed(what(), reason))
+    }
+
+    async fn image(&self, name: &str) -> Result<Arc<ImageState>, Unresolved> {
+        let what = || format!("image {name:?}");
+        // Image references keep their slashes: the route is `/images/{name:.*}/json`.
+        let path = name
+            .split('/')
+            .map(|part| segment(part, what))
+            .collect::<Result<Vec<_>, _>>()?
+            .join("/");
+        if path.is_empty() || path.split('/').any(str::is_empty) {
+            return Err(failed(what(), "an empty path segment".into()));
+        }
+        let body = self
+            .fetch(&format!("/images/{path}/json"), what)
+            .await?
+            .ok_or_else(|| Unresolved::Missing {
+                message: format!("No such image: {name}"),
+            })?;
+        ImageState::from_inspect(&body)
+            .map(Arc::new)
+            .map_err(|reason| failed(what(), reason))
+    }
+
+    async fn network(&self, name: &str) -> Result<Arc<NetworkState>, Unresolved> {
+        let what = || format!("network {name:?}");
+        let body = self
+            .fetch(&format!("/networks/{}", segment(name, what)?), what)
+            .await?
+            .ok_or_else(|| Unresolved::Missing {
+                message: format!("network {name} not found"),
+            })?;
+        NetworkState::from_inspect(&body)
             .map(Arc::new)
             .map_err(|reason| failed(what(), reason))
     }
@@ -203,7 +250,7 @@ impl DaemonState {
     pub fn set_live(&self, live: bool) {
         if !live {
             self.live.store(false, Ordering::Release);
-            self.forget(&[Kind::Container, Kind::Volume, Kind::Exec]);
+            self.forget(&ALL_KINDS);
         } else {
             self.live.store(true, Ordering::Release);
         }
@@ -213,7 +260,7 @@ impl DaemonState {
     pub fn on_event(&self, line: &[u8]) {
         let Ok(event) = serde_json::from_slice::<Value>(line) else {
             // A line sockeye cannot read might have been about anything.
-            self.forget(&[Kind::Container, Kind::Volume, Kind::Exec]);
+            self.forget(&ALL_KINDS);
             return;
         };
         let kind = event.get("Type").and_then(Value::as_str).unwrap_or("");
@@ -248,6 +295,17 @@ impl DaemonState {
                 ) =>
             {
                 self.forget(&[Kind::Container, Kind::Exec]);
+            }
+            "network" if matches!(action, "create" | "destroy" | "remove") => {
+                self.forget(&[Kind::Network]);
+            }
+            "image"
+                if matches!(
+                    action,
+                    "tag" | "untag" | "delete" | "import" | "load" | "pull"
+                ) =>
+            {
+                self.forget(&[Kind::Image]);
             }
             "volume" if matches!(action, "create" | "destroy") => {
                 // A volume's options never change; only its existence does. Containers

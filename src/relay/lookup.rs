@@ -55,7 +55,7 @@ impl Daemon for LookupClient {
     }
 }
 
-/// Follow the daemon's container and volume events for as long as the process runs, feeding
+/// Follow the daemon's container, volume, network and image events for as long as the process runs, feeding
 /// them to `state`; the cache is used only while the stream is connected.
 pub async fn watch(client: LookupClient, state: Arc<DaemonState>) {
     loop {

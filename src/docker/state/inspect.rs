@@ -62,13 +62,7 @@ impl ContainerState {
         );
         facts.mounts = mounts(root)?;
         facts.finish();
-        let labels = object(config, "Labels")
-            .map(|l| {
-                l.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let labels = labels(object(config, "Labels"));
         Ok(ContainerState {
             id,
             name: name.trim_start_matches('/').to_owned(),
@@ -126,18 +120,11 @@ impl VolumeState {
         let root = v.as_object().ok_or("the volume inspect is not an object")?;
         let name = text(root, "Name").ok_or("the volume inspect has no Name")?;
         let driver = text(root, "Driver").ok_or("the volume inspect has no Driver")?;
-        let labels = object(root, "Labels")
-            .map(|l| {
-                l.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
         Ok(VolumeState {
             name,
             driver,
             options: object(root, "Options").cloned().unwrap_or_default(),
-            labels,
+            labels: labels(object(root, "Labels")),
         })
     }
 
@@ -270,4 +257,66 @@ fn text(m: &Map<String, Value>, key: &str) -> Option<String> {
 
 fn object<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Map<String, Value>> {
     m.get(key).and_then(Value::as_object)
+}
+
+/// An image's identity and labels (`GET /images/{name}/json`): what ownership needs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImageState {
+    /// `sha256:…`.
+    pub id: String,
+    pub tags: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl ImageState {
+    pub fn from_inspect(v: &Value) -> Result<ImageState, String> {
+        let root = v.as_object().ok_or("the image inspect is not an object")?;
+        let id = text(root, "Id").ok_or("the image inspect has no Id")?;
+        let tags = root
+            .get("RepoTags")
+            .and_then(Value::as_array)
+            .map(|t| {
+                t.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(ImageState {
+            id,
+            tags,
+            labels: labels(object(root, "Config").and_then(|c| object(c, "Labels"))),
+        })
+    }
+}
+
+/// A network's identity and labels (`GET /networks/{id}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NetworkState {
+    /// The full ID.
+    pub id: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl NetworkState {
+    pub fn from_inspect(v: &Value) -> Result<NetworkState, String> {
+        let root = v
+            .as_object()
+            .ok_or("the network inspect is not an object")?;
+        Ok(NetworkState {
+            id: text(root, "Id").ok_or("the network inspect has no Id")?,
+            name: text(root, "Name").ok_or("the network inspect has no Name")?,
+            labels: labels(object(root, "Labels")),
+        })
+    }
+}
+
+/// String labels; other values are not labels dockerd would have stored.
+fn labels(m: Option<&Map<String, Value>>) -> BTreeMap<String, String> {
+    m.map(|l| {
+        l.iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect()
+    })
+    .unwrap_or_default()
 }

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::docker::endpoint::Operation;
 use crate::docker::facts::{Facts, Mount};
 
-pub use inspect::{ContainerState, ExecState, VolumeState};
+pub use inspect::{ContainerState, ExecState, ImageState, NetworkState, VolumeState};
 
 /// The kind of object a reference names, as the daemon looks it up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -33,6 +33,10 @@ pub enum Kind {
     Volume,
     /// By exec ID.
     Exec,
+    /// By reference or ID, as dockerd's image store resolves it.
+    Image,
+    /// By name, full ID or unique ID prefix.
+    Network,
 }
 
 impl Kind {
@@ -41,6 +45,8 @@ impl Kind {
             Kind::Container => "container",
             Kind::Volume => "volume",
             Kind::Exec => "exec",
+            Kind::Image => "image",
+            Kind::Network => "network",
         }
     }
 }
@@ -90,6 +96,8 @@ pub enum Answer {
     /// No such volume: the create makes a new, empty one from the request's own options.
     NoVolume,
     Exec(Arc<ExecState>),
+    Image(Arc<ImageState>),
+    Network(Arc<NetworkState>),
 }
 
 /// An object the decision looked up, for the record: `container web = 3f2a…`.
@@ -186,6 +194,8 @@ pub fn apply(op: Operation, facts: &mut Facts, answers: &[(Reference, Answer)]) 
             Answer::Exec(e) => (e.id.clone(), Some(e.container.describe())),
             Answer::Volume(v) => (v.name.clone(), None),
             Answer::NoVolume => (String::new(), None),
+            Answer::Image(i) => (i.id.clone(), None),
+            Answer::Network(n) => (n.id.clone(), None),
         };
         facts.resolved.push(Resolved {
             kind: reference.kind.as_str().to_owned(),
