@@ -4,7 +4,7 @@
 use super::index;
 use super::operation::Operation;
 use super::table::{Daemons, Route, ROUTES};
-use super::template::Captures;
+use super::template::{self, Captures};
 
 /// What matched: the route, its captures, and which daemons route the request there.
 pub(crate) struct Found {
@@ -18,6 +18,24 @@ pub(crate) fn lookup(method: &str, path: &str, wanted: Daemons) -> Option<Found>
     let index = index::get();
     let candidates = index.candidates(method, path).map(|c| (c.position, c));
     first_match(candidates, method, wanted, |c| index.capture(c, path))
+}
+
+/// A dockerd route behind a version prefix only Podman accepts (`/v4.3.0-dev/containers/create`):
+/// Podman registers its Docker-compatible routes behind its own prefix, so on Podman this is
+/// that route; dockerd answers 404. Podman's compatible templates are not tracked one by one:
+/// the request is read as dockerd's table reads the path after the prefix, so a policy
+/// decides on it as on the same call with a dockerd prefix.
+pub(crate) fn lookup_podman_prefixed(method: &str, path: &str) -> Option<Found> {
+    let (version, at) = template::podman_only_version(path)?;
+    let found = lookup(method, &path[at..], Daemons::BOTH)?;
+    if !found.route.versioned {
+        return None;
+    }
+    Some(Found {
+        route: found.route,
+        captures: found.captures.behind(version, at)?,
+        daemons: Daemons::PODMAN,
+    })
 }
 
 /// [`lookup`] by trying every route in turn: the definition the index must agree with.

@@ -237,7 +237,13 @@ pub fn classify_for(daemons: Daemons, method: &str, raw_path: &str) -> Classifie
     if let Cow::Owned(to) = path::clean(&decoded) {
         return Classified::with_state(decoded, State::Redirect(to), raw_path);
     }
-    let Some(found) = lookup::lookup(method, &decoded, daemons) else {
+    let found = lookup::lookup(method, &decoded, daemons).or_else(|| {
+        daemons
+            .podman
+            .then(|| lookup::lookup_podman_prefixed(method, &decoded))
+            .flatten()
+    });
+    let Some(found) = found else {
         // mux's catch-all `/v{version:[0-9.]+}/{path:.*}` answers these 404s.
         let version = template::matches("/{path:.*}", true, &decoded)
             .and_then(|c| c.iter().find(|c| c.name == "version"));

@@ -161,6 +161,39 @@ impl Captures {
     pub fn iter(&self) -> impl Iterator<Item = Capture> + '_ {
         self.slots.iter().flatten().copied()
     }
+
+    /// These captures, made in a path that followed a version prefix, as captures in the
+    /// whole path: `version` first, every span moved by `by`. `None` if there is no room.
+    pub fn behind(self, version: Capture, by: usize) -> Option<Captures> {
+        let mut out = Captures::default();
+        out.slots[0] = Some(version);
+        for (slot, c) in out.slots.iter_mut().skip(1).zip(self.slots) {
+            *slot = c.map(|c| Capture {
+                start: c.start + by,
+                end: c.end + by,
+                ..c
+            });
+        }
+        (self.slots[MAX_VARS - 1].is_none()).then_some(out)
+    }
+}
+
+/// The segment after `/v` if it is a version only Podman's prefix takes
+/// (`[0-9][0-9A-Za-z.-]*`, not dockerd's `[0-9.]+`), as a capture, and where the rest begins.
+pub(crate) fn podman_only_version(path: &str) -> Option<(Capture, usize)> {
+    let rest = path.strip_prefix("/v")?;
+    let len = Pattern::PodmanVersion.longest(rest);
+    let version = &rest[..len];
+    let docker = version.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if len == 0 || docker || !Pattern::PodmanVersion.starts(rest) || !rest[len..].starts_with('/') {
+        return None;
+    }
+    let capture = Capture {
+        name: "version",
+        start: 2,
+        end: 2 + len,
+    };
+    Some((capture, 2 + len))
 }
 
 /// A template parsed once, in one of its two registered forms, so that routing a request

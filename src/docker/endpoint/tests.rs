@@ -230,3 +230,22 @@ fn a_libpod_literal_route_wins_over_the_variable_one_registered_after_it() {
         Some(Operation::ImageDeleteLibpod)
     );
 }
+
+#[test]
+fn a_docker_route_behind_podmans_version_prefix_is_that_route_on_podman() {
+    // Podman serves its Docker-compatible routes behind its own, wider prefix as well:
+    // `/v4.3.0-dev/containers/create` creates a container there. Left Unknown, it would pass
+    // a profile that reads create bodies without its body being read.
+    let c = classify("POST", "/v4.3.0-dev/containers/create");
+    assert_eq!(c.operation(), Some(Operation::ContainerCreate));
+    assert_eq!(c.daemons(), Daemons::PODMAN);
+    assert_eq!(c.version().map(|v| v.as_str()), Some("4.3.0-dev"));
+    let c = classify("GET", "/v5-rc1/containers/web/json");
+    assert_eq!(c.operation(), Some(Operation::ContainerInspect));
+    assert_eq!(c.param("name"), Some("web"));
+    // dockerd answers 404 to it.
+    let docker = classify_for(Daemons::BOTH, "POST", "/v4.3.0-dev/containers/create");
+    assert_eq!(docker.operation(), None);
+    // 20.10's any-method debug routes are not registered behind any prefix.
+    assert_eq!(op("POST", "/v4-dev/debug/vars"), None);
+}
