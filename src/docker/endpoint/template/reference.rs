@@ -4,11 +4,6 @@
 
 use super::{Capture, Captures, Part, Prefix, Template};
 
-/// Match `path` against `template`, behind mux's `/v{version:[0-9.]+}` prefix if `versioned`.
-pub(crate) fn matches(template: &'static str, versioned: bool, path: &str) -> Option<Captures> {
-    matches_with(template, versioned.then_some(Prefix::Docker), path)
-}
-
 /// Match `path` against `template`, behind this version prefix if any.
 pub(crate) fn matches_with(
     template: &'static str,
