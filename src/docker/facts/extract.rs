@@ -416,9 +416,15 @@ fn network_create(f: &mut Facts, n: &Map<String, Value>) {
     f.driver = string(n, "Driver").filter(|d| !d.is_empty());
     f.network_options = string_map(n, "Options");
     f.driver_opt_keys = f.network_options.keys().cloned().collect();
-    if matches!(f.driver.as_deref(), Some("macvlan" | "ipvlan")) {
+    // A config-only network holds options for the networks created `ConfigFrom` it, whatever
+    // their driver: its `parent` is the interface a later macvlan or ipvlan will take.
+    let config_only = boolean(n, "ConfigOnly");
+    if config_only || matches!(f.driver.as_deref(), Some("macvlan" | "ipvlan")) {
         f.network_parent = f.network_options.get("parent").cloned();
     }
+    f.network_config_from = obj(n, "ConfigFrom")
+        .and_then(|c| string(c, "Network"))
+        .filter(|s| !s.is_empty());
 }
 
 /// A plugin pull or upgrade body: the privileges the plugin will hold, as root on the host.

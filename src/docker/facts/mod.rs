@@ -165,8 +165,12 @@ pub struct Facts {
     pub driver_opt_keys: Vec<String>,
     /// Network create options (bridge name, MTU, macvlan `parent`, …).
     pub network_options: BTreeMap<String, String>,
-    /// Host interface of a macvlan or ipvlan network.
+    /// Host interface of a macvlan or ipvlan network, or the `parent` a config-only network
+    /// holds for the networks that will take their configuration from it.
     pub network_parent: Option<String>,
+    /// The config-only network whose configuration (subnets, a macvlan `parent`) this
+    /// network takes (`ConfigFrom`): its options are in that network's create, not this one.
+    pub network_config_from: Option<String>,
 
     // Plugins.
     /// Plugin reference pulled, upgraded or run by a service.
@@ -274,6 +278,7 @@ impl Facts {
         "driver_opt_keys",
         "network_options",
         "network_parent",
+        "network_config_from",
         "plugin_remote",
         "plugin_privileges",
         "plugin_settings",

@@ -112,3 +112,21 @@ fn other_endpoint_driver_options_are_not_sysctls() {
         "com.example.opt":"net.ipv4.ip_forward=1"}}}}}"#;
     assert!(of(Operation::ContainerCreate, body).sysctls.is_empty());
 }
+
+#[test]
+fn a_config_only_network_names_the_host_interface_its_users_will_take() {
+    // `docker network create --config-only -o parent=eth0 conf` then
+    // `docker network create -d macvlan --config-from conf net`: the second request names no
+    // interface, the first names no macvlan driver; the interface must show on one of them.
+    let conf = of(
+        Operation::NetworkCreate,
+        r#"{"Name":"conf","ConfigOnly":true,"Options":{"parent":"eth0"}}"#,
+    );
+    assert_eq!(conf.network_parent.as_deref(), Some("eth0"));
+    let net = of(
+        Operation::NetworkCreate,
+        r#"{"Name":"net","Driver":"macvlan","ConfigFrom":{"Network":"conf"}}"#,
+    );
+    assert_eq!(net.network_config_from.as_deref(), Some("conf"));
+    assert_eq!(net.get("network_config_from"), Some(json!("conf")));
+}
