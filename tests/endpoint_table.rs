@@ -11,6 +11,8 @@ use sockeye::docker::endpoint::{
 
 const ENDPOINTS_TSV: &str = include_str!("data/docker-engine-endpoints.tsv");
 const ROUTE_TABLE_TSV: &str = include_str!("data/dockerd-route-table.tsv");
+/// Podman's libpod routes in its match order, from scripts/podman-libpod-routes.py.
+const LIBPOD_TSV: &str = include_str!("data/podman-libpod-routes.tsv");
 
 /// Names sockeye gives the routes the endpoints TSV lists with operationId `(none)`.
 const SOCKEYE_NAMES: &[(&str, &str, &str)] = &[
@@ -298,7 +300,11 @@ fn operation_facts_agree_with_the_endpoints_table() {
 #[test]
 fn every_operation_sockeye_knows_is_in_the_endpoints_table() {
     let rows = endpoint_rows();
-    for &op in Operation::ALL {
+    // Podman's own operations are checked against their own table below.
+    for &op in Operation::ALL
+        .iter()
+        .filter(|op| op.section() != Section::Libpod)
+    {
         assert!(
             rows.iter().any(|r| r.operation == op.name()),
             "{op} is not in the TSV"
@@ -377,7 +383,7 @@ fn routes_are_tried_in_docker_20_10_order() {
 #[test]
 fn each_route_serves_the_operation_the_endpoints_table_gives_it() {
     let rows = endpoint_rows();
-    for route in ROUTES {
+    for route in ROUTES.iter().filter(|r| !r.daemons.podman) {
         // 20.10's any-method debug routes are the GET rows of the table.
         let method = match route.method {
             Method::Exact(m) => m,
@@ -422,7 +428,8 @@ fn the_two_daemons_never_route_one_request_to_different_endpoints() {
             union.daemons(),
             Daemons {
                 v20_10: old.is_some(),
-                master: new.is_some()
+                master: new.is_some(),
+                podman: false,
             },
             "{method} {path}"
         );
@@ -875,6 +882,71 @@ fn unknown_paths_are_unknown() {
         assert_eq!(
             (c.name(), c.section(), c.streaming()),
             ("Unknown", None, None)
+        );
+    }
+}
+
+// ---- Podman's libpod routes (scripts/podman-libpod-routes.py) ----
+
+struct LibpodRow {
+    method: &'static str,
+    template: &'static str,
+    bare: bool,
+    operation: &'static str,
+}
+
+fn libpod_rows() -> Vec<LibpodRow> {
+    let rows: Vec<LibpodRow> = LIBPOD_TSV
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            LibpodRow {
+                method: f[0],
+                template: f[1],
+                bare: f[2].split(',').any(|x| x == "bare"),
+                operation: f[3],
+            }
+        })
+        .collect();
+    assert!(rows.len() > 100);
+    rows
+}
+
+#[test]
+fn libpod_routes_are_podmans_in_its_order() {
+    let rows = libpod_rows();
+    let ours: Vec<_> = ROUTES.iter().filter(|r| r.daemons.podman).collect();
+    assert_eq!(ours.len(), rows.len(), "libpod route count");
+    for (route, row) in ours.iter().zip(&rows) {
+        assert_eq!(route.method, Method::Exact(row.method), "{route}");
+        assert_eq!(route.template, row.template, "{route}");
+        assert_eq!(route.operation.name(), row.operation, "{route}");
+        assert_eq!(route.bare, row.bare, "{route}");
+        assert!(route.versioned, "{route}");
+        assert_eq!(route.operation.section(), Section::Libpod, "{route}");
+    }
+}
+
+#[test]
+fn every_libpod_route_classifies_as_its_operation_behind_any_podman_version() {
+    for row in libpod_rows() {
+        let (path, params) = instantiate(row.template);
+        for prefix in ["/v4.3.1", "/v5.0.0-dev", "/v1.41"] {
+            let target = format!("{prefix}{path}");
+            let got = classify(row.method, &target);
+            assert_eq!(got.name(), row.operation, "{} {target}", row.method);
+            assert_eq!(got.daemons(), Daemons::PODMAN, "{} {target}", row.method);
+            for (name, value) in &params {
+                assert_eq!(got.param(name), Some(value.as_str()), "{target}");
+            }
+        }
+        let bare = classify(row.method, &path);
+        assert_eq!(
+            bare.operation().map(|o| o.name()),
+            row.bare.then_some(row.operation),
+            "{} {path}: podman registers it bare only for _ping",
+            row.method
         );
     }
 }

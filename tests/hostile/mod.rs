@@ -15,6 +15,8 @@
 
 use crate::{chunked, http, Names, SMALL_MAX_BODY};
 
+mod newer;
+
 /// A request body, with the content type that goes with it (unless the case sets one).
 #[derive(Clone)]
 pub enum Body {
@@ -336,6 +338,7 @@ pub fn corpus() -> Vec<Case> {
     security_opt(&mut v);
     system_paths(&mut v);
     kernel(&mut v);
+    newer::newer_fields(&mut v);
     exec(&mut v);
     legacy_start(&mut v);
     update(&mut v);
@@ -345,6 +348,7 @@ pub fn corpus() -> Vec<Case> {
     state(&mut v);
     builds(&mut v);
     buildkit_api(&mut v);
+    newer::podman(&mut v);
     paths(&mut v);
     framing(&mut v);
     v

@@ -63,9 +63,9 @@ impl Index {
             .map(|r| Forms {
                 versioned: r
                     .versioned
-                    .then(|| Template::parse(r.template, true))
+                    .then(|| Template::parse_with(r.template, Some(r.prefix())))
                     .flatten(),
-                bare: Template::parse(r.template, false),
+                bare: r.bare.then(|| Template::parse(r.template, false)).flatten(),
             })
             .collect();
         let mut methods: Vec<&'static str> = Vec::new();
@@ -206,11 +206,16 @@ fn split_segment(s: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Whether a whole segment is `v` and a match of the version prefix's `[0-9.]+`.
+/// Whether a whole segment is `v` and a match of a version prefix: dockerd's `[0-9.]+` or
+/// Podman's `[0-9][0-9A-Za-z.-]*`.
 fn is_version_segment(segment: &str) -> bool {
-    segment
-        .strip_prefix('v')
-        .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+    segment.strip_prefix('v').is_some_and(|v| {
+        let docker = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        let podman = v.starts_with(|c: char| c.is_ascii_digit())
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        docker || podman
+    })
 }
 
 /// The bare list and the versioned list (both ascending positions) as one sequence of

@@ -4,10 +4,12 @@
 //! single percent-decode, gorilla/mux's clean-or-301, then first match in dockerd's ordered
 //! route table, with or without a `/v{version}` prefix — so the relay, the policy and the
 //! audit log all reason about the request dockerd will act on, not about its spelling.
-//! The table is the union of the 20.10 daemon and moby master; [`Classified::daemons`] says
-//! which of them route a request where.
+//! The table is the union of the 20.10 daemon and moby master, plus Podman's own libpod
+//! routes (`/v{version}/libpod/…`, section `libpod`); [`Classified::daemons`] says which of
+//! them route a request where.
 
 mod index;
+mod libpod;
 mod lookup;
 mod operation;
 mod path;
@@ -234,9 +236,9 @@ impl fmt::Display for Classified {
 }
 
 /// Classify `method` + raw request path (still percent-encoded, without the query) as
-/// dockerd would route it, on either daemon.
+/// dockerd would route it, on either daemon, or as Podman routes its libpod paths.
 pub fn classify(method: &str, raw_path: &str) -> Classified {
-    classify_for(Daemons::BOTH, method, raw_path)
+    classify_for(Daemons::ALL, method, raw_path)
 }
 
 /// Classify as only the given daemons would route it (e.g. [`Daemons::V20_10`] once the
@@ -250,7 +252,13 @@ pub fn classify_for(daemons: Daemons, method: &str, raw_path: &str) -> Classifie
     if let Cow::Owned(to) = path::clean(&decoded) {
         return Classified::with_state(decoded, State::Redirect(to), raw_path);
     }
-    let Some(found) = lookup::lookup(method, &decoded, daemons) else {
+    let found = lookup::lookup(method, &decoded, daemons).or_else(|| {
+        daemons
+            .podman
+            .then(|| lookup::lookup_podman_prefixed(method, &decoded))
+            .flatten()
+    });
+    let Some(found) = found else {
         // mux's catch-all `/v{version:[0-9.]+}/{path:.*}` answers these 404s.
         let version = template::matches("/{path:.*}", true, &decoded)
             .and_then(|c| c.iter().find(|c| c.name == "version"));

@@ -2,7 +2,9 @@
 //!
 //! Names are the Engine API spec's operationIds. dockerd serves a few routes the spec leaves
 //! out (the endpoints TSV lists them with operationId `(none)`); sockeye names those itself
-//! in the same style, and [`Operation::in_spec`] says which names are its own.
+//! in the same style, and [`Operation::in_spec`] says which names are its own. Podman's
+//! libpod routes (section `libpod`, [`super::libpod`]) carry the operationIds of Podman's own
+//! API reference, all ending in `Libpod` (`ContainerCreateLibpod`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -32,6 +34,8 @@ pub enum Section {
     Checkpoints,
     Debug,
     Grpc,
+    /// Podman's own API (`/v{version}/libpod/…`), beside the Docker routes it also serves.
+    Libpod,
 }
 
 impl Section {
@@ -55,6 +59,7 @@ impl Section {
         Section::Checkpoints,
         Section::Debug,
         Section::Grpc,
+        Section::Libpod,
     ];
 
     /// Lower-case name, as used in policies and logs (`containers`, `exec`, …).
@@ -79,6 +84,7 @@ impl Section {
             Section::Checkpoints => "checkpoints",
             Section::Debug => "debug",
             Section::Grpc => "grpc",
+            Section::Libpod => "libpod",
         }
     }
 }
@@ -174,6 +180,9 @@ macro_rules! in_spec {
     (extra) => {
         false
     };
+    (libpod) => {
+        false
+    };
 }
 
 macro_rules! operations {
@@ -226,8 +235,9 @@ macro_rules! operations {
     };
 }
 
-// Order and paths follow shared/reference/docker-engine-endpoints.tsv.
-operations! {
+// Order and paths follow shared/reference/docker-engine-endpoints.tsv; the libpod operations
+// follow them.
+super::libpod::with_libpod_operations! { operations {
     spec ContainerList: Containers, Plain, "/containers/json";
     spec ContainerCreate: Containers, Plain, "/containers/create";
     spec ContainerInspect: Containers, Plain, "/containers/{id}/json";
@@ -351,7 +361,7 @@ operations! {
     extra DebugPprof: Debug, Debug, "/debug/pprof/{name}";
     extra Grpc: Grpc, H2c, "/grpc";
     extra ContainerCopy: Containers, Plain, "/containers/{name:.*}/copy";
-}
+} }
 
 impl Operation {
     /// Look an operation up by its name (`ContainerList`), e.g. when loading a policy.
@@ -362,8 +372,9 @@ impl Operation {
     /// Whether (and how) dockerd takes over the connection for this endpoint.
     pub const fn hijack(self) -> Hijack {
         match self {
-            Operation::ContainerAttach => Hijack::Always,
-            Operation::ExecStart => Hijack::UnlessDetached,
+            // Podman's handlers hijack the same way dockerd's do.
+            Operation::ContainerAttach | Operation::ContainerAttachLibpod => Hijack::Always,
+            Operation::ExecStart | Operation::ExecStartLibpod => Hijack::UnlessDetached,
             Operation::ContainerAttachWebsocket | Operation::Session | Operation::Grpc => {
                 Hijack::OnUpgrade
             }
@@ -416,7 +427,7 @@ mod tests {
     }
 
     #[test]
-    fn connection_takeovers_are_the_five_documented_ones() {
+    fn connection_takeovers_are_the_five_documented_ones_and_their_libpod_twins() {
         let hijacking: Vec<_> = Operation::ALL
             .iter()
             .filter(|op| op.hijack() != Hijack::No)
@@ -429,7 +440,9 @@ mod tests {
                 "ContainerAttachWebsocket",
                 "ExecStart",
                 "Session",
-                "Grpc"
+                "Grpc",
+                "ContainerAttachLibpod",
+                "ExecStartLibpod"
             ]
         );
     }

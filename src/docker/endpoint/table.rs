@@ -14,7 +14,9 @@
 
 use std::fmt;
 
+use super::libpod::LIBPOD;
 use super::operation::Operation::{self, *};
+use super::template::Prefix;
 use super::version::ApiVersion;
 
 /// Which daemons serve a route (or route a request).
@@ -24,24 +26,43 @@ pub struct Daemons {
     pub v20_10: bool,
     /// moby master (API 1.56).
     pub master: bool,
+    /// Podman's own libpod routes (4.3 to 5.8). Podman serves most Docker routes too; this
+    /// table does not track which, so a Docker route never says `podman`.
+    pub podman: bool,
 }
 
 impl Daemons {
+    /// Both dockerd versions.
     pub const BOTH: Daemons = Daemons {
         v20_10: true,
         master: true,
+        podman: false,
     };
     pub const V20_10: Daemons = Daemons {
         v20_10: true,
         master: false,
+        podman: false,
     };
     pub const MASTER: Daemons = Daemons {
         v20_10: false,
         master: true,
+        podman: false,
+    };
+    pub const PODMAN: Daemons = Daemons {
+        v20_10: false,
+        master: false,
+        podman: true,
+    };
+    /// Every daemon this table knows: what [`super::classify`] routes for.
+    pub const ALL: Daemons = Daemons {
+        v20_10: true,
+        master: true,
+        podman: true,
     };
     pub const NONE: Daemons = Daemons {
         v20_10: false,
         master: false,
+        podman: false,
     };
 }
 
@@ -84,8 +105,11 @@ pub struct Route {
     /// Checkpoint routes: they match on every daemon but answer an error unless it runs
     /// with `--experimental`.
     pub experimental: bool,
-    /// Also registered behind `/v{version:[0-9.]+}` (every route except 20.10's debug ones).
+    /// Also registered behind `/v{version:[0-9.]+}` (every route except 20.10's debug ones),
+    /// or behind Podman's `/v{version:[0-9][0-9A-Za-z.-]*}` for a libpod route.
     pub versioned: bool,
+    /// Registered without a version prefix too (every dockerd route; of libpod's, `_ping`).
+    pub bare: bool,
     pub daemons: Daemons,
 }
 
@@ -95,13 +119,31 @@ impl Route {
     /// parsed templates; this, with the untuned matcher, is what they are tested against.
     #[cfg(test)]
     pub(crate) fn capture(&self, path: &str) -> Option<super::template::Captures> {
-        use super::template::reference::matches;
+        use super::template::reference::matches_with;
         if self.versioned {
-            if let Some(found) = matches(self.template, true, path) {
+            if let Some(found) = matches_with(self.template, Some(self.prefix()), path) {
                 return Some(found);
             }
         }
-        matches(self.template, false, path)
+        if !self.bare {
+            return None;
+        }
+        matches_with(self.template, None, path)
+    }
+
+    /// The version prefix this route is registered behind, when it is.
+    pub(crate) fn prefix(&self) -> Prefix {
+        if self.daemons == Daemons::PODMAN {
+            Prefix::Podman
+        } else {
+            Prefix::Docker
+        }
+    }
+
+    /// A libpod route Podman also registers without a version prefix (`/libpod/_ping`).
+    pub(super) const fn and_bare(mut self) -> Route {
+        self.bare = true;
+        self
     }
 
     const fn min(mut self, version: &'static str) -> Route {
@@ -134,7 +176,26 @@ const fn r(method: &'static str, template: &'static str, operation: Operation) -
         min_api: None,
         experimental: false,
         versioned: true,
+        bare: true,
         daemons: Daemons::BOTH,
+    }
+}
+
+/// Podman registers a libpod route with `VersionedPath`: only behind its version prefix.
+pub(super) const fn podman(
+    method: &'static str,
+    template: &'static str,
+    operation: Operation,
+) -> Route {
+    Route {
+        method: Method::Exact(method),
+        template,
+        operation,
+        min_api: None,
+        experimental: false,
+        versioned: true,
+        bare: false,
+        daemons: Daemons::PODMAN,
     }
 }
 
@@ -148,6 +209,7 @@ const fn debug_any(template: &'static str, operation: Operation) -> Route {
         min_api: None,
         experimental: false,
         versioned: false,
+        bare: true,
         daemons: Daemons::V20_10,
     }
 }
@@ -155,8 +217,31 @@ const fn debug_any(template: &'static str, operation: Operation) -> Route {
 const MASTER: Daemons = Daemons::MASTER;
 const V20_10: Daemons = Daemons::V20_10;
 
-/// Every route of both daemons, in match order.
-pub static ROUTES: &[Route] = &[
+/// Every route of both dockerd versions, in match order, then Podman's libpod routes in
+/// its order (no dockerd route matches a `/libpod/` path but `OPTIONS`, which no libpod
+/// route takes, so where they sit between each other is all that matters).
+pub static ROUTES: &[Route] = &ALL_ROUTES;
+
+static ALL_ROUTES: [Route; DOCKERD.len() + LIBPOD.len()] = join(DOCKERD, LIBPOD);
+
+/// Two lists as one array, at compile time.
+const fn join<const N: usize>(a: &[Route], b: &[Route]) -> [Route; N] {
+    let mut out = [a[0]; N];
+    let mut i = 0;
+    while i < b.len() {
+        out[a.len() + i] = b[i];
+        i += 1;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        out[i] = a[i];
+        i += 1;
+    }
+    out
+}
+
+/// Every route of both dockerd versions, in match order.
+const DOCKERD: &[Route] = &[
     // checkpoint router: first, so DELETE …/checkpoints/{checkpoint} is not a container delete
     r("GET", "/containers/{name:.*}/checkpoints", CheckpointList).experimental(),
     r(
@@ -337,7 +422,7 @@ mod tests {
         for route in ROUTES {
             assert!(template::is_supported(route.template), "{route}");
             assert!(
-                !route.template.contains("{version"),
+                !route.template.contains("{version") && route.template.starts_with('/'),
                 "{route}: `version` is the prefix's name"
             );
         }
@@ -351,12 +436,35 @@ mod tests {
     }
 
     #[test]
+    fn no_path_is_both_a_dockerd_route_and_a_libpod_route() {
+        // What lets the lookup stop at the first side that matches: every libpod template
+        // starts with `/libpod/`, and the one dockerd template that could match such a path
+        // is OPTIONS's `/{anyroute:.*}`, a method no libpod route takes.
+        for route in ROUTES {
+            let libpod = route.template.starts_with("/libpod/");
+            if route.daemons.podman {
+                assert!(
+                    libpod && route.method != Method::Exact("OPTIONS"),
+                    "{route}"
+                );
+                assert!(!route.daemons.v20_10 && !route.daemons.master, "{route}");
+            } else {
+                let open = route.template.starts_with("/{");
+                assert!(!libpod, "{route}");
+                assert!(!open || route.method == Method::Exact("OPTIONS"), "{route}");
+            }
+        }
+    }
+
+    #[test]
     fn each_route_is_registered_once_per_daemon() {
-        for daemon in [Daemons::V20_10, Daemons::MASTER] {
+        for daemon in [Daemons::V20_10, Daemons::MASTER, Daemons::PODMAN] {
             let mut seen: Vec<String> = ROUTES
                 .iter()
                 .filter(|r| {
-                    (r.daemons.v20_10 && daemon.v20_10) || (r.daemons.master && daemon.master)
+                    (r.daemons.v20_10 && daemon.v20_10)
+                        || (r.daemons.master && daemon.master)
+                        || (r.daemons.podman && daemon.podman)
                 })
                 .map(|r| r.to_string())
                 .collect();

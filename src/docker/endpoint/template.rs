@@ -30,8 +30,17 @@ enum Pattern {
     NonEmpty,
     /// default `[^/]+`
     Segment,
-    /// `[0-9.]+`, the version prefix
+    /// `[0-9.]+`, dockerd's version prefix
     Version,
+    /// `[0-9][0-9A-Za-z.-]*`, Podman's version prefix (`/v4.3.0-dev/libpod/…`)
+    PodmanVersion,
+}
+
+/// The `/v{version}` prefix a route is registered behind: dockerd's, or Podman's wider one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Prefix {
+    Docker,
+    Podman,
 }
 
 impl Pattern {
@@ -42,6 +51,7 @@ impl Pattern {
             Some(".+") => Some(Pattern::NonEmpty),
             Some("[^/]+") => Some(Pattern::Segment),
             Some("[0-9.]+") => Some(Pattern::Version),
+            Some("[0-9][0-9A-Za-z.-]*") => Some(Pattern::PodmanVersion),
             Some(_) => None,
         }
     }
@@ -51,7 +61,13 @@ impl Pattern {
             Pattern::Any | Pattern::NonEmpty => c != '\n',
             Pattern::Segment => c != '/',
             Pattern::Version => c.is_ascii_digit() || c == '.',
+            Pattern::PodmanVersion => c.is_ascii_alphanumeric() || c == '.' || c == '-',
         }
+    }
+
+    /// Whether a span starting `tail` may begin here: Podman's version starts with a digit.
+    fn starts(self, tail: &str) -> bool {
+        self != Pattern::PodmanVersion || tail.starts_with(|c: char| c.is_ascii_digit())
     }
 
     fn may_be_empty(self) -> bool {
@@ -66,6 +82,7 @@ impl Pattern {
             Pattern::Any | Pattern::NonEmpty => b == b'\n',
             Pattern::Segment => b == b'/',
             Pattern::Version => !(b.is_ascii_digit() || b == b'.'),
+            Pattern::PodmanVersion => !(b.is_ascii_alphanumeric() || b == b'.' || b == b'-'),
         };
         tail.bytes().position(stops).unwrap_or(tail.len())
     }
@@ -144,6 +161,39 @@ impl Captures {
     pub fn iter(&self) -> impl Iterator<Item = Capture> + '_ {
         self.slots.iter().flatten().copied()
     }
+
+    /// These captures, made in a path that followed a version prefix, as captures in the
+    /// whole path: `version` first, every span moved by `by`. `None` if there is no room.
+    pub fn behind(self, version: Capture, by: usize) -> Option<Captures> {
+        let mut out = Captures::default();
+        out.slots[0] = Some(version);
+        for (slot, c) in out.slots.iter_mut().skip(1).zip(self.slots) {
+            *slot = c.map(|c| Capture {
+                start: c.start + by,
+                end: c.end + by,
+                ..c
+            });
+        }
+        (self.slots[MAX_VARS - 1].is_none()).then_some(out)
+    }
+}
+
+/// The segment after `/v` if it is a version only Podman's prefix takes
+/// (`[0-9][0-9A-Za-z.-]*`, not dockerd's `[0-9.]+`), as a capture, and where the rest begins.
+pub(crate) fn podman_only_version(path: &str) -> Option<(Capture, usize)> {
+    let rest = path.strip_prefix("/v")?;
+    let len = Pattern::PodmanVersion.longest(rest);
+    let version = &rest[..len];
+    let docker = version.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if len == 0 || docker || !Pattern::PodmanVersion.starts(rest) || !rest[len..].starts_with('/') {
+        return None;
+    }
+    let capture = Capture {
+        name: "version",
+        start: 2,
+        end: 2 + len,
+    };
+    Some((capture, 2 + len))
 }
 
 /// A template parsed once, in one of its two registered forms, so that routing a request
@@ -157,10 +207,21 @@ impl Template {
     /// `template`, behind mux's `/v{version:[0-9.]+}` prefix if `versioned`; `None` if it uses
     /// a pattern this module does not know (such a template never matches).
     pub fn parse(template: &'static str, versioned: bool) -> Option<Template> {
+        Template::parse_with(template, versioned.then_some(Prefix::Docker))
+    }
+
+    /// `template`, behind this version prefix if any.
+    pub fn parse_with(template: &'static str, prefix: Option<Prefix>) -> Option<Template> {
         let mut parts = Parts::new();
-        if versioned {
+        if let Some(prefix) = prefix {
             parts.push(Part::Literal("/v"))?;
-            parts.push(Part::Var("version", Pattern::Version))?;
+            parts.push(Part::Var(
+                "version",
+                match prefix {
+                    Prefix::Docker => Pattern::Version,
+                    Prefix::Podman => Pattern::PodmanVersion,
+                },
+            ))?;
         }
         parts.append(template)?;
         Some(Template { parts })
@@ -189,7 +250,10 @@ fn match_parts(parts: &[Part], path: &str, at: usize, var: usize, caps: &mut Cap
         Part::Var(name, pattern) => {
             let longest = pattern.longest(tail);
             let fits = |end: usize| {
-                end <= longest && tail.is_char_boundary(end) && (end > 0 || pattern.may_be_empty())
+                end <= longest
+                    && tail.is_char_boundary(end)
+                    && (end > 0 || pattern.may_be_empty())
+                    && pattern.starts(tail)
             };
             let try_end = |end: usize, caps: &mut Captures| {
                 caps.slots[var] = Some(Capture {
@@ -306,6 +370,27 @@ mod tests {
     }
 
     #[test]
+    fn podmans_version_prefix_starts_with_a_digit_and_takes_letters_and_dashes() {
+        let podman = |path: &str| {
+            Template::parse_with("/libpod/_ping", Some(Prefix::Podman))
+                .unwrap()
+                .matches(path)
+                .map(|c| {
+                    path[c.iter().next().unwrap().start..c.iter().next().unwrap().end].to_owned()
+                })
+        };
+        assert_eq!(
+            podman("/v4.3.0-dev/libpod/_ping").as_deref(),
+            Some("4.3.0-dev")
+        );
+        assert_eq!(podman("/v5/libpod/_ping").as_deref(), Some("5"));
+        assert_eq!(podman("/v.5/libpod/_ping"), None);
+        assert_eq!(podman("/v/libpod/_ping"), None);
+        assert_eq!(podman("/vx5/libpod/_ping"), None);
+        assert_eq!(podman("/v5_1/libpod/_ping"), None);
+    }
+
+    #[test]
     fn greedy_match_reports_longest_leading_variable() {
         // `.*` then `/json`: the variable takes everything up to the last `/json`.
         assert_eq!(
@@ -375,16 +460,21 @@ mod tests {
                 .collect();
         }
         for template in templates {
-            for versioned in [false, true] {
-                let tuned = Template::parse(template, versioned);
+            for prefix in [None, Some(Prefix::Docker), Some(Prefix::Podman)] {
+                let tuned = Template::parse_with(template, prefix);
                 for path in &paths {
-                    for path in [path.clone(), format!("/v1.41{path}"), format!("/{path}")] {
+                    for path in [
+                        path.clone(),
+                        format!("/v1.41{path}"),
+                        format!("/v4.3-dev{path}"),
+                        format!("/{path}"),
+                    ] {
                         let got = tuned.and_then(|t| t.matches(&path));
-                        let want = reference::matches(template, versioned, &path);
+                        let want = reference::matches_with(template, prefix, &path);
                         assert_eq!(
                             got.map(|c| c.iter().collect::<Vec<_>>()),
                             want.map(|c| c.iter().collect::<Vec<_>>()),
-                            "{template} {versioned} {path:?}"
+                            "{template} {prefix:?} {path:?}"
                         );
                     }
                 }

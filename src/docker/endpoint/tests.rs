@@ -156,3 +156,96 @@ fn route_minimum_versions_are_carried() {
         None
     );
 }
+
+// Podman's libpod routes.
+
+#[test]
+fn a_libpod_create_is_a_named_libpod_endpoint_not_unknown() {
+    let c = classify("POST", "/v4.3.1/libpod/containers/create");
+    assert_eq!(c.name(), "ContainerCreateLibpod");
+    assert_eq!(c.section(), Some(Section::Libpod));
+    assert_eq!(c.daemons(), Daemons::PODMAN);
+    assert_eq!(c.version().map(|v| v.as_str()), Some("4.3.1"));
+    assert!(!c.operation().unwrap().in_spec());
+}
+
+#[test]
+fn podmans_version_prefix_takes_letters_and_dashes() {
+    assert_eq!(
+        op("GET", "/v4.0.0-dev/libpod/containers/json"),
+        Some(Operation::ContainerListLibpod)
+    );
+    assert_eq!(
+        op("GET", "/v5/libpod/containers/json"),
+        Some(Operation::ContainerListLibpod)
+    );
+    // Not a version to Podman either: its prefix starts with a digit.
+    assert_eq!(op("GET", "/vdev/libpod/containers/json"), None);
+}
+
+#[test]
+fn libpod_routes_are_only_versioned_except_ping() {
+    assert_eq!(op("GET", "/libpod/containers/json"), None);
+    assert_eq!(
+        op("GET", "/libpod/_ping"),
+        Some(Operation::SystemPingLibpod)
+    );
+    assert_eq!(
+        op("HEAD", "/v4.3.1/libpod/_ping"),
+        Some(Operation::SystemPingHeadLibpod)
+    );
+}
+
+#[test]
+fn libpod_paths_are_not_found_on_dockerd() {
+    let c = classify_for(Daemons::BOTH, "POST", "/v1.41/libpod/containers/create");
+    assert_eq!(c.operation(), None);
+    assert!(matches!(c.disposition(), Disposition::NotFound));
+}
+
+#[test]
+fn libpod_image_names_keep_their_slashes_and_attach_hijacks() {
+    let c = classify("GET", "/v4.3.1/libpod/images/quay.io/a/b:1/json");
+    assert_eq!(c.name(), "ImageInspectLibpod");
+    assert_eq!(c.object(), Some("quay.io/a/b:1"));
+    assert_eq!(
+        classify("POST", "/v4.3.1/libpod/containers/c/attach").hijack(),
+        Hijack::Always
+    );
+    assert_eq!(
+        classify("POST", "/v4.3.1/libpod/exec/e/start").hijack(),
+        Hijack::UnlessDetached
+    );
+}
+
+#[test]
+fn a_libpod_literal_route_wins_over_the_variable_one_registered_after_it() {
+    // Podman registers `DELETE /libpod/images/remove` before `DELETE /libpod/images/{name:.*}`.
+    assert_eq!(
+        op("DELETE", "/v4.3.1/libpod/images/remove"),
+        Some(Operation::ImageDeleteAllLibpod)
+    );
+    assert_eq!(
+        op("DELETE", "/v4.3.1/libpod/images/alpine"),
+        Some(Operation::ImageDeleteLibpod)
+    );
+}
+
+#[test]
+fn a_docker_route_behind_podmans_version_prefix_is_that_route_on_podman() {
+    // Podman serves its Docker-compatible routes behind its own, wider prefix as well:
+    // `/v4.3.0-dev/containers/create` creates a container there. Left Unknown, it would pass
+    // a profile that reads create bodies without its body being read.
+    let c = classify("POST", "/v4.3.0-dev/containers/create");
+    assert_eq!(c.operation(), Some(Operation::ContainerCreate));
+    assert_eq!(c.daemons(), Daemons::PODMAN);
+    assert_eq!(c.version().map(|v| v.as_str()), Some("4.3.0-dev"));
+    let c = classify("GET", "/v5-rc1/containers/web/json");
+    assert_eq!(c.operation(), Some(Operation::ContainerInspect));
+    assert_eq!(c.param("name"), Some("web"));
+    // dockerd answers 404 to it.
+    let docker = classify_for(Daemons::BOTH, "POST", "/v4.3.0-dev/containers/create");
+    assert_eq!(docker.operation(), None);
+    // 20.10's any-method debug routes are not registered behind any prefix.
+    assert_eq!(op("POST", "/v4-dev/debug/vars"), None);
+}

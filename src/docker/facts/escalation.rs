@@ -106,6 +106,11 @@ pub enum Escalation {
     CgroupParent {
         parent: String,
     },
+    /// An OCI annotation for the runtime, which may read it as configuration (Kata takes
+    /// hypervisor and kernel paths from `io.katacontainers.config.*`): sockeye cannot judge it.
+    Annotation {
+        key: String,
+    },
     /// Inherits every mount of another container (which may hold the socket or `/`).
     VolumesFrom {
         container: String,
@@ -149,6 +154,7 @@ impl Escalation {
             Escalation::SystemPath { .. } => "system_path",
             Escalation::Sysctl { .. } => "sysctl",
             Escalation::CgroupParent { .. } => "cgroup_parent",
+            Escalation::Annotation { .. } => "annotation",
             Escalation::VolumesFrom { .. } => "volumes_from",
             Escalation::Propagation { .. } => "propagation",
             Escalation::VolumeMount { .. } => "volume_mount",
@@ -178,6 +184,7 @@ impl fmt::Display for Escalation {
             Escalation::SystemPath { path } => write!(f, "{path} exposed"),
             Escalation::Sysctl { name } => write!(f, "sysctl {name}"),
             Escalation::CgroupParent { parent } => write!(f, "cgroup parent {parent}"),
+            Escalation::Annotation { key } => write!(f, "annotation {key}"),
             Escalation::VolumesFrom { container } => write!(f, "volumes from {container}"),
             Escalation::Propagation { mode } => write!(f, "{mode} mount propagation"),
             Escalation::VolumeMount { mount } => write!(f, "volume mounts {mount}"),
@@ -283,6 +290,9 @@ impl Facts {
             out.push(Escalation::CgroupParent {
                 parent: parent.clone(),
             });
+        }
+        for key in self.annotations.keys() {
+            out.push(Escalation::Annotation { key: key.clone() });
         }
         for container in &self.volumes_from {
             // Resolved: its mounts are this request's own, and judged as such above.

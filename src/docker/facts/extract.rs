@@ -8,6 +8,9 @@
 use serde_json::{Map, Value};
 
 use super::host::{self, Bind, LocalVolume};
+use super::json::{
+    boolean, env_keys, items, mode, obj, present_strings, str_slice, string, string_map, strings,
+};
 use super::{Facts, Mount};
 use crate::docker::endpoint::Operation;
 
@@ -29,6 +32,9 @@ pub(super) fn body(f: &mut Facts, op: Operation, body: &Value) {
             if let Some(nc) = obj(root, "NetworkingConfig").and_then(|n| obj(n, "EndpointsConfig"))
             {
                 f.networks.extend(nc.keys().cloned());
+                for endpoint in nc.values().filter_map(Value::as_object) {
+                    endpoint_sysctls(f, endpoint);
+                }
             }
         }
         // The update body is `Resources` plus `RestartPolicy`, flat; a legacy start body
@@ -51,6 +57,9 @@ pub(super) fn body(f: &mut Facts, op: Operation, body: &Value) {
         Operation::NetworkCreate => network_create(f, root),
         Operation::NetworkConnect | Operation::NetworkDisconnect => {
             f.container = string(root, "Container");
+            if let Some(endpoint) = obj(root, "EndpointConfig") {
+                endpoint_sysctls(f, endpoint);
+            }
         }
         _ => {}
     }
@@ -126,7 +135,8 @@ fn host_config(f: &mut Facts, hc: &Map<String, Value>) {
     f.readonly_paths = present_strings(hc, "ReadonlyPaths");
     f.security_opt = strings(hc, "SecurityOpt");
     security_opts(f);
-    f.sysctls = string_map(hc, "Sysctls");
+    f.sysctls.extend(string_map(hc, "Sysctls"));
+    f.annotations = string_map(hc, "Annotations");
     f.cgroup_parent = string(hc, "CgroupParent").filter(|s| !s.is_empty());
     f.runtime = string(hc, "Runtime").filter(|s| !s.is_empty());
     f.group_add = strings(hc, "GroupAdd");
@@ -173,6 +183,9 @@ fn mounts(f: &mut Facts, parent: &Map<String, Value>, key: &str) {
                     .and_then(|b| string(b, "Propagation"))
                     .filter(|p| !p.is_empty());
             }
+            // Windows' named pipes: `\\.\pipe\docker_engine` is the daemon's own socket.
+            // Kept as sent, never cleaned as a Unix path.
+            "npipe" => mount.host_path = Some(source.clone()),
             "volume" => {
                 let dc = obj(m, "VolumeOptions").and_then(|v| obj(v, "DriverConfig"));
                 let driver = dc.and_then(|d| string(d, "Name")).filter(|d| !d.is_empty());
@@ -288,7 +301,7 @@ fn service(f: &mut Facts, spec: &Map<String, Value>) {
             .iter()
             .map(|c| capability(c))
             .collect();
-        f.sysctls = string_map(cs, "Sysctls");
+        f.sysctls.extend(string_map(cs, "Sysctls"));
         if let Some(p) = obj(cs, "Privileges") {
             if let Some(mode) = obj(p, "Seccomp").and_then(|s| string(s, "Mode")) {
                 f.seccomp = match mode.as_str() {
@@ -322,6 +335,9 @@ fn service(f: &mut Facts, spec: &Map<String, Value>) {
     }
     let networks = items(task, "Networks").chain(items(spec, "Networks"));
     for n in networks {
+        if let Some(n) = n.as_object() {
+            endpoint_sysctls(f, n);
+        }
         if let Some(target) = n.as_object().and_then(|n| string(n, "Target")) {
             if target == "host" {
                 f.network_mode = Some("host".to_owned());
@@ -359,6 +375,26 @@ fn service(f: &mut Facts, spec: &Map<String, Value>) {
     }
 }
 
+/// The endpoint driver option dockerd (27+, API 1.46) turns into per-interface sysctls of
+/// the container's network namespace, `net.ipv4.conf.IFNAME.forwarding=1,…`; from API 1.48
+/// it is the only way to set them, so a rule on `sysctls` must see these too.
+const ENDPOINT_SYSCTLS: &str = "com.docker.network.endpoint.sysctls";
+
+/// An `EndpointSettings` (create, connect) or a service's network attachment.
+fn endpoint_sysctls(f: &mut Facts, endpoint: &Map<String, Value>) {
+    let opts = obj(endpoint, "DriverOpts");
+    let Some(list) = opts
+        .and_then(|o| o.get(ENDPOINT_SYSCTLS))
+        .and_then(Value::as_str)
+    else {
+        return;
+    };
+    for setting in list.split(',').filter(|s| !s.is_empty()) {
+        let (key, value) = setting.split_once('=').unwrap_or((setting, ""));
+        f.sysctls.insert(key.trim().to_owned(), value.to_owned());
+    }
+}
+
 fn volume_create(f: &mut Facts, v: &Map<String, Value>) {
     let driver = string(v, "Driver").filter(|d| !d.is_empty());
     if let Some(name) = string(v, "Name").filter(|n| !n.is_empty()) {
@@ -380,9 +416,15 @@ fn network_create(f: &mut Facts, n: &Map<String, Value>) {
     f.driver = string(n, "Driver").filter(|d| !d.is_empty());
     f.network_options = string_map(n, "Options");
     f.driver_opt_keys = f.network_options.keys().cloned().collect();
-    if matches!(f.driver.as_deref(), Some("macvlan" | "ipvlan")) {
+    // A config-only network holds options for the networks created `ConfigFrom` it, whatever
+    // their driver: its `parent` is the interface a later macvlan or ipvlan will take.
+    let config_only = boolean(n, "ConfigOnly");
+    if config_only || matches!(f.driver.as_deref(), Some("macvlan" | "ipvlan")) {
         f.network_parent = f.network_options.get("parent").cloned();
     }
+    f.network_config_from = obj(n, "ConfigFrom")
+        .and_then(|c| string(c, "Network"))
+        .filter(|s| !s.is_empty());
 }
 
 /// A plugin pull or upgrade body: the privileges the plugin will hold, as root on the host.
@@ -425,63 +467,4 @@ fn plugin_settings(f: &mut Facts, list: &Value) {
             _ => {}
         }
     }
-}
-
-fn obj<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Map<String, Value>> {
-    m.get(key).and_then(Value::as_object)
-}
-
-fn string(m: &Map<String, Value>, key: &str) -> Option<String> {
-    m.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
-/// A namespace mode, unset when empty (dockerd's default).
-fn mode(m: &Map<String, Value>, key: &str) -> Option<String> {
-    string(m, key).filter(|s| !s.is_empty())
-}
-
-fn boolean(m: &Map<String, Value>, key: &str) -> bool {
-    m.get(key).and_then(Value::as_bool).unwrap_or(false)
-}
-
-fn items<'a>(m: &'a Map<String, Value>, key: &str) -> impl Iterator<Item = &'a Value> + 'a {
-    m.get(key).and_then(Value::as_array).into_iter().flatten()
-}
-
-/// A Go `[]string`.
-fn strings(m: &Map<String, Value>, key: &str) -> Vec<String> {
-    items(m, key)
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect()
-}
-
-/// A `[]string` whose presence matters (`MaskedPaths: []` differs from no `MaskedPaths`).
-fn present_strings(m: &Map<String, Value>, key: &str) -> Option<Vec<String>> {
-    m.get(key)
-        .and_then(Value::as_array)
-        .map(|_| strings(m, key))
-}
-
-/// Go's `strslice.StrSlice`: an array of strings, or one string.
-fn str_slice(m: &Map<String, Value>, key: &str) -> Vec<String> {
-    match m.get(key) {
-        Some(Value::String(s)) => vec![s.clone()],
-        _ => strings(m, key),
-    }
-}
-
-fn env_keys(m: &Map<String, Value>, key: &str) -> Vec<String> {
-    strings(m, key)
-        .iter()
-        .map(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k).to_owned())
-        .collect()
-}
-
-fn string_map(m: &Map<String, Value>, key: &str) -> std::collections::BTreeMap<String, String> {
-    obj(m, key)
-        .into_iter()
-        .flatten()
-        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-        .collect()
 }

@@ -14,6 +14,7 @@
 mod escalation;
 mod extract;
 pub mod host;
+mod json;
 mod query;
 
 use std::collections::BTreeMap;
@@ -31,13 +32,14 @@ use crate::docker::state::{Inherited, Resolved};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Mount {
-    /// `bind`, `volume`, `tmpfs`, `image`, … (a `Binds` entry is `bind` or `volume`).
+    /// `bind`, `volume`, `tmpfs`, `image` (an image's content, read-only: no host path),
+    /// `npipe`, `cluster`, … (a `Binds` entry is `bind` or `volume`).
     pub kind: String,
     /// As sent: host path of a bind, volume name (empty for an anonymous volume).
     pub source: String,
     pub target: String,
-    /// The cleaned host path this mount exposes: a bind's source, or the `device` of a
-    /// local volume with `o=bind`.
+    /// The cleaned host path this mount exposes: a bind's source, the `device` of a local
+    /// volume with `o=bind`, or a named pipe as sent.
     pub host_path: Option<String>,
     pub read_only: bool,
     pub propagation: Option<String>,
@@ -138,7 +140,12 @@ pub struct Facts {
     /// Default masked or read-only paths this request exposes (a custom list that leaves
     /// them out, or `systempaths=unconfined`).
     pub unmasked_paths: Vec<String>,
+    /// `HostConfig.Sysctls`, service `Sysctls`, and per-interface sysctls from the endpoint
+    /// driver option `com.docker.network.endpoint.sysctls` (create, connect, service).
     pub sysctls: BTreeMap<String, String>,
+    /// `HostConfig.Annotations` (API 1.43+): OCI annotations handed to the runtime, which may
+    /// read them as configuration (Kata's hypervisor paths, crun's `run.oci.*`).
+    pub annotations: BTreeMap<String, String>,
     pub cgroup_parent: Option<String>,
     pub runtime: Option<String>,
     pub oom_kill_disable: bool,
@@ -159,8 +166,12 @@ pub struct Facts {
     pub driver_opt_keys: Vec<String>,
     /// Network create options (bridge name, MTU, macvlan `parent`, …).
     pub network_options: BTreeMap<String, String>,
-    /// Host interface of a macvlan or ipvlan network.
+    /// Host interface of a macvlan or ipvlan network, or the `parent` a config-only network
+    /// holds for the networks that will take their configuration from it.
     pub network_parent: Option<String>,
+    /// The config-only network whose configuration (subnets, a macvlan `parent`) this
+    /// network takes (`ConfigFrom`): its options are in that network's create, not this one.
+    pub network_config_from: Option<String>,
 
     // Plugins.
     /// Plugin reference pulled, upgraded or run by a service.
@@ -262,6 +273,7 @@ impl Facts {
         "readonly_paths",
         "unmasked_paths",
         "sysctls",
+        "annotations",
         "cgroup_parent",
         "runtime",
         "oom_kill_disable",
@@ -274,6 +286,7 @@ impl Facts {
         "driver_opt_keys",
         "network_options",
         "network_parent",
+        "network_config_from",
         "plugin_remote",
         "plugin_privileges",
         "plugin_settings",

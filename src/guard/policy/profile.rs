@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use super::cond::{BodyCond, ClientMatch, Glob, RequestMatch};
 use super::{Action, Origin, Rule};
 use crate::docker::endpoint::Operation::{self, *};
+use crate::docker::endpoint::Section;
 
 pub const PROFILES: &[&str] = &["read-only", "no-escape", "full"];
 
@@ -98,6 +99,13 @@ fn on(mut r: Rule, ops: &[Operation]) -> Rule {
     r
 }
 
+/// Every libpod call, reads too: which of them are as harmless as their Docker twins has not
+/// been worked through (`GET …/libpod/secrets/{name}/json?showsecret=true` is a read).
+fn libpod(mut r: Rule) -> Rule {
+    r.request.section = Some(vec![Section::Libpod]);
+    r
+}
+
 /// The profile's rules, or `None` for an unknown name.
 pub(super) fn rules(name: &str, params: &ProfileParams) -> Option<Vec<Rule>> {
     const P: &str = "read-only";
@@ -163,6 +171,14 @@ pub(super) fn rules(name: &str, params: &ProfileParams) -> Option<Vec<Rule>> {
                     &[Session, Grpc],
                 ),
                 buildkit_build,
+                libpod(rule(
+                    N,
+                    "no-escape-libpod",
+                    Action::Deny,
+                    "Podman's libpod API: sockeye reads none of its bodies, so it cannot see \
+                     what they ask for; use the Docker-compatible API, or a rule that allows \
+                     this client",
+                )),
                 on(
                     rule(
                         N,

@@ -159,6 +159,7 @@ fn a_literal_too_long_to_pack_is_tried_on_every_path() {
         min_api: None,
         experimental: false,
         versioned: true,
+        bare: true,
         daemons: Daemons::BOTH,
     };
     let index = Index::build(&[long]);

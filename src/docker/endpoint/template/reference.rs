@@ -2,11 +2,15 @@
 //! variable's end without the tuned shortcuts. Tests hold the tuned matcher and the route
 //! index to it; both parse templates with the same [`Template::parse`].
 
-use super::{Capture, Captures, Part, Template};
+use super::{Capture, Captures, Part, Prefix, Template};
 
-/// Match `path` against `template`, behind mux's `/v{version:[0-9.]+}` prefix if `versioned`.
-pub(crate) fn matches(template: &'static str, versioned: bool, path: &str) -> Option<Captures> {
-    let parsed = Template::parse(template, versioned)?;
+/// Match `path` against `template`, behind this version prefix if any.
+pub(crate) fn matches_with(
+    template: &'static str,
+    prefix: Option<Prefix>,
+    path: &str,
+) -> Option<Captures> {
+    let parsed = Template::parse_with(template, prefix)?;
     let mut captures = Captures::default();
     match_parts(parsed.parts.as_slice(), path, 0, 0, &mut captures).then_some(captures)
 }
@@ -23,7 +27,10 @@ fn match_parts(parts: &[Part], path: &str, at: usize, var: usize, caps: &mut Cap
         Part::Var(name, pattern) => {
             let longest = tail.find(|c| !pattern.allows(c)).unwrap_or(tail.len());
             let fits = |end: usize| {
-                end <= longest && tail.is_char_boundary(end) && (end > 0 || pattern.may_be_empty())
+                end <= longest
+                    && tail.is_char_boundary(end)
+                    && (end > 0 || pattern.may_be_empty())
+                    && pattern.starts(tail)
             };
             let try_end = |end: usize, caps: &mut Captures| {
                 caps.slots[var] = Some(Capture {

@@ -7,6 +7,7 @@ use crate::docker::gojson::{self, Ambiguity};
 mod confinement;
 mod endpoints;
 mod host_paths;
+mod newer_engines;
 mod policy_surface;
 mod spellings;
 mod traces;

@@ -87,7 +87,7 @@ pub(crate) fn fact_kind(name: &str) -> Option<FactKind> {
     Some(match name {
         "no_new_privileges" => FactKind::OptBool,
         "pids_limit" => FactKind::Int,
-        "sysctls" | "network_options" => FactKind::Map,
+        "sysctls" | "annotations" | "network_options" => FactKind::Map,
         "mounts" => FactKind::Objects,
         "masked_paths" | "readonly_paths" => FactKind::List,
         _ => match crate::docker::facts::Facts::default().get(name) {

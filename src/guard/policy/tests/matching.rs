@@ -372,6 +372,7 @@ fn explain_lists_each_rule_tried_and_why_it_did_not_match() {
          \x20 no-escape-plugin-install (profile no-escape, deny): no, request.endpoint: ContainerDelete not listed\n\
          \x20 no-escape-buildkit-api (profile no-escape, deny): no, request.endpoint: ContainerDelete not listed\n\
          \x20 no-escape-buildkit (profile no-escape, deny): no, request.endpoint: ContainerDelete not listed\n\
+         \x20 no-escape-libpod (profile no-escape, deny): no, request.section: containers not listed\n\
          \x20 no-escape-swarm-join (profile no-escape, deny): no, request.endpoint: ContainerDelete not listed\n\
          \x20 no-escape-allow (profile no-escape, allow): matched\n\
          allowed by rule no-escape-allow"
@@ -387,4 +388,55 @@ fn a_permit_names_the_rule_that_granted_it() {
         panic!("full denied a ping")
     };
     assert_eq!(permit.rule(), "full");
+}
+
+#[test]
+fn annotations_are_a_map_tested_by_its_keys_like_sysctls() {
+    let p = Policy::from_toml(
+        r#"
+version = 1
+default = "allow"
+[[rules]]
+name = "no-kata-config"
+action = "deny"
+reason = "Kata reads host paths from these"
+request.endpoint = ["ContainerCreate"]
+body.annotations = { any_of = ["io.katacontainers.*"] }
+"#,
+    )
+    .unwrap();
+    check_table(
+        &p,
+        &[
+            (
+                "POST",
+                "/v1.43/containers/create",
+                r#"{"HostConfig":{"Annotations":{"io.katacontainers.config.hypervisor.kernel":"/k"}}}"#,
+                "deny:no-kata-config",
+            ),
+            (
+                "POST",
+                "/v1.43/containers/create",
+                r#"{"HostConfig":{"Annotations":{"com.example.team":"io.katacontainers.x"}}}"#,
+                "allow:default",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn annotation_keys_are_not_paths() {
+    let lines = error_lines(
+        r#"
+version = 1
+[[rules]]
+name = "x"
+action = "allow"
+body.annotations = { within = ["/srv"] }
+"#,
+    );
+    assert_eq!(
+        lines,
+        ["rules[0].body.annotations.within: a map's keys are not paths"]
+    );
 }

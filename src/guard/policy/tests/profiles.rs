@@ -336,3 +336,65 @@ fn no_escape_refuses_each_host_root_field_of_a_create_however_it_is_spelt() {
     }
     assert!(allowed.is_empty(), "allowed: {allowed:#?}");
 }
+
+#[test]
+fn libpod_calls_are_refused_by_the_profiles_that_inspect_or_list() {
+    // sockeye reads no libpod body: a libpod create asking for privileged must not be
+    // allowed by no-escape's last rule as an ordinary request would be.
+    const LIBPOD: &str = "deny:no-escape-libpod";
+    check_table(
+        &profile("no-escape"),
+        &[
+            (
+                "POST",
+                "/v4.3.1/libpod/containers/create",
+                r#"{"image":"alpine","privileged":true}"#,
+                LIBPOD,
+            ),
+            ("POST", "/v4.3.1/libpod/containers/web/start", "", LIBPOD),
+            ("POST", "/v5.0.0-dev/libpod/kube/play", "", LIBPOD),
+            ("GET", "/v4.3.1/libpod/containers/json", "", LIBPOD),
+            ("GET", "/libpod/_ping", "", LIBPOD),
+            // The Docker-compatible routes Podman serves are read as dockerd's, behind
+            // Podman's own version prefix too.
+            (
+                "POST",
+                "/v4.3.0-dev/containers/create",
+                r#"{"Image":"alpine","HostConfig":{"Privileged":true}}"#,
+                "deny:no-escape",
+            ),
+            (
+                "POST",
+                "/v1.41/containers/create",
+                r#"{"Image":"alpine"}"#,
+                "allow:no-escape-allow",
+            ),
+        ],
+    );
+    check_table(
+        &profile("read-only"),
+        &[
+            (
+                "GET",
+                "/v4.3.1/libpod/containers/json",
+                "",
+                "deny:read-only-deny",
+            ),
+            (
+                "POST",
+                "/v4.3.1/libpod/containers/create",
+                "{}",
+                "deny:read-only-deny",
+            ),
+        ],
+    );
+    check_table(
+        &profile("full"),
+        &[(
+            "POST",
+            "/v4.3.1/libpod/containers/create",
+            "{}",
+            "allow:full",
+        )],
+    );
+}

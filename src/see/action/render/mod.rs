@@ -78,7 +78,9 @@ pub(crate) fn render(cx: &Ctx) -> Line {
         | Section::Secrets
         | Section::Configs => swarm::render(cx, op),
         Section::Plugins => plugins::render(cx, op),
-        Section::Distribution | Section::Debug => None,
+        // Podman's own calls are named by their operation (`ContainerCreateLibpod`): the
+        // docker CLI never makes them, and their bodies are not read.
+        Section::Distribution | Section::Debug | Section::Libpod => None,
     };
     line.unwrap_or_else(|| {
         // No docker command makes this call (debug endpoints, attestations, distribution).
