@@ -1926,6 +1926,70 @@ fn image_prune_with_a_label_filter() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Podman's own client (Podman only: engine::PODMAN_ONLY_CASES)
+// ---------------------------------------------------------------------------------------------
+
+/// `podman --remote exec C …` through sockeye failed with `lost synchronization with
+/// multiplexed stream`: libpod's exec start is answered header-less, delimited by the close,
+/// and sockeye re-framed it as chunked. Podman's client speaks the libpod API, not the Docker
+/// one, and must see the same service through sockeye as directly.
+#[test]
+fn podman_remote_runs_and_execs_through_sockeye_as_directly() {
+    let Some(h) = Harness::new("podman_remote") else {
+        return;
+    };
+    h.compare(|s| {
+        let host = s.info.host.clone();
+        // Podman reads registry credentials from $DOCKER_CONFIG/config.json and fails when
+        // the directory has none (the harness's docker config directory starts empty).
+        std::fs::write(s.path("config.json"), "{}").unwrap();
+        let config = s.dir.display().to_string();
+        let podman = |args: &[&str]| {
+            let mut all = vec!["--remote", "--url", host.as_str()];
+            all.extend_from_slice(args);
+            s.program("podman", all).env("DOCKER_CONFIG", &config)
+        };
+        let c = s.name("c");
+        s.ok(podman(&[
+            "run",
+            "-d",
+            "--network",
+            "none",
+            "--name",
+            &c,
+            IMAGE,
+            "sh",
+            "-c",
+            "echo started; sleep infinity",
+        ]));
+        s.step(podman(&[
+            "exec",
+            &c,
+            "sh",
+            "-c",
+            "echo hi; echo err >&2; exit 5",
+        ]))
+        .code(5)
+        .stdout_is("hi\n")
+        .stderr_has("err");
+        s.step(podman(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("name={c}"),
+            "--format",
+            "{{.Names}} {{.Status}}",
+        ]))
+        .ok()
+        .stdout_has(&c);
+        s.step(podman(&["logs", &c])).ok().stdout_is("started\n");
+        s.step(podman(&["rm", "-f", "-t", "0", &c]))
+            .ok()
+            .stdout_has(&c);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
 // The relay itself
 // ---------------------------------------------------------------------------------------------
 

@@ -193,10 +193,16 @@ pub const PODMAN_GAPS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Cases that drive Podman's own client (`podman --remote`, libpod routes): Podman only.
+pub const PODMAN_ONLY_CASES: &[&str] = &["podman_remote"];
+
 impl Engine {
     /// Whether the CLI case named `case` runs against this engine (see [`PODMAN_CASES`]).
     pub fn runs_case(self, case: &str) -> bool {
-        self != Engine::Podman || PODMAN_CASES.contains(&case)
+        match self {
+            Engine::Podman => PODMAN_CASES.contains(&case) || PODMAN_ONLY_CASES.contains(&case),
+            _ => !PODMAN_ONLY_CASES.contains(&case),
+        }
     }
 }
 
