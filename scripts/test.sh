@@ -45,3 +45,19 @@ cargo test --quiet 2>&1
 # certificates (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH): remote access must be as transparent.
 log "cargo test --test cli over TLS"
 SOCKEYE_TEST_VIA=tls cargo test --quiet --test cli 2>&1
+# The same CLI cases in front of Podman's Docker-compatible service (scripts/podman.sh): the
+# subset Podman 4.3 supports (PODMAN_CASES in tests/common/engine.rs; the others skip), each
+# directly and through sockeye. Under CI=true a Podman that cannot start fails the run.
+log "cargo test --test cli against Podman"
+if podman_host="$(scripts/podman.sh start | tail -n 1)"; then
+    SOCKEYE_TEST_ENGINE=podman SOCKEYE_TEST_DOCKER_HOST="$podman_host" \
+        cargo test --quiet --test cli 2>&1
+else
+    case "${CI:-}" in
+    true | TRUE | True | 1)
+        log "ERROR: Podman did not start (CI is set, so this fails)"
+        exit 1
+        ;;
+    esac
+    log "SKIPPED: Podman did not start; the Podman cases did not run"
+fi

@@ -795,7 +795,6 @@ fn expected_refusal(want: &Want, hostile: Option<&Resp>, out: &Outcome) -> Optio
         (Want::TooLarge, Some(r)) => r.status == 413 && r.by_sockeye(),
         (Want::Malformed, None) => out.closed || out.error.is_some() || out.garbage.is_some(),
         (Want::Malformed, Some(r)) => r.status >= 400 && !r.by_daemon(),
-        (Want::NotRouted, Some(r)) => r.by_daemon() && matches!(r.status, 301 | 404),
         (Want::Swallowed, None) => true,
         _ => false,
     };

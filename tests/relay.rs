@@ -481,3 +481,58 @@ async fn exec_start_without_upgrade_is_forwarded_not_refused() {
     assert!(text(&resp).starts_with("HTTP/1.1 502 "), "{}", text(&resp));
     sk.shutdown().await;
 }
+
+// ---- Podman's libpod routes -----------------------------------------------------------------
+
+/// A stand-in for Podman's service that answers one request the way Podman 4.3 answers
+/// `POST /v4.3.1/libpod/exec/{id}/start` (what `podman --remote exec` sends, with no `Upgrade`
+/// header): it hijacks the connection, writes `200 OK` and the multiplexed output with no
+/// length and no chunking, and closes.
+async fn podman_exec_start_standin(dir: &Path) -> std::path::PathBuf {
+    let socket = dir.join("podman.sock");
+    let listener = tokio::net::UnixListener::bind(&socket).unwrap();
+    tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = s.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the relay closed before its request head ended");
+            head.extend_from_slice(&buf[..n]);
+        }
+        s.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n\
+              \x01\0\0\0\0\0\0\x03hi\n\x02\0\0\0\0\0\0\x04err\n",
+        )
+        .await
+        .unwrap();
+    });
+    socket
+}
+
+/// `podman --remote exec C sh -c 'echo hi; echo err >&2'` through sockeye failed with
+/// `Error: channel "66" found, 0-3 supported: lost synchronization with multiplexed stream`:
+/// Podman answers libpod's exec start (a route dockerd does not have) header-less and delimits
+/// it by closing, and sockeye re-framed that body as chunked (`66\r\n…`), which Podman's client,
+/// reading the raw socket after the head, took for stream frames. An answer the daemon delimits
+/// by closing must reach the client delimited by closing, whatever the route.
+#[tokio::test]
+async fn a_libpod_exec_start_answered_until_close_reaches_the_client_unframed() {
+    let dir = tempfile::tempdir().unwrap();
+    let podman = podman_exec_start_standin(dir.path()).await;
+    let sk = Running::start(UpstreamAddr::Unix(podman), Limits::default()).await;
+    let body = r#"{"Detach":false,"Tty":false}"#;
+    let mut s = UnixStream::connect(&sk.socket).await.unwrap();
+    let req = format!(
+        "POST /v4.3.1/libpod/exec/0123abcd/start HTTP/1.1\r\nHost: d\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    assert_eq!(
+        answer_until_close(&mut s).await,
+        "200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n\
+         \u{1}\0\0\0\0\0\0\u{3}hi\n\u{2}\0\0\0\0\0\0\u{4}err\n"
+    );
+    sk.shutdown().await;
+}

@@ -14,7 +14,7 @@ use tokio::sync::Mutex;
 use tokio_util::task::TaskTracker;
 
 use crate::caller::Caller;
-use crate::docker::endpoint::{self, Hijack};
+use crate::docker::endpoint;
 use crate::docker::facts::Facts;
 use crate::event::{
     AnsweredBy, Call, CallId, Dir, Event, Events, Fault, Flow, Recorder, RequestHead, ResponseHead,
@@ -87,7 +87,6 @@ pub async fn handle(
     } else {
         endpoint::Classified::unclassified()
     };
-    let hijack = route.hijack();
     let mut report = Report::new(&conn, &req, route);
     // Admit.
     if let Err(why) = conn.events.admit() {
@@ -191,9 +190,11 @@ pub async fn handle(
     drop(upstream);
 
     let (mut parts, body) = resp.into_parts();
-    // Only a hijacking route's answer can be delimited by the close: dockerd answers that way
-    // on a connection it hijacked and nowhere else (the check is skipped on every other call).
-    let until_close = hijack != Hijack::No && delimited_by_close(is_head, &parts);
+    // An answer delimited by the close is relayed so, whatever the route: dockerd answers that
+    // way only on attach and exec start, but Podman also on its own libpod routes (exec start
+    // of `podman --remote exec`), whose client reads the raw socket after the head and takes
+    // hyper's chunk sizes for stream frames. Two header lookups; every route pays them.
+    let until_close = delimited_by_close(is_head, &parts);
     if until_close {
         // hyper frames a body of unknown length as chunked in an HTTP/1.1 answer and keeps
         // the connection; only an HTTP/1.0 answer is delimited by closing it, as dockerd
@@ -224,7 +225,8 @@ pub async fn handle(
 /// `Content-Length` nor `Transfer-Encoding`, on an answer that has a body. dockerd (Go's
 /// net/http) answers that way only on a connection it has hijacked: attach or exec start
 /// sent without `Upgrade` (`200 OK` and the raw stream), or an error it found after
-/// hijacking (`dockerd-behaviour.md` §3.3).
+/// hijacking (`dockerd-behaviour.md` §3.3). Podman does the same on libpod's attach and exec
+/// start (`/v4.3.1/libpod/exec/{id}/start`), routes dockerd does not have.
 fn delimited_by_close(is_head: bool, parts: &http::response::Parts) -> bool {
     let bodiless = is_head
         || parts.status.is_informational()

@@ -37,6 +37,16 @@ impl Engine {
         })
     }
 
+    /// The script (relative to the repository) and arguments that start this engine's private
+    /// daemon; the last line it prints is the `DOCKER_HOST` value.
+    pub fn start_command(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            Engine::Docker20 => ("scripts/dockerd.sh", &["start"]),
+            Engine::Docker28 => ("scripts/dockerd.sh", &["start", "--engine", "28"]),
+            Engine::Podman => ("scripts/podman.sh", &["start"]),
+        }
+    }
+
     /// The name tests and logs use.
     pub fn name(self) -> &'static str {
         match self {
@@ -50,3 +60,303 @@ impl Engine {
 // ---------------------------------------------------------------------------------------------
 // Differences between engines. One function per difference, each saying why.
 // ---------------------------------------------------------------------------------------------
+
+// --- Podman ---------------------------------------------------------------------------------
+//
+// Podman 4.3's Docker-compatible service (`podman system service`, API 1.41) answers most of
+// what the docker CLI asks, but words some errors and names some things its own way, and a few
+// calls it does not do at all. Its answers are the same directly and through sockeye: what
+// follows is what a case must expect of Podman itself, not a tolerance for the relay.
+
+/// The CLI cases (their `Harness::new` names) run against Podman: each passes directly and
+/// gives the same results through sockeye. A case not listed here is skipped when the engine
+/// is Podman, so that a case added later (e.g. for a Docker-only feature) does not turn the
+/// Podman step red until someone has tried it there. [`PODMAN_GAPS`] says why the rest are out.
+pub const PODMAN_CASES: &[&str] = &[
+    // daemon-wide
+    "version",
+    "info",
+    "images",
+    "history",
+    "inspect_image",
+    "system_df",
+    // containers
+    "run_rm",
+    "run_d",
+    "run_missing",
+    "ps",
+    "ps_a",
+    "inspect_c",
+    "inspect_missing",
+    // exec and attach (hijacked streams)
+    "exec_no_i",
+    "exec_i",
+    "exec_i_eof",
+    "exec_i_duplex",
+    "exec_t",
+    "exec_stopped",
+    "old_cli",
+    "exec_i_large",
+    "exec_large_out",
+    "exec_code",
+    "exec_env",
+    "exec_it",
+    "run_i",
+    "exec_d",
+    "start_ai",
+    "wait_kill",
+    "start_a",
+    "exec_binary",
+    // logs
+    "logs",
+    "logs_tail",
+    "logs_f",
+    // files and images
+    "cp",
+    "cp_big",
+    "cp_dir",
+    "cp_missing",
+    "save_load",
+    "export_import",
+    "diff",
+    // networks and volumes
+    "network",
+    "net_connect",
+    "volume",
+    "bind",
+    // lifecycle
+    "top",
+    "restart",
+    "stop_start",
+    "wait",
+    "rename",
+    "kill_s",
+    "port",
+    "rm_many",
+    "not_modified",
+    "big_json",
+    "events",
+    "prune_c",
+    "prune_v",
+    // the relay itself
+    "relay_log",
+];
+
+/// The CLI cases left out on Podman 4.3, each with what Podman does (the same directly and
+/// through sockeye: these are Podman's gaps, not the relay's). docs/podman.md lists them too.
+pub const PODMAN_GAPS: &[(&str, &str)] = &[
+    (
+        "build_classic",
+        "builds with Buildah and prints its own progress (`STEP 1/4:`, not `Step 1/4 :`)",
+    ),
+    (
+        "build_kit",
+        "no BuildKit: POST /session answers 404, `unable to upgrade to h2c`",
+    ),
+    (
+        "commit",
+        "POST /commit without a JSON body fails with `Decode(): EOF` (the docker CLI sends none)",
+    ),
+    ("rmi_conflict", "needs `docker commit` (see commit)"),
+    ("prune_i", "needs `docker commit` (see commit)"),
+    (
+        "run_i_eof",
+        "`run --rm -i` exits 0 whatever the container's exit code (attach loses it)",
+    ),
+    (
+        "run_it",
+        "`run --rm -it` exits 0 whatever the container's exit code (attach loses it)",
+    ),
+    (
+        "exec_i_early",
+        "resets the exec connection when the process stops reading stdin (the CLI exits 1)",
+    ),
+    (
+        "attach",
+        "sends no `attach` event before the container's output is attached",
+    ),
+    (
+        "pause",
+        "`ps` without `-a` leaves paused containers out (dockerd lists them `Up … (Paused)`)",
+    ),
+    (
+        "tag_rmi",
+        "`images REPO:TAG` also lists every other name of the same image",
+    ),
+    (
+        "stats",
+        "`stats --format {{.Name}}` loses the name's first character (Podman strips a `/` that is not there)",
+    ),
+    (
+        "update",
+        "no POST /containers/{id}/update in the compat API (404 Not Found)",
+    ),
+];
+
+/// Cases that drive Podman's own client (`podman --remote`, libpod routes): Podman only.
+pub const PODMAN_ONLY_CASES: &[&str] = &["podman_remote"];
+
+impl Engine {
+    /// Whether the CLI case named `case` runs against this engine (see [`PODMAN_CASES`]).
+    pub fn runs_case(self, case: &str) -> bool {
+        match self {
+            Engine::Podman => PODMAN_CASES.contains(&case) || PODMAN_ONLY_CASES.contains(&case),
+            _ => !PODMAN_ONLY_CASES.contains(&case),
+        }
+    }
+}
+
+fn podman() -> bool {
+    Engine::current() == Engine::Podman
+}
+
+/// The comment `docker history` shows for the imported test image: Podman records its own
+/// words for an import from a tarball.
+pub fn imported_image_comment() -> &'static str {
+    if podman() {
+        "imported from tarball"
+    } else {
+        "Imported from -"
+    }
+}
+
+/// `Config.Image` of a container run from `image`: Podman stores the fully qualified name its
+/// compat API resolved the short name to (`docker.io/…`), dockerd the name as given.
+pub fn configured_image(image: &str) -> String {
+    if podman() {
+        format!("docker.io/{image}")
+    } else {
+        image.to_string()
+    }
+}
+
+/// The name `docker load` reports for a saved `name`: Podman qualifies a short name
+/// (`docker.io/library/…`) when it loads it.
+pub fn loaded_image(name: &str) -> String {
+    if podman() {
+        format!("docker.io/library/{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+/// What the daemon's error says for a container that does not exist: Podman's libpod error
+/// text is lower case (`no container with name or ID … found: no such container`).
+pub fn no_such_container() -> &'static str {
+    if podman() {
+        "no such container"
+    } else {
+        "No such container"
+    }
+}
+
+/// What the daemon's error says for an image that is not there (`run --pull never`).
+pub fn no_such_image() -> &'static str {
+    if podman() {
+        "no such image"
+    } else {
+        "No such image"
+    }
+}
+
+/// What `docker exec` on a created (never started) container fails with: Podman refuses
+/// `POST /exec` with `can only create exec sessions on running containers: container state
+/// improper`, dockerd with `Container … is not running`.
+pub fn exec_on_a_stopped_container() -> &'static str {
+    if podman() {
+        "container state improper"
+    } else {
+        "is not running"
+    }
+}
+
+/// What `docker cp CONTAINER:/nope …` fails with: Podman's 404 for the archive's HEAD carries
+/// no path, so the CLI prints the daemon's bare `no such file or directory`.
+pub fn cp_missing_source(path: &str) -> String {
+    if podman() {
+        "no such file or directory".to_string()
+    } else {
+        format!("Could not find the file {path}")
+    }
+}
+
+/// The action of the event a removed container leaves: `remove` in Podman, `destroy` in dockerd.
+pub fn container_removed_action() -> &'static str {
+    if podman() {
+        "remove"
+    } else {
+        "destroy"
+    }
+}
+
+/// A `docker logs --timestamps` line: Podman's compat API formats the time as RFC 3339 with
+/// whole seconds, dockerd with nanoseconds.
+pub fn log_timestamp_pattern() -> &'static str {
+    if podman() {
+        r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"
+    } else {
+        r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z"
+    }
+}
+
+/// `docker info` output made comparable between two calls: Podman makes up a new random `ID`
+/// on every `GET /info` (dockerd's is the daemon's persistent one).
+pub fn info_stable(s: &str) -> String {
+    if !podman() {
+        return s.to_string();
+    }
+    s.lines()
+        .map(|l| match l.split_once("ID: ") {
+            Some((indent, _)) if indent.trim().is_empty() => format!("{indent}ID: <RANDOM>"),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `docker history --no-trunc --format '{{.ID}} …'`: dockerd prints the id as a digest
+/// (`sha256:…`), Podman the bare hex.
+pub fn history_full_id_pattern() -> &'static str {
+    if podman() {
+        r"^[0-9a-f]{64} "
+    } else {
+        r"^sha256:[0-9a-f]{64} "
+    }
+}
+
+/// `docker inspect` of a container made comparable between two calls: Podman builds
+/// `Config.Env` from a Go map, so its order changes from call to call (dockerd keeps the order
+/// it stored). Under Podman the lines of every `"Env": [ … ]` array are sorted.
+pub fn inspect_env_stable(s: &str) -> String {
+    if !podman() {
+        return s.to_string();
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut env: Option<Vec<String>> = None;
+    for line in s.lines() {
+        match env.as_mut() {
+            None => {
+                if line.trim_end().ends_with("\"Env\": [") {
+                    env = Some(Vec::new());
+                }
+                out.push(line.to_string());
+            }
+            Some(items) if line.trim_start().starts_with(']') => {
+                // The last item has no comma: take them all off, sort, put them back.
+                let mut v: Vec<String> = items
+                    .iter()
+                    .map(|l| l.trim_end_matches(',').to_string())
+                    .collect();
+                v.sort();
+                let n = v.len();
+                for (i, l) in v.into_iter().enumerate() {
+                    out.push(if i + 1 < n { format!("{l},") } else { l });
+                }
+                out.push(line.to_string());
+                env = None;
+            }
+            Some(items) => items.push(line.to_string()),
+        }
+    }
+    out.join("\n")
+}

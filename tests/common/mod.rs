@@ -98,10 +98,11 @@ fn find_daemon() -> Result<Daemon, String> {
 }
 
 fn start_private_daemon() -> Result<String, String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/dockerd.sh");
+    let (script, args) = engine::Engine::current().start_command();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
     let mut cmd = Command::new("bash");
-    cmd.arg(&script).arg("start");
-    // First run on a fresh machine installs docker.io: give it time.
+    cmd.arg(&script).args(args);
+    // First run on a fresh machine installs docker.io (or podman): give it time.
     let r = run_process(cmd, None, false, Duration::from_secs(900))
         .map_err(|e| format!("{} start: {e}", script.display()))?;
     let stdout = String::from_utf8_lossy(&r.stdout);
@@ -988,6 +989,15 @@ pub struct Harness {
 impl Harness {
     /// The harness for test `test` (a unique, lowercase name), or `None` to skip the test.
     pub fn new(test: &str) -> Option<Harness> {
+        let engine = engine::Engine::current();
+        if !engine.runs_case(test) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "(case {test} is not run against {}: see tests/common/engine.rs)",
+                engine.name()
+            );
+            return None;
+        }
         let daemon = daemon()?;
         match std::env::var("SOCKEYE_TEST_VIA").as_deref() {
             Ok("tls") => Some(Harness::over_tls(test, daemon)),

@@ -188,7 +188,20 @@ pub(super) fn rules(name: &str, params: &ProfileParams) -> Option<Vec<Rule>> {
                     ),
                     &[SwarmJoin],
                 ),
-                rule(N, "no-escape-allow", Action::Allow, ""),
+                // Only routes sockeye reads: a body it cannot read (Podman's libpod API, whose
+                // create takes `privileged` and host mounts; a path dockerd routes nowhere)
+                // would carry an escalation no rule above could see.
+                on(
+                    rule(N, "no-escape-allow", Action::Allow, ""),
+                    Operation::ALL,
+                ),
+                rule(
+                    N,
+                    "no-escape-unknown",
+                    Action::Deny,
+                    "the no-escape profile allows only Docker Engine API routes that sockeye \
+                     reads (not, e.g., Podman's libpod API)",
+                ),
             ]
         }
         "full" => vec![rule("full", "full", Action::Allow, "")],

@@ -187,6 +187,46 @@ fn no_escape_refuses_every_door_to_host_root_and_keeps_the_legitimate_twin() {
     );
 }
 
+/// In front of Podman, `podman --remote run --privileged -v /etc:/h …` through
+/// `--profile no-escape` made a privileged container with the host's /etc mounted: libpod's
+/// own create (`POST /v4.3.1/libpod/containers/create`) is no route of the Docker Engine API,
+/// so sockeye read no facts from its body and no-escape's last rule allowed it. A route sockeye
+/// cannot read is a door it cannot watch: no-escape refuses it. The Docker-compatible routes
+/// Podman also serves are read as dockerd's.
+#[test]
+fn no_escape_refuses_routes_it_cannot_read_such_as_podmans_libpod_api() {
+    const UNKNOWN: &str = "deny:no-escape-unknown";
+    check_table(
+        &profile("no-escape"),
+        &[
+            (
+                "POST",
+                "/v4.3.1/libpod/containers/create",
+                r#"{"image":"busybox","privileged":true,
+                    "mounts":[{"destination":"/h","source":"/etc","type":"bind"}]}"#,
+                UNKNOWN,
+            ),
+            ("GET", "/v4.3.1/libpod/_ping", "", UNKNOWN),
+            ("GET", "/v4.3.1/libpod/containers/json", "", UNKNOWN),
+            // Not routed by dockerd either (a 404 there).
+            ("GET", "/v1.41/CONTAINERS/json", "", UNKNOWN),
+            (
+                "POST",
+                "/v1.41/containers/create",
+                r#"{"Image":"busybox","HostConfig":{"Privileged":true}}"#,
+                "deny:no-escape",
+            ),
+            (
+                "POST",
+                "/v1.41/containers/create",
+                r#"{"Image":"busybox"}"#,
+                "allow:no-escape-allow",
+            ),
+            ("GET", "/_ping", "", "allow:no-escape-allow"),
+        ],
+    );
+}
+
 #[test]
 fn no_escape_with_an_allowlist_lets_that_directory_be_bound_and_nothing_above_it() {
     let p = Policy::profile(
