@@ -196,6 +196,8 @@ fn no_escape_refuses_every_door_to_host_root_and_keeps_the_legitimate_twin() {
 #[test]
 fn no_escape_refuses_routes_it_cannot_read_such_as_podmans_libpod_api() {
     const UNKNOWN: &str = "deny:no-escape-unknown";
+    // Libpod routes are known endpoints whose bodies sockeye does not read: their own rule.
+    const LIBPOD: &str = "deny:no-escape-libpod";
     check_table(
         &profile("no-escape"),
         &[
@@ -204,10 +206,10 @@ fn no_escape_refuses_routes_it_cannot_read_such_as_podmans_libpod_api() {
                 "/v4.3.1/libpod/containers/create",
                 r#"{"image":"busybox","privileged":true,
                     "mounts":[{"destination":"/h","source":"/etc","type":"bind"}]}"#,
-                UNKNOWN,
+                LIBPOD,
             ),
-            ("GET", "/v4.3.1/libpod/_ping", "", UNKNOWN),
-            ("GET", "/v4.3.1/libpod/containers/json", "", UNKNOWN),
+            ("GET", "/v4.3.1/libpod/_ping", "", LIBPOD),
+            ("GET", "/v4.3.1/libpod/containers/json", "", LIBPOD),
             // Not routed by dockerd either (a 404 there).
             ("GET", "/v1.41/CONTAINERS/json", "", UNKNOWN),
             (
