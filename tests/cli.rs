@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::engine;
 use common::*;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -961,14 +962,18 @@ fn save_and_load_round_trip_an_image() {
         s.step(s.docker(["save", "-o", "img.tar", &tag]))
             .ok()
             .stdout_is("");
-        let via_file = sha256_file(&s.path("img.tar"));
+        let via_file = sha256_bytes(&engine::save_archive(
+            &std::fs::read(s.path("img.tar")).unwrap(),
+        ));
         // Through stdout too: the same bytes.
-        let out = s.step(s.docker(["save", &tag]));
+        let out = s.step(
+            s.docker(["save", &tag])
+                .rewrite_stdout(engine::save_archive),
+        );
         out.ok()
             .check("more than 1 MB", |o| o.stdout.len() > 1 << 20);
-        std::fs::write(s.path("img2.tar"), &out.stdout).unwrap();
         assert_eq!(
-            sha256_file(&s.path("img2.tar")),
+            sha256_bytes(&out.stdout),
             via_file,
             "[{:?}] save to stdout and save -o differ",
             s.via
@@ -1090,25 +1095,6 @@ fn build_with_the_classic_builder() {
         .ok()
         .stdout_is("alpha\nbeta\n");
     });
-}
-
-/// BuildKit's plain progress: keep the step titles, drop timings, digests and the order in
-/// which concurrent steps finish (scheduling, not the relay).
-fn buildkit_progress(s: &str) -> String {
-    static STEP: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^#\d+ (\[.*|naming to .*)$").unwrap());
-    static TIMING: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\s*\d+(\.\d+)?s\b|\s*done$").unwrap());
-    let mut v: Vec<String> = s
-        .lines()
-        .filter_map(|l| {
-            STEP.captures(l)
-                .map(|c| TIMING.replace_all(&c[1], "").into_owned())
-        })
-        .collect();
-    v.sort();
-    v.dedup();
-    v.join("\n")
 }
 
 #[test]
@@ -1859,20 +1845,14 @@ fn volume_prune_with_a_label_filter() {
         for v in [&v1, &v2] {
             s.ok(s.docker(["volume", "create", "--label", &s.label(), v]));
         }
-        s.step(
-            s.docker([
-                "volume",
-                "prune",
-                "-f",
-                "--filter",
-                &format!("label={}", s.label()),
-            ])
-            .normalize(sorted),
-        )
-        .ok()
-        .stdout_has("Deleted Volumes:")
-        .stdout_has(&format!("{v1}\n"))
-        .stdout_has(&format!("{v2}\n"));
+        let label = format!("label={}", s.label());
+        let mut prune = vec!["volume", "prune", "-f", "--filter", &label];
+        prune.extend(engine::volume_prune_named());
+        s.step(s.docker(prune).normalize(sorted))
+            .ok()
+            .stdout_has("Deleted Volumes:")
+            .stdout_has(&format!("{v1}\n"))
+            .stdout_has(&format!("{v2}\n"));
         s.step(s.docker([
             "volume",
             "ls",
