@@ -117,3 +117,13 @@ fn octal(field: &[u8]) -> usize {
         .take_while(|b| (b'0'..=b'7').contains(b))
         .fold(0, |n, b| n * 8 + usize::from(b - b'0'))
 }
+
+/// The oldest API version the engine still serves; older ones get `400 client version … is
+/// too old`. 20.10 serves down to 1.12; moby raised the floor to 1.24 in 25.0, so engine 28
+/// refuses the corpus's legacy `/v1.23/…/start` requests even when they are harmless.
+pub fn min_api_version() -> (u32, u32) {
+    match Engine::current() {
+        Engine::Docker28 => (1, 24),
+        _ => (1, 12),
+    }
+}
