@@ -1942,3 +1942,31 @@ fn ctrl_c_with_a_stream_open_says_it_drains_and_a_second_one_stops() {
     assert!(!status.success());
     assert!(sk.log().contains("interrupted again"), "{}", sk.log());
 }
+
+/// A supervisor (systemd, a test harness, `timeout`) may stop sockeye the moment its socket
+/// accepts: sockeye bound its listeners before it caught SIGTERM and SIGINT, so a signal in
+/// that window killed it outright (the socket file left behind, nothing logged). It must stop
+/// as it always does, whenever the signal comes.
+#[test]
+fn a_sigterm_right_after_start_up_still_stops_sockeye_cleanly() {
+    for round in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        // No daemon needed: nothing is relayed before the signal.
+        let upstream = format!("unix://{}", dir.path().join("no-daemon.sock").display());
+        let mut sk = Sockeye::start_sockeye(["--upstream", upstream.as_str()]);
+        sk.signal("-TERM");
+        let status = sk
+            .wait_exit(Duration::from_secs(10))
+            .expect("SIGTERM did not stop sockeye");
+        assert!(
+            status.success(),
+            "round {round}: sockeye died of the signal ({status}) instead of stopping:\n{}",
+            sk.log()
+        );
+        assert!(
+            !sk.socket.exists(),
+            "round {round}: sockeye left its socket {} behind",
+            sk.socket.display()
+        );
+    }
+}
