@@ -54,6 +54,11 @@ start_engine28() {
 timed "start engine 28" start_engine28
 if [ -n "$host28" ]; then
     log "engine 28 for the tests: $host28"
+    # Both at once: engine 28 runs on its own bridge and leaves docker0 and the 20.10 daemon's
+    # iptables alone, so a container on 20.10's default network still gets its address.
+    DOCKER_HOST="$SOCKEYE_TEST_DOCKER_HOST" docker run --rm sockeye-test/busybox:1 \
+        sh -c 'ip -4 addr show eth0 | grep -q "inet "' ||
+        { log "ERROR: engine 20.10's default network broke once engine 28 started"; exit 1; }
 elif in_ci; then
     log "ERROR: engine 28 could not be started (see above); CI=true, so this fails the run"
     exit 1

@@ -639,6 +639,9 @@ impl Drop for Sockeye {
 /// Per-case normalizer, applied to stdout and stderr (after [`normalize`]) of one step.
 pub type Norm = fn(&str) -> String;
 
+/// Rewrites a step's raw stdout (see [`Cmd::rewrite_stdout`]).
+pub type Rewrite = fn(&[u8]) -> Vec<u8>;
+
 /// A command line to run on one side.
 pub struct Cmd {
     program: String,
@@ -650,7 +653,7 @@ pub struct Cmd {
     cwd: Option<PathBuf>,
     norm: Option<Norm>,
     digest: bool,
-    bytes: Option<fn(&[u8]) -> Vec<u8>>,
+    bytes: Option<Rewrite>,
 }
 
 impl Cmd {
@@ -684,7 +687,7 @@ impl Cmd {
     /// Rewrite stdout's bytes before anything else sees them (digest, comparison, the
     /// caller): for binary output with a part that legitimately differs, e.g. a timestamp in a
     /// tar header. The case then works with the rewritten bytes.
-    pub fn rewrite_stdout(mut self, f: fn(&[u8]) -> Vec<u8>) -> Self {
+    pub fn rewrite_stdout(mut self, f: Rewrite) -> Self {
         self.bytes = Some(f);
         self
     }
