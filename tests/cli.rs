@@ -3,7 +3,8 @@
 //! stderr must agree (see `common` for the few normalizations and why each exists).
 //!
 //! Needs a Docker daemon: `scripts/dockerd.sh start` is run on demand (root, Debian), or set
-//! `SOCKEYE_TEST_DOCKER_HOST`. `SOCKEYE_TEST_STANDIN=socat` swaps the relay for socat.
+//! `SOCKEYE_TEST_DOCKER_HOST`. `SOCKEYE_TEST_ENGINE=28` runs the cases against engine 28.5
+//! with its own CLI. `SOCKEYE_TEST_STANDIN=socat` swaps the relay for socat.
 
 mod common;
 

@@ -8,8 +8,11 @@
 //! two identical failures never pass.
 //!
 //! Environment:
+//! - `SOCKEYE_TEST_ENGINE`: `20.10` (default) or `28` — which private daemon to start
+//!   (`scripts/dockerd.sh start --engine …`) and which docker CLI and plugins drive it (see
+//!   [`engine`]).
 //! - `SOCKEYE_TEST_DOCKER_HOST`: use this daemon (`unix://` only) instead of starting the
-//!   private one with `scripts/dockerd.sh start`.
+//!   engine's private one; `SOCKEYE_TEST_ENGINE` still says which engine it is.
 //! - `SOCKEYE_TEST_STANDIN=socat`: put `socat` in front of the daemon instead of sockeye, to
 //!   validate the harness or to compare the relay with a dumb byte pipe.
 //! - `SOCKEYE_TEST_VIA=tls`: reach sockeye through a `tls://` listener that requires client
