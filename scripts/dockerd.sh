@@ -214,6 +214,10 @@ fetch_engine28() {
     if [ "${SOCKEYE_ENGINE_REFRESH:-0}" != 1 ] && engine28_ready; then
         return 0
     fi
+    if daemon_pid >/dev/null; then
+        # Its containerd, shims and docker-proxy are started from $ROOT as they are needed.
+        die "engine 28: its dockerd runs from $ROOT; '$0 stop --engine 28' before a refresh"
+    fi
     local a="$E28/apt" debs="$E28/debs"
     rm -rf "$a" "$debs" "$ROOT.new" "$E28/extracted"
     mkdir -p "$a/etc/sources.list.d" "$a/etc/preferences.d" "$a/etc/apt.conf.d" "$a/state/lists/partial" "$a/cache/archives/partial" "$debs"
@@ -312,8 +316,16 @@ start_daemon() {
         warn_system_dockerd
         log "starting dockerd, engine $ENGINE (dir $DIR, log $LOG)"
         local args=(--data-root "$DIR/data" --exec-root "$DIR/exec" --pidfile "$PIDFILE" -H "$HOST")
+        local had_docker0=0
         if [ "$ENGINE" = 28 ]; then
             ensure_bridge
+            ip link show docker0 >/dev/null 2>&1 && had_docker0=1
+            # A 28.5 dockerd that finds its network store from an earlier run deletes docker0
+            # at start-up, even with --bridge sk28 (seen here: the 20.10 daemon's containers
+            # then fail "could not find bridge docker0"); with no store it leaves docker0
+            # alone. The store holds only what earlier test runs left (the tests remove their
+            # networks), so every start begins without it.
+            rm -f "$DIR/data/network/files/local-kv.db"
             # daemon.json of our own: the machine's /etc/docker/daemon.json is for the system
             # daemon. The classic image store (overlay2 graphdriver, the 28 default, said out
             # loud) keeps `docker import`, image IDs and `docker images` as on 20.10; the
@@ -352,6 +364,11 @@ start_daemon() {
         sleep 1
         waited=$((waited + 1))
     done
+    if [ "${had_docker0:-0}" = 1 ] && ! ip link show docker0 >/dev/null 2>&1; then
+        die "engine 28's dockerd deleted docker0, which the 20.10 daemon needs; stop it" \
+            "('$0 stop --engine 28') and recreate docker0 (ip link add docker0 type bridge;" \
+            "ip addr add 172.17.0.1/16 dev docker0; ip link set docker0 up)"
+    fi
     log "dockerd is up (pid $pid) at $SOCK"
 }
 

@@ -27,12 +27,12 @@ fi
 in_ci() { case "${CI:-}" in true | TRUE | True | 1) return 0 ;; esac; return 1; }
 
 # Seconds per phase, printed at the end: how much each engine costs a run.
-declare -A took=()
+took=()
 timed() {
     local name="$1" t0=$SECONDS
     shift
     "$@"
-    took[$name]=$((SECONDS - t0))
+    took+=("$(printf '  %-34s %5ss' "$name" $((SECONDS - t0)))")
 }
 
 # The private daemons, one per engine, both running at once (scripts/dockerd.sh):
@@ -94,6 +94,4 @@ if [ -n "$host28" ]; then
 fi
 
 log "seconds per phase:"
-for phase in "${!took[@]}"; do
-    printf '  %-30s %5ss\n' "$phase" "${took[$phase]}" >&2
-done
+printf '%s\n' "${took[@]}" >&2

@@ -119,8 +119,8 @@ fn octal(field: &[u8]) -> usize {
 }
 
 /// The oldest API version the engine still serves; older ones get `400 client version … is
-/// too old`. 20.10 serves down to 1.12; moby raised the floor to 1.24 in 25.0, so engine 28
-/// refuses the corpus's legacy `/v1.23/…/start` requests even when they are harmless.
+/// too old`. 20.10 serves down to 1.12; engine 28 says `MinAPIVersion` 1.24 (`GET /version`),
+/// so it refuses the corpus's legacy `/v1.23/…/start` requests even when they are harmless.
 pub fn min_api_version() -> (u32, u32) {
     match Engine::current() {
         Engine::Docker28 => (1, 24),
