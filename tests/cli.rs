@@ -3,10 +3,12 @@
 //! stderr must agree (see `common` for the few normalizations and why each exists).
 //!
 //! Needs a Docker daemon: `scripts/dockerd.sh start` is run on demand (root, Debian), or set
-//! `SOCKEYE_TEST_DOCKER_HOST`. `SOCKEYE_TEST_STANDIN=socat` swaps the relay for socat.
+//! `SOCKEYE_TEST_DOCKER_HOST`. `SOCKEYE_TEST_ENGINE=28` runs the cases against engine 28.5
+//! with its own CLI. `SOCKEYE_TEST_STANDIN=socat` swaps the relay for socat.
 
 mod common;
 
+use common::engine;
 use common::*;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -969,14 +971,18 @@ fn save_and_load_round_trip_an_image() {
         s.step(s.docker(["save", "-o", "img.tar", &tag]))
             .ok()
             .stdout_is("");
-        let via_file = sha256_file(&s.path("img.tar"));
+        let via_file = sha256_bytes(&engine::save_archive(
+            &std::fs::read(s.path("img.tar")).unwrap(),
+        ));
         // Through stdout too: the same bytes.
-        let out = s.step(s.docker(["save", &tag]));
+        let out = s.step(
+            s.docker(["save", &tag])
+                .rewrite_stdout(engine::save_archive),
+        );
         out.ok()
             .check("more than 1 MB", |o| o.stdout.len() > 1 << 20);
-        std::fs::write(s.path("img2.tar"), &out.stdout).unwrap();
         assert_eq!(
-            sha256_file(&s.path("img2.tar")),
+            sha256_bytes(&out.stdout),
             via_file,
             "[{:?}] save to stdout and save -o differ",
             s.via
@@ -1098,25 +1104,6 @@ fn build_with_the_classic_builder() {
         .ok()
         .stdout_is("alpha\nbeta\n");
     });
-}
-
-/// BuildKit's plain progress: keep the step titles, drop timings, digests and the order in
-/// which concurrent steps finish (scheduling, not the relay).
-fn buildkit_progress(s: &str) -> String {
-    static STEP: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^#\d+ (\[.*|naming to .*)$").unwrap());
-    static TIMING: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\s*\d+(\.\d+)?s\b|\s*done$").unwrap());
-    let mut v: Vec<String> = s
-        .lines()
-        .filter_map(|l| {
-            STEP.captures(l)
-                .map(|c| TIMING.replace_all(&c[1], "").into_owned())
-        })
-        .collect();
-    v.sort();
-    v.dedup();
-    v.join("\n")
 }
 
 #[test]
@@ -1870,20 +1857,14 @@ fn volume_prune_with_a_label_filter() {
         for v in [&v1, &v2] {
             s.ok(s.docker(["volume", "create", "--label", &s.label(), v]));
         }
-        s.step(
-            s.docker([
-                "volume",
-                "prune",
-                "-f",
-                "--filter",
-                &format!("label={}", s.label()),
-            ])
-            .normalize(sorted),
-        )
-        .ok()
-        .stdout_has("Deleted Volumes:")
-        .stdout_has(&format!("{v1}\n"))
-        .stdout_has(&format!("{v2}\n"));
+        let label = format!("label={}", s.label());
+        let mut prune = vec!["volume", "prune", "-f", "--filter", &label];
+        prune.extend(engine::volume_prune_named());
+        s.step(s.docker(prune).normalize(sorted))
+            .ok()
+            .stdout_has("Deleted Volumes:")
+            .stdout_has(&format!("{v1}\n"))
+            .stdout_has(&format!("{v2}\n"));
         s.step(s.docker([
             "volume",
             "ls",
@@ -2036,4 +2017,32 @@ fn ctrl_c_with_a_stream_open_says_it_drains_and_a_second_one_stops() {
         .expect("a second Ctrl-C did not stop sockeye");
     assert!(!status.success());
     assert!(sk.log().contains("interrupted again"), "{}", sk.log());
+}
+
+/// A supervisor (systemd, a test harness, `timeout`) may stop sockeye the moment its socket
+/// accepts: sockeye bound its listeners before it caught SIGTERM and SIGINT, so a signal in
+/// that window killed it outright (the socket file left behind, nothing logged). It must stop
+/// as it always does, whenever the signal comes.
+#[test]
+fn a_sigterm_right_after_start_up_still_stops_sockeye_cleanly() {
+    for round in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        // No daemon needed: nothing is relayed before the signal.
+        let upstream = format!("unix://{}", dir.path().join("no-daemon.sock").display());
+        let mut sk = Sockeye::start_sockeye(["--upstream", upstream.as_str()]);
+        sk.signal("-TERM");
+        let status = sk
+            .wait_exit(Duration::from_secs(10))
+            .expect("SIGTERM did not stop sockeye");
+        assert!(
+            status.success(),
+            "round {round}: sockeye died of the signal ({status}) instead of stopping:\n{}",
+            sk.log()
+        );
+        assert!(
+            !sk.socket.exists(),
+            "round {round}: sockeye left its socket {} behind",
+            sk.socket.display()
+        );
+    }
 }

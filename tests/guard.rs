@@ -963,7 +963,11 @@ fn run_case(w: &World, case: &Case, t: &mut Tally) {
     let Some(twin) = &case.twin else { return };
     t.twins += 1;
     t.classes.get_mut(case.class).unwrap().2 += 1;
-    let direct = case.twin_like_daemon.then(|| {
+    // A twin in an API version the engine no longer serves (`/v1.23/…` on an engine whose
+    // minimum is 1.24) fails directly too: through sockeye it must then fail the same way.
+    let too_old = request_api_version(&twin.render(&Names::fresh(&w.targets, w.d)))
+        .is_some_and(|v| v < common::engine::min_api_version());
+    let direct = (case.twin_like_daemon || too_old).then(|| {
         let mut n = Names::fresh(&w.targets, w.d);
         setup(w.d, &mut n, case.setup);
         let out = exchange(
@@ -1009,6 +1013,16 @@ fn run_case(w: &World, case: &Case, t: &mut Tally) {
             escape(&bytes.concat())
         ));
     }
+}
+
+/// The API version in the first request line's path (`POST /v1.23/…` → (1, 23)), if any.
+fn request_api_version(bytes: &[Vec<u8>]) -> Option<(u32, u32)> {
+    let first = bytes.first()?;
+    let line = String::from_utf8_lossy(&first[..first.len().min(200)]).into_owned();
+    let path = line.split_whitespace().nth(1)?;
+    let v = path.strip_prefix("/v")?.split('/').next()?;
+    let (major, minor) = v.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
 #[test]

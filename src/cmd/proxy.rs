@@ -39,6 +39,22 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         .as_ref()
         .map(tls::client_config)
         .transpose()?;
+    let control = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    // Catch the stop signals before anything is bound: a client (or a supervisor) may act the
+    // moment a socket accepts, and a SIGTERM then must stop sockeye as it always does (drain,
+    // remove the socket files), not kill it with the default action.
+    let (mut int, mut term, mut hup) = {
+        let _rt = control.enter();
+        let catch = |kind| signal(kind).map_err(|e| format!("cannot catch signals: {e}"));
+        (
+            catch(SignalKind::interrupt())?,
+            catch(SignalKind::terminate())?,
+            catch(SignalKind::hangup())?,
+        )
+    };
     let mut bound = Vec::with_capacity(cfg.listen.len());
     for spec in &cfg.listen {
         let b = Bound::bind(&spec.addr, &cfg.perms).map_err(|e| e.to_string())?;
@@ -48,10 +64,6 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         });
     }
     warn_about_exposure(&cfg, &bound);
-    let control = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let (events, view_task) = match cfg.view {
         None => (Events::discard(), None),
         Some(view) => {
@@ -204,9 +216,6 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
     }
 
     let result = control.block_on(async move {
-        let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
-        let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-        let mut hup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
         loop {
             tokio::select! {
                 _ = int.recv() => break,

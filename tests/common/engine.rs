@@ -37,13 +37,14 @@ impl Engine {
         })
     }
 
-    /// The script (relative to the repository) and arguments that start this engine's private
-    /// daemon; the last line it prints is the `DOCKER_HOST` value.
-    pub fn start_command(self) -> (&'static str, &'static [&'static str]) {
+    /// The script that starts this engine's private daemon, and the arguments that pick the
+    /// engine: `SCRIPT start ARGS` prints `DOCKER_HOST` last; `SCRIPT paths ARGS` prints the
+    /// `cli=` and `plugins=` to drive it with.
+    pub fn daemon_script(self) -> (&'static str, &'static [&'static str]) {
         match self {
-            Engine::Docker20 => ("scripts/dockerd.sh", &["start"]),
-            Engine::Docker28 => ("scripts/dockerd.sh", &["start", "--engine", "28"]),
-            Engine::Podman => ("scripts/podman.sh", &["start"]),
+            Engine::Docker20 => ("scripts/dockerd.sh", &["--engine", "20.10"]),
+            Engine::Docker28 => ("scripts/dockerd.sh", &["--engine", "28"]),
+            Engine::Podman => ("scripts/podman.sh", &[]),
         }
     }
 
@@ -359,4 +360,70 @@ pub fn inspect_env_stable(s: &str) -> String {
         }
     }
     out.join("\n")
+}
+
+// --- Docker 28 (Debian unstable's docker.io 28.5, API 1.51) ----------------------------------
+
+/// Whether the engine comes with the client plugins people run today, `docker-buildx` (so
+/// `docker build` is BuildKit) and `docker-compose` v2: engine 28 brings both from the same
+/// Debian suite (`scripts/dockerd.sh paths --engine 28`). The 20.10 runs keep the machine's
+/// CLI as it is, without plugins, so its cases stay what they were.
+pub fn has_buildx_and_compose() -> bool {
+    Engine::current() == Engine::Docker28
+}
+
+/// The flag `docker volume prune` needs to remove *named* volumes: from API 1.42 the daemon
+/// prunes only anonymous volumes unless the filter says `all=true` (`--all`); the 20.10 daemon
+/// (API 1.41) prunes every unused volume and its CLI negotiation makes `--all` an error there.
+pub fn volume_prune_named() -> &'static [&'static str] {
+    match Engine::current() {
+        Engine::Docker28 => &["--all"],
+        _ => &[],
+    }
+}
+
+/// `docker save`'s tar, made comparable across two saves. Engine 28 writes an OCI layout whose
+/// `blobs/sha256/` directory entry carries the time of the save (a temporary directory's
+/// mtime), so two saves of the same image a second apart differ in that header's mtime and
+/// checksum, and nowhere else; the 20.10 daemon's archive is byte-for-byte reproducible and is
+/// left alone. Every header's mtime is zeroed and its checksum recomputed, so the result is
+/// still a valid tar (`docker load` takes it).
+pub fn save_archive(tar: &[u8]) -> Vec<u8> {
+    let mut out = tar.to_vec();
+    if Engine::current() != Engine::Docker28 {
+        return out;
+    }
+    let mut at = 0;
+    while at + 512 <= out.len() {
+        let header = &mut out[at..at + 512];
+        if header.iter().all(|&b| b == 0) {
+            break; // the end-of-archive blocks
+        }
+        let size = octal(&header[124..136]);
+        header[136..147].copy_from_slice(b"00000000000");
+        header[148..156].fill(b' ');
+        let sum: u32 = header.iter().map(|&b| u32::from(b)).sum();
+        header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        at += 512 + size.div_ceil(512) * 512;
+    }
+    out
+}
+
+/// A tar header's octal number field.
+fn octal(field: &[u8]) -> usize {
+    field
+        .iter()
+        .skip_while(|b| **b == b' ')
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .fold(0, |n, b| n * 8 + usize::from(b - b'0'))
+}
+
+/// The oldest API version the engine still serves; older ones get `400 client version … is
+/// too old`. 20.10 serves down to 1.12; engine 28 says `MinAPIVersion` 1.24 (`GET /version`),
+/// so it refuses the corpus's legacy `/v1.23/…/start` requests even when they are harmless.
+pub fn min_api_version() -> (u32, u32) {
+    match Engine::current() {
+        Engine::Docker28 => (1, 24),
+        _ => (1, 12),
+    }
 }

@@ -8,8 +8,11 @@
 //! two identical failures never pass.
 //!
 //! Environment:
+//! - `SOCKEYE_TEST_ENGINE`: `20.10` (default) or `28` — which private daemon to start
+//!   (`scripts/dockerd.sh start --engine …`) and which docker CLI and plugins drive it (see
+//!   [`engine`]).
 //! - `SOCKEYE_TEST_DOCKER_HOST`: use this daemon (`unix://` only) instead of starting the
-//!   private one with `scripts/dockerd.sh start`.
+//!   engine's private one; `SOCKEYE_TEST_ENGINE` still says which engine it is.
 //! - `SOCKEYE_TEST_STANDIN=socat`: put `socat` in front of the daemon instead of sockeye, to
 //!   validate the harness or to compare the relay with a dumb byte pipe.
 //! - `SOCKEYE_TEST_VIA=tls`: reach sockeye through a `tls://` listener that requires client
@@ -50,6 +53,11 @@ pub struct Daemon {
     /// `unix:///…/docker.sock`
     pub host: String,
     pub socket: PathBuf,
+    /// The docker CLI to drive this engine with (`docker` from PATH for 20.10; the engine's own
+    /// 28.5 CLI for engine 28, so that a run does not depend on which CLI the machine has).
+    pub cli: String,
+    /// The engine's CLI plugins (buildx, compose), linked into each test's `DOCKER_CONFIG`.
+    pub plugins: Option<PathBuf>,
 }
 
 static DAEMON: OnceLock<Result<Daemon, String>> = OnceLock::new();
@@ -83,44 +91,78 @@ pub fn daemon() -> Option<&'static Daemon> {
 }
 
 fn find_daemon() -> Result<Daemon, String> {
+    let engine = engine::Engine::current();
     let host = match std::env::var("SOCKEYE_TEST_DOCKER_HOST") {
         Ok(h) if !h.trim().is_empty() => h.trim().to_string(),
-        _ => start_private_daemon()?,
+        _ => start_private_daemon(engine)?,
     };
     let socket = PathBuf::from(
         host.strip_prefix("unix://")
             .ok_or_else(|| format!("DOCKER_HOST {host:?}: only unix:// daemons are supported"))?,
     );
     ping(&socket).map_err(|e| format!("{host}: /_ping failed: {e}"))?;
-    let d = Daemon { host, socket };
+    let (cli, plugins) = engine_cli(engine)?;
+    let d = Daemon {
+        host,
+        socket,
+        cli,
+        plugins,
+    };
     sweep_stale(&d);
     Ok(d)
 }
 
-fn start_private_daemon() -> Result<String, String> {
-    let (script, args) = engine::Engine::current().start_command();
+/// `SCRIPT CMD ARGS` of the engine's daemon script; its stdout on success.
+fn daemon_script(engine: engine::Engine, cmd: &str) -> Result<String, String> {
+    let (script, args) = engine.daemon_script();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
-    let mut cmd = Command::new("bash");
-    cmd.arg(&script).args(args);
-    // First run on a fresh machine installs docker.io (or podman): give it time.
-    let r = run_process(cmd, None, false, Duration::from_secs(900))
-        .map_err(|e| format!("{} start: {e}", script.display()))?;
-    let stdout = String::from_utf8_lossy(&r.stdout);
-    let stderr = String::from_utf8_lossy(&r.stderr);
+    let mut c = Command::new("bash");
+    c.arg(&script).arg(cmd).args(args);
+    // First run on a fresh machine installs docker.io or downloads engine 28: give it time.
+    let r = run_process(c, None, false, Duration::from_secs(900))
+        .map_err(|e| format!("{} {cmd}: {e}", script.display()))?;
     if r.code != 0 {
         return Err(format!(
-            "{} start exited {}; its stderr:\n{}",
+            "{} {cmd} {} exited {}; its stderr:\n{}",
             script.display(),
+            args.join(" "),
             r.code,
-            tail(&stderr, 3000)
+            tail(&String::from_utf8_lossy(&r.stderr), 3000)
         ));
     }
-    stdout
+    Ok(String::from_utf8_lossy(&r.stdout).into_owned())
+}
+
+fn start_private_daemon(engine: engine::Engine) -> Result<String, String> {
+    daemon_script(engine, "start")?
         .lines()
         .rev()
         .find(|l| !l.trim().is_empty())
         .map(|l| l.trim().to_string())
-        .ok_or_else(|| format!("{} start printed no DOCKER_HOST", script.display()))
+        .ok_or_else(|| format!("{} start printed no DOCKER_HOST", engine.name()))
+}
+
+/// The CLI and plugin directory for `engine`, as its daemon script names them (`paths`: lines
+/// `cli=…` and `plugins=…`); a script without `paths` means `docker` from PATH, no plugins.
+fn engine_cli(engine: engine::Engine) -> Result<(String, Option<PathBuf>), String> {
+    let Ok(out) = daemon_script(engine, "paths") else {
+        return Ok(("docker".to_string(), None));
+    };
+    let value = |key: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let cli = value("cli=").unwrap_or_else(|| "docker".to_string());
+    let plugins = value("plugins=").map(PathBuf::from);
+    if cli.contains('/') && !Path::new(&cli).exists() {
+        return Err(format!(
+            "engine {}: its docker CLI {cli} is missing (run its daemon script's start)",
+            engine.name()
+        ));
+    }
+    Ok((cli, plugins))
 }
 
 /// One raw `GET /_ping`, no client library involved.
@@ -177,7 +219,7 @@ fn sweep_stale(d: &Daemon) {
 
 /// A docker CLI call straight to the daemon, for housekeeping (no assertions).
 fn direct(d: &Daemon, args: &[&str]) -> RawOut {
-    let mut cmd = Command::new("docker");
+    let mut cmd = Command::new(&d.cli);
     cmd.args(args);
     docker_env(&mut cmd, &d.host, None);
     run_process(cmd, None, false, CMD_TIMEOUT).unwrap_or_else(|e| RawOut {
@@ -600,6 +642,9 @@ impl Drop for Sockeye {
 /// Per-case normalizer, applied to stdout and stderr (after [`normalize`]) of one step.
 pub type Norm = fn(&str) -> String;
 
+/// Rewrites a step's raw stdout (see [`Cmd::rewrite_stdout`]).
+pub type Rewrite = fn(&[u8]) -> Vec<u8>;
+
 /// A command line to run on one side.
 pub struct Cmd {
     program: String,
@@ -611,6 +656,7 @@ pub struct Cmd {
     cwd: Option<PathBuf>,
     norm: Option<Norm>,
     digest: bool,
+    bytes: Option<Rewrite>,
 }
 
 impl Cmd {
@@ -639,6 +685,13 @@ impl Cmd {
     /// Keep only `<len> bytes, sha256 <hex>` of stdout: for large binary output.
     pub fn digest_stdout(mut self) -> Self {
         self.digest = true;
+        self
+    }
+    /// Rewrite stdout's bytes before anything else sees them (digest, comparison, the
+    /// caller): for binary output with a part that legitimately differs, e.g. a timestamp in a
+    /// tar header. The case then works with the rewritten bytes.
+    pub fn rewrite_stdout(mut self, f: Rewrite) -> Self {
+        self.bytes = Some(f);
         self
     }
     /// An extra normalization for this step, for what legitimately differs in its output.
@@ -886,6 +939,25 @@ pub fn digits(s: &str) -> String {
     D.replace_all(s, "N").into_owned()
 }
 
+/// BuildKit's plain progress: keep the step titles, drop timings, digests and the order in
+/// which concurrent steps finish (scheduling, not the relay).
+pub fn buildkit_progress(s: &str) -> String {
+    static STEP: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^#\d+ (\[.*|naming to .*)$").unwrap());
+    static TIMING: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\s*\d+(\.\d+)?s\b|\s*done$").unwrap());
+    let mut v: Vec<String> = s
+        .lines()
+        .filter_map(|l| {
+            STEP.captures(l)
+                .map(|c| TIMING.replace_all(&c[1], "").into_owned())
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v.join("\n")
+}
+
 /// Sorted lines: for output whose order is not part of the contract.
 pub fn sorted_lines(s: &str) -> String {
     let mut v: Vec<&str> = s.lines().collect();
@@ -1070,6 +1142,9 @@ impl Harness {
             .prefix("sockeye-test-work.")
             .tempdir()
             .expect("tempdir");
+        if let Some(plugins) = &daemon.plugins {
+            link_plugins(plugins, &config.path().join("cli-plugins"));
+        }
         Harness {
             test: test.to_string(),
             daemon,
@@ -1249,6 +1324,21 @@ impl Harness {
     }
 }
 
+/// The engine's CLI plugins as symlinks in a `DOCKER_CONFIG/cli-plugins`: the one plugin
+/// directory every CLI version searches first, so the engine's buildx and compose win over
+/// whatever the machine has installed.
+fn link_plugins(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("cli-plugins dir");
+    let entries = std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("the engine's CLI plugins {}: {e}", from.display()));
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with("docker-") {
+            std::os::unix::fs::symlink(entry.path(), to.join(&name)).expect("plugin symlink");
+        }
+    }
+}
+
 impl Drop for Harness {
     fn drop(&mut self) {
         if thread::panicking() {
@@ -1290,9 +1380,9 @@ impl Side<'_> {
         self.dir.join(rel)
     }
 
-    /// `docker ARGS` (the CLI from PATH).
+    /// `docker ARGS` with the engine's CLI (see [`Daemon::cli`]).
     pub fn docker<S: AsRef<str>>(&self, args: impl IntoIterator<Item = S>) -> Cmd {
-        self.program("docker", args)
+        self.program(&self.h.daemon.cli, args)
     }
 
     /// Another program, e.g. `/usr/bin/docker` (the 20.10 CLI with built-in BuildKit).
@@ -1307,6 +1397,7 @@ impl Side<'_> {
             cwd: None,
             norm: None,
             digest: false,
+            bytes: None,
         }
     }
 
@@ -1342,6 +1433,9 @@ impl Side<'_> {
         let c = self.command(&cmd);
         let mut r = run_process(c, cmd.stdin.clone(), cmd.tty, cmd.timeout)
             .unwrap_or_else(|e| panic!("[{:?}] {}: {e}", self.via, self.h.test));
+        if let Some(rewrite) = cmd.bytes {
+            r.stdout = rewrite(&r.stdout);
+        }
         if cmd.digest {
             r.stdout = format!(
                 "{} bytes, sha256 {}\n",
