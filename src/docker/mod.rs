@@ -4,5 +4,6 @@
 pub mod endpoint;
 pub mod facts;
 pub mod gojson;
+pub mod shape;
 pub mod state;
 pub mod time;

@@ -23,6 +23,7 @@ use crate::event::{
 use crate::guard::{self, Guard};
 use crate::relay::body::{Metered, OnEnd, RelayBody};
 use crate::relay::error::{IntoResponse, ProxyError};
+use crate::relay::shape::{self, Answer};
 use crate::relay::upstream::{self, Upstream};
 
 /// What every request on one client connection shares.
@@ -143,6 +144,9 @@ pub async fn handle(
     } else {
         None
     };
+    // What the decision hides of the answer, and in which answer.
+    let redact = cleared.permit().redact();
+    let op = report.head.route.operation();
     let upstream_req = cleared.forward(Request::from_parts(parts, body));
 
     // Forward.
@@ -191,6 +195,29 @@ pub async fn handle(
     drop(upstream);
 
     let (mut parts, body) = resp.into_parts();
+    // Shaped as the decision said (never a hijacking route's: those stream).
+    match shape::answer(op, redact, is_head, &mut parts, body).await {
+        Ok(Answer::Passed(body)) => Ok(relay_answer(report, parts, body, hijack, is_head)),
+        Ok(Answer::Shaped(bytes)) => {
+            let body = Full::new(bytes).map_err(|never| match never {});
+            Ok(relay_answer(report, parts, body, hijack, is_head))
+        }
+        Err(e) => Ok(report.refuse(e)),
+    }
+}
+
+/// Relay the daemon's answer: its body streamed to the client (recorded when someone
+/// looks), the call reported when it ends.
+fn relay_answer<B>(
+    mut report: Report,
+    mut parts: http::response::Parts,
+    body: B,
+    hijack: Hijack,
+    is_head: bool,
+) -> Response<RelayBody>
+where
+    B: hyper::body::Body<Data = Bytes, Error = hyper::Error> + Unpin + Send + 'static,
+{
     // Only a hijacking route's answer can be delimited by the close: dockerd answers that way
     // on a connection it hijacked and nowhere else (the check is skipped on every other call).
     let until_close = hijack != Hijack::No && delimited_by_close(is_head, &parts);
@@ -202,8 +229,8 @@ pub async fn handle(
         // directly, so nothing pipelined behind a hijack is ever read as a request.
         parts.version = http::Version::HTTP_10;
     }
-    if !conn.events.enabled() {
-        return Ok(Response::from_parts(parts, body.boxed_unsync()));
+    if !report.events.enabled() {
+        return Response::from_parts(parts, body.boxed_unsync());
     }
     // As the client gets it.
     report.respond(&parts);
@@ -214,10 +241,10 @@ pub async fn handle(
     }
     let recorder = report.recorder(Dir::ToClient);
     let done = Done(report);
-    Ok(Response::from_parts(
+    Response::from_parts(
         parts,
         Metered::new(body, recorder, Fault::UpstreamBroke, done).boxed_unsync(),
-    ))
+    )
 }
 
 /// Whether the daemon delimits this answer's body by closing the connection: neither
