@@ -160,7 +160,7 @@ fn a_service_hides_its_containers_env_mounts_and_virtual_ips() {
     let service = json!({
         "Spec": {"TaskTemplate": {"ContainerSpec": {
             "Env": ["DB_PASSWORD=pw"],
-            "Mounts": [{"Type": "bind", "Source": "/srv", "Target": "/srv"}]
+            "Mounts": [{"Type": "bind", "Source": "/srv", "Target": "/data"}]
         }}},
         "Endpoint": {"VirtualIPs": [{"NetworkID": "n", "Addr": "10.0.0.2/24"}]}
     });
