@@ -247,6 +247,18 @@ redact = ["env", "mounts", "addresses"]
     );
     let records = audit_with(&audit, "ContainerLogs");
     assert!(!records.contains(&fx.secret), "{records}");
+    let record = |endpoint: &str| -> serde_json::Value {
+        records
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|r| r["endpoint"] == endpoint)
+            .unwrap()
+    };
+    assert_eq!(
+        record("ContainerInspect")["redacted"],
+        serde_json::json!(["env", "mounts", "addresses"])
+    );
+    assert_eq!(record("ContainerLogs")["redacted"], serde_json::Value::Null);
 }
 
 #[test]

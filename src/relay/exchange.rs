@@ -199,6 +199,9 @@ pub async fn handle(
     match shape::answer(op, redact, is_head, &mut parts, body).await {
         Ok(Answer::Passed(body)) => Ok(relay_answer(report, parts, body, hijack, is_head)),
         Ok(Answer::Shaped(bytes)) => {
+            if let Some(verdict) = report.verdict.as_mut() {
+                verdict.redacted = redact.names();
+            }
             let body = Full::new(bytes).map_err(|never| match never {});
             Ok(relay_answer(report, parts, body, hijack, is_head))
         }
