@@ -236,8 +236,13 @@ redact = ["env", "mounts", "addresses"]
     assert_eq!(logs, "the log line\n");
     assert!(ok(docker(&d.host, &["inspect", &fx.name])).contains(&fx.secret));
 
-    // The views record what the client got, and the audit log holds no secret either.
-    s.wait_for_log(&["inspect"]);
+    // The views record what the client got, and say it was redacted; the audit log holds
+    // no secret either.
+    s.wait_for_log(&[
+        "docker inspect",
+        "redacted env, mounts, addresses",
+        "[ContainerInspect]",
+    ]);
     let log = s.log();
     assert!(!log.contains(&fx.secret), "the secret in the view:\n{log}");
     assert!(log.contains("\"Source\": \"<redacted>\""), "{log}");
