@@ -212,15 +212,11 @@ fn member(op: Operation, redact: Redact, key: &str, child: &mut Node) {
             binds.iter_mut().for_each(bind);
         }
     } else if mounts && key == "GraphDriver" {
-        if let Some(data) = field_mut(child, "Data") {
-            mark(data);
-        }
+        fields(child, "Data", mark);
     } else if mounts && key == "Mounts" {
         if let Node::Array(list) = child {
             for m in list.iter_mut() {
-                if let Some(source) = field_mut(m, "Source") {
-                    mark(source);
-                }
+                fields(m, "Source", mark);
                 walk(op, redact, m);
             }
         }
@@ -229,11 +225,14 @@ fn member(op: Operation, redact: Redact, key: &str, child: &mut Node) {
     }
 }
 
-/// The member `name` of an object (dockerd writes each key once).
-fn field_mut<'a>(v: &'a mut Node, name: &str) -> Option<&'a mut Node> {
-    match v {
-        Node::Object(members) => members.iter_mut().find(|(k, _)| k == name).map(|(_, v)| v),
-        _ => None,
+/// Apply `f` to every member `name` of an object: dockerd writes each key once, but a
+/// second one must not pass unredacted if it ever did not.
+fn fields(v: &mut Node, name: &str, f: fn(&mut Node)) {
+    if let Node::Object(members) = v {
+        members
+            .iter_mut()
+            .filter(|(k, _)| k == name)
+            .for_each(|(_, v)| f(v));
     }
 }
 
@@ -283,11 +282,7 @@ fn env_list(v: &mut Node) {
                 }
             }
             // A plugin's declared variable: `{"Name", "Description", "Settable", "Value"}`.
-            Node::Object(_) => {
-                if let Some(value) = field_mut(item, "Value") {
-                    mark(value);
-                }
-            }
+            Node::Object(_) => fields(item, "Value", mark),
             other => mark(other),
         }
     }

@@ -218,3 +218,14 @@ fn an_answer_that_is_not_json_cannot_be_redacted() {
     assert!(answer(O::ContainerInspect, Redact::ENV, b"{\"Env\":[\"A=1\"]").is_err());
     assert!(answer(O::ContainerInspect, Redact::ENV, b"<html>").is_err());
 }
+
+#[test]
+fn a_key_written_twice_is_redacted_both_times() {
+    let daemon =
+        br#"{"Mounts":[{"Source":"/a","Source":"/b"}],"Config":{"Env":["A=1"],"Env":["B=2"]}}"#;
+    let out = answer(O::ContainerInspect, ALL, daemon).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    for secret in ["/a", "/b", "=1", "=2"] {
+        assert!(!text.contains(secret), "{secret} survived: {text}");
+    }
+}
