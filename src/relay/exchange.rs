@@ -69,8 +69,8 @@ impl Conn {
 ///
 /// The phases, each with its failure edge (docs/design.md draws them): classify the path;
 /// admit (the audit log can record); the guard (read as dockerd will, decide); forward the
-/// request the guard cleared; relay the answer (streamed, a 101 tunnel, or a stream until the
-/// daemon closes); record the call, with its fault if it has one.
+/// request the guard cleared; relay the answer (streamed, a 101 tunnel, a stream until the
+/// daemon closes, or read whole and redacted as the permit says: `relay::shape`); record the call, with its fault if it has one.
 pub async fn handle(
     conn: Arc<Conn>,
     req: Request<Incoming>,
