@@ -268,6 +268,12 @@ pub struct ExplainArgs {
     /// A TCP caller's address (IP or IP:PORT) instead of a Unix-socket one.
     #[arg(long = "source", value_name = "ADDR")]
     pub source_addr: Option<String>,
+
+    /// Ask this daemon (unix:///path or tcp://host:port) about the objects the request names,
+    /// as the relay does before deciding, and show each lookup and what it added. Without
+    /// it, a request that needs lookups is not decided: the lookups are listed (exit 3).
+    #[arg(long, value_name = "ADDR")]
+    pub upstream: Option<String>,
 }
 
 /// How calls are shown (shared by `proxy` and `trace`).

@@ -7,6 +7,7 @@ pub mod certs;
 pub mod checked;
 pub mod health;
 pub mod load;
+pub mod lookups;
 pub mod policy;
 pub mod proxy;
 pub mod trace;

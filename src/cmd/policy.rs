@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Request};
@@ -14,9 +15,13 @@ use http::{header, HeaderValue, Request};
 use crate::caller::{Caller, ClientContainer, Peer};
 use crate::cmd::args::{ExplainArgs, LearnArgs, PolicyArgs, PolicyCommand};
 use crate::cmd::load::load_policy_file;
+use crate::cmd::lookups::Lookups;
+use crate::config::UpstreamAddr;
 use crate::docker::endpoint;
-use crate::guard;
-use crate::guard::policy::{Decision, Policy};
+use crate::guard::policy::{Decision, Mode, Policy};
+use crate::guard::state::DaemonState;
+use crate::guard::{self, Guard};
+use crate::relay::lookup::LookupClient;
 use crate::remember::audit::query::{CallerSpec, Filter};
 use crate::remember::audit::read::{Malformed, Sources};
 use crate::remember::learn::{self, Learner, Options, Skip};
@@ -24,6 +29,8 @@ use crate::remember::learn::{self, Learner, Options, Skip};
 /// Exit status when the request is denied (or the policy is invalid: 2).
 const DENIED: i32 = 1;
 const INVALID: i32 = 2;
+/// `policy explain`: the decision needs the daemon's state, and no daemon was given.
+const UNDECIDED: i32 = 3;
 
 pub fn run(cmd: PolicyCommand) -> i32 {
     match cmd {
@@ -45,13 +52,9 @@ pub fn run(cmd: PolicyCommand) -> i32 {
             }
         },
         PolicyCommand::Explain(args) => match explain(*args) {
-            Ok((text, allowed)) => {
+            Ok((text, code)) => {
                 println!("{text}");
-                if allowed {
-                    0
-                } else {
-                    DENIED
-                }
+                code
             }
             Err(e) => {
                 eprintln!("sockeye: {e}");
@@ -182,8 +185,8 @@ fn learn(args: LearnArgs) -> Result<i32, String> {
     Ok(0)
 }
 
-/// The explanation, and whether the request is allowed.
-fn explain(args: ExplainArgs) -> Result<(String, bool), String> {
+/// The explanation, and the exit status: 0 allowed, 1 denied or refused, 3 undecided.
+fn explain(args: ExplainArgs) -> Result<(String, i32), String> {
     let source = PolicyArgs {
         policy: args.file.clone().or(args.source.policy.clone()),
         ..args.source.clone()
@@ -232,7 +235,7 @@ fn explain(args: ExplainArgs) -> Result<(String, bool), String> {
                 "{out}refused before the policy: {} {e}",
                 e.status().as_u16()
             ),
-            false,
+            DENIED,
         )
     };
     let body = match guard::needs_body(&parts, &route, false) {
@@ -240,10 +243,37 @@ fn explain(args: ExplainArgs) -> Result<(String, bool), String> {
         Ok(true) => Some(body.unwrap_or_default()),
         Ok(false) => body,
     };
-    let reading = match guard::read(&parts, &route, body) {
+    let mut reading = match guard::read(&parts, &route, body) {
         Err(e) => return Ok(refused(out, e)),
         Ok(r) => r,
     };
+    let lookups = Lookups::of(&route, &reading);
+    if !lookups.refs.is_empty() {
+        let Some(upstream) = &args.upstream else {
+            out.push_str(&lookups.needed());
+            return Ok((out, UNDECIDED));
+        };
+        let guard = Guard::new(Some(policy.clone()), None, Mode::Enforce, usize::MAX);
+        let addr = UpstreamAddr::parse(upstream).map_err(|e| format!("--upstream: {e}"))?;
+        if matches!(addr, UpstreamAddr::Tls(_)) {
+            return Err("--upstream: explain asks a unix:// or tcp:// daemon, not tls://".into());
+        }
+        let client = LookupClient::new(addr.clone(), None);
+        guard.connect_state(Arc::new(DaemonState::new(Box::new(client))));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the lookups: {e}"))?;
+        match runtime.block_on(guard.consult_state(&parts, &route, &mut reading)) {
+            Err(e) => {
+                out.push_str(&lookups.failed(&addr));
+                return Ok(refused(out, e));
+            }
+            Ok(pinned) => {
+                out.push_str(&lookups.made(&addr, &reading, pinned.as_ref()));
+            }
+        }
+    }
     if let Some(facts) = &reading.facts {
         let escalations = facts.escalations(&[]);
         if !escalations.is_empty() {
@@ -252,10 +282,13 @@ fn explain(args: ExplainArgs) -> Result<(String, bool), String> {
         }
     }
     let explanation = policy.explain(&reading.facts_for(&caller, &parts, &route));
-    let allowed = matches!(explanation.decision, Decision::Allow(_));
+    let code = match explanation.decision {
+        Decision::Allow(_) => 0,
+        Decision::Deny(_) => DENIED,
+    };
     out.push_str("rules:\n");
     out.push_str(&explanation.to_string());
-    Ok((out, allowed))
+    Ok((out, code))
 }
 
 fn caller(args: &ExplainArgs) -> Result<Caller, String> {

@@ -5,5 +5,6 @@ pub mod endpoint;
 pub mod facts;
 pub mod gojson;
 pub mod owner;
+pub mod shape;
 pub mod state;
 pub mod time;

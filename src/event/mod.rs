@@ -114,6 +114,10 @@ pub struct Verdict {
     /// Why it was denied (or would have been).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What the client's answer was rewritten to hide (`env`, `mounts`, `addresses`): set
+    /// only when the relay did rewrite it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redacted: Vec<&'static str>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -136,11 +140,13 @@ impl Verdict {
                 decision: Decision::WouldDeny,
                 rule: denial.rule.clone(),
                 reason: Some(denial.reason.clone()),
+                redacted: Vec::new(),
             },
             None => Verdict {
                 decision: Decision::Allow,
                 rule: permit.rule().to_owned(),
                 reason: None,
+                redacted: Vec::new(),
             },
         })
     }
@@ -150,6 +156,7 @@ impl Verdict {
             decision: Decision::Deny,
             rule: denial.rule.clone(),
             reason: Some(denial.reason.clone()),
+            redacted: Vec::new(),
         }
     }
 }

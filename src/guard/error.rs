@@ -48,6 +48,14 @@ pub enum ProxyError {
     /// The decision needs the daemon's state of an object, and the daemon did not give it.
     #[error("cannot decide without knowing {what} (asked the daemon: {reason})")]
     LookupFailed { what: String, reason: String },
+    /// The policy hides part of this answer and sockeye could not rewrite it, so the daemon's
+    /// answer is withheld rather than passed on whole.
+    #[error("the daemon's answer to {what} is withheld: {reason}, and the policy redacts {redact} in it")]
+    Withheld {
+        what: String,
+        reason: String,
+        redact: crate::docker::shape::Redact,
+    },
 }
 
 impl ProxyError {
@@ -65,7 +73,9 @@ impl ProxyError {
             ProxyError::NotRecorded(_) => StatusCode::SERVICE_UNAVAILABLE,
             ProxyError::NoSuchObject { .. } => StatusCode::NOT_FOUND,
             ProxyError::Isolated { .. } => StatusCode::FORBIDDEN,
-            ProxyError::LookupFailed { .. } => StatusCode::BAD_GATEWAY,
+            ProxyError::LookupFailed { .. } | ProxyError::Withheld { .. } => {
+                StatusCode::BAD_GATEWAY
+            }
         }
     }
 
@@ -79,6 +89,7 @@ impl ProxyError {
             ProxyError::NoSuchObject { .. } => Fault::NoSuchObject,
             ProxyError::Isolated { .. } => Fault::Denied,
             ProxyError::LookupFailed { .. } => Fault::LookupFailed,
+            ProxyError::Withheld { .. } => Fault::Withheld,
             ProxyError::UnreadableBody { .. }
             | ProxyError::BodyTooLarge { .. }
             | ProxyError::UnroutablePath { .. }
@@ -112,4 +123,7 @@ pub enum Fault {
     /// The daemon did not say what an object the request names is, so nothing was decided
     /// (502).
     LookupFailed,
+    /// The daemon answered, but the policy redacts part of the answer and sockeye could not
+    /// rewrite it (too large to read whole, compressed, not JSON, cut short): withheld (502).
+    Withheld,
 }

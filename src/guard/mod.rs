@@ -191,6 +191,10 @@ impl Guard {
             Some(p) => p.decide(req),
             None => Decision::Allow(Permit::unconditional()),
         };
+        let first_redact = match &first {
+            Decision::Allow(p) => p.redact(),
+            Decision::Deny(_) => Default::default(),
+        };
         match (&first, &self.rego) {
             (Decision::Allow(_), Some(rego)) => {
                 let target = parts
@@ -198,7 +202,11 @@ impl Guard {
                     .path_and_query()
                     .map_or_else(|| parts.uri.to_string(), |pq| pq.as_str().to_owned());
                 let input = rego::input(req, &target, &parts.headers, json, &eval_symlinks);
-                rego::decide_rego(rego, &input)
+                match rego::decide_rego(rego, &input) {
+                    // The TOML rule's shaping of the answer holds whoever else allowed.
+                    Decision::Allow(permit) => Decision::Allow(permit.with_redact(first_redact)),
+                    deny => deny,
+                }
             }
             _ => first,
         }
@@ -270,7 +278,7 @@ impl Guard {
             .apply(self.decide(&req, parts, reading.json.as_ref()))
         {
             Decision::Allow(permit) => Ok(Cleared {
-                permit,
+                permit: self.shaped(permit),
                 body: reading.forward,
                 facts: reading.facts,
                 pinned,
@@ -285,10 +293,22 @@ impl Guard {
 }
 
 impl Guard {
+    /// A permit audit mode made of a denial shapes its answer as the policy does by default:
+    /// the client gets what an allowed one would, never more.
+    fn shaped(&self, permit: Permit) -> Permit {
+        match (&self.policy, permit.overruled()) {
+            (Some(policy), Some(_)) => {
+                let redact = policy.redact();
+                permit.with_redact(redact)
+            }
+            _ => permit,
+        }
+    }
+
     /// Ask the daemon about the objects the request names, add what it says to the facts,
     /// and pin the request to what was resolved: the body's references rewritten to full IDs
     /// (re-serialized with the rest), and the path returned when its object must be.
-    async fn consult_state(
+    pub async fn consult_state(
         &self,
         parts: &http::request::Parts,
         route: &Classified,

@@ -295,3 +295,54 @@ async fn a_guard_that_cannot_ask_the_daemon_refuses_what_it_would_have_to_ask_ab
         "{err}"
     );
 }
+
+/// The permit a guard gives a body-less request from uid 1000.
+async fn permit_for(g: &Guard, method: &str, target: &str) -> Permit {
+    let p = parts(method, target, None);
+    let route = classify(method, p.uri.path());
+    let caller = Caller::bare(crate::caller::Peer::Unix {
+        uid: 1000,
+        gid: 1000,
+        pid: None,
+        process: None,
+        exe: None,
+    });
+    match g.check(&caller, &p, &route, &mut None).await {
+        Ok(cleared) => cleared.permit,
+        Err(refused) => panic!("{}", refused.error),
+    }
+}
+
+const REDACTING: &str = "version = 1\nbase = \"read-only\"\nredact = [\"env\"]\n";
+
+#[tokio::test]
+async fn audit_mode_lets_a_denied_read_through_shaped_as_the_policy_shapes_an_allowed_one() {
+    // A rule that denies has no `redact`; the client must still not get more than an
+    // allowed client would.
+    let policy = Policy::from_toml(
+        "version = 1\nredact = [\"env\"]\n[[rules]]\nname = \"no-inspect\"\naction = \"deny\"\nreason = \"no\"\nrequest.endpoint = [\"ContainerInspect\"]\n",
+    )
+    .unwrap();
+    let g = Guard::new(Some(policy), None, Mode::Audit, 1 << 20);
+    let permit = permit_for(&g, "GET", "/v1.41/containers/web/json").await;
+    assert!(permit.overruled().is_some());
+    assert_eq!(permit.redact(), crate::docker::shape::Redact::ENV);
+}
+
+#[tokio::test]
+async fn a_rego_policy_that_also_allows_keeps_the_toml_rules_shaping() {
+    let rego = crate::guard::rego::RegoPolicy::from_text(
+        "allow-all",
+        "package docker.authz\nallow := true\n",
+    )
+    .unwrap();
+    let g = Guard::new(
+        Some(Policy::from_toml(REDACTING).unwrap()),
+        Some(rego),
+        Mode::Enforce,
+        1 << 20,
+    );
+    let permit = permit_for(&g, "GET", "/v1.41/containers/web/json").await;
+    assert_eq!(permit.rule(), "rego:allow-all");
+    assert_eq!(permit.redact(), crate::docker::shape::Redact::ENV);
+}

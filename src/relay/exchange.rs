@@ -23,6 +23,7 @@ use crate::event::{
 use crate::guard::{self, Guard};
 use crate::relay::body::{Metered, OnEnd, RelayBody};
 use crate::relay::error::{IntoResponse, ProxyError};
+use crate::relay::shape::{self, Answer};
 use crate::relay::upstream::{self, Upstream};
 
 /// What every request on one client connection shares.
@@ -68,8 +69,8 @@ impl Conn {
 ///
 /// The phases, each with its failure edge (docs/design.md draws them): classify the path;
 /// admit (the audit log can record); the guard (read as dockerd will, decide); forward the
-/// request the guard cleared; relay the answer (streamed, a 101 tunnel, or a stream until the
-/// daemon closes); record the call, with its fault if it has one.
+/// request the guard cleared; relay the answer (streamed, a 101 tunnel, a stream until the
+/// daemon closes, or read whole and redacted as the permit says: `relay::shape`); record the call, with its fault if it has one.
 pub async fn handle(
     conn: Arc<Conn>,
     req: Request<Incoming>,
@@ -142,6 +143,9 @@ pub async fn handle(
     } else {
         None
     };
+    // What the decision hides of the answer, and in which answer.
+    let redact = cleared.permit().redact();
+    let op = report.head.route.operation();
     let upstream_req = cleared.forward(Request::from_parts(parts, body));
 
     // Forward.
@@ -190,6 +194,31 @@ pub async fn handle(
     drop(upstream);
 
     let (mut parts, body) = resp.into_parts();
+    // Shaped as the decision said (never a hijacking route's: those stream).
+    match shape::answer(op, redact, is_head, &mut parts, body).await {
+        Ok(Answer::Passed(body)) => Ok(relay_answer(report, parts, body, is_head)),
+        Ok(Answer::Shaped(bytes)) => {
+            if let Some(verdict) = report.verdict.as_mut() {
+                verdict.redacted = redact.names();
+            }
+            let body = Full::new(bytes).map_err(|never| match never {});
+            Ok(relay_answer(report, parts, body, is_head))
+        }
+        Err(e) => Ok(report.refuse(e)),
+    }
+}
+
+/// Relay the daemon's answer: its body streamed to the client (recorded when someone
+/// looks), the call reported when it ends.
+fn relay_answer<B>(
+    mut report: Report,
+    mut parts: http::response::Parts,
+    body: B,
+    is_head: bool,
+) -> Response<RelayBody>
+where
+    B: hyper::body::Body<Data = Bytes, Error = hyper::Error> + Unpin + Send + 'static,
+{
     // An answer delimited by the close is relayed so, whatever the route: dockerd answers that
     // way only on attach and exec start, but Podman also on its own libpod routes (exec start
     // of `podman --remote exec`), whose client reads the raw socket after the head and takes
@@ -203,8 +232,8 @@ pub async fn handle(
         // directly, so nothing pipelined behind a hijack is ever read as a request.
         parts.version = http::Version::HTTP_10;
     }
-    if !conn.events.enabled() {
-        return Ok(Response::from_parts(parts, body.boxed_unsync()));
+    if !report.events.enabled() {
+        return Response::from_parts(parts, body.boxed_unsync());
     }
     // As the client gets it.
     report.respond(&parts);
@@ -215,10 +244,10 @@ pub async fn handle(
     }
     let recorder = report.recorder(Dir::ToClient);
     let done = Done(report);
-    Ok(Response::from_parts(
+    Response::from_parts(
         parts,
         Metered::new(body, recorder, Fault::UpstreamBroke, done).boxed_unsync(),
-    ))
+    )
 }
 
 /// Whether the daemon delimits this answer's body by closing the connection: neither

@@ -11,6 +11,7 @@ pub mod listen;
 pub mod lookup;
 pub mod serve_metrics;
 pub mod server;
+pub mod shape;
 pub mod stream;
 pub mod tls;
 pub mod upstream;

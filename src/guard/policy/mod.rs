@@ -27,6 +27,7 @@ use crate::caller::Caller;
 use crate::docker::endpoint::Classified;
 use crate::docker::facts::{Escalation, Facts};
 use crate::docker::gojson::Form;
+use crate::docker::shape::Redact;
 
 use cond::Mismatch;
 pub use cond::{BodyCond, Cidr, ClientMatch, Glob, RequestMatch, Scalar, FACT_OPERATIONS};
@@ -83,6 +84,8 @@ pub struct Rule {
     pub request: RequestMatch,
     /// Conditions on request facts, by fact name (or `escalations`).
     pub body: BTreeMap<String, BodyCond>,
+    /// What an allow rule hides of the daemon's answer; `None`: the policy's `redact`.
+    pub redact: Option<Redact>,
 }
 
 /// Everything a decision may look at, borrowed from the relay's view of one request.
@@ -118,6 +121,9 @@ pub struct Permit {
     rule: Cow<'static, str>,
     /// In [`Mode::Audit`], the denial this permit overrules.
     overruled: Option<Denial>,
+    /// What the relay must hide of the daemon's answer (the decision said so, so it travels
+    /// with the permit to the daemon side and back).
+    redact: Redact,
 }
 
 impl Permit {
@@ -127,6 +133,7 @@ impl Permit {
         Permit {
             rule: Cow::Borrowed(OPEN_RULE),
             overruled: None,
+            redact: Redact::NONE,
         }
     }
 
@@ -145,7 +152,19 @@ impl Permit {
         Permit {
             rule: rule.into(),
             overruled: None,
+            redact: Redact::NONE,
         }
+    }
+
+    /// The same permit, hiding `redact` of the answer (the TOML policy's shaping kept when a
+    /// Rego policy also allowed; a policy's own when audit mode overruled its denial).
+    pub(in crate::guard) fn with_redact(self, redact: Redact) -> Permit {
+        Permit { redact, ..self }
+    }
+
+    /// What the relay must hide of the daemon's answer.
+    pub fn redact(&self) -> Redact {
+        self.redact
     }
 
     /// The rule that allowed the request.
@@ -179,6 +198,8 @@ impl Mode {
             (Mode::Audit, Decision::Deny(denial)) => Decision::Allow(Permit {
                 rule: denial.rule.clone().into(),
                 overruled: Some(denial),
+                // The guard adds the policy's own shaping (`Policy::redact`).
+                redact: Redact::NONE,
             }),
             (_, decision) => decision,
         }
@@ -252,6 +273,8 @@ impl std::error::Error for PolicyError {}
 pub struct Policy {
     rules: Vec<Rule>,
     default: Action,
+    /// What every allowed answer hides unless its rule says otherwise.
+    redact: Redact,
 }
 
 /// One rule considered by [`Policy::explain`].
@@ -280,6 +303,12 @@ impl fmt::Display for Explanation {
             }
         }
         match &self.decision {
+            Decision::Allow(p) if !p.redact().is_empty() => write!(
+                f,
+                "allowed by rule {}; the answer is shown with {} redacted",
+                p.rule(),
+                p.redact()
+            ),
             Decision::Allow(p) => write!(f, "allowed by rule {}", p.rule()),
             Decision::Deny(d) => write!(f, "{d}"),
         }
@@ -302,6 +331,7 @@ impl Policy {
         Ok(Policy {
             rules,
             default: Action::Deny,
+            redact: Redact::NONE,
         })
     }
 
@@ -314,7 +344,22 @@ impl Policy {
     }
 
     pub(crate) fn from_parts(rules: Vec<Rule>, default: Action) -> Policy {
-        Policy { rules, default }
+        Policy {
+            rules,
+            default,
+            redact: Redact::NONE,
+        }
+    }
+
+    /// The same policy, hiding `redact` of every allowed answer whose rule does not say
+    /// otherwise (the file's top-level `redact`).
+    pub fn with_redact(self, redact: Redact) -> Policy {
+        Policy { redact, ..self }
+    }
+
+    /// What an allowed answer hides when its rule does not say.
+    pub fn redact(&self) -> Redact {
+        self.redact
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -356,6 +401,7 @@ impl Policy {
                 Action::Allow => Decision::Allow(Permit {
                     rule: rule.name.clone().into(),
                     overruled: None,
+                    redact: rule.redact.unwrap_or(self.redact),
                 }),
                 Action::Deny => Decision::Deny(Denial {
                     rule: rule.name.clone(),
@@ -370,6 +416,7 @@ impl Policy {
             Action::Allow => Decision::Allow(Permit {
                 rule: Cow::Borrowed(DEFAULT_RULE),
                 overruled: None,
+                redact: self.redact,
             }),
             Action::Deny => Decision::Deny(Denial {
                 rule: DEFAULT_RULE.to_owned(),

@@ -91,6 +91,7 @@ fn rule(origin: &'static str, name: &str, action: Action, reason: &str) -> Rule 
         client: ClientMatch::default(),
         request: RequestMatch::default(),
         body: BTreeMap::new(),
+        redact: None,
     }
 }
 

@@ -85,6 +85,7 @@ fn rule(name: String, action: Action, reason: String, ops: Vec<Operation>) -> Ru
             ..RequestMatch::default()
         },
         body: BTreeMap::new(),
+        redact: None,
     }
 }
 

@@ -59,6 +59,10 @@ pub struct Record<S = String> {
     pub rule: Option<S>,
     #[serde(default)]
     pub reason: Option<S>,
+    /// What the answer the client got was rewritten to hide (`env`, `mounts`, `addresses`);
+    /// left out when it got the daemon's answer whole.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redacted: Vec<S>,
     #[serde(default)]
     pub status: Option<u16>,
     /// `daemon` or `sockeye`.
@@ -130,6 +134,11 @@ impl Record<&str> {
             decision,
             rule,
             reason,
+            redacted: call
+                .verdict
+                .as_ref()
+                .map(|v| v.redacted.clone())
+                .unwrap_or_default(),
             status: call.status(),
             answered_by: match call.answered_by {
                 AnsweredBy::Daemon => "daemon",

@@ -19,6 +19,7 @@ fn record(n: u64) -> Record {
         decision: None,
         rule: None,
         reason: None,
+        redacted: Vec::new(),
         status: Some(200),
         answered_by: "daemon".into(),
         bytes_in: 0,
@@ -177,6 +178,7 @@ mod lines {
                 decision: Decision::Allow,
                 rule: "no-escape-allow".into(),
                 reason: None,
+                redacted: Vec::new(),
             }),
             ..sample_call(peer, method, target, status)
         }
@@ -220,6 +222,7 @@ mod lines {
             decision: Decision::Deny,
             rule: "no-escape".into(),
             reason: Some("refuses \"privileged\"\nand / mounts\t\u{1}".into()),
+            redacted: Vec::new(),
         });
         c.error = Some("denied by rule no-escape: \\ é \u{2028} \u{7f}".into());
         c.facts = Some(Arc::new(Facts {
@@ -285,6 +288,7 @@ mod lines {
                 decision: Decision::WouldDeny,
                 rule: "default".into(),
                 reason: Some("not allowed".into()),
+                redacted: Vec::new(),
             });
             out.push(c);
         }

@@ -18,6 +18,7 @@ fn verdict(decision: Decision) -> Option<Verdict> {
         decision,
         rule: "r".into(),
         reason: None,
+        redacted: Vec::new(),
     })
 }
 

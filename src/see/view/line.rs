@@ -57,6 +57,9 @@ pub fn call_line(c: &Call, style: &Style) -> String {
             ))
         ));
     }
+    if let Some(v) = c.verdict.as_ref().filter(|v| !v.redacted.is_empty()) {
+        line.push_str(&format!("  redacted {}", v.redacted.join(", ")));
+    }
     line.push_str(&format!("  {}", style.dim(&format!("[{}]", d.endpoint))));
     line
 }

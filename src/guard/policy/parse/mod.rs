@@ -19,11 +19,12 @@ use toml::{Table, Value};
 
 use super::profile::{self, ProfileParams};
 use super::{Action, Policy, PolicyError, Rule};
+use crate::docker::shape::Redact;
 use walker::{kind, Walker};
 
 pub(crate) use rule::METHODS;
 
-const TOP_KEYS: &[&str] = &["version", "base", "default", "rules"];
+const TOP_KEYS: &[&str] = &["version", "base", "default", "redact", "rules"];
 const BASE_KEYS: &[&str] = &["name", "allowed_host_paths"];
 
 pub(super) fn policy(text: &str) -> Result<Policy, Vec<PolicyError>> {
@@ -59,6 +60,10 @@ pub(super) fn policy(text: &str) -> Result<Policy, Vec<PolicyError>> {
         Some(v) => w.action(v, "default").unwrap_or(Action::Deny),
     };
     let base = top.get("base").and_then(|v| w.base(v));
+    let redact = match top.get("redact") {
+        None => Redact::NONE,
+        Some(v) => w.redact(v, "redact").unwrap_or_default(),
+    };
 
     let mut rules = Vec::new();
     match top.get("rules") {
@@ -96,10 +101,48 @@ pub(super) fn policy(text: &str) -> Result<Policy, Vec<PolicyError>> {
         return Err(w.errs);
     }
     rules.extend(base.unwrap_or_default());
-    Ok(Policy::from_parts(rules, default))
+    Ok(Policy::from_parts(rules, default).with_redact(redact))
 }
 
 impl Walker {
+    /// What answers hide: a list of `env`, `mounts`, `addresses` (a lone name counts as a
+    /// list of one). Unlike a condition's list, `[]` means something: hide nothing.
+    pub(super) fn redact(&mut self, v: &Value, path: &str) -> Option<Redact> {
+        let items = match v {
+            Value::String(_) => std::slice::from_ref(v),
+            Value::Array(items) => items.as_slice(),
+            other => {
+                self.err(
+                    path,
+                    format!("must be a list of names, not {}", kind(other)),
+                );
+                return None;
+            }
+        };
+        let before = self.errs.len();
+        let mut redact = Redact::NONE;
+        for (i, item) in items.iter().enumerate() {
+            let at = match v {
+                Value::Array(_) => format!("{path}[{i}]"),
+                _ => path.to_owned(),
+            };
+            let Some(name) = self.string(item, &at) else {
+                continue;
+            };
+            match Redact::from_name(&name) {
+                Some(r) => redact = redact.union(r),
+                None => {
+                    let known: Vec<&str> = Redact::NAMES.iter().map(|(n, _)| *n).collect();
+                    self.err(
+                        &at,
+                        format!("unknown {name:?}; known: {}", known.join(", ")),
+                    );
+                }
+            }
+        }
+        (self.errs.len() == before).then_some(redact)
+    }
+
     fn base(&mut self, v: &Value) -> Option<Vec<Rule>> {
         let (name, params) = match v {
             Value::String(s) => (s.clone(), ProfileParams::default()),

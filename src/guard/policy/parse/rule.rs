@@ -16,7 +16,9 @@ pub(crate) const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "O
 /// Path variables the route table captures.
 const PARAMS: &[&str] = &["id", "name", "checkpoint"];
 
-const RULE_KEYS: &[&str] = &["name", "action", "reason", "client", "request", "body"];
+const RULE_KEYS: &[&str] = &[
+    "name", "action", "reason", "client", "request", "body", "redact",
+];
 const CLIENT_KEYS: &[&str] = &[
     "uid",
     "gid",
@@ -95,6 +97,18 @@ impl Walker {
             Some(v) => self.body(v, &join(path, "body")),
             None => Some(BTreeMap::new()),
         };
+        let redact = match t.get("redact") {
+            None => None,
+            // A denied client gets sockeye's own answer: there is nothing to shape.
+            Some(_) if action == Some(Action::Deny) => {
+                self.err(
+                    &join(path, "redact"),
+                    "only an allow rule's answers can be redacted",
+                );
+                None
+            }
+            Some(v) => self.redact(v, &join(path, "redact")),
+        };
         if self.errs.len() != before {
             return None;
         }
@@ -106,6 +120,7 @@ impl Walker {
             client: client?,
             request: request?,
             body: body?,
+            redact,
         })
     }
 

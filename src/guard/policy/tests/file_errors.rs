@@ -7,13 +7,13 @@ fn every_mistake_in_a_policy_file_is_reported_at_once_with_its_key_path() {
     assert_eq!(
         error_lines(BROKEN),
         [
-            "defualt: unknown key; expected one of version, base, default, rules",
+            "defualt: unknown key; expected one of version, base, default, redact, rules",
             "rules[0].request.endpoint: unknown endpoint \"ContainerLsit\"",
             "rules[0].request.method: unknown method \"GETT\"",
             "rules[0].request.method: unknown method \"get\" (dockerd compares methods \
              case-sensitively: write it upper-case)",
             "rules[1].reasn: unknown key; expected one of name, action, reason, client, \
-             request, body",
+             request, body, redact",
             "rules[1].reason: missing; a deny rule must say why",
             "rules[1].client.source[0]: \"10.0.0.0/33\": prefix length must be 0 to 32",
             "rules[1].client.uid[0]: must be an integer, not a string",
@@ -67,7 +67,7 @@ escalations = { present = false, allowed = ["/srv"] }
     assert_eq!(
         errs,
         [
-            "colour: unknown key; expected one of version, base, default, rules",
+            "colour: unknown key; expected one of version, base, default, redact, rules",
             "rules[0].client.user: unknown key; expected one of uid, gid, process, exe, \
              container_name, container_id, container_label, source, cert_subject, cert_san",
             "rules[0].request.path: unknown key; expected one of endpoint, section, method, \

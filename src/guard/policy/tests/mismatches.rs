@@ -18,6 +18,7 @@ fn rule(name: &str, action: Action, set: impl FnOnce(&mut Rule)) -> Rule {
         client: ClientMatch::default(),
         request: RequestMatch::default(),
         body: BTreeMap::new(),
+        redact: None,
     };
     set(&mut r);
     r

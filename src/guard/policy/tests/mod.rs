@@ -13,6 +13,7 @@ mod file_errors;
 mod matching;
 mod mismatches;
 mod profiles;
+mod redact;
 mod tecnativa_env;
 
 const EXAMPLE: &str = include_str!("../../../../tests/data/policy/example.toml");
