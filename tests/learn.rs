@@ -330,7 +330,7 @@ fn learn_writes_a_checked_policy_and_fails_when_nothing_is_learned() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(
-            "sockeye: learned 5 rule(s) for 3 client(s) from 38 of 41 record(s); not learned: \
+            "sockeye: learned 6 rule(s) for 3 client(s) from 38 of 41 record(s); not learned: \
              2 denied or refused, 1 escalation (see the comments)"
         ),
         "{stderr}"
