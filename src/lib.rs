@@ -30,6 +30,7 @@ pub mod config;
 pub mod docker;
 pub mod event;
 pub mod guard;
+pub mod host;
 pub mod relay;
 pub mod remember;
 pub mod see;
