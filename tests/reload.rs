@@ -89,7 +89,13 @@ fn sighup_puts_a_new_policy_in_force_keeps_the_old_when_broken_and_spares_calls_
     let create = || {
         let made = docker(
             &d.host,
-            &["create", "--label", &label, "sockeye-test/busybox:1", "true"],
+            &[
+                "create",
+                "--label",
+                &label,
+                "sockeye-test/busybox:1",
+                "true",
+            ],
         );
         assert!(made.status.success(), "{}", text(&made));
         String::from_utf8_lossy(&made.stdout).trim().to_owned()

@@ -27,7 +27,10 @@ fn tool(name: &str) -> Option<PathBuf> {
             return Some(p);
         }
     }
-    assert!(!in_ci(), "{name} is missing (apt-get install systemd); CI=true needs it");
+    assert!(
+        !in_ci(),
+        "{name} is missing (apt-get install systemd); CI=true needs it"
+    );
     eprintln!("######## SKIPPED: {name} is missing (apt-get install systemd) ########");
     None
 }
@@ -52,7 +55,9 @@ fn docker(host: &str, args: &[&str]) -> Output {
 
 #[test]
 fn the_example_units_pass_systemd_analyze_verify_without_a_warning() {
-    let Some(analyze) = tool("systemd-analyze") else { return };
+    let Some(analyze) = tool("systemd-analyze") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let units = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/systemd");
     for name in ["sockeye.socket", "sockeye.service"] {
@@ -87,7 +92,9 @@ impl Drop for Activator {
 
 #[test]
 fn socket_activation_serves_on_the_passed_sockets_names_them_and_says_ready() {
-    let Some(activate) = tool("systemd-socket-activate") else { return };
+    let Some(activate) = tool("systemd-socket-activate") else {
+        return;
+    };
     let Some(d) = daemon() else { return };
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("docker.sock");
@@ -128,7 +135,10 @@ fn socket_activation_serves_on_the_passed_sockets_names_them_and_says_ready() {
     let n = notify.recv(&mut buf).expect("READY=1 from sockeye");
     assert_eq!(&buf[..n], b"READY=1");
     let start = std::fs::read_to_string(&log).unwrap();
-    let line = start.lines().find(|l| l.contains("relaying ")).unwrap_or("");
+    let line = start
+        .lines()
+        .find(|l| l.contains("relaying "))
+        .unwrap_or("");
     assert!(
         line.contains(&format!("{unix} (systemd: sockeye.socket)"))
             && line.contains(&format!("tcp://127.0.0.1:{port} (systemd: loopback)")),

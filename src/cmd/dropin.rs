@@ -36,7 +36,10 @@ const LEVELS: &[(&str, &str)] = &[
 
 /// The log filter for `LOG_LEVEL` (unset: info, their default).
 pub fn log_filter(level: Option<&str>) -> Result<&'static str, String> {
-    let level = level.map(str::trim).filter(|l| !l.is_empty()).unwrap_or("info");
+    let level = level
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .unwrap_or("info");
     LEVELS
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(level))
@@ -58,7 +61,11 @@ fn ipv6_disabled(value: Option<&str>) -> bool {
 /// The checked `proxy` configuration a drop-in runs with, from `env` (the process
 /// environment, or a test's).
 pub fn build(args: DropInArgs, env: &[(String, String)]) -> Result<ProxyConfig, String> {
-    let var = |k: &str| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let var = |k: &str| {
+        env.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
     let quiet = log_filter(var("LOG_LEVEL"))? != "sockeye=info"
         && log_filter(var("LOG_LEVEL"))? != "sockeye=debug";
     let (_, exposure) = Policy::from_socket_proxy_env(env.iter().cloned()).map_err(|errs| {
@@ -72,8 +79,7 @@ pub fn build(args: DropInArgs, env: &[(String, String)]) -> Result<ProxyConfig, 
         .unwrap_or("/var/run/docker.sock");
     // Like theirs, both address families unless told otherwise; a kernel without IPv6
     // (booted with ipv6.disable=1) gets IPv4 rather than a failed start (Tecnativa #127).
-    let v6 = !ipv6_disabled(var("DISABLE_IPV6"))
-        && std::net::TcpListener::bind("[::]:0").is_ok();
+    let v6 = !ipv6_disabled(var("DISABLE_IPV6")) && std::net::TcpListener::bind("[::]:0").is_ok();
     let listen = match v6 {
         true => format!("tcp://[::]:{PORT}"),
         false => format!("tcp://0.0.0.0:{PORT}"),
@@ -99,7 +105,11 @@ pub fn build(args: DropInArgs, env: &[(String, String)]) -> Result<ProxyConfig, 
     argv.extend(args.proxy.iter().cloned());
     let cli = Cli::try_parse_from(&argv).map_err(|e| {
         let first = e.to_string();
-        let first = first.lines().next().unwrap_or("").trim_start_matches("error: ");
+        let first = first
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("error: ");
         format!("drop-in -- {}: {first}", args.proxy.join(" "))
     })?;
     let Command::Proxy(proxy) = cli.command else {
@@ -165,8 +175,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cfg.listen[0].addr.to_string(), "tcp://0.0.0.0:2375");
-        assert_eq!(cfg.upstream.to_string(), "unix:///run/user/1000/docker.sock");
-        assert!(cfg.view.is_none(), "LOG_LEVEL=warning prints no line per call");
+        assert_eq!(
+            cfg.upstream.to_string(),
+            "unix:///run/user/1000/docker.sock"
+        );
+        assert!(
+            cfg.view.is_none(),
+            "LOG_LEVEL=warning prints no line per call"
+        );
     }
 
     #[test]
@@ -189,8 +205,14 @@ mod tests {
     fn a_misspelt_value_or_log_level_stops_it_with_one_line_each() {
         let err = build(DropInArgs { proxy: vec![] }, &env(&[("POST", "true")])).unwrap_err();
         assert_eq!(err, "environment: POST: \"true\" is not 0 or 1");
-        let err = build(DropInArgs { proxy: vec![] }, &env(&[("LOG_LEVEL", "verbose")]))
-            .unwrap_err();
-        assert!(err.starts_with("LOG_LEVEL=\"verbose\": expected one of debug"), "{err}");
+        let err = build(
+            DropInArgs { proxy: vec![] },
+            &env(&[("LOG_LEVEL", "verbose")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("LOG_LEVEL=\"verbose\": expected one of debug"),
+            "{err}"
+        );
     }
 }

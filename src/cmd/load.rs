@@ -126,7 +126,11 @@ impl PolicyArgs {
                 ctx.update(&bytes);
             }
         }
-        let rego = self.load_rego().map_err(|e| problems.push(e)).ok().flatten();
+        let rego = self
+            .load_rego()
+            .map_err(|e| problems.push(e))
+            .ok()
+            .flatten();
         if !problems.is_empty() {
             return Err(problems.join("\n"));
         }

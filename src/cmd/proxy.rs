@@ -310,7 +310,11 @@ fn activated_sockets() -> Result<Vec<(Bound, ListenAddr, String)>, String> {
         .map(|p| match p {
             systemd::Passed::Tcp(l, name) => {
                 let addr = l.local_addr().map_err(adopt)?;
-                Ok((Bound::adopt_tcp(l).map_err(adopt)?, ListenAddr::Tcp(addr), name))
+                Ok((
+                    Bound::adopt_tcp(l).map_err(adopt)?,
+                    ListenAddr::Tcp(addr),
+                    name,
+                ))
             }
             systemd::Passed::Unix(l, name) => {
                 let path = l
@@ -318,7 +322,11 @@ fn activated_sockets() -> Result<Vec<(Bound, ListenAddr, String)>, String> {
                     .ok()
                     .and_then(|a| a.as_pathname().map(std::path::Path::to_path_buf))
                     .unwrap_or_default();
-                Ok((Bound::adopt_unix(l).map_err(adopt)?, ListenAddr::Unix(path), name))
+                Ok((
+                    Bound::adopt_unix(l).map_err(adopt)?,
+                    ListenAddr::Unix(path),
+                    name,
+                ))
             }
         })
         .collect()

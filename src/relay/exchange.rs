@@ -20,8 +20,8 @@ use crate::event::{
     AnsweredBy, Call, CallId, Dir, Event, Events, Fault, Flow, Recorder, RequestHead, ResponseHead,
     Tap, Verdict,
 };
-use crate::guard::current::CurrentGuard;
 use crate::guard;
+use crate::guard::current::CurrentGuard;
 use crate::relay::body::{Metered, OnEnd, RelayBody};
 use crate::relay::error::{IntoResponse, ProxyError};
 use crate::relay::upstream::{self, Upstream};

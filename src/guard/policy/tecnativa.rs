@@ -279,10 +279,14 @@ pub(super) fn policy(
         let why = format!("{}: this endpoint is not enabled", forbidden(var));
         rule(rule_name(flavor, var), Action::Deny, why, ops.to_vec())
     });
-    let allows = ALLOWS
-        .iter()
-        .filter(|(var, _)| on(var))
-        .map(|(var, ops)| rule(rule_name(flavor, var), Action::Allow, String::new(), ops.to_vec()));
+    let allows = ALLOWS.iter().filter(|(var, _)| on(var)).map(|(var, ops)| {
+        rule(
+            rule_name(flavor, var),
+            Action::Allow,
+            String::new(),
+            ops.to_vec(),
+        )
+    });
 
     let mut rules = Vec::new();
     match flavor {

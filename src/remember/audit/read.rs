@@ -183,6 +183,7 @@ pub(crate) fn recorded_session() -> Vec<super::Record> {
         for line in Lines::new(&text[..]) {
             match line.unwrap().1 {
                 Line::Record(r, _) => out.push(*r),
+                Line::Event => {}
                 Line::Malformed(why) => panic!("{file}: {why}"),
             }
         }

@@ -216,7 +216,9 @@ impl Metrics {
     /// A SIGHUP's policy reload, and whether the new policy took.
     pub fn policy_reloaded(&self, ok: bool) {
         let result = if ok { "ok" } else { "failed" };
-        self.policy_reloads.get_or_create(&[("result", result)]).inc();
+        self.policy_reloads
+            .get_or_create(&[("result", result)])
+            .inc();
     }
 
     /// The OpenMetrics text exposition, ending in `# EOF`.

@@ -89,8 +89,18 @@ fn tecnativa_post_opens_every_method_in_enabled_sections_but_exec_creation_kill_
                 r#"{"Cmd":["sh"]}"#,
                 "deny:tecnativa-allow-exec",
             ),
-            ("POST", "/containers/web/kill", "", "deny:tecnativa-allow-kill"),
-            ("DELETE", "/containers/web", "", "deny:tecnativa-allow-delete"),
+            (
+                "POST",
+                "/containers/web/kill",
+                "",
+                "deny:tecnativa-allow-kill",
+            ),
+            (
+                "DELETE",
+                "/containers/web",
+                "",
+                "deny:tecnativa-allow-delete",
+            ),
             (
                 "POST",
                 "/containers/web/rename?name=x",
@@ -190,8 +200,18 @@ fn tecnativa_newest_variables_allow_exec_kill_and_delete_were_refused_as_unknown
                 r#"{"Cmd":["sh"]}"#,
                 "allow:tecnativa-containers",
             ),
-            ("POST", "/containers/web/kill", "", "allow:tecnativa-containers"),
-            ("DELETE", "/containers/web", "", "allow:tecnativa-containers"),
+            (
+                "POST",
+                "/containers/web/kill",
+                "",
+                "allow:tecnativa-containers",
+            ),
+            (
+                "DELETE",
+                "/containers/web",
+                "",
+                "allow:tecnativa-containers",
+            ),
         ],
     );
     // Without POST the method gate still comes first.
@@ -222,7 +242,11 @@ fn every_refusal_says_forbidden_which_their_test_suite_counts() {
 fn linuxserver_toggles_work_without_post_and_its_deny_toggles_close_container_reads() {
     // A variable only linuxserver reads picks its meaning; so does SOCKEYE_COMPAT.
     for vars in [
-        vec![("CONTAINERS", "1"), ("ALLOW_START", "1"), ("ALLOW_LOGS", "0")],
+        vec![
+            ("CONTAINERS", "1"),
+            ("ALLOW_START", "1"),
+            ("ALLOW_LOGS", "0"),
+        ],
         vec![
             ("CONTAINERS", "1"),
             ("ALLOW_START", "1"),
@@ -252,7 +276,12 @@ fn linuxserver_toggles_work_without_post_and_its_deny_toggles_close_container_re
                     "",
                     "deny:linuxserver-allow-archive",
                 ),
-                ("GET", "/containers/web/top", "", "deny:linuxserver-allow-top"),
+                (
+                    "GET",
+                    "/containers/web/top",
+                    "",
+                    "deny:linuxserver-allow-top",
+                ),
                 (
                     "GET",
                     "/containers/web/json",
@@ -284,7 +313,9 @@ fn linuxserver_libpod_sections_are_read_and_tecnativa_only_variables_refused() {
     );
     let errs = env(&[("LIBPOD_PING", "1"), ("ALLOW_EXEC", "1")]).unwrap_err();
     assert_eq!(errs.len(), 1);
-    assert!(errs[0].to_string().starts_with("ALLOW_EXEC: not read by linuxserver's"));
+    assert!(errs[0]
+        .to_string()
+        .starts_with("ALLOW_EXEC: not read by linuxserver's"));
     let errs = env(&[("SOCKEYE_COMPAT", "haproxy")]).unwrap_err();
     assert_eq!(
         errs[0].to_string(),
