@@ -3,11 +3,12 @@
 //! host's docker CLI (no registry): what each client may and may not do, and whom the audit
 //! names.
 //!
-//! Needs a Docker daemon (see `common`), the image (SOCKEYE_TEST_IMAGE, default
-//! sockeye:latest; scripts/image.sh) and the compose v2 plugin ([`compose_plugin`]). Under
-//! CI=true a missing image or plugin fails.
+//! Needs a Docker daemon (see `common`), the image (`deploy`: SOCKEYE_TEST_IMAGE, or
+//! sockeye:latest outside CI) and the compose v2 plugin ([`compose_plugin`]); with
+//! SOCKEYE_TEST_DEPLOY=1 (scripts/test.sh's deployment step) a missing one fails.
 
 mod common;
+mod deploy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -15,10 +16,6 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::*;
-
-fn in_ci() -> bool {
-    matches!(std::env::var("CI").as_deref(), Ok("true" | "1"))
-}
 
 /// The compose v2 CLI plugin: SOCKEYE_TEST_COMPOSE (the binary's path), else the usual
 /// plugin folders, else the copy scripts/compose.sh or the engine-28 setup fetched.
@@ -107,24 +104,11 @@ struct Project {
 impl Project {
     /// `None` (skip) without the image or the plugin, outside CI.
     fn new(d: &Daemon, example: &str) -> Option<Project> {
-        let image = std::env::var("SOCKEYE_TEST_IMAGE").unwrap_or_else(|_| "sockeye:latest".into());
-        if !docker(&d.host, &["image", "inspect", &image])
-            .status
-            .success()
-        {
-            assert!(
-                !in_ci(),
-                "no image {image}: run scripts/image.sh (CI=true needs it)"
-            );
-            eprintln!("######## SKIPPED: no image {image}; run scripts/image.sh ########");
-            return None;
-        }
+        let image = deploy::image(&d.host)?;
         let Some(plugin) = compose_plugin() else {
-            assert!(
-                !in_ci(),
-                "no compose v2 plugin: set SOCKEYE_TEST_COMPOSE or run scripts/compose.sh"
+            deploy::missing(
+                "no compose v2 plugin: set SOCKEYE_TEST_COMPOSE or run scripts/compose.sh",
             );
-            eprintln!("######## SKIPPED: no docker compose plugin (scripts/compose.sh) ########");
             return None;
         };
         // A private DOCKER_CONFIG whose only plugin is compose.

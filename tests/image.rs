@@ -4,35 +4,20 @@
 //! call refused when it fails and says "forbidden"), as root and as a non-root user with no
 //! capability.
 //!
-//! Needs a Docker daemon (see `common`) and the image: SOCKEYE_TEST_IMAGE, default
-//! sockeye:latest (scripts/test.sh builds it first). Under CI=true a missing image fails.
+//! Needs a Docker daemon (see `common`) and the image (`deploy`: SOCKEYE_TEST_IMAGE, or
+//! sockeye:latest outside CI; scripts/test.sh's deployment step builds it).
 
 mod common;
+mod deploy;
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::*;
 
-pub fn in_ci() -> bool {
-    matches!(std::env::var("CI").as_deref(), Ok("true" | "1"))
-}
-
-/// The image under test on `d`, or `None` (skip) when it is not built, outside CI.
+/// The image under test on `d`, or `None` (skipped; see `deploy`).
 fn image(d: &Daemon) -> Option<String> {
-    let image = std::env::var("SOCKEYE_TEST_IMAGE").unwrap_or_else(|_| "sockeye:latest".into());
-    if docker(&d.host, &["image", "inspect", &image])
-        .status
-        .success()
-    {
-        return Some(image);
-    }
-    assert!(
-        !in_ci(),
-        "no image {image}: run scripts/image.sh (CI=true needs it)"
-    );
-    eprintln!("######## SKIPPED: no image {image}; run scripts/image.sh ########");
-    None
+    deploy::image(&d.host)
 }
 
 fn docker(host: &str, args: &[&str]) -> Output {
