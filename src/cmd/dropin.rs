@@ -131,7 +131,8 @@ pub fn build(args: DropInArgs, env: &[(String, String)]) -> Result<ProxyConfig, 
         ),
     };
     cfg.announce = Some(format!(
-        "drop-in for docker-socket-proxy: {whom} may use what the {}",
+        "drop-in for docker-socket-proxy ({} variables): {whom} may use {}",
+        exposure.flavor.as_str(),
         exposure.describe()
     ));
     Ok(cfg)
@@ -158,7 +159,8 @@ mod tests {
         let said = cfg.announce.unwrap();
         assert!(said.contains("plain TCP, no authentication"), "{said}");
         assert!(
-            said.contains("tecnativa variables: sections CONTAINERS, EVENTS, PING, VERSION"),
+            said.contains("(tecnativa variables)")
+                && said.contains("may use sections CONTAINERS, EVENTS, PING, VERSION; POST=0"),
             "{said}"
         );
     }

@@ -124,13 +124,9 @@ pub struct Exposure {
 }
 
 impl Exposure {
-    /// One line: `tecnativa variables: sections EVENTS, PING, VERSION; POST=0 (GET and HEAD only)`.
+    /// One line: `sections EVENTS, PING, VERSION; POST=0 (GET and HEAD only)`.
     pub fn describe(&self) -> String {
-        let mut s = format!(
-            "{} variables: sections {}",
-            self.flavor.as_str(),
-            self.sections.join(", ")
-        );
+        let mut s = format!("sections {}", self.sections.join(", "));
         if !self.toggles.iter().any(|t| t == "POST") {
             s.push_str("; POST=0 (GET and HEAD only");
             if self.flavor == Flavor::Linuxserver && !self.toggles.is_empty() {

@@ -306,9 +306,10 @@ fn linuxserver_libpod_sections_are_read_and_tecnativa_only_variables_refused() {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     )
     .unwrap();
+    assert_eq!(exposure.flavor, Flavor::Linuxserver);
     assert_eq!(
         exposure.describe(),
-        "linuxserver variables: sections CONTAINERS, EVENTS, PING, VERSION; POST=0 (GET and \
+        "sections CONTAINERS, EVENTS, PING, VERSION; POST=0 (GET and \
          HEAD only); LIBPOD_CONTAINERS ignored: a Docker daemon serves no /libpod API"
     );
     let errs = env(&[("LIBPOD_PING", "1"), ("ALLOW_EXEC", "1")]).unwrap_err();
