@@ -3,9 +3,10 @@
 # a statically linked binary in a FROM scratch image, tagged sockeye:<version> and
 # sockeye:latest.
 #
-#   scripts/image.sh            the host's architecture (amd64 here)
-#   scripts/image.sh arm64      also arm64 (sockeye:<version>-arm64), when a cross
-#                               toolchain is present; says what is missing when not
+#   scripts/image.sh            the host's architecture (amd64 here), and arm64
+#                               (sockeye:<version>-arm64) when a cross toolchain is
+#                               present; says what is missing when it is not
+#   scripts/image.sh native     the host's architecture only
 #
 # The binary is glibc's static build (RUSTFLAGS=-C target-feature=+crt-static on the gnu
 # target, cargo profile `image`: LTO, stripped): no musl toolchain to download. It resolves
@@ -55,12 +56,11 @@ build() { # ARCH TRIPLE TAG...
     [ "$size" -lt "$MAX_BYTES" ] || die "$1 is $size bytes, not under 15 MB"
 }
 
-want_arm64=0
+want_arm64=1
 for a in "$@"; do
     case "$a" in
-    arm64) want_arm64=1 ;;
-    amd64 | native) ;;
-    *) die "unknown architecture $a (amd64, arm64)" ;;
+    native) want_arm64=0 ;;
+    *) die "unknown argument $a (native)" ;;
     esac
 done
 
@@ -77,7 +77,7 @@ if [ "$want_arm64" = 1 ] && [ "$(uname -m)" != aarch64 ]; then
     command -v aarch64-linux-gnu-gcc >/dev/null ||
         missing+=("a linker and static glibc (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)")
     if [ "${#missing[@]}" -gt 0 ]; then
-        log "arm64: not built: missing ${missing[*]}"
+        log "arm64: not built: missing $(IFS=';'; echo "${missing[*]}" | sed 's/;/; and /g')"
     else
         CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
             build arm64 aarch64-unknown-linux-gnu "sockeye:$VERSION-arm64"
