@@ -74,7 +74,7 @@ fn client_image(d: &Daemon) -> &'static str {
         std::fs::copy(cli.trim(), ctx.path().join("docker")).unwrap();
         std::fs::write(
             ctx.path().join("Dockerfile"),
-            "FROM sockeye-test/busybox:1\nCOPY docker /usr/local/bin/docker\n",
+            "FROM sockeye-test/busybox:1\nCOPY docker /bin/docker\n",
         )
         .unwrap();
         let out = docker(
