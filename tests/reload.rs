@@ -65,7 +65,8 @@ fn sighup_puts_a_new_policy_in_force_keeps_the_old_when_broken_and_spares_calls_
             audit.to_str().unwrap(),
         ],
     );
-    s.wait_for_log(&["relaying ", &format!("({first}); mode enforce; audit ")]);
+    let start = s.wait_for_log(&["relaying ", &format!("({first}); mode enforce; audit ")]);
+    assert!(start.contains("; fd limit "), "{start}");
     let host = s.host();
 
     // A call in flight: an event stream the first policy allowed.
