@@ -110,5 +110,25 @@ else
     log "SKIPPED: Podman did not start; the Podman cases did not run"
 fi
 
+
+# ---------------------------------------------------------------------------------------------
+# Deployment (issue 14): the image, the docker-socket-proxy drop-in, the compose recipes and
+# the systemd units, each as its users run it. Needs systemd's tools (systemd-socket-activate,
+# systemd-analyze), the image built by scripts/image.sh and the compose v2 plugin
+# (SOCKEYE_TEST_COMPOSE, else scripts/compose.sh fetches Debian's). SOCKEYE_TEST_DEPLOY=1
+# makes anything missing a failure.
+# ---------------------------------------------------------------------------------------------
+if ! command -v systemd-socket-activate >/dev/null || ! command -v systemd-analyze >/dev/null; then
+    log "installing systemd (systemd-socket-activate, systemd-analyze)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null
+fi
+log "scripts/image.sh"
+SOCKEYE_TEST_IMAGE="$(DOCKER_HOST="$SOCKEYE_TEST_DOCKER_HOST" scripts/image.sh | tail -n 1)"
+SOCKEYE_TEST_COMPOSE="${SOCKEYE_TEST_COMPOSE:-$(scripts/compose.sh | tail -n 1)}"
+export SOCKEYE_TEST_IMAGE SOCKEYE_TEST_COMPOSE SOCKEYE_TEST_DEPLOY=1
+log "cargo test: image ($SOCKEYE_TEST_IMAGE), compose, systemd"
+timed "image, compose, systemd" cargo test --quiet --test image --test compose --test systemd 2>&1
+
 log "seconds per phase:"
 printf '%s\n' "${took[@]}" >&2

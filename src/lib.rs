@@ -14,6 +14,7 @@
 //! | [`caller`] | who is calling: the peer the transport vouches for, the container it runs in, their one serialized shape | none |
 //! | [`docker`] | Docker knowledge: endpoints as dockerd routes them, Go's JSON, form and URL rules (`gojson`), the security facts of a request, Go's time formats | none |
 //! | [`config`] | typed addresses, socket permissions, limits | none |
+//! | [`host`] | what the host gives a process: the fd limit, systemd's sockets and readiness, the SIGHUP reload coordinator | the process |
 //! | [`guard`] | a request read exactly as dockerd will read it, decided by the policy ([`guard::policy`], pure) and Rego ([`guard::rego`]); the [`guard::Permitted`] request, the only thing the daemon side takes; [`guard::error`]: what sockeye answers itself, and whose fault it is | request bodies |
 //! | [`event`] | what happened, as plain data: the call, its verdict and fault; the channel it travels on | a channel |
 //! | [`see`] | the docker command a call stands for ([`see::action`]), what is a secret ([`see::redact`]), stream decoders, the live views, exports | the terminal |
@@ -30,6 +31,7 @@ pub mod config;
 pub mod docker;
 pub mod event;
 pub mod guard;
+pub mod host;
 pub mod relay;
 pub mod remember;
 pub mod see;

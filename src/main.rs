@@ -5,10 +5,23 @@ use sockeye::cmd::args::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A drop-in logs at the level its LOG_LEVEL names, as the images it stands in for do.
+    let default_filter = match &cli.command {
+        Command::DropIn(_) => {
+            match sockeye::cmd::dropin::log_filter(std::env::var("LOG_LEVEL").ok().as_deref()) {
+                Ok(filter) => filter,
+                Err(e) => {
+                    eprintln!("sockeye: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        _ => "sockeye=info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SOCKEYE_LOG")
-                .unwrap_or_else(|_| "sockeye=info".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .with_target(false)
@@ -20,6 +33,12 @@ fn main() -> ExitCode {
             .build(docker_host.as_deref())
             .and_then(sockeye::proxy)
             .map(|()| 0),
+        Command::DropIn(args) => {
+            let env: Vec<(String, String)> = std::env::vars().collect();
+            sockeye::cmd::dropin::build(args, &env)
+                .and_then(sockeye::proxy)
+                .map(|()| 0)
+        }
         Command::Certs(cmd) => sockeye::cmd::certs::run(cmd).map(|()| 0),
         Command::Trace(args) => tokio::runtime::Runtime::new()
             .map_err(|e| format!("cannot start the async runtime: {e}"))

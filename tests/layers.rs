@@ -27,6 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("caller", &[]),
     ("docker", &[]),
     ("config", &[]),
+    ("host", &[]),
     ("guard", &["caller", "docker", "config"]),
     ("event", &["caller", "docker", "guard"]),
     ("see", &["caller", "docker", "guard", "event", "config"]),
@@ -43,7 +44,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "cmd",
         &[
-            "caller", "docker", "guard", "event", "see", "remember", "relay", "config",
+            "caller", "docker", "guard", "event", "see", "remember", "relay", "config", "host",
         ],
     ),
 ];

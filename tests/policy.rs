@@ -346,7 +346,7 @@ fn tecnativa_environment_variables_mean_what_they_mean_there() {
     let run = docker(&host, &["run", "--rm", IMAGE, "true"]);
     assert!(
         String::from_utf8_lossy(&run.stderr)
-            .contains("POST=0: only GET and HEAD requests are allowed"),
+            .contains("forbidden: POST=0 lets only GET and HEAD requests through"),
         "{}",
         text(&run)
     );

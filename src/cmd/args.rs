@@ -46,6 +46,21 @@ pub enum Command {
     /// Create a CA and certificates for `tls://` listeners, in the docker CLI's layout.
     #[command(subcommand)]
     Certs(crate::cmd::certs::CertsCommand),
+    /// Run as Tecnativa's or linuxserver's docker-socket-proxy image does: their environment
+    /// variables (CONTAINERS=1, POST=0, ALLOW_START=1, LOG_LEVEL, SOCKET_PATH, DISABLE_IPV6,
+    /// …) are the policy, clients connect to tcp://[::]:2375 (plain TCP, as theirs), health
+    /// on 127.0.0.1:9100. What is exposed is said once at start. The image's default command.
+    ///
+    /// Example: CONTAINERS=1 sockeye drop-in -- --audit /var/log/sockeye/audit.log
+    DropIn(DropInArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DropInArgs {
+    /// More `sockeye proxy` options, after `--`: `--audit FILE`, `--metrics IP:PORT`,
+    /// `--listen ADDR` (in place of tcp://[::]:2375), …
+    #[arg(last = true, value_name = "PROXY OPTIONS")]
+    pub proxy: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -326,8 +341,9 @@ pub struct ProxyArgs {
     /// Where clients connect: unix:///path/to.sock, tcp://127.0.0.1:PORT (loopback only,
     /// unless --insecure-tcp) or tls://HOST:PORT (--tls-cert, --tls-key, --tls-client-ca).
     /// May be given several times. `,profile=NAME` after an address names the policy
-    /// profile for that listener's clients.
-    #[arg(long, default_value = "unix://./sockeye.sock", value_name = "ADDR")]
+    /// profile for that listener's clients. [default: unix://./sockeye.sock, or the
+    /// sockets systemd passed (socket activation, examples/systemd)]
+    #[arg(long, value_name = "ADDR")]
     pub listen: Vec<String>,
 
     /// Allow plain tcp:// listeners on addresses other than loopback. Anyone who can reach

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cmd::args::{ModeArg, ProxyArgs, TimeArgs, TraceArgs, ViewArgs};
+use crate::cmd::args::{ModeArg, PolicyArgs, ProxyArgs, TimeArgs, TraceArgs, ViewArgs};
 use crate::config::{Group, Limits, ListenAddr, ListenSpec, SocketPerms, UpstreamAddr};
 use crate::docker::owner::Owned;
 use crate::guard::isolate::Isolation;
@@ -93,7 +93,20 @@ pub struct ProxyConfig {
     pub audit: Option<AuditOptions>,
     /// Where to serve `/metrics` and `/healthz`.
     pub metrics: Option<std::net::SocketAddr>,
+    /// Listen on the sockets systemd passed (socket activation) instead of `listen`, which
+    /// is then empty.
+    pub socket_activated: bool,
+    /// Where the policy came from, to read it again on SIGHUP.
+    pub policy_source: PolicyArgs,
+    /// The policy's digest (`sha256:…`); `None` without a policy.
+    pub policy_digest: Option<String>,
+    /// Said once at start in place of the insecure-TCP warning (`sockeye drop-in`: what the
+    /// socket-proxy variables expose, and to whom).
+    pub announce: Option<String>,
 }
+
+/// The `--listen` of a `proxy` given none, unless systemd passed sockets.
+pub const DEFAULT_LISTEN: &str = "unix://./sockeye.sock";
 
 /// The problems found so far, one line each (a policy's may take several).
 #[derive(Default)]
@@ -123,8 +136,18 @@ impl ProxyArgs {
     /// listener" when a --listen did not parse: it may have been meant as tls://).
     pub fn build(self, docker_host: Option<&str>) -> Result<ProxyConfig, String> {
         let mut problems = Problems::default();
-        let parsed: Vec<ListenSpec> = self
-            .listen
+        let socket_activated = crate::host::systemd::activated();
+        if socket_activated && !self.listen.is_empty() {
+            problems.note(
+                "systemd passed listening sockets (LISTEN_FDS): sockeye listens on those; \
+                 leave out --listen",
+            );
+        }
+        let listen_args: Vec<String> = match (self.listen.is_empty(), socket_activated) {
+            (true, false) => vec![DEFAULT_LISTEN.to_owned()],
+            _ => self.listen.clone(),
+        };
+        let parsed: Vec<ListenSpec> = listen_args
             .iter()
             .filter_map(|l| {
                 let spec = problems.check(
@@ -153,7 +176,7 @@ impl ProxyArgs {
             }
         }
         // TLS files are checked against the listeners only when every one of them parsed.
-        let listen = (parsed.len() == self.listen.len()).then_some(parsed);
+        let listen = (parsed.len() == listen_args.len()).then_some(parsed);
         let tls = listen
             .as_ref()
             .and_then(|l| problems.check(self.tls_files(l)));
@@ -183,8 +206,7 @@ impl ProxyArgs {
             .isolate
             .then(|| problems.check(self.isolation()))
             .flatten();
-        let policy = problems.check(self.policy.load());
-        let rego = problems.check(self.policy.load_rego());
+        let loaded = problems.check(self.policy.load_digested());
         if mode == Mode::Audit && !self.policy.given() {
             problems.note(
                 "--mode audit reports what a policy would deny: give --policy, \
@@ -207,11 +229,11 @@ impl ProxyArgs {
         // Each value is missing only with a problem noted, and any problem stops here.
         let (
             (Some(listen), Some(upstream), Some(tls), Some(upstream_tls)),
-            (Some(head_timeout), Some(drain_timeout), Some(policy), Some(rego)),
+            (Some(head_timeout), Some(drain_timeout), Some(loaded)),
             true,
         ) = (
             (listen, upstream, tls, upstream_tls),
-            (head_timeout, drain_timeout, policy, rego),
+            (head_timeout, drain_timeout, loaded),
             problems.0.is_empty(),
         )
         else {
@@ -223,6 +245,7 @@ impl ProxyArgs {
             drain_timeout,
             max_inspected_body: self.max_body,
         };
+        let (policy, rego, policy_digest) = (loaded.policy, loaded.rego, loaded.digest);
         let guard = (policy.is_some() || rego.is_some() || isolation.is_some()).then(|| {
             let guard = Guard::new(policy, rego, mode, limits.max_inspected_body);
             Arc::new(match &isolation {
@@ -245,6 +268,10 @@ impl ProxyArgs {
             view: self.view.build(),
             guard,
             metrics: self.metrics,
+            socket_activated,
+            policy_source: self.policy,
+            policy_digest,
+            announce: None,
         })
     }
 }

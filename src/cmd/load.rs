@@ -62,10 +62,111 @@ impl PolicyArgs {
 pub fn load_policy_file(file: &Path) -> Result<Policy, String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read the policy {}: {e}", file.display()))?;
-    Policy::from_toml(&text).map_err(|errs| {
+    parse_policy_file(file, &text)
+}
+
+fn parse_policy_file(file: &Path, text: &str) -> Result<Policy, String> {
+    Policy::from_toml(text).map_err(|errs| {
         errs.iter()
             .map(|e| format!("{}: {e}", file.display()))
             .collect::<Vec<_>>()
             .join("\n")
     })
+}
+
+/// A policy as read for `proxy`, with its digest: what the startup line, the audit log and
+/// the metrics name it by, so that which policy decided is never a guess.
+pub struct Digested {
+    pub policy: Option<Policy>,
+    pub rego: Option<RegoPolicy>,
+    /// `sha256:` and 16 hex digits; `None` without a policy.
+    pub digest: Option<String>,
+}
+
+impl PolicyArgs {
+    /// The policies asked for, and a digest of what they were read from: a file's bytes
+    /// exactly as read (the first 16 digits of `sha256sum FILE`), and for a profile or the
+    /// Tecnativa environment the rules they made. Every problem is reported, one per line.
+    pub fn load_digested(&self) -> Result<Digested, String> {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        let mut problems = Vec::new();
+        let policy = match &self.policy {
+            Some(file) => match std::fs::read(file) {
+                Ok(bytes) => {
+                    ctx.update(&bytes);
+                    parse_policy_file(file, &String::from_utf8_lossy(&bytes))
+                        .map(Some)
+                        .map_err(|e| problems.push(e))
+                        .ok()
+                        .flatten()
+                }
+                Err(e) => {
+                    problems.push(format!("cannot read the policy {}: {e}", file.display()));
+                    None
+                }
+            },
+            None => match self.load() {
+                Ok(p) => {
+                    if let Some(p) = &p {
+                        ctx.update(format!("{:?}", p.rules()).as_bytes());
+                    }
+                    p
+                }
+                Err(e) => {
+                    problems.push(e);
+                    None
+                }
+            },
+        };
+        if let Some(path) = &self.policy_rego {
+            // Read for the digest, then by the Rego loader: a file replaced in between is
+            // named by its old digest until the next reload.
+            if let Ok(bytes) = std::fs::read(path) {
+                ctx.update(b"\0rego\0");
+                ctx.update(&bytes);
+            }
+        }
+        let rego = self
+            .load_rego()
+            .map_err(|e| problems.push(e))
+            .ok()
+            .flatten();
+        if !problems.is_empty() {
+            return Err(problems.join("\n"));
+        }
+        let digest = (policy.is_some() || rego.is_some()).then(|| {
+            let hex: String = ctx.finish().as_ref()[..8]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!("sha256:{hex}")
+        });
+        Ok(Digested {
+            policy,
+            rego,
+            digest,
+        })
+    }
+
+    /// What the policy is, in a few words: `policy /etc/sockeye/policy.toml`, `profile
+    /// read-only`, `Tecnativa variables`, `+ rego FILE`.
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(f) = &self.policy {
+            parts.push(format!("policy {}", f.display()));
+        }
+        if let Some(p) = &self.profile {
+            parts.push(format!("profile {p}"));
+        }
+        if self.tecnativa_env {
+            parts.push("socket-proxy variables".to_owned());
+        }
+        if let Some(r) = &self.policy_rego {
+            parts.push(format!("rego {}", r.display()));
+        }
+        match parts.is_empty() {
+            true => "no policy (every call relayed)".to_owned(),
+            false => parts.join(" + "),
+        }
+    }
 }

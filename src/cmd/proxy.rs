@@ -8,11 +8,15 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::cmd::checked::{listener_policy, ProxyConfig};
-use crate::config::ListenAddr;
+use crate::cmd::reload::{AuditReopen, Listening, PolicyReload};
+use crate::config::{ListenAddr, ListenSpec};
 use crate::event::{Events, Sink};
+use crate::guard::current::CurrentGuard;
 use crate::guard::policy::Mode;
 use crate::guard::state::DaemonState;
 use crate::guard::Guard;
+use crate::host::reload::Reloader;
+use crate::host::{fdlimit, systemd};
 use crate::relay::health::Health;
 use crate::relay::identity::Resolver;
 use crate::relay::listen::Bound;
@@ -30,7 +34,14 @@ use crate::see::view;
 /// socket: a client connection and its daemon connection then live on one thread, and
 /// relaying a request never wakes another thread (measured: cross-thread wake-ups were most
 /// of the CPU per small request; see docs/benchmarks.md).
-pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
+pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
+    let fd_limit = fdlimit::raise().map_or_else(
+        |e| {
+            tracing::warn!("{e}");
+            "fd limit unchanged".to_owned()
+        },
+        |l| l.to_string(),
+    );
     // Certificates are read and checked before anything is bound: a bad file stops sockeye
     // at start, not at a client's first handshake.
     let server_tls = cfg.tls.as_ref().map(tls::server_config).transpose()?;
@@ -56,7 +67,18 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         )
     };
     let mut bound = Vec::with_capacity(cfg.listen.len());
-    for spec in &cfg.listen {
+    let mut names = vec![String::new(); cfg.listen.len()];
+    if cfg.socket_activated {
+        for (b, addr, name) in activated_sockets()? {
+            cfg.listen.push(ListenSpec {
+                addr,
+                profile: None,
+            });
+            bound.push(b);
+            names.push(format!(" (systemd: {name})"));
+        }
+    }
+    for spec in cfg.listen.iter().skip(bound.len()) {
         let b = Bound::bind(&spec.addr, &cfg.perms).map_err(|e| e.to_string())?;
         bound.push(match (&spec.addr, &server_tls) {
             (ListenAddr::Tls(_), Some(config)) => b.with_tls(config.clone()),
@@ -64,6 +86,7 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         });
     }
     warn_about_exposure(&cfg, &bound);
+    let facts = startup_facts(&cfg, &fd_limit);
     let (events, view_task) = match cfg.view {
         None => (Events::discard(), None),
         Some(view) => {
@@ -94,14 +117,21 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
                 audit: audit.clone(),
             }));
             sinks.push(m.clone());
+            if let Some(digest) = &cfg.policy_digest {
+                m.policy_in_force(digest);
+            }
             let health = Health {
                 upstream: cfg.upstream.clone(),
                 upstream_tls: upstream_tls.clone(),
                 audit: audit.clone(),
             };
-            Some(MetricsServer::bind(addr, m, health)?)
+            Some((MetricsServer::bind(addr, m.clone(), health)?, m))
         }
         None => None,
+    };
+    let (metrics_server, metrics) = match metrics_server {
+        Some((server, m)) => (Some(server), Some(m)),
+        None => (None, None),
     };
     let events = events.with_sinks(sinks);
     let relay = Relay {
@@ -109,7 +139,7 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
         upstream_tls: upstream_tls.clone(),
         limits: cfg.limits.clone(),
         events: events.clone(),
-        guard: cfg.guard.clone().unwrap_or_else(|| Arc::new(Guard::open())),
+        guard: CurrentGuard::new(cfg.guard.clone().unwrap_or_else(|| Arc::new(Guard::open()))),
         // Who runs in which container matters to a policy and to whoever watches.
         resolver: identify.then(|| Resolver::new(cfg.upstream.clone(), upstream_tls.clone())),
         tasks: TaskTracker::new(),
@@ -131,10 +161,10 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
             };
             let mut r = relay.clone();
             let guard = Guard::new(Some(policy), rego, mode, body_limit);
-            r.guard = Arc::new(match &cfg.isolation {
+            r.guard = CurrentGuard::new(Arc::new(match &cfg.isolation {
                 Some(iso) => guard.isolating(iso.clone()),
                 None => guard,
-            });
+            }));
             r.resolver = r
                 .resolver
                 .or_else(|| Some(Resolver::new(cfg.upstream.clone(), r.upstream_tls.clone())));
@@ -144,17 +174,20 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
     drop(relay);
     // Decisions that depend on what the daemon holds (a volume's options, the container an
     // exec runs in) ask it on sockeye's own connections, with a cache kept by its events.
-    let policed: Vec<&Arc<Guard>> = relays
+    // A reloaded policy's guards get the same connection (`PolicyReload::state`).
+    let policed: Vec<Arc<Guard>> = relays
         .iter()
-        .map(|r| &r.guard)
+        .map(|r| r.guard.get())
         .filter(|g| !g.is_open())
         .collect();
-    if !policed.is_empty() {
+    let mut daemon_state = None;
+    if !policed.is_empty() || cfg.policy_source.given() {
         let client = LookupClient::new(cfg.upstream.clone(), upstream_tls.clone());
         let state = Arc::new(DaemonState::new(Box::new(client.clone())));
         for guard in policed {
             guard.connect_state(state.clone());
         }
+        daemon_state = Some(state.clone());
         std::thread::Builder::new()
             .name("sockeye-events".into())
             .spawn(move || {
@@ -166,6 +199,31 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
                 }
             })
             .map_err(|e| format!("cannot start the daemon events thread: {e}"))?;
+    }
+    let mut reloader = Reloader::default();
+    if let Some(a) = &audit {
+        reloader.add(AuditReopen(a.clone()));
+    }
+    if let (true, Some(g)) = (cfg.policy_source.given(), &cfg.guard) {
+        reloader.add(PolicyReload {
+            source: cfg.policy_source.clone(),
+            mode: g.mode,
+            body_limit: g.body_limit,
+            listeners: cfg
+                .listen
+                .iter()
+                .zip(&relays)
+                .map(|(spec, r)| Listening {
+                    spec: spec.clone(),
+                    guard: r.guard.clone(),
+                })
+                .collect(),
+            audit: audit.clone(),
+            metrics: metrics.clone(),
+            digest: std::sync::Mutex::new(cfg.policy_digest.clone()),
+            state: daemon_state.clone(),
+            isolation: cfg.isolation.clone(),
+        });
     }
     let stop = CancellationToken::new();
     let bound = Arc::new(bound);
@@ -202,11 +260,16 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
     drop(relays);
     // The view ends when the last sender does: only the relays (now on the workers) hold one.
     drop(events);
-    let addrs: Vec<String> = bound.iter().map(Bound::local_addr).collect();
+    let addrs: Vec<String> = bound
+        .iter()
+        .zip(&names)
+        .map(|(b, name)| format!("{}{name}", b.local_addr()))
+        .collect();
     tracing::info!(
-        "relaying {} → {} (Ctrl-C to stop)",
+        "relaying {} → {}; {}",
         addrs.join(", "),
-        cfg.upstream
+        cfg.upstream,
+        facts
     );
     if let Some(server) = metrics_server {
         if let Some(addr) = server.local_addr() {
@@ -216,17 +279,25 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
     }
 
     let result = control.block_on(async move {
+        // Listening and serving: a Type=notify unit is started now, not before.
+        tell_systemd("READY=1");
         loop {
             tokio::select! {
                 _ = int.recv() => break,
                 _ = term.recv() => break,
-                _ = hup.recv() => match &audit {
-                    // logrotate moved the file: the next record goes to a new one.
-                    Some(a) => a.request_reopen(),
-                    None => break,
-                },
+                _ = hup.recv() => {
+                    // Nothing to read again: SIGHUP stops, as it would without a handler.
+                    if reloader.is_empty() {
+                        break;
+                    }
+                    tell_systemd("RELOADING=1");
+                    // Policy files are small; the control thread serves only metrics.
+                    reloader.reload();
+                    tell_systemd("READY=1");
+                }
             }
         }
+        tell_systemd("STOPPING=1");
         // The socket files go first, so new clients fail fast while open requests drain.
         drop(bound);
         stop.cancel();
@@ -272,6 +343,73 @@ pub fn proxy(cfg: ProxyConfig) -> Result<(), String> {
     result
 }
 
+/// The sockets systemd passed, adopted, each with the address it is bound to and its name.
+fn activated_sockets() -> Result<Vec<(Bound, ListenAddr, String)>, String> {
+    let adopt = |e: std::io::Error| format!("cannot use a socket systemd passed: {e}");
+    let passed = systemd::take()?;
+    if passed.is_empty() {
+        return Err("LISTEN_FDS is set, but systemd passed no socket".into());
+    }
+    passed
+        .into_iter()
+        .map(|p| match p {
+            systemd::Passed::Tcp(l, name) => {
+                let addr = l.local_addr().map_err(adopt)?;
+                Ok((
+                    Bound::adopt_tcp(l).map_err(adopt)?,
+                    ListenAddr::Tcp(addr),
+                    name,
+                ))
+            }
+            systemd::Passed::Unix(l, name) => {
+                let path = l
+                    .local_addr()
+                    .ok()
+                    .and_then(|a| a.as_pathname().map(std::path::Path::to_path_buf))
+                    .unwrap_or_default();
+                Ok((
+                    Bound::adopt_unix(l).map_err(adopt)?,
+                    ListenAddr::Unix(path),
+                    name,
+                ))
+            }
+        })
+        .collect()
+}
+
+/// What the startup line says besides the listeners: the policy and its digest, the mode,
+/// the audit sinks and the fd limit.
+fn startup_facts(cfg: &ProxyConfig, fd_limit: &str) -> String {
+    let policy = match &cfg.policy_digest {
+        Some(d) => format!("{} ({d})", cfg.policy_source.label()),
+        None => cfg.policy_source.label(),
+    };
+    let mode = match cfg.guard.as_ref().map(|g| g.mode) {
+        Some(Mode::Audit) => "mode audit (denials reported, not enforced)",
+        Some(Mode::Enforce) => "mode enforce",
+        None => "mode none",
+    };
+    let audit = match &cfg.audit {
+        Some(a) => match &a.path {
+            Some(p) => format!("audit {}", p.display()),
+            None => "audit standard output".to_owned(),
+        },
+        None => "audit none".to_owned(),
+    };
+    let metrics = cfg
+        .metrics
+        .map(|m| format!("; metrics {m}"))
+        .unwrap_or_default();
+    format!("{policy}; {mode}; {audit}{metrics}; {fd_limit}")
+}
+
+/// Tell systemd, when it asked to be told (`Type=notify`); a failure is only logged.
+fn tell_systemd(state: &str) {
+    if let Err(e) = systemd::notify(state) {
+        tracing::warn!("cannot notify systemd ({state}): {e}");
+    }
+}
+
 /// Keep a timer that fires every second on this runtime.
 ///
 /// hyper re-arms its request-head timer (`--head-timeout`) for every request. When that timer
@@ -291,11 +429,15 @@ fn rt_keepalive_tick() {
 /// flag (`--insecure-tcp`) or a choice (no `--tls-client-ca`); they still deserve a warning
 /// every time sockeye starts.
 fn warn_about_exposure(cfg: &ProxyConfig, bound: &[Bound]) {
+    // A drop-in says once what it exposes, in its own words.
+    if let Some(said) = &cfg.announce {
+        tracing::warn!("{said}");
+    }
     let client_ca = cfg.tls.as_ref().and_then(|t| t.client_ca.as_ref());
     for (spec, b) in cfg.listen.iter().zip(bound) {
         let addr = b.local_addr();
         match &spec.addr {
-            a if a.is_exposed_plain_tcp() => tracing::warn!(
+            a if a.is_exposed_plain_tcp() && cfg.announce.is_none() => tracing::warn!(
                 "!!! INSECURE: {addr} is plain TCP on a non-loopback address (--insecure-tcp). \
                  Anyone who can reach this port can do whatever the policy allows — without a \
                  policy, be root on the Docker host — unauthenticated and unencrypted. Use \

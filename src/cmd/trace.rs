@@ -58,7 +58,7 @@ pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, Stri
         upstream_tls: None,
         limits,
         events,
-        guard: std::sync::Arc::new(crate::guard::Guard::open()),
+        guard: std::sync::Arc::new(crate::guard::Guard::open()).into(),
         tasks: tokio_util::task::TaskTracker::new(),
         resolver: None,
     };

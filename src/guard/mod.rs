@@ -8,6 +8,7 @@
 //! `Content-Length`: dockerd then decodes exactly what was decided on, whatever framing,
 //! spelling or duplicate keys the client used.
 
+pub mod current;
 pub mod error;
 pub mod isolate;
 pub mod pin;

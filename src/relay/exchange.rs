@@ -20,7 +20,8 @@ use crate::event::{
     AnsweredBy, Call, CallId, Dir, Event, Events, Fault, Flow, Recorder, RequestHead, ResponseHead,
     Tap, Verdict,
 };
-use crate::guard::{self, Guard};
+use crate::guard;
+use crate::guard::current::CurrentGuard;
 use crate::relay::body::{Metered, OnEnd, RelayBody};
 use crate::relay::error::{IntoResponse, ProxyError};
 use crate::relay::shape::{self, Answer};
@@ -33,9 +34,9 @@ pub struct Conn {
     pub caller: Arc<Caller>,
     pub upstream: Mutex<Upstream>,
     pub events: Events,
-    /// Decides every request; [`Guard::open`] without a policy. The daemon side takes only
-    /// what it cleared.
-    pub guard: Arc<Guard>,
+    /// Decides every request ([`guard::Guard::open`] without a policy), each with the guard
+    /// in force when it arrived. The daemon side takes only what it cleared.
+    pub guard: CurrentGuard,
     pub max_inspected_body: usize,
     /// Hijacked sessions outlive the HTTP connection task; tracked for draining.
     pub tasks: TaskTracker,
@@ -46,7 +47,7 @@ impl Conn {
     pub fn new(
         id: u64,
         caller: Arc<Caller>,
-        guard: Arc<Guard>,
+        guard: CurrentGuard,
         upstream: Upstream,
         events: Events,
         max_inspected_body: usize,
@@ -75,11 +76,13 @@ pub async fn handle(
     conn: Arc<Conn>,
     req: Request<Incoming>,
 ) -> Result<Response<RelayBody>, std::convert::Infallible> {
+    // The policy in force now decides this call to its end, whatever a reload does meanwhile.
+    let guard = conn.guard.get();
     // Classify.
     let asks_upgrade = req.headers().contains_key(header::UPGRADE);
     // Only POST routes hijack unasked, and an upgrade is only relayed when asked for; other
     // requests need a route lookup only when someone will look at the call.
-    let route = if !conn.guard.is_open()
+    let route = if !guard.is_open()
         || conn.events.enabled()
         || req.method() == http::Method::POST
         || asks_upgrade
@@ -98,8 +101,7 @@ pub async fn handle(
 
     // Guard. Its word is held until the request is forwarded: the daemon side takes only a
     // request the guard cleared.
-    let mut cleared = match conn
-        .guard
+    let mut cleared = match guard
         .check(&conn.caller, &parts, &report.head.route, &mut body)
         .await
     {

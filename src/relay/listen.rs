@@ -74,6 +74,28 @@ impl Bound {
         }
     }
 
+    /// A TCP socket bound by someone else (systemd's socket activation). It is never
+    /// closed by name: it has none.
+    pub fn adopt_tcp(listener: std::net::TcpListener) -> io::Result<Bound> {
+        listener.set_nonblocking(true)?;
+        Ok(Bound {
+            socket: StdSocket::Tcp(listener),
+            file: None,
+            tls: None,
+        })
+    }
+
+    /// A Unix socket bound by someone else (systemd): its file is theirs, and stays when
+    /// sockeye stops, so that the next start is activated by it again.
+    pub fn adopt_unix(listener: std::os::unix::net::UnixListener) -> io::Result<Bound> {
+        listener.set_nonblocking(true)?;
+        Ok(Bound {
+            socket: StdSocket::Unix(listener),
+            file: None,
+            tls: None,
+        })
+    }
+
     /// Serve TLS on this (TCP) socket with `config`.
     pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> Bound {
         self.tls = Some(TlsAcceptor::from(config));
@@ -102,7 +124,11 @@ impl Bound {
                 .local_addr()
                 .map(|a| format!("{scheme}://{a}"))
                 .unwrap_or_else(|_| format!("{scheme}://?")),
-            (StdSocket::Unix(_), None) => "unix://?".into(),
+            (StdSocket::Unix(l), None) => l
+                .local_addr()
+                .ok()
+                .and_then(|a| a.as_pathname().map(|p| format!("unix://{}", p.display())))
+                .unwrap_or_else(|| "unix://?".into()),
         }
     }
 }

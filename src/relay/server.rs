@@ -14,7 +14,7 @@ use tokio_util::task::TaskTracker;
 use crate::caller::{Caller, Peer};
 use crate::config::{Limits, UpstreamAddr};
 use crate::event::{Event, Events, Notice};
-use crate::guard::Guard;
+use crate::guard::current::CurrentGuard;
 use crate::relay::exchange::{self, Conn};
 use crate::relay::h2::{self, Opening};
 use crate::relay::identity::Resolver;
@@ -36,8 +36,9 @@ pub struct Relay {
     pub upstream_tls: Option<Arc<rustls::ClientConfig>>,
     pub limits: Limits,
     pub events: Events,
-    /// Decides every request ([`Guard::open`] without a policy).
-    pub guard: Arc<Guard>,
+    /// Decides every request ([`crate::guard::Guard::open`] without a policy); a reload
+    /// replaces the guard in it.
+    pub guard: CurrentGuard,
     /// Finds the container a Unix-socket client runs in; `None` when nobody asks.
     pub resolver: Option<Resolver>,
     /// Open client connections and hijacked sessions, of every listener and thread: drained

@@ -32,7 +32,7 @@ impl Running {
             upstream_tls: None,
             limits,
             events: Events::discard(),
-            guard: std::sync::Arc::new(sockeye::guard::Guard::open()),
+            guard: std::sync::Arc::new(sockeye::guard::Guard::open()).into(),
             tasks: tokio_util::task::TaskTracker::new(),
             resolver: None,
         };

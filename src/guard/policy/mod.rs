@@ -32,6 +32,7 @@ use crate::docker::shape::Redact;
 use cond::Mismatch;
 pub use cond::{BodyCond, Cidr, ClientMatch, Glob, RequestMatch, Scalar, FACT_OPERATIONS};
 pub use profile::{ProfileParams, PROFILES};
+pub use tecnativa::{Exposure, Flavor};
 
 /// Allow or deny.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -340,6 +341,14 @@ impl Policy {
     pub fn from_tecnativa_env(
         vars: impl Iterator<Item = (String, String)>,
     ) -> Result<Policy, Vec<PolicyError>> {
+        tecnativa::policy(vars).map(|(policy, _)| policy)
+    }
+
+    /// The same, for `sockeye drop-in`: with which image's meaning the variables were read
+    /// (`SOCKEYE_COMPAT`, see [`Flavor`]) and what they open.
+    pub fn from_socket_proxy_env(
+        vars: impl Iterator<Item = (String, String)>,
+    ) -> Result<(Policy, Exposure), Vec<PolicyError>> {
         tecnativa::policy(vars)
     }
 

@@ -122,6 +122,15 @@ impl AuditLog {
         self.lock().lost
     }
 
+    /// Write one line that is not a call: an event of sockeye's own (a policy reload), with
+    /// an `"event"` key that tells readers it is not a call record (docs/audit-log.md).
+    pub fn write_event(&self, event: &impl Serialize) {
+        let mut line = serde_json::to_vec(event).expect("an event serializes");
+        line.push(b'\n');
+        let mut state = self.lock();
+        self.flush(&mut state, Some(line));
+    }
+
     /// Write one record (or keep it until the log can be written): owned, or as
     /// [`Record::with_call`] borrows it from a call.
     pub fn write(&self, record: &Record<impl Serialize>) {

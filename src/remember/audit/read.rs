@@ -17,6 +17,8 @@ pub enum Line {
     /// A record, and the line as written (to print it again unchanged, unknown fields and
     /// all).
     Record(Box<Record>, String),
+    /// An event of sockeye's own (`"event": "reload"`), not a call: skipped by queries.
+    Event,
     /// Not a record: why.
     Malformed(String),
 }
@@ -74,8 +76,18 @@ fn parse(bytes: &[u8]) -> Line {
             r.v
         )),
         Ok(r) => Line::Record(Box::new(r), text.to_owned()),
+        Err(_) if is_event(text) => Line::Event,
         Err(e) => Line::Malformed(e.to_string()),
     }
+}
+
+/// A line sockeye wrote about itself rather than a call: a JSON object of this version with
+/// an `event` key.
+fn is_event(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| {
+        v.get("event").is_some_and(serde_json::Value::is_string)
+            && v.get("v").and_then(serde_json::Value::as_u64) == Some(u64::from(VERSION))
+    })
 }
 
 /// Where the lines that were not records are, for a report on stderr: every one is
@@ -151,6 +163,7 @@ impl Sources {
                             return Ok(());
                         }
                     }
+                    Line::Event => {}
                     Line::Malformed(why) => malformed.add(&name, number, &why),
                 }
             }
@@ -170,6 +183,7 @@ pub(crate) fn recorded_session() -> Vec<super::Record> {
         for line in Lines::new(&text[..]) {
             match line.unwrap().1 {
                 Line::Record(r, _) => out.push(*r),
+                Line::Event => {}
                 Line::Malformed(why) => panic!("{file}: {why}"),
             }
         }
@@ -194,6 +208,7 @@ mod tests {
             GOOD.replace("\"v\":1", "\"v\":2").as_bytes(),
             b"\xff",
             GOOD.as_bytes(),
+            br#"{"v":1,"event":"reload","what":"policy","ok":true}"#,
         ] {
             bytes.extend_from_slice(line);
             bytes.push(b'\n');
@@ -208,6 +223,7 @@ mod tests {
                     *n,
                     match l {
                         Line::Record(..) => "record",
+                        Line::Event => "event",
                         Line::Malformed(_) => "malformed",
                     },
                 )
@@ -222,7 +238,8 @@ mod tests {
                 (5, "malformed"),
                 (6, "malformed"),
                 (7, "record"),
-                (8, "malformed"),
+                (8, "event"),
+                (9, "malformed"),
             ]
         );
         let Line::Malformed(why) = &lines[3].1 else {

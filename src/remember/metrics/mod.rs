@@ -84,6 +84,8 @@ pub struct Metrics {
     connections: Counter,
     sessions_open: Gauge,
     upstream_errors: Counter,
+    policy_reloads: Family<[(&'static str, &'static str); 1], Counter>,
+    policy_info: Family<[(&'static str, String); 1], Gauge>,
 }
 
 /// Values owned by other parts of sockeye, read when scraped.
@@ -173,6 +175,19 @@ impl Metrics {
             "Always 1; the label says which sockeye runs",
             build,
         );
+        let policy_reloads = Family::<[(&'static str, &'static str); 1], Counter>::default();
+        registry.register(
+            "sockeye_policy_reloads",
+            "Policy reloads asked for by SIGHUP, by result: ok (the new policy is in force) or \
+             failed (the old one still is)",
+            policy_reloads.clone(),
+        );
+        let policy_info = Family::<[(&'static str, String); 1], Gauge>::default();
+        registry.register(
+            "sockeye_policy_info",
+            "Always 1; the label is the SHA-256 digest of the policy in force",
+            policy_info.clone(),
+        );
         registry.register_collector(Box::new(ScrapeTime(scraped)));
         Metrics {
             registry,
@@ -185,7 +200,25 @@ impl Metrics {
             connections,
             sessions_open,
             upstream_errors,
+            policy_reloads,
+            policy_info,
         }
+    }
+
+    /// The policy now in force, by digest (at start, and after each reload that took).
+    pub fn policy_in_force(&self, digest: &str) {
+        self.policy_info.clear();
+        self.policy_info
+            .get_or_create(&[("digest", digest.to_owned())])
+            .set(1);
+    }
+
+    /// A SIGHUP's policy reload, and whether the new policy took.
+    pub fn policy_reloaded(&self, ok: bool) {
+        let result = if ok { "ok" } else { "failed" };
+        self.policy_reloads
+            .get_or_create(&[("result", result)])
+            .inc();
     }
 
     /// The OpenMetrics text exposition, ending in `# EOF`.
