@@ -181,11 +181,16 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
         .filter(|g| !g.is_open())
         .collect();
     let mut daemon_state = None;
-    if !policed.is_empty() || cfg.policy_source.given() {
+    let identifying = relays.iter().any(|r| r.resolver.is_some());
+    if !policed.is_empty() || cfg.policy_source.given() || identifying {
         let client = LookupClient::new(cfg.upstream.clone(), upstream_tls.clone());
         let state = Arc::new(DaemonState::new(Box::new(client.clone())));
         for guard in policed {
             guard.connect_state(state.clone());
+        }
+        // The same events say when a TCP client's address may have changed hands.
+        for resolver in relays.iter().filter_map(|r| r.resolver.as_ref()) {
+            resolver.follow(state.clone());
         }
         daemon_state = Some(state.clone());
         std::thread::Builder::new()

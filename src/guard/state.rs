@@ -53,6 +53,10 @@ pub struct DaemonState {
     /// or a re-create is never decided on the old answer.
     cache: Mutex<HashMap<(Kind, String), Answer>>,
     live: AtomicBool,
+    /// Counts the events that can move an address from one container to another (start,
+    /// stop, network connect or disconnect) and every loss of the stream: an answer had at
+    /// one generation is good only while it stays the same.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for DaemonState {
@@ -81,7 +85,18 @@ impl DaemonState {
             daemon,
             cache: Mutex::new(HashMap::new()),
             live: AtomicBool::new(false),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// The current generation while the events stream is live (see the field), else `None`.
+    pub fn generation(&self) -> Option<u64> {
+        let g = self.generation.load(Ordering::Acquire);
+        self.live.load(Ordering::Acquire).then_some(g)
+    }
+
+    fn moved(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Look up every reference (in order), or say why not.
@@ -248,6 +263,7 @@ impl DaemonState {
     /// Whether the cache may be used: set while the events stream is connected, cleared (and
     /// the cache emptied) the moment it is not.
     pub fn set_live(&self, live: bool) {
+        self.moved();
         if !live {
             self.live.store(false, Ordering::Release);
             self.forget(&ALL_KINDS);
@@ -260,11 +276,23 @@ impl DaemonState {
     pub fn on_event(&self, line: &[u8]) {
         let Ok(event) = serde_json::from_slice::<Value>(line) else {
             // A line sockeye cannot read might have been about anything.
+            self.moved();
             self.forget(&ALL_KINDS);
             return;
         };
         let kind = event.get("Type").and_then(Value::as_str).unwrap_or("");
         let action = event.get("Action").and_then(Value::as_str).unwrap_or("");
+        let addresses_move = match kind {
+            "container" => matches!(
+                action,
+                "start" | "die" | "stop" | "kill" | "destroy" | "restart" | "pause" | "unpause"
+            ),
+            "network" => matches!(action, "connect" | "disconnect" | "destroy"),
+            _ => false,
+        };
+        if addresses_move {
+            self.moved();
+        }
         match kind {
             // An exec's container can change its name or go away; an exec_create reuses
             // nothing. Any container event that can change a name or the configuration drops

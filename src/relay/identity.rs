@@ -32,8 +32,11 @@ use bytes::Bytes;
 use hyper::StatusCode;
 use serde::Deserialize;
 
+use std::net::IpAddr;
+
 use crate::caller::ClientContainer;
 use crate::config::UpstreamAddr;
+use crate::guard::state::DaemonState;
 use crate::relay::upstream::{connect, get_once};
 
 /// The executable `pid` runs (`/proc/<pid>/exe`).
@@ -115,6 +118,9 @@ struct Inner {
     ttl: Duration,
     timeout: Duration,
     state: Mutex<State>,
+    /// The daemon's events, when sockeye follows them: an address answer is reused only while
+    /// no container started, stopped or changed networks since (see [`Resolver::follow`]).
+    events: std::sync::OnceLock<Arc<DaemonState>>,
 }
 
 #[derive(Default)]
@@ -124,6 +130,8 @@ struct State {
     ids: HashMap<String, (Instant, Option<ClientContainer>)>,
     /// For the fallback: each running container's init, by pid namespace, and when listed.
     inits: Option<(Instant, Vec<Init>)>,
+    /// By client address: the container holding it, and the events generation it was had at.
+    addrs: HashMap<IpAddr, (u64, Option<ClientContainer>)>,
     warned: HashSet<String>,
 }
 
@@ -157,8 +165,79 @@ impl Resolver {
                 ttl,
                 timeout,
                 state: Mutex::default(),
+                events: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Reuse address answers while `events` says nothing changed (without it, every TCP
+    /// connection asks the daemon).
+    pub fn follow(&self, events: Arc<DaemonState>) {
+        let _ = self.inner.events.set(events);
+    }
+
+    /// The running container that holds `ip` on one of its networks, as the daemon says now:
+    /// how a TCP client on a container network is known (`client.container.*` in rules, the
+    /// views, the audit log). `None` for an address no container holds (an unknown client, never
+    /// a guess from an old list), for one two containers hold, and for loopback.
+    pub async fn container_by_addr(&self, ip: IpAddr) -> Option<ClientContainer> {
+        let ip = ip.to_canonical();
+        if ip.is_loopback() || ip.is_unspecified() {
+            return None;
+        }
+        let generation = || self.inner.events.get().and_then(|e| e.generation());
+        let before = generation();
+        if let Some(g) = before {
+            if let Some((at, known)) = self.state().addrs.get(&ip) {
+                if *at == g {
+                    return known.clone();
+                }
+            }
+        }
+        let found = match self.holder_of(ip).await {
+            Ok(found) => found,
+            Err(e) => {
+                self.warn_once(&ip.to_string(), &format!("the address {ip}"), &e);
+                return None;
+            }
+        };
+        // Cached only if nothing changed while the list was made.
+        if let (Some(g), true) = (before, generation() == before) {
+            let mut state = self.state();
+            if state.addrs.len() >= MAX_ENTRIES {
+                state.addrs.clear();
+            }
+            state.addrs.insert(ip, (g, found.clone()));
+        }
+        found
+    }
+
+    async fn holder_of(&self, ip: IpAddr) -> Result<Option<ClientContainer>, String> {
+        let body = self.get("/containers/json").await?.unwrap_or_default();
+        let list: Vec<Listed> =
+            serde_json::from_slice(&body).map_err(|e| format!("container list: {e}"))?;
+        let mut holders = list.into_iter().filter(|c| {
+            c.network_settings.as_ref().is_some_and(|n| {
+                n.networks.values().any(|net| {
+                    [&net.ip_address, &net.global_ipv6_address]
+                        .into_iter()
+                        .flatten()
+                        .any(|a| a.parse::<IpAddr>().is_ok_and(|a| a == ip))
+                })
+            })
+        });
+        let (Some(c), None) = (holders.next(), holders.next()) else {
+            return Ok(None);
+        };
+        Ok(Some(ClientContainer {
+            name: c
+                .names
+                .first()
+                .map(|n| n.trim_start_matches('/').to_owned())
+                .unwrap_or_default(),
+            labels: c.labels.unwrap_or_default(),
+            id: c.id,
+        }))
     }
 
     /// The container process `pid` runs in, or `None`: not in a container of this daemon, gone,
@@ -358,6 +437,32 @@ struct InspectState {
 #[serde(rename_all = "PascalCase")]
 struct Summary {
     id: String,
+}
+
+/// The parts of `GET /containers/json` that say which container holds an address.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Listed {
+    id: String,
+    #[serde(default)]
+    names: Vec<String>,
+    labels: Option<BTreeMap<String, String>>,
+    network_settings: Option<ListedNetworks>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListedNetworks {
+    #[serde(default)]
+    networks: BTreeMap<String, ListedEndpoint>,
+}
+
+#[derive(Deserialize)]
+struct ListedEndpoint {
+    #[serde(rename = "IPAddress")]
+    ip_address: Option<String>,
+    #[serde(rename = "GlobalIPv6Address")]
+    global_ipv6_address: Option<String>,
 }
 
 #[cfg(test)]

@@ -136,8 +136,10 @@ fn connection(
             }
         }
         // At accept time: the pid is the caller's only while it is connected.
-        let container = match (resolver, pid) {
-            (Some(r), Some(pid)) => r.container(pid).await,
+        let container = match (resolver, pid, peer.addr()) {
+            (Some(r), Some(pid), _) => r.container(pid).await,
+            // A TCP client on a container network is the container that holds its address.
+            (Some(r), None, Some(addr)) => r.container_by_addr(addr.ip()).await,
             _ => None,
         };
         let caller = Arc::new(Caller { peer, container });
