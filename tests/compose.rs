@@ -8,6 +8,8 @@
 //! SOCKEYE_TEST_DEPLOY=1 (scripts/test.sh's deployment step) a missing one fails.
 
 mod common;
+
+use common::{docker_at as docker, output_text as text};
 mod deploy;
 
 use std::path::{Path, PathBuf};
@@ -36,24 +38,6 @@ pub fn compose_plugin() -> Option<PathBuf> {
     .into_iter()
     .map(PathBuf::from)
     .find(|p| p.exists())
-}
-
-fn docker(host: &str, args: &[&str]) -> Output {
-    Command::new("docker")
-        .env("DOCKER_HOST", host)
-        .env_remove("DOCKER_CONTEXT")
-        .args(args)
-        .output()
-        .expect("run docker")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 const CLIENT_IMAGE: &str = "sockeye-test/client:1";

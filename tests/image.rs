@@ -8,9 +8,11 @@
 //! sockeye:latest outside CI; scripts/test.sh's deployment step builds it).
 
 mod common;
+
+use common::{docker_at as docker, output_text as text};
 mod deploy;
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -18,24 +20,6 @@ use common::*;
 /// The image under test on `d`, or `None` (skipped; see `deploy`).
 fn image(d: &Daemon) -> Option<String> {
     deploy::image(&d.host)
-}
-
-fn docker(host: &str, args: &[&str]) -> Output {
-    Command::new("docker")
-        .env("DOCKER_HOST", host)
-        .env_remove("DOCKER_CONTEXT")
-        .args(args)
-        .output()
-        .expect("run docker")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn stdout(o: &Output) -> String {

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::{docker_at as docker, output_text as text};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -384,25 +386,6 @@ fn sockeye_health(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run sockeye health")
-}
-
-fn docker(host: &str, args: &[&str]) -> Output {
-    Command::new("docker")
-        .env("DOCKER_HOST", host)
-        .env_remove("DOCKER_CONTEXT")
-        .env("DOCKER_CLI_HINTS", "false")
-        .args(args)
-        .output()
-        .expect("run docker")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::{docker_at as docker, output_text as text};
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -13,24 +15,6 @@ use std::process::{Command, Output};
 use common::*;
 
 const IMAGE: &str = "sockeye-test/busybox:1";
-
-fn docker(host: &str, args: &[&str]) -> Output {
-    Command::new("docker")
-        .env("DOCKER_HOST", host)
-        .env_remove("DOCKER_CONTEXT")
-        .args(args)
-        .output()
-        .expect("run docker")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// A container made directly on the daemon, removed on drop.
 struct Fixture {
@@ -85,7 +69,16 @@ fn read_only_lets_every_read_command_through_and_refuses_every_write_in_one_line
     let name_filter = format!("name={c}");
     let same = [
         vec!["version", "--format", "{{.Server.APIVersion}}"],
-        vec!["ps", "-a", "--no-trunc", "--filter", &name_filter],
+        // Not CREATED or STATUS: "2 seconds ago" can become "3 seconds ago" between the runs.
+        vec![
+            "ps",
+            "-a",
+            "--no-trunc",
+            "--filter",
+            &name_filter,
+            "--format",
+            "{{.ID}} {{.Image}} {{.Command}} {{.Names}} {{.Labels}} {{.Mounts}}",
+        ],
         vec!["ps", "--filter", "label=team=web", "--format", "{{.Names}}"],
         vec!["images", "--no-trunc"],
         vec!["image", "inspect", IMAGE],
@@ -96,7 +89,8 @@ fn read_only_lets_every_read_command_through_and_refuses_every_write_in_one_line
         vec!["logs", "--tail", "1", "--timestamps", c],
         vec!["diff", c],
         vec!["port", c],
-        vec!["network", "ls", "--no-trunc"],
+        // Only the predefined networks: other tests of this binary make and remove theirs.
+        vec!["network", "ls", "--no-trunc", "--filter", "type=builtin"],
         vec![
             "network",
             "inspect",

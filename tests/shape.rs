@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::{docker_at as docker, output_text as text};
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -16,24 +18,6 @@ use std::time::Duration;
 use common::*;
 
 const IMAGE: &str = "sockeye-test/busybox:1";
-
-fn docker(host: &str, args: &[&str]) -> Output {
-    Command::new("docker")
-        .env("DOCKER_HOST", host)
-        .env_remove("DOCKER_CONTEXT")
-        .args(args)
-        .output()
-        .expect("run docker")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn ok(o: Output) -> String {
     assert!(o.status.success(), "{}", text(&o));

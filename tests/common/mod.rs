@@ -1616,3 +1616,25 @@ pub fn write_random_file(p: &Path, len: usize, seed: u64) {
     }
     f.flush().expect("flush");
 }
+
+/// `docker ARGS` against `host`: the CLI on PATH, with nothing from the caller's environment
+/// choosing another daemon or adding hints to its output.
+pub fn docker_at(host: &str, args: &[&str]) -> std::process::Output {
+    Command::new("docker")
+        .env("DOCKER_HOST", host)
+        .env_remove("DOCKER_CONTEXT")
+        .env("DOCKER_CLI_HINTS", "false")
+        .args(args)
+        .output()
+        .expect("run docker")
+}
+
+/// A command's exit code and output, for an assertion message.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
