@@ -251,3 +251,99 @@ fn two_users_on_one_socket_see_and_touch_only_their_own_objects() {
     root.ok(&["network", "rm", &format!("{p}-rn")]);
     other.ok(&["volume", "rm", &format!("{p}-ov")]);
 }
+
+/// `sockeye certs …`, which must succeed.
+fn certs(args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sockeye"))
+        .arg("certs")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The docker CLI over TLS with one client certificate.
+fn docker_tls(addr: &str, cert_path: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new("docker")
+        .env("DOCKER_HOST", format!("tcp://{addr}"))
+        .env("DOCKER_TLS_VERIFY", "1")
+        .env("DOCKER_CERT_PATH", cert_path)
+        .env("DOCKER_CLI_HINTS", "false")
+        .env("DOCKER_CONFIG", cert_path.join("config"))
+        .env_remove("DOCKER_CONTEXT")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn two_certificates_on_one_tls_listener_see_and_touch_only_their_own() {
+    let Some(d) = daemon() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let pki = tmp.path().join("pki");
+    let pki_s = pki.to_str().unwrap();
+    certs(&["init", pki_s, "--host", "127.0.0.1"]);
+    certs(&["client", "alice", "--dir", pki_s]);
+    certs(&["client", "bob", "--dir", pki_s]);
+    let file = |n: &str| pki.join(n).display().to_string();
+    let sk = Sockeye::start_with(
+        &d.socket,
+        &[
+            "--listen",
+            "tls://127.0.0.1:0",
+            "--tls-cert",
+            &file("server-cert.pem"),
+            "--tls-key",
+            &file("server-key.pem"),
+            "--tls-client-ca",
+            &file("ca.pem"),
+            "--isolate",
+            "--isolate-share",
+            "image=sockeye-test/*",
+        ],
+    );
+    let addr = sk.listening("tls");
+    let alice = pki.join("clients").join("alice");
+    let bob = pki.join("clients").join("bob");
+    let p = format!("sk{}-isotls", std::process::id());
+    for (who, dir) in [("alice", &alice), ("bob", &bob)] {
+        let (code, _, err) = docker_tls(
+            &addr,
+            dir,
+            &["create", "--name", &format!("{p}-{who}"), IMAGE, "true"],
+        );
+        assert_eq!(code, 0, "{who}: {err}");
+    }
+    for (who, dir) in [("alice", &alice), ("bob", &bob)] {
+        let (code, out, err) = docker_tls(
+            &addr,
+            dir,
+            &["ps", "-a", "--format", "{{.Names}} {{.Labels}}"],
+        );
+        assert_eq!(code, 0, "{who}: {err}");
+        assert_eq!(
+            lines(&out),
+            vec![format!("{p}-{who} sockeye.owner=cert:{who}").as_str()],
+            "{who} sees"
+        );
+    }
+    let (code, _, err) = docker_tls(&addr, &bob, &["rm", &format!("{p}-alice")]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(&format!("No such container: {p}-alice")),
+        "{err}"
+    );
+    for (who, dir) in [("alice", &alice), ("bob", &bob)] {
+        let (code, _, err) = docker_tls(&addr, dir, &["rm", &format!("{p}-{who}")]);
+        assert_eq!(code, 0, "{who}: {err}");
+    }
+}
