@@ -122,6 +122,15 @@ pub enum Escalation {
     PluginPrivilege {
         privilege: String,
     },
+    /// A BuildKit entitlement: host networking, privileged steps or host devices for any
+    /// step of the build (an entitlement sockeye does not know counts too).
+    Entitlement {
+        name: String,
+    },
+    /// A BuildKit RPC that could start a process or container sockeye cannot see.
+    UninspectedRpc {
+        method: String,
+    },
 }
 
 impl Escalation {
@@ -147,6 +156,8 @@ impl Escalation {
             Escalation::Propagation { .. } => "propagation",
             Escalation::VolumeMount { .. } => "volume_mount",
             Escalation::PluginPrivilege { .. } => "plugin_privilege",
+            Escalation::Entitlement { .. } => "entitlement",
+            Escalation::UninspectedRpc { .. } => "uninspected_rpc",
         }
     }
 }
@@ -175,6 +186,10 @@ impl fmt::Display for Escalation {
             Escalation::Propagation { mode } => write!(f, "{mode} mount propagation"),
             Escalation::VolumeMount { mount } => write!(f, "volume mounts {mount}"),
             Escalation::PluginPrivilege { privilege } => write!(f, "plugin privilege {privilege}"),
+            Escalation::Entitlement { name } => write!(f, "BuildKit entitlement {name}"),
+            Escalation::UninspectedRpc { method } => {
+                write!(f, "BuildKit call {method}, which sockeye does not read")
+            }
         }
     }
 }
@@ -290,6 +305,14 @@ impl Facts {
         for privilege in &self.plugin_privileges {
             out.push(Escalation::PluginPrivilege {
                 privilege: privilege.clone(),
+            });
+        }
+        for name in &self.entitlements {
+            out.push(Escalation::Entitlement { name: name.clone() });
+        }
+        if self.uninspected {
+            out.push(Escalation::UninspectedRpc {
+                method: self.operation.clone(),
             });
         }
         let mut unique = Vec::with_capacity(out.len());

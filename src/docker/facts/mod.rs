@@ -176,6 +176,12 @@ pub struct Facts {
     pub platform: Option<String>,
     /// Image tags a build produces.
     pub tags: Vec<String>,
+    /// BuildKit entitlements a build asks for (`network.host`, `security.insecure`,
+    /// `device`, `device=<name>`): each lets every step of the build reach the host.
+    pub entitlements: Vec<String>,
+    /// A BuildKit RPC whose request sockeye does not read (an interactive build process, a
+    /// method it does not know).
+    pub uninspected: bool,
 
     // Image create, commit, network connect, archive upload.
     pub from_image: Option<String>,
@@ -273,6 +279,8 @@ impl Facts {
         "build_arg_keys",
         "platform",
         "tags",
+        "entitlements",
+        "uninspected",
         "from_image",
         "from_src",
         "repo",
@@ -299,7 +307,7 @@ impl Facts {
     }
 
     /// Derived facts and de-duplication, once everything is collected.
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         self.user_is_root = self.user.as_deref().is_some_and(host::names_root);
         for m in &self.mounts {
             self.host_paths.extend(m.host_path.clone());
@@ -316,6 +324,7 @@ impl Facts {
             &mut self.propagation,
             &mut self.devices,
             &mut self.networks,
+            &mut self.entitlements,
         ] {
             dedup(list);
         }
