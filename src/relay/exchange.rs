@@ -175,12 +175,7 @@ pub async fn handle(
         // decided (`relay::grpc`); without one, it is a tunnel like any other.
         let interposed = (!conn.guard.is_open()
             && report.head.route.operation() == Some(endpoint::Operation::Grpc))
-        .then(|| {
-            Arc::new(grpc::Tunnel {
-                conn: conn.clone(),
-                route: report.head.route.clone(),
-            })
-        });
+        .then(|| Arc::new(grpc::Tunnel::new(conn.clone(), report.head.route.clone())));
         conn.tasks.spawn(async move {
             // Raw bytes flow only once the daemon has really answered 101 and that answer
             // has been written to the client.

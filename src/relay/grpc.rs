@@ -18,6 +18,7 @@
 //! reads as the same cancellation or failure.
 
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
@@ -40,9 +41,38 @@ use crate::relay::upstream;
 
 /// The `/grpc` call a tunnel belongs to.
 pub struct Tunnel {
-    pub conn: Arc<Conn>,
+    conn: Arc<Conn>,
     /// The route of the upgrade request (`Grpc`): each RPC is decided as a request to it.
-    pub route: Classified,
+    route: Classified,
+    /// Calls whose answer has not ended: a client that closes the connection with none
+    /// open is done with it (grpc-go closes without GOAWAY), not cutting a call short.
+    open: AtomicUsize,
+}
+
+impl Tunnel {
+    pub fn new(conn: Arc<Conn>, route: Classified) -> Tunnel {
+        Tunnel {
+            conn,
+            route,
+            open: AtomicUsize::new(0),
+        }
+    }
+}
+
+/// One open call; its end is when its answer's body is dropped (ended, reset or abandoned).
+struct OpenCall(Arc<Tunnel>);
+
+impl OpenCall {
+    fn new(tunnel: &Arc<Tunnel>) -> OpenCall {
+        tunnel.open.fetch_add(1, Ordering::Relaxed);
+        OpenCall(tunnel.clone())
+    }
+}
+
+impl Drop for OpenCall {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Relay one upgraded `/grpc` connection call by call until either side closes it. `Err`
@@ -64,9 +94,21 @@ pub async fn interpose(
         .await
         .map_err(|e| daemon_broke(&upstream::error_chain(&e)))?;
     let daemon = tokio::spawn(daemon_conn);
+    let calls = tunnel.clone();
     let service = service_fn(move |req| {
-        let (tunnel, sender) = (tunnel.clone(), sender.clone());
-        async move { Ok::<_, Infallible>(relay_call(&tunnel, sender, req).await) }
+        let (tunnel, sender) = (calls.clone(), sender.clone());
+        async move {
+            let open = OpenCall::new(&tunnel);
+            let resp = relay_call(&tunnel, sender, req).await;
+            // The call stays open until hyper drops its answer's body.
+            Ok::<_, Infallible>(resp.map(|body| {
+                body.map_frame(move |frame| {
+                    let _ = &open;
+                    frame
+                })
+                .boxed_unsync()
+            }))
+        }
     });
     let served = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
         .adaptive_window(true)
@@ -75,12 +117,16 @@ pub async fn interpose(
     // The service (and with it every handle on the daemon connection) is gone: the daemon
     // side closes once its last stream ends.
     let closed = daemon.await;
-    served.map_err(|e| {
-        (
-            Fault::ClientAborted,
-            format!("HTTP/2 toward the client: {}", upstream::error_chain(&e)),
-        )
-    })?;
+    match served {
+        Err(e) if tunnel.open.load(Ordering::Relaxed) > 0 => {
+            return Err((
+                Fault::ClientAborted,
+                format!("HTTP/2 toward the client: {}", upstream::error_chain(&e)),
+            ))
+        }
+        // Closed between calls, with or without GOAWAY: the client is done.
+        _ => {}
+    }
     match closed {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(daemon_broke(&upstream::error_chain(&e))),
@@ -107,11 +153,11 @@ async fn relay_call(
             let what = || format!("the BuildKit request {path}");
             match read_whole(Some(body), guard.body_limit, what).await {
                 Ok(bytes) => Ok((Some(bytes), None)),
-                Err(error) => Err(Refused {
+                Err(error) => Err(Box::new(Refused {
                     error,
                     facts: None,
                     body: None,
-                }),
+                })),
             }
         }
         _ => Ok((None, Some(body))),

@@ -46,7 +46,7 @@ pub enum Rpc {
 
 /// Methods whose requests cannot reach the host: listings, cache usage and pruning, build
 /// history, progress, the session stream (the client's own files, secrets and credentials
-/// going to the daemon), file reads of results, and gRPC health checks.
+/// going to the daemon), file reads of results, gRPC health checks and trace export.
 const RELAYED: &[&str] = &[
     "/moby.buildkit.v1.Control/DiskUsage",
     "/moby.buildkit.v1.Control/Prune",
@@ -72,6 +72,8 @@ const RELAYED: &[&str] = &[
     "/moby.buildkit.v1.frontend.LLBBridge/Warn",
     "/grpc.health.v1.Health/Check",
     "/grpc.health.v1.Health/Watch",
+    // buildx sends its own trace spans to the daemon's collector after each command.
+    "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
 ];
 
 /// What to do with the RPC at `path` (`/package.Service/Method`, as in `:path`).
@@ -134,8 +136,11 @@ fn solve(f: &mut Facts, req: &SolveRequest) -> Result<(), Unreadable> {
         .then_some((&req.exporter_deprecated, &req.exporter_attrs_deprecated));
     for (_, attrs) in exporters.chain(deprecated) {
         // The image names an image or moby exporter gives the result.
-        if let Some(names) = attrs.get("name") {
-            f.tags.extend(split(names));
+        // buildx sends its exporter both ways, for older daemons: one name, one tag.
+        for name in attrs.get("name").into_iter().flat_map(|n| split(n)) {
+            if !f.tags.contains(&name) {
+                f.tags.push(name);
+            }
         }
     }
     Ok(())
