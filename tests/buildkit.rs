@@ -275,3 +275,137 @@ fn allow_security_insecure_is_refused_with_one_line_and_the_build_fails() {
         remove(&d.host, &tag);
     }
 }
+
+#[test]
+fn without_a_policy_grpc_stays_a_plain_tunnel() {
+    let Some(d) = daemon() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sk = Sockeye::start_sockeye(["--upstream", &d.host]);
+    for client in clients(dir.path()) {
+        let Client::Buildx { .. } = client else {
+            continue;
+        };
+        let ctx = context(dir.path(), "open", ORDINARY);
+        let tag = fresh_tag("open");
+        let built = client.build(&sk.host(), &ctx, &tag, &[]);
+        assert!(built.ok, "{}\n--- sockeye:\n{}", built.output, sk.log());
+        let log = sk.wait_for_log(&["POST /grpc"]);
+        assert!(log.contains("101"), "{log}");
+        assert!(
+            !sk.log().contains("Control/Solve"),
+            "a call was read on an open relay:\n{}",
+            sk.log()
+        );
+        remove(&d.host, &tag);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The wire, without a BuildKit client: a hand-made gRPC client on an upgraded /grpc
+// ---------------------------------------------------------------------------------------------
+
+mod wire {
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper::Request;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use tokio::net::UnixStream;
+
+    /// An h2c connection to BuildKit through `socket`: `POST /grpc` with `Upgrade: h2c`, then
+    /// HTTP/2 on the upgraded connection, as buildx dials it.
+    pub async fn grpc(
+        socket: &std::path::Path,
+    ) -> hyper::client::conn::http2::SendRequest<Full<Bytes>> {
+        let io = TokioIo::new(UnixStream::connect(socket).await.unwrap());
+        let (mut h1, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
+        tokio::spawn(conn.with_upgrades());
+        let resp = h1
+            .send_request(
+                Request::post("/grpc")
+                    .header("Host", "docker")
+                    .header("Connection", "Upgrade")
+                    .header("Upgrade", "h2c")
+                    .body(Full::new(Bytes::new()))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 101);
+        let upgraded = hyper::upgrade::on(resp).await.unwrap();
+        let (h2, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), upgraded)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        h2
+    }
+
+    /// One unary call: the answer's headers, body and trailers.
+    pub async fn call(
+        h2: &mut hyper::client::conn::http2::SendRequest<Full<Bytes>>,
+        method: &str,
+        message: &[u8],
+    ) -> (http::HeaderMap, Bytes, Option<http::HeaderMap>) {
+        let mut framed = vec![0];
+        framed.extend_from_slice(&(message.len() as u32).to_be_bytes());
+        framed.extend_from_slice(message);
+        let req = Request::post(format!("http://docker{method}"))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .body(Full::new(Bytes::from(framed)))
+            .unwrap();
+        let resp = h2.send_request(req).await.unwrap();
+        let (parts, body) = resp.into_parts();
+        let collected = body.collect().await.unwrap();
+        let trailers = collected.trailers().cloned();
+        (parts.headers, collected.to_bytes(), trailers)
+    }
+}
+
+/// A `SolveRequest` with these entitlements (field 9), as protobuf: a hand-made build
+/// request that needs no BuildKit client.
+fn solve_asking_for(entitlements: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in entitlements {
+        out.push(0x4a); // field 9, length-delimited
+        out.push(e.len() as u8);
+        out.extend_from_slice(e.as_bytes());
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_refused_solve_is_one_trailers_only_answer_and_other_calls_reach_buildkit() {
+    let Some(d) = daemon() else { return };
+    let sk = Sockeye::start_with(&d.socket, &["--profile", "no-escape"]);
+    let mut h2 = wire::grpc(&sk.socket).await;
+    let (headers, body, trailers) = wire::call(
+        &mut h2,
+        "/moby.buildkit.v1.Control/Solve",
+        &solve_asking_for(&["network.host"]),
+    )
+    .await;
+    assert_eq!(headers["grpc-status"], "7");
+    assert_eq!(
+        headers["grpc-message"],
+        "sockeye: denied by rule no-escape: the no-escape profile refuses what could give \
+         root on the host (BuildKit entitlement network.host)"
+    );
+    assert!(
+        body.is_empty() && trailers.is_none(),
+        "{body:?} {trailers:?}"
+    );
+    // The legitimate twin on the same connection: a call BuildKit answers itself.
+    let (headers, body, trailers) =
+        wire::call(&mut h2, "/moby.buildkit.v1.Control/ListWorkers", &[]).await;
+    assert!(headers.get("grpc-status").is_none(), "{headers:?}");
+    assert!(!body.is_empty(), "ListWorkers answered nothing");
+    assert_eq!(trailers.expect("trailers")["grpc-status"], "0");
+    // A Solve sockeye cannot read is not guessed at.
+    let (headers, _, _) = wire::call(
+        &mut h2,
+        "/moby.buildkit.v1.Control/Solve",
+        &[0x4a, 0x05, b'a'],
+    )
+    .await;
+    assert_eq!(headers["grpc-status"], "3");
+}
