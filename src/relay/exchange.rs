@@ -181,9 +181,13 @@ pub async fn handle(
             // has been written to the client.
             match tokio::join!(client_upgrade, daemon_upgrade) {
                 (Ok(client_io), Ok(daemon_io)) if interposed.is_some() => {
+                    let recorders = (
+                        report.recorder(Dir::ToDaemon),
+                        report.recorder(Dir::ToClient),
+                    );
                     report.open_session();
                     let tunnel = interposed.expect("checked above");
-                    match grpc::interpose(client_io, daemon_io, tunnel).await {
+                    match grpc::interpose(client_io, daemon_io, tunnel, recorders).await {
                         Ok(()) => report.finish(None, None),
                         Err((fault, e)) => report.finish(Some(fault), Some(format!("tunnel: {e}"))),
                     }

@@ -18,8 +18,11 @@
 //! reads as the same cancellation or failure.
 
 use std::convert::Infallible;
+use std::io;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime};
 
 use http::{HeaderMap, HeaderValue, Method, Request, Response, Version};
@@ -28,11 +31,14 @@ use hyper::body::Incoming;
 use hyper::client::conn::http2::SendRequest;
 use hyper::service::service_fn;
 use hyper::upgrade::Upgraded;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::docker::buildkit::{self, grpc, Rpc};
 use crate::docker::endpoint::Classified;
-use crate::event::{AnsweredBy, Call, Captured, Events, Fault, RequestHead, ResponseHead, Verdict};
+use crate::event::{
+    AnsweredBy, Call, Captured, Events, Fault, Recorder, RequestHead, ResponseHead, Verdict,
+};
 use crate::guard::error::ProxyError;
 use crate::guard::{read_whole, Refused};
 use crate::relay::body::RelayBody;
@@ -75,10 +81,24 @@ impl Drop for OpenCall {
     }
 }
 
-/// Relay one upgraded `/grpc` connection call by call until either side closes it. `Err`
-/// says whose side failed, and how.
+/// Relay one upgraded `/grpc` connection call by call until either side closes it. The
+/// client's bytes each way are recorded as a raw tunnel's are (`recorders`: to the daemon,
+/// to the client). `Err` says whose side failed, and how.
 pub async fn interpose(
     client_io: Upgraded,
+    daemon_io: Upgraded,
+    tunnel: Arc<Tunnel>,
+    recorders: (Recorder, Recorder),
+) -> Result<(), (Fault, String)> {
+    let client_io = TokioIo::new(Counted {
+        inner: TokioIo::new(client_io),
+        recorders,
+    });
+    relay(client_io, daemon_io, tunnel).await
+}
+
+async fn relay(
+    client_io: TokioIo<Counted<TokioIo<Upgraded>>>,
     daemon_io: Upgraded,
     tunnel: Arc<Tunnel>,
 ) -> Result<(), (Fault, String)> {
@@ -251,6 +271,54 @@ fn status(code: u32, message: &str) -> Response<RelayBody> {
         headers.insert("grpc-message", value);
     }
     resp
+}
+
+/// The client side of the connection, counted as it passes.
+struct Counted<T> {
+    inner: T,
+    /// Bytes read from the client, bytes written to it.
+    recorders: (Recorder, Recorder),
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Counted<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = polled {
+            match &buf.filled()[before..] {
+                [] => self.recorders.0.end(),
+                read => self.recorders.0.record_slice(read),
+            }
+        }
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Counted<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = polled {
+            self.recorders.1.record_slice(&buf[..n]);
+        }
+        polled
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.recorders.1.end();
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 /// A decided RPC as a call of its own in the views and the audit log.
