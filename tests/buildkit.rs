@@ -136,6 +136,15 @@ impl Client {
                     .env("DOCKER_CONFIG", ctx.join("no-docker-config"));
             }
         }
+        // The caller's own builder choice must not leak in.
+        for var in [
+            "BUILDX_BUILDER",
+            "BUILDX_CONFIG",
+            "DOCKER_CONTEXT",
+            "BUILDKIT_PROGRESS",
+        ] {
+            cmd.env_remove(var);
+        }
         cmd.args(["-t", tag]).args(extra).arg(ctx);
         let out = cmd.env("DOCKER_HOST", host).output().unwrap();
         Built {
