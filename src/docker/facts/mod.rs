@@ -57,7 +57,8 @@ pub struct Facts {
     pub name: Option<String>,
 
     // What runs, and as whom.
-    /// Container or service image.
+    /// Container or service image (or the frontend image a BuildKit `gateway.v0` solve
+    /// runs).
     pub image: Option<String>,
     /// The user as sent (`Config.User`, exec `User`, service `ContainerSpec.User`, commit);
     /// unset means the image's user, which may well be root.
@@ -98,8 +99,9 @@ pub struct Facts {
     // Namespaces: `host`, `container:<id>`, or the mode as sent.
     pub pid_mode: Option<String>,
     pub ipc_mode: Option<String>,
-    /// Network mode; `host` for a build with `networkmode=host`, a service on the `host`
-    /// network or a plugin with the host network privilege.
+    /// Network mode; `host` for a build with `networkmode=host`, a BuildKit build that
+    /// forces it or has a step on the host network, a service on the `host` network or a
+    /// plugin with the host network privilege.
     pub network_mode: Option<String>,
     pub uts_mode: Option<String>,
     pub userns_mode: Option<String>,
