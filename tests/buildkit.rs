@@ -418,3 +418,25 @@ async fn a_refused_solve_is_one_trailers_only_answer_and_other_calls_reach_build
     .await;
     assert_eq!(headers["grpc-status"], "3");
 }
+
+#[tokio::test]
+async fn a_solve_larger_than_sockeye_reads_is_refused_not_passed_unread() {
+    let Some(d) = daemon() else { return };
+    let sk = Sockeye::start_with(&d.socket, &["--profile", "no-escape", "--max-body", "1024"]);
+    let mut h2 = wire::grpc(&sk.socket).await;
+    let long = "x".repeat(100);
+    let (headers, _, _) = wire::call(
+        &mut h2,
+        "/moby.buildkit.v1.Control/Solve",
+        &solve_asking_for(&[long.as_str(); 12]),
+    )
+    .await;
+    assert_eq!(headers["grpc-status"], "8", "{headers:?}");
+    assert!(
+        headers["grpc-message"]
+            .to_str()
+            .unwrap()
+            .contains("larger than the 1024 bytes sockeye reads"),
+        "{headers:?}"
+    );
+}

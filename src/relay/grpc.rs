@@ -214,6 +214,7 @@ async fn relay_call(
         Err(refused) => {
             let (code, message) = match &refused.error {
                 ProxyError::Denied(_) => (grpc::PERMISSION_DENIED, refused.error.to_string()),
+                ProxyError::BodyTooLarge { .. } => (RESOURCE_EXHAUSTED, refused.error.to_string()),
                 other => (INVALID_ARGUMENT, other.to_string()),
             };
             let verdict = match &refused.error {
@@ -235,6 +236,8 @@ async fn relay_call(
 
 /// `grpc-status` of a request sockeye cannot read: INVALID_ARGUMENT.
 const INVALID_ARGUMENT: u32 = 3;
+/// `grpc-status` of a request larger than sockeye reads: RESOURCE_EXHAUSTED.
+const RESOURCE_EXHAUSTED: u32 = 8;
 
 /// Send one call on to the daemon; its answer, or UNAVAILABLE when the daemon connection
 /// cannot take it.
