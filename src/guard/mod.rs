@@ -8,6 +8,7 @@
 //! `Content-Length`: dockerd then decodes exactly what was decided on, whatever framing,
 //! spelling or duplicate keys the client used.
 
+mod buildkit;
 pub mod current;
 pub mod error;
 pub mod isolate;

@@ -24,6 +24,7 @@ use crate::guard;
 use crate::guard::current::CurrentGuard;
 use crate::relay::body::{Metered, OnEnd, RelayBody};
 use crate::relay::error::{IntoResponse, ProxyError};
+use crate::relay::grpc;
 use crate::relay::shape::{self, Answer};
 use crate::relay::upstream::{self, Upstream};
 
@@ -62,6 +63,15 @@ impl Conn {
             max_inspected_body,
             tasks,
             next_req: AtomicU64::new(1),
+        }
+    }
+
+    /// The id of the next call on this connection (a request, or an RPC inside one of its
+    /// interposed tunnels).
+    pub fn next_call_id(&self) -> CallId {
+        CallId {
+            conn: self.id,
+            req: self.next_req.fetch_add(1, Ordering::Relaxed),
         }
     }
 }
@@ -169,10 +179,27 @@ pub async fn handle(
         let daemon_upgrade = hyper::upgrade::on(&mut resp);
         let (parts, _) = resp.into_parts();
         report.respond(&parts);
+        // Under a policy, BuildKit's control API is relayed call by call and each build
+        // decided (`relay::grpc`); without one, it is a tunnel like any other.
+        let interposed = (!guard.is_open()
+            && report.head.route.operation() == Some(endpoint::Operation::Grpc))
+        .then(|| Arc::new(grpc::Tunnel::new(conn.clone(), report.head.route.clone())));
         conn.tasks.spawn(async move {
             // Raw bytes flow only once the daemon has really answered 101 and that answer
             // has been written to the client.
             match tokio::join!(client_upgrade, daemon_upgrade) {
+                (Ok(client_io), Ok(daemon_io)) if interposed.is_some() => {
+                    let recorders = (
+                        report.recorder(Dir::ToDaemon),
+                        report.recorder(Dir::ToClient),
+                    );
+                    report.open_session();
+                    let tunnel = interposed.expect("checked above");
+                    match grpc::interpose(client_io, daemon_io, tunnel, recorders).await {
+                        Ok(()) => report.finish(None, None),
+                        Err((fault, e)) => report.finish(Some(fault), Some(format!("tunnel: {e}"))),
+                    }
+                }
                 (Ok(client_io), Ok(daemon_io)) => {
                     let recorders = (
                         report.recorder(Dir::ToDaemon),
@@ -317,10 +344,7 @@ impl Report {
             String::new()
         };
         let head = Arc::new(RequestHead {
-            id: CallId {
-                conn: conn.id,
-                req: conn.next_req.fetch_add(1, Ordering::Relaxed),
-            },
+            id: conn.next_call_id(),
             start: SystemTime::now(),
             caller: conn.caller.clone(),
             method: req.method().clone(),

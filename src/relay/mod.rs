@@ -4,6 +4,7 @@
 pub mod body;
 pub mod error;
 pub mod exchange;
+pub mod grpc;
 pub mod h2;
 pub mod health;
 pub mod identity;

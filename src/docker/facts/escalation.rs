@@ -133,6 +133,15 @@ pub enum Escalation {
         from: String,
         escalation: Box<Escalation>,
     },
+    /// A BuildKit entitlement: host networking, privileged steps or host devices for any
+    /// step of the build (an entitlement sockeye does not know counts too).
+    Entitlement {
+        name: String,
+    },
+    /// A BuildKit RPC that could start a process or container sockeye cannot see.
+    UninspectedRpc {
+        method: String,
+    },
 }
 
 impl Escalation {
@@ -160,6 +169,8 @@ impl Escalation {
             Escalation::VolumeMount { .. } => "volume_mount",
             Escalation::PluginPrivilege { .. } => "plugin_privilege",
             Escalation::Inherited { .. } => "inherited",
+            Escalation::Entitlement { .. } => "entitlement",
+            Escalation::UninspectedRpc { .. } => "uninspected_rpc",
         }
     }
 }
@@ -190,6 +201,10 @@ impl fmt::Display for Escalation {
             Escalation::VolumeMount { mount } => write!(f, "volume mounts {mount}"),
             Escalation::PluginPrivilege { privilege } => write!(f, "plugin privilege {privilege}"),
             Escalation::Inherited { from, escalation } => write!(f, "{from}: {escalation}"),
+            Escalation::Entitlement { name } => write!(f, "BuildKit entitlement {name}"),
+            Escalation::UninspectedRpc { method } => {
+                write!(f, "BuildKit call {method}, which sockeye does not read")
+            }
         }
     }
 }
@@ -326,6 +341,14 @@ impl Facts {
                     escalation: Box::new(escalation),
                 });
             }
+        }
+        for name in &self.entitlements {
+            out.push(Escalation::Entitlement { name: name.clone() });
+        }
+        if self.uninspected {
+            out.push(Escalation::UninspectedRpc {
+                method: self.operation.clone(),
+            });
         }
         let mut unique = Vec::with_capacity(out.len());
         for e in out {

@@ -60,7 +60,8 @@ pub struct Facts {
     pub name: Option<String>,
 
     // What runs, and as whom.
-    /// Container or service image.
+    /// Container or service image (or the frontend image a BuildKit `gateway.v0` solve
+    /// runs).
     pub image: Option<String>,
     /// The user as sent (`Config.User`, exec `User`, service `ContainerSpec.User`, commit);
     /// unset means the image's user, which may well be root.
@@ -101,8 +102,9 @@ pub struct Facts {
     // Namespaces: `host`, `container:<id>`, or the mode as sent.
     pub pid_mode: Option<String>,
     pub ipc_mode: Option<String>,
-    /// Network mode; `host` for a build with `networkmode=host`, a service on the `host`
-    /// network or a plugin with the host network privilege.
+    /// Network mode; `host` for a build with `networkmode=host`, a BuildKit build that
+    /// forces it or has a step on the host network, a service on the `host` network or a
+    /// plugin with the host network privilege.
     pub network_mode: Option<String>,
     pub uts_mode: Option<String>,
     pub userns_mode: Option<String>,
@@ -188,6 +190,12 @@ pub struct Facts {
     pub platform: Option<String>,
     /// Image tags a build produces.
     pub tags: Vec<String>,
+    /// BuildKit entitlements a build asks for (`network.host`, `security.insecure`,
+    /// `device`, `device=<name>`): each lets every step of the build reach the host.
+    pub entitlements: Vec<String>,
+    /// A BuildKit RPC whose request sockeye does not read (an interactive build process, a
+    /// method it does not know).
+    pub uninspected: bool,
 
     // Image create, commit, network connect, archive upload.
     pub from_image: Option<String>,
@@ -294,6 +302,8 @@ impl Facts {
         "build_arg_keys",
         "platform",
         "tags",
+        "entitlements",
+        "uninspected",
         "from_image",
         "from_src",
         "repo",
@@ -341,6 +351,7 @@ impl Facts {
             &mut self.devices,
             &mut self.networks,
             &mut self.volume_mounts,
+            &mut self.entitlements,
         ] {
             dedup(list);
         }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::cond::{BodyCond, ClientMatch, Glob, RequestMatch};
+use super::cond::{BodyCond, ClientMatch, RequestMatch};
 use super::{Action, Origin, Rule};
 use crate::docker::endpoint::Operation::{self, *};
 use crate::docker::endpoint::Section;
@@ -135,21 +135,11 @@ pub(super) fn rules(name: &str, params: &ProfileParams) -> Option<Vec<Rule>> {
                     allowed_host_paths: params.allowed_host_paths.clone(),
                 },
             );
-            let mut buildkit_build = on(
-                rule(
-                    N,
-                    "no-escape-buildkit",
-                    Action::Deny,
-                    "BuildKit builds can run steps with host networking or privileges that \
-                     sockeye cannot see in the request; use the classic builder \
-                     (DOCKER_BUILDKIT=0) or a rule that allows this client",
-                ),
-                &[ImageBuild],
-            );
-            buildkit_build
-                .request
-                .query
-                .insert("version".to_owned(), vec![Glob("2".to_owned())]);
+            // BuildKit: each Solve on `/grpc` is read by the relay and decided by the
+            // escalation rule (entitlements, host network, privileged or device steps);
+            // `/session` carries the client's own context, secrets and credentials to the
+            // daemon and reaches nothing on the host, so it is relayed as a tunnel; a
+            // `POST /build?version=2` is decided on its query like a classic build.
             vec![
                 escalation,
                 on(
@@ -161,17 +151,6 @@ pub(super) fn rules(name: &str, params: &ProfileParams) -> Option<Vec<Rule>> {
                     ),
                     &[PluginPull, PluginUpgrade, PluginCreate],
                 ),
-                on(
-                    rule(
-                        N,
-                        "no-escape-buildkit-api",
-                        Action::Deny,
-                        "the BuildKit control API runs arbitrary builds, including host \
-                         networking, that sockeye cannot inspect",
-                    ),
-                    &[Session, Grpc],
-                ),
-                buildkit_build,
                 libpod(rule(
                     N,
                     "no-escape-libpod",

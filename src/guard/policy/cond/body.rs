@@ -36,6 +36,9 @@ pub const FACT_OPERATIONS: &[Operation] = &[
     Operation::PluginUpgrade,
     Operation::PluginSet,
     Operation::GetPluginPrivileges,
+    // Each BuildKit RPC inside an interposed `/grpc` tunnel is decided with its own facts
+    // (`guard::buildkit`); the upgrade itself has none.
+    Operation::Grpc,
 ];
 
 /// A literal a fact is compared with.

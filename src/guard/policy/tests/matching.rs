@@ -370,8 +370,6 @@ fn explain_lists_each_rule_tried_and_why_it_did_not_match() {
          \x20 ci-web-only (policy, allow): no, request.object: \"db\" not in [\"web-*\"]\n\
          \x20 no-escape (profile no-escape, deny): no, body: ContainerDelete has no request facts\n\
          \x20 no-escape-plugin-install (profile no-escape, deny): no, request.endpoint: ContainerDelete not listed\n\
-         \x20 no-escape-buildkit-api (profile no-escape, deny): no, request.endpoint: ContainerDelete not listed\n\
-         \x20 no-escape-buildkit (profile no-escape, deny): no, request.endpoint: ContainerDelete not listed\n\
          \x20 no-escape-libpod (profile no-escape, deny): no, request.section: containers not listed\n\
          \x20 no-escape-swarm-join (profile no-escape, deny): no, request.endpoint: ContainerDelete not listed\n\
          \x20 no-escape-allow (profile no-escape, allow): matched\n\
