@@ -65,6 +65,18 @@ elif in_ci; then
 else
     log "WARNING: engine 28 could not be started (see above); its runs are SKIPPED"
 fi
+# The client plugins engine 28 brings (buildx 0.29, compose 2.40) serve the suites that need
+# a current BuildKit client or compose v2 against any engine (tests/buildkit.rs, the deployment
+# step's compose recipes).
+if [ -n "$host28" ]; then
+    plugins28="$(scripts/dockerd.sh paths --engine 28 | sed -n 's/^plugins=//p')"
+    if [ -x "$plugins28/docker-buildx" ]; then
+        export SOCKEYE_TEST_BUILDX="${SOCKEYE_TEST_BUILDX:-$plugins28/docker-buildx}"
+    fi
+    if [ -x "$plugins28/docker-compose" ]; then
+        export SOCKEYE_TEST_COMPOSE="${SOCKEYE_TEST_COMPOSE:-$plugins28/docker-compose}"
+    fi
+fi
 
 # Docker clients of other ecosystems for tests/clients.rs (dockerode, testcontainers, docker-py,
 # the Go SDK). One that cannot be set up fails its test under CI=true.
