@@ -14,4 +14,5 @@ pub mod server;
 pub mod shape;
 pub mod stream;
 pub mod tls;
+pub mod tls_live;
 pub mod upstream;
