@@ -1,0 +1,201 @@
+//! Taking access back without a restart: `sockeye certs revoke`, then SIGHUP — the revoked
+//! certificate's next handshake is refused, its open sessions are closed, everyone else
+//! carries on; a broken certificate file on reload keeps the old one serving.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use sockeye::cmd::certs;
+
+fn certs_cmd(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_sockeye"))
+        .arg("certs")
+        .args(args)
+        .output()
+        .expect("run sockeye certs");
+    assert!(
+        out.status.success(),
+        "sockeye certs {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// `sockeye certs init` in a temp dir, and clients issued by `certs client`.
+struct Pki {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("pki");
+        certs_cmd(&["init", dir.to_str().unwrap(), "--host", "127.0.0.1"]);
+        Pki { _tmp: tmp, dir }
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+
+    fn client(&self, name: &str) -> PathBuf {
+        certs_cmd(&["client", name, "--dir", self.dir.to_str().unwrap()]);
+        self.dir.join("clients").join(name)
+    }
+
+    /// A tls:// listener requiring this CA's certificates and reading its CRL.
+    fn listener_args(&self, cert: &str) -> Vec<String> {
+        [
+            "--listen",
+            "tls://127.0.0.1:0",
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            &self.file(certs::SERVER_KEY),
+            "--tls-client-ca",
+            &self.file(certs::CA_CERT),
+            "--tls-crl",
+            &self.file("crl.pem"),
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+}
+
+fn docker_tls(d: &Daemon, addr: &str, cert_path: &Path) -> Command {
+    let mut cmd = Command::new(&d.cli);
+    cmd.env("DOCKER_HOST", format!("tcp://{addr}"))
+        .env("DOCKER_TLS_VERIFY", "1")
+        .env("DOCKER_CERT_PATH", cert_path)
+        .env("DOCKER_CLI_HINTS", "false")
+        .env(
+            "DOCKER_CONFIG",
+            std::env::temp_dir().join("sockeye-test-docker-config"),
+        )
+        .env_remove("DOCKER_CONTEXT");
+    cmd
+}
+
+fn ps(d: &Daemon, addr: &str, cert_path: &Path) -> Output {
+    docker_tls(d, addr, cert_path)
+        .args(["ps", "--format", "{{.Names}}"])
+        .output()
+        .expect("docker ps")
+}
+
+/// The child's exit, waited for at most `limit`.
+fn exits_within(child: &mut Child, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+struct Removed<'a>(&'a Daemon, String);
+
+impl Drop for Removed<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new(&self.0.cli)
+            .env("DOCKER_HOST", &self.0.host)
+            .args(["rm", "-f", &self.1])
+            .output();
+    }
+}
+
+#[test]
+fn a_revoked_certificate_is_refused_and_its_open_logs_session_closed_on_sighup() {
+    let Some(d) = daemon() else { return };
+    let pki = Pki::new();
+    let (alice, bob) = (pki.client("alice"), pki.client("bob"));
+    let sk = Sockeye::start_sockeye(
+        pki.listener_args(&pki.file(certs::SERVER_CERT))
+            .into_iter()
+            .chain(["--upstream".into(), d.host.clone()]),
+    );
+    let addr = sk.listening("tls");
+    for who in [&alice, &bob] {
+        let out = ps(d, &addr, who);
+        assert!(out.status.success(), "{who:?} before revocation: {out:?}");
+    }
+
+    // A container that keeps talking, and alice following its logs through sockeye.
+    let name = format!("sockeye-revoke-{}", std::process::id());
+    let run = Command::new(&d.cli)
+        .env("DOCKER_HOST", &d.host)
+        .args(["run", "-d", "--network", "none", "--name", &name, IMAGE])
+        .args(["sh", "-c", "while true; do echo tick; sleep 1; done"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let _removed = Removed(d, name.clone());
+    let mut follow = docker_tls(d, &addr, &alice)
+        .args(["logs", "-f", &name])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(follow.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "tick", "alice follows the logs");
+
+    let revoked = certs_cmd(&["revoke", "alice", "--dir", pki.dir.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&revoked.stdout).contains("Revoked \"alice\""),
+        "{revoked:?}"
+    );
+    sk.signal("-HUP");
+    sk.wait_for_log(&["TLS files reloaded", "1 open session(s) closed"]);
+    sk.wait_for_log(&["session closed: client certificate cn=alice", "revoked"]);
+    // The open `docker logs -f` ends: its connection is gone, not merely refused later.
+    assert!(
+        exits_within(&mut follow, Duration::from_secs(20)),
+        "alice's docker logs -f still runs after her certificate was revoked"
+    );
+
+    let refused = ps(d, &addr, &alice);
+    assert!(!refused.status.success(), "alice after revocation: {refused:?}");
+    sk.wait_for_log(&["TLS handshake refused: client certificate cn=alice serial", "revoked"]);
+    let out = ps(d, &addr, &bob);
+    assert!(out.status.success(), "bob after alice's revocation: {out:?}");
+
+    let list = certs_cmd(&["list", "--dir", pki.dir.to_str().unwrap()]);
+    let list = String::from_utf8_lossy(&list.stdout).into_owned();
+    let alice_line = list.lines().find(|l| l.starts_with("alice\t")).unwrap();
+    assert!(!alice_line.ends_with("\t-"), "alice is listed revoked: {list}");
+    let bob_line = list.lines().find(|l| l.starts_with("bob\t")).unwrap();
+    assert!(bob_line.ends_with("\t-"), "bob is not revoked: {list}");
+}
+
+#[test]
+fn a_reload_with_a_corrupt_certificate_keeps_serving_with_the_old_one_and_says_so() {
+    let Some(d) = daemon() else { return };
+    let pki = Pki::new();
+    let bob = pki.client("bob");
+    // The server certificate in a file of its own, to break it.
+    let cert = pki.dir.join("live-cert.pem");
+    std::fs::copy(pki.dir.join(certs::SERVER_CERT), &cert).unwrap();
+    let sk = Sockeye::start_sockeye(
+        pki.listener_args(cert.to_str().unwrap())
+            .into_iter()
+            .chain(["--upstream".into(), d.host.clone()]),
+    );
+    let addr = sk.listening("tls");
+    std::fs::write(&cert, "-----BEGIN CERTIFICATE-----\nnot base64\n").unwrap();
+    sk.signal("-HUP");
+    sk.wait_for_log(&[
+        "TLS files not reloaded",
+        "live-cert.pem",
+        "the certificates in force are unchanged",
+    ]);
+    let out = ps(d, &addr, &bob);
+    assert!(out.status.success(), "bob after a broken reload: {out:?}");
+}
