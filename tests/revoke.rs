@@ -145,7 +145,11 @@ fn a_revoked_certificate_is_refused_and_its_open_logs_session_closed_on_sighup()
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(follow.stdout.take().unwrap()).lines();
-    assert_eq!(lines.next().unwrap().unwrap(), "tick", "alice follows the logs");
+    assert_eq!(
+        lines.next().unwrap().unwrap(),
+        "tick",
+        "alice follows the logs"
+    );
 
     let revoked = certs_cmd(&["revoke", "alice", "--dir", pki.dir.to_str().unwrap()]);
     assert!(
@@ -162,15 +166,27 @@ fn a_revoked_certificate_is_refused_and_its_open_logs_session_closed_on_sighup()
     );
 
     let refused = ps(d, &addr, &alice);
-    assert!(!refused.status.success(), "alice after revocation: {refused:?}");
-    sk.wait_for_log(&["TLS handshake refused: client certificate cn=alice serial", "revoked"]);
+    assert!(
+        !refused.status.success(),
+        "alice after revocation: {refused:?}"
+    );
+    sk.wait_for_log(&[
+        "TLS handshake refused: client certificate cn=alice serial",
+        "revoked",
+    ]);
     let out = ps(d, &addr, &bob);
-    assert!(out.status.success(), "bob after alice's revocation: {out:?}");
+    assert!(
+        out.status.success(),
+        "bob after alice's revocation: {out:?}"
+    );
 
     let list = certs_cmd(&["list", "--dir", pki.dir.to_str().unwrap()]);
     let list = String::from_utf8_lossy(&list.stdout).into_owned();
     let alice_line = list.lines().find(|l| l.starts_with("alice\t")).unwrap();
-    assert!(!alice_line.ends_with("\t-"), "alice is listed revoked: {list}");
+    assert!(
+        !alice_line.ends_with("\t-"),
+        "alice is listed revoked: {list}"
+    );
     let bob_line = list.lines().find(|l| l.starts_with("bob\t")).unwrap();
     assert!(bob_line.ends_with("\t-"), "bob is not revoked: {list}");
 }
@@ -198,4 +214,65 @@ fn a_reload_with_a_corrupt_certificate_keeps_serving_with_the_old_one_and_says_s
     ]);
     let out = ps(d, &addr, &bob);
     assert!(out.status.success(), "bob after a broken reload: {out:?}");
+}
+
+#[test]
+fn a_tls_upstream_uses_its_renewed_client_certificate_after_sighup() {
+    let Some(d) = daemon() else { return };
+    // The "remote daemon": the private dockerd behind a sockeye that requires client
+    // certificates and reads a CRL.
+    let pki = Pki::new();
+    let remote = Sockeye::start_sockeye(
+        pki.listener_args(&pki.file(certs::SERVER_CERT))
+            .into_iter()
+            .chain(["--upstream".into(), d.host.clone()]),
+    );
+    let remote_addr = remote.listening("tls");
+    let (old, new) = (pki.client("relay-old"), pki.client("relay-new"));
+    // The relay's certificate where its unit file says, replaced in place on renewal.
+    let (cert, key) = (
+        pki.dir.join("relay-cert.pem"),
+        pki.dir.join("relay-key.pem"),
+    );
+    let install = |from: &Path| {
+        std::fs::copy(from.join(certs::CLIENT_CERT), &cert).unwrap();
+        std::fs::copy(from.join(certs::CLIENT_KEY), &key).unwrap();
+    };
+    install(&old);
+    let local = Sockeye::start_sockeye([
+        "--upstream".to_string(),
+        format!("tls://{remote_addr}"),
+        "--upstream-tls-ca".into(),
+        pki.file(certs::CA_CERT),
+        "--upstream-tls-cert".into(),
+        cert.display().to_string(),
+        "--upstream-tls-key".into(),
+        key.display().to_string(),
+    ]);
+    let ps = || {
+        Command::new(&d.cli)
+            .env("DOCKER_HOST", local.host())
+            .env("DOCKER_CLI_HINTS", "false")
+            .env_remove("DOCKER_TLS_VERIFY")
+            .env_remove("DOCKER_CONTEXT")
+            .args(["ps", "--format", "{{.ID}}"])
+            .output()
+            .unwrap()
+    };
+    assert!(ps().status.success(), "with the old certificate");
+    remote.wait_for_log(&["cn=relay-old 127.0.0.1:", "docker ps"]);
+
+    // Renewal: the new certificate in place, the old one revoked, both sockeyes reloaded.
+    install(&new);
+    certs_cmd(&["revoke", "relay-old", "--dir", pki.dir.to_str().unwrap()]);
+    remote.signal("-HUP");
+    remote.wait_for_log(&["TLS files reloaded"]);
+    local.signal("-HUP");
+    local.wait_for_log(&["upstream TLS files reloaded"]);
+    let out = ps();
+    assert!(
+        out.status.success(),
+        "with the renewed certificate: {out:?}"
+    );
+    remote.wait_for_log(&["cn=relay-new 127.0.0.1:", "docker ps"]);
 }

@@ -282,7 +282,9 @@ mod tests {
         assert!(!info.serials.contains(&b.serial));
         let mut again = Index::load(dir.path()).unwrap();
         assert_eq!(again.crl_number, 1);
-        assert!(again.revoke(&serial_hex(&b.serial).replace(':', ""), SystemTime::now()).is_ok());
+        assert!(again
+            .revoke(&serial_hex(&b.serial).replace(':', ""), SystemTime::now())
+            .is_ok());
         assert!(index.revoke("carol", SystemTime::now()).is_err());
     }
 }

@@ -17,9 +17,10 @@ use crate::guard::policy::Mode;
 use crate::guard::state::DaemonState;
 use crate::guard::Guard;
 use crate::host::reload::Reload;
+use crate::relay::tls_live::LiveTls;
+use crate::relay::tls_upstream::UpstreamTls;
 use crate::remember::audit::AuditLog;
 use crate::remember::metrics::Metrics;
-use crate::relay::tls_live::LiveTls;
 
 /// The audit log's part: reopen its file by name before the next record.
 pub struct AuditReopen(pub Arc<AuditLog>);
@@ -264,5 +265,20 @@ impl Reload for TlsReload {
                 ))
             }
         }
+    }
+}
+
+/// A `tls://` upstream's part: its CA and client certificate, for the next daemon connection.
+pub struct UpstreamTlsReload(pub Arc<UpstreamTls>);
+
+impl Reload for UpstreamTlsReload {
+    fn what(&self) -> &str {
+        "upstream TLS files"
+    }
+
+    fn reload(&self) -> Result<String, String> {
+        self.0
+            .reload()
+            .map_err(|why| format!("{why}; the CA and client certificate in use are unchanged"))
     }
 }

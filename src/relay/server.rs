@@ -120,7 +120,10 @@ async fn tls_connection(
             message,
         }))
     };
-    if let Some(warning) = leaf.as_deref().and_then(|der| live.expiring(der, cert.as_ref())) {
+    if let Some(warning) = leaf
+        .as_deref()
+        .and_then(|der| live.expiring(der, cert.as_ref()))
+    {
         notice(warning);
     }
     let session = leaf

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::pki_types::CertificateRevocationListDer;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::server::{NoServerSessionStorage, WebPkiClientVerifier};
 use rustls::{CertificateError, ClientConfig, RootCertStore, ServerConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -47,11 +47,11 @@ pub struct ClientFiles {
 
 /// One provider for every config: rustls would otherwise pick a process-wide default, and
 /// panic if a dependency ever enabled a second one.
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-fn load_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+pub(crate) fn load_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
         .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
@@ -64,11 +64,11 @@ fn load_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>, S
     Ok(certs)
 }
 
-fn load_key(path: &Path, flag: &str) -> Result<PrivateKeyDer<'static>, String> {
+pub(crate) fn load_key(path: &Path, flag: &str) -> Result<PrivateKeyDer<'static>, String> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| format!("{flag} {}: {e}", path.display()))
 }
 
-fn load_roots(path: &Path, flag: &str) -> Result<RootCertStore, String> {
+pub(crate) fn load_roots(path: &Path, flag: &str) -> Result<RootCertStore, String> {
     let mut roots = RootCertStore::empty();
     for cert in load_certs(path, flag)? {
         roots
@@ -110,8 +110,10 @@ pub fn crl_info(path: &Path) -> Result<CrlInfo, String> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        info.serials
-            .extend(crl.iter_revoked_certificates().map(|r| r.raw_serial().to_vec()));
+        info.serials.extend(
+            crl.iter_revoked_certificates()
+                .map(|r| r.raw_serial().to_vec()),
+        );
     }
     Ok(info)
 }
@@ -181,31 +183,6 @@ pub fn server_config(files: &ServerFiles) -> Result<Arc<ServerConfig>, String> {
     // so it would outlive a revocation. Every connection verifies against the CRLs in force.
     config.session_storage = Arc::new(NoServerSessionStorage {});
     config.send_tls13_tickets = 0;
-    Ok(Arc::new(config))
-}
-
-/// The configuration for a `tls://` upstream.
-pub fn client_config(files: &ClientFiles) -> Result<Arc<ClientConfig>, String> {
-    let roots = load_roots(&files.ca, "--upstream-tls-ca")?;
-    let builder = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS: {e}"))?
-        .with_root_certificates(roots);
-    let config = match &files.cert {
-        Some((cert, key)) => builder
-            .with_client_auth_cert(
-                load_certs(cert, "--upstream-tls-cert")?,
-                load_key(key, "--upstream-tls-key")?,
-            )
-            .map_err(|e| {
-                format!(
-                    "--upstream-tls-cert {} with --upstream-tls-key {}: {e}",
-                    cert.display(),
-                    key.display()
-                )
-            })?,
-        None => builder.with_no_client_auth(),
-    };
     Ok(Arc::new(config))
 }
 

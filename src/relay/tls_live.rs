@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, SystemTime};
 
 use rustls::client::danger::HandshakeSignatureValid;
@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::caller::ClientCert;
 use crate::relay::tls::{server_config, ServerFiles};
+use crate::remember::metrics::Metrics;
 
 /// Certificates that expire sooner than this are called out (start, reload, handshake).
 pub const EXPIRY_WARNING: Duration = Duration::from_secs(7 * 86_400);
@@ -56,6 +57,8 @@ pub struct LiveTls {
     /// Client certificates already called out as about to expire: once each, not on every
     /// connection the docker CLI opens.
     warned: Mutex<HashSet<Serial>>,
+    /// Where certificate expiries are exported, when metrics are on.
+    metrics: OnceLock<Arc<Metrics>>,
 }
 
 /// Read at start and on every reload: the config and the revoked serials.
@@ -99,7 +102,9 @@ pub fn load(files: &ServerFiles) -> Result<Loaded, String> {
 
 /// A line when `not_after` is within [`EXPIRY_WARNING`].
 pub fn expiry_warning(what: &str, name: &str, not_after: SystemTime) -> Option<String> {
-    let left = not_after.duration_since(SystemTime::now()).unwrap_or_default();
+    let left = not_after
+        .duration_since(SystemTime::now())
+        .unwrap_or_default();
     (left < EXPIRY_WARNING).then(|| {
         format!(
             "{what} {name} expires {} (in {}h)",
@@ -117,6 +122,28 @@ impl LiveTls {
             revoked: RwLock::new(Arc::new(loaded.revoked)),
             sessions: Mutex::new(HashMap::new()),
             warned: Mutex::new(HashSet::new()),
+            metrics: OnceLock::new(),
+        }
+    }
+
+    /// Export certificate expiries to `metrics` from now on (the server's at once).
+    pub fn report_to(&self, metrics: Arc<Metrics>) {
+        let _ = self.metrics.set(metrics);
+        self.export_server_expiry();
+    }
+
+    fn export(&self, certificate: &str, not_after: SystemTime) {
+        if let Some(m) = self.metrics.get() {
+            let unix = not_after
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            m.certificate_expires(certificate, unix);
+        }
+    }
+
+    fn export_server_expiry(&self) {
+        if let Ok(Some(not_after)) = crate::relay::tls::cert_not_after(&self.files.cert) {
+            self.export("server", not_after);
         }
     }
 
@@ -128,12 +155,19 @@ impl LiveTls {
         let warning = expiry_warning("client certificate", &who, not_after)?;
         let serial = crate::relay::tls::der_serial(der)?;
         let mut warned = self.warned.lock().unwrap_or_else(|p| p.into_inner());
-        warned.insert(serial).then_some(warning)
+        let first = warned.insert(serial);
+        if first {
+            self.export(&who, not_after);
+        }
+        first.then_some(warning)
     }
 
     /// What the next handshake uses.
     pub fn current(&self) -> Arc<ServerConfig> {
-        self.config.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Read the files again. A broken file leaves everything as it was (`Err` says why);
@@ -158,6 +192,8 @@ impl LiveTls {
             })
             .collect();
         closed.sort_by_key(|c| c.conn);
+        drop(sessions);
+        self.export_server_expiry();
         Ok((loaded, closed))
     }
 
