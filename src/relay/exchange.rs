@@ -25,6 +25,7 @@ use crate::guard::current::CurrentGuard;
 use crate::relay::body::{Metered, OnEnd, RelayBody};
 use crate::relay::error::{IntoResponse, ProxyError};
 use crate::relay::shape::{self, Answer};
+use crate::relay::tls_live::SessionGuard;
 use crate::relay::upstream::{self, Upstream};
 
 /// What every request on one client connection shares.
@@ -40,6 +41,10 @@ pub struct Conn {
     pub max_inspected_body: usize,
     /// Hijacked sessions outlive the HTTP connection task; tracked for draining.
     pub tasks: TaskTracker,
+    /// A `tls://` client's session: cancelled when a SIGHUP reload revokes its certificate.
+    /// Its tunnels (exec, attach) hold it too: they outlive the HTTP connection's task, stay
+    /// known to the reload while they run, and end when it closes the session.
+    pub session: Option<Arc<SessionGuard>>,
     next_req: AtomicU64,
 }
 
@@ -61,6 +66,7 @@ impl Conn {
             guard,
             max_inspected_body,
             tasks,
+            session: None,
             next_req: AtomicU64::new(1),
         }
     }
@@ -169,6 +175,7 @@ pub async fn handle(
         let daemon_upgrade = hyper::upgrade::on(&mut resp);
         let (parts, _) = resp.into_parts();
         report.respond(&parts);
+        let session = conn.session.clone();
         conn.tasks.spawn(async move {
             // Raw bytes flow only once the daemon has really answered 101 and that answer
             // has been written to the client.
@@ -179,7 +186,22 @@ pub async fn handle(
                         report.recorder(Dir::ToClient),
                     );
                     report.open_session();
-                    let spliced = upstream::splice(client_io, daemon_io, recorders).await;
+                    let splice = upstream::splice(client_io, daemon_io, recorders);
+                    let revoked = async {
+                        match &session {
+                            Some(s) => s.close.cancelled().await,
+                            None => std::future::pending().await,
+                        }
+                    };
+                    let spliced = tokio::select! {
+                        spliced = splice => spliced,
+                        () = revoked => {
+                            // Both ends are dropped with the splice: closed at once.
+                            let why = "closed by sockeye: the client certificate was revoked";
+                            report.finish(None, Some(why.into()));
+                            return;
+                        }
+                    };
                     let error = spliced.error.map(|k| format!("tunnel: {k}"));
                     report.finish(spliced.fault, error);
                 }

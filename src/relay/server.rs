@@ -21,7 +21,7 @@ use crate::relay::identity::Resolver;
 use crate::relay::listen::Listener;
 use crate::relay::stream::{Stream, Tapped};
 use crate::relay::tls;
-use crate::relay::tls_live::LiveTls;
+use crate::relay::tls_live::{LiveTls, SessionGuard};
 use crate::relay::upstream::{Upstream, MAX_BUF};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsAcceptor;
@@ -63,7 +63,7 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
                     let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
                     match listener.tls() {
                         None => {
-                            tasks.spawn(connection(stream, peer, id, &relay, &tasks, &stop));
+                            tasks.spawn(connection(stream, peer, id, &relay, &tasks, &stop, None));
                         }
                         Some(live) => {
                             let (relay, conn_tasks, stop) =
@@ -129,10 +129,19 @@ async fn tls_connection(
     let session = leaf
         .as_deref()
         .and_then(|der| live.session(id, addr, der, cert.as_ref()));
-    let served = connection(stream, peer.clone(), id, &relay, &tasks, &stop);
     let Some(session) = session else {
-        return served.await;
+        return connection(stream, peer, id, &relay, &tasks, &stop, None).await;
     };
+    let session = Arc::new(session);
+    let served = connection(
+        stream,
+        peer.clone(),
+        id,
+        &relay,
+        &tasks,
+        &stop,
+        Some(session.clone()),
+    );
     tokio::select! {
         // First: the connection counts itself open on its first poll, before anything can
         // close it.
@@ -157,6 +166,7 @@ fn connection(
     relay: &Relay,
     tasks: &TaskTracker,
     stop: &CancellationToken,
+    session: Option<Arc<SessionGuard>>,
 ) -> impl Future<Output = ()> + Send + 'static {
     let pid = match &peer {
         Peer::Unix { pid, .. } => *pid,
@@ -198,15 +208,9 @@ fn connection(
             _ => None,
         };
         let caller = Arc::new(Caller { peer, container });
-        let conn = Arc::new(Conn::new(
-            id,
-            caller,
-            guard,
-            upstream,
-            events.clone(),
-            max_body,
-            tasks,
-        ));
+        let mut conn = Conn::new(id, caller, guard, upstream, events.clone(), max_body, tasks);
+        conn.session = session;
+        let conn = Arc::new(conn);
         match wire {
             Some(events) => serve(Tapped::new(stream, events, id), conn, limits, stop).await,
             None => serve(stream, conn, limits, stop).await,
