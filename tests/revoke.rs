@@ -117,10 +117,12 @@ fn a_revoked_certificate_is_refused_and_its_open_logs_session_closed_on_sighup()
     let Some(d) = daemon() else { return };
     let pki = Pki::new();
     let (alice, bob) = (pki.client("alice"), pki.client("bob"));
+    let audit = pki.dir.join("audit.log");
     let sk = Sockeye::start_sockeye(
         pki.listener_args(&pki.file(certs::SERVER_CERT))
             .into_iter()
-            .chain(["--upstream".into(), d.host.clone()]),
+            .chain(["--upstream".into(), d.host.clone()])
+            .chain(["--audit".into(), audit.display().to_string()]),
     );
     let addr = sk.listening("tls");
     for who in [&alice, &bob] {
@@ -203,6 +205,27 @@ fn a_revoked_certificate_is_refused_and_its_open_logs_session_closed_on_sighup()
     assert!(
         out.status.success(),
         "bob after alice's revocation: {out:?}"
+    );
+
+    // The audit log has the reload and each closed session, by name and serial.
+    let log = std::fs::read_to_string(&audit).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains(r#""event":"reload","what":"tls","ok":true"#)),
+        "{log}"
+    );
+    let closed = log
+        .lines()
+        .find(|l| l.contains(r#""event":"session_closed""#))
+        .unwrap_or_else(|| panic!("no session_closed record:\n{log}"));
+    assert!(closed.contains(r#""client":"cn=alice""#), "{closed}");
+    let exec = log
+        .lines()
+        .find(|l| l.contains(r#""endpoint":"ExecStart""#))
+        .unwrap_or_else(|| panic!("no ExecStart record:\n{log}"));
+    assert!(
+        exec.contains("closed by sockeye: the client certificate was revoked"),
+        "{exec}"
     );
 
     let list = certs_cmd(&["list", "--dir", pki.dir.to_str().unwrap()]);
