@@ -257,34 +257,4 @@ pub fn list(args: &CertsListArgs) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cmd::certs::Validity;
-
-    #[test]
-    fn revoking_a_name_revokes_every_certificate_it_was_issued_and_the_crl_lists_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let ca = Ca::generate(Validity::days(1)).unwrap();
-        let mut index = Index::default();
-        let a1 = ca.client("alice", &[], Validity::days(1)).unwrap();
-        let a2 = ca.client("alice", &[], Validity::hours(2)).unwrap();
-        let b = ca.client("bob", &[], Validity::days(1)).unwrap();
-        assert_ne!(a1.serial, a2.serial, "serials are never reused");
-        index.issued("alice", &[], &a1);
-        index.issued("alice", &[], &a2);
-        index.issued("bob", &[], &b);
-        let revoked = index.revoke("alice", SystemTime::now()).unwrap();
-        assert_eq!(revoked.len(), 2);
-        write_crl(dir.path(), &ca, &mut index, 1).unwrap();
-        let info = crate::relay::tls::crl_info(&dir.path().join(CRL)).unwrap();
-        assert_eq!(info.serials.len(), 2);
-        assert!(info.serials.contains(&a1.serial));
-        assert!(!info.serials.contains(&b.serial));
-        let mut again = Index::load(dir.path()).unwrap();
-        assert_eq!(again.crl_number, 1);
-        assert!(again
-            .revoke(&serial_hex(&b.serial).replace(':', ""), SystemTime::now())
-            .is_ok());
-        assert!(index.revoke("carol", SystemTime::now()).is_err());
-    }
-}
+mod tests;
