@@ -324,3 +324,57 @@ fn a_tls_upstream_uses_its_renewed_client_certificate_after_sighup() {
     );
     remote.wait_for_log(&["cn=relay-new 127.0.0.1:", "docker ps"]);
 }
+
+#[test]
+fn certificates_about_to_expire_are_called_out_in_the_view_and_the_metrics() {
+    let Some(d) = daemon() else { return };
+    let pki = Pki::new();
+    // A short-lived certificate, as a timer would renew daily.
+    certs_cmd(&[
+        "client",
+        "carol",
+        "--hours",
+        "36",
+        "--dir",
+        pki.dir.to_str().unwrap(),
+    ]);
+    let carol = pki.dir.join("clients").join("carol");
+    let sk = Sockeye::start_sockeye(
+        pki.listener_args(&pki.file(certs::SERVER_CERT))
+            .into_iter()
+            .chain(["--upstream".into(), d.host.clone()])
+            .chain(["--metrics".into(), "127.0.0.1:0".into()]),
+    );
+    let addr = sk.listening("tls");
+    let out = ps(d, &addr, &carol);
+    assert!(out.status.success(), "{out:?}");
+    sk.wait_for_log(&["client certificate cn=carol expires ", "(in 3"]);
+
+    let metrics_line = sk.wait_for_log(&["metrics on http://"]);
+    let metrics_addr = metrics_line
+        .split("metrics on http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap()
+        .to_string();
+    let scraped = Command::new("curl")
+        .args(["-sS", "--max-time", "20"])
+        .arg(format!("http://{metrics_addr}/metrics"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&scraped.stdout).into_owned();
+    assert!(
+        text.contains(r#"sockeye_tls_certificate_expiry_timestamp_seconds{certificate="server"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"sockeye_tls_certificate_expiry_timestamp_seconds{certificate="cn=carol"}"#
+        ),
+        "{text}"
+    );
+    // bob's 30 days are not "about to expire".
+    let bob = pki.client("bob");
+    assert!(ps(d, &addr, &bob).status.success());
+    assert!(!sk.log().contains("cn=bob expires"), "{}", sk.log());
+}
