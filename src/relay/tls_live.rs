@@ -209,18 +209,27 @@ impl LiveTls {
         let serial = crate::relay::tls::der_serial(der)?;
         let close = CancellationToken::new();
         let who = cert.map_or_else(|| "a client certificate".into(), |c| c.to_string());
-        self.sessions
-            .lock()
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        // A handshake that began under the old CRLs and ends after a reload's sweep: the
+        // reload stores the new revocations before it takes this lock to sweep, so read under
+        // the lock, a session is either swept or sees them here.
+        if self
+            .revoked
+            .read()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                conn,
-                Session {
-                    serial,
-                    who,
-                    addr,
-                    close: close.clone(),
-                },
-            );
+            .contains(&serial)
+        {
+            close.cancel();
+        }
+        sessions.insert(
+            conn,
+            Session {
+                serial,
+                who,
+                addr,
+                close: close.clone(),
+            },
+        );
         Some(SessionGuard {
             live: self.clone(),
             conn,

@@ -230,3 +230,20 @@ fn a_server_certificate_that_expires_within_a_week_is_called_out() {
     let later = SystemTime::now() + Duration::from_secs(30 * 86_400);
     assert!(tls_live::expiry_warning("--tls-cert", "x", later).is_none());
 }
+
+#[test]
+fn a_session_of_a_certificate_revoked_while_it_shook_hands_is_closed_as_it_registers() {
+    let mut d = dir();
+    let live = Arc::new(LiveTls::new(d.files(), tls_live::load(&d.files()).unwrap()));
+    let der = |i: &Issued| CertificateDer::from_pem_slice(i.cert.as_bytes()).unwrap();
+    let addr = "127.0.0.1:1".parse().unwrap();
+    let bob = live.session(1, addr, &der(&d.bob), None).unwrap();
+    d.index.revoke("alice", SystemTime::now()).unwrap();
+    write_crl(d.tmp.path(), &d.ca, &mut d.index, 1).unwrap();
+    let (_, closed) = live.reload().unwrap();
+    assert!(closed.is_empty(), "bob's session stays: {closed:?}");
+    // alice's handshake was verified under the old CRL; the reload swept before she registered.
+    let alice = live.session(2, addr, &der(&d.alice), None).unwrap();
+    assert!(alice.close.is_cancelled());
+    assert!(!bob.close.is_cancelled());
+}
