@@ -21,10 +21,12 @@ use rcgen::{
 #[derive(Debug, Subcommand)]
 pub enum CertsCommand {
     /// Create a CA, a server certificate and a client certificate in DIR: ca.pem,
-    /// ca-key.pem, server-cert.pem, server-key.pem, cert.pem, key.pem (keys mode 0600).
+    /// ca-key.pem, server-cert.pem, server-key.pem, cert.pem, key.pem (keys mode 0600), and
+    /// index.json (what the CA issued) and crl.pem (what it revoked: nothing yet).
     ///
     /// Then: sockeye proxy --listen tls://0.0.0.0:2376 --tls-cert DIR/server-cert.pem
-    /// --tls-key DIR/server-key.pem --tls-client-ca DIR/ca.pem, and on a client
+    /// --tls-key DIR/server-key.pem --tls-client-ca DIR/ca.pem --tls-crl DIR/crl.pem, and on a
+    /// client
     /// DOCKER_HOST=tcp://HOST:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=DIR docker ps
     Init(CertsInitArgs),
     /// Issue another client certificate from DIR's CA, into OUT (ca.pem, cert.pem,
