@@ -364,6 +364,12 @@ pub struct ProxyArgs {
     #[arg(long, value_name = "FILE")]
     pub tls_client_ca: Option<PathBuf>,
 
+    /// Certificate revocation list (PEM, `sockeye certs revoke` writes DIR/crl.pem) of
+    /// --tls-client-ca: a client certificate it lists is refused at the handshake, and its open
+    /// sessions are closed when a SIGHUP reload finds it there. May be given several times.
+    #[arg(long = "tls-crl", value_name = "FILE", requires = "tls_client_ca")]
+    pub tls_crls: Vec<PathBuf>,
+
     /// The Docker daemon: unix:///path, tcp://host:port or tls://host:port
     /// (--upstream-tls-ca, --upstream-tls-cert, --upstream-tls-key).
     /// [default: $DOCKER_HOST when it is unix://…, else unix:///var/run/docker.sock]

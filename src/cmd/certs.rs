@@ -10,24 +10,37 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use clap::{Args, Subcommand};
+
+use crate::cmd::certs_index::{write_crl, Index, CRL, CRL_DAYS};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType,
+    KeyUsagePurpose, SanType, SerialNumber,
 };
 
 /// `sockeye certs …`
 #[derive(Debug, Subcommand)]
 pub enum CertsCommand {
     /// Create a CA, a server certificate and a client certificate in DIR: ca.pem,
-    /// ca-key.pem, server-cert.pem, server-key.pem, cert.pem, key.pem (keys mode 0600).
+    /// ca-key.pem, server-cert.pem, server-key.pem, cert.pem, key.pem (keys mode 0600), and
+    /// index.json (what the CA issued) and crl.pem (what it revoked: nothing yet).
     ///
     /// Then: sockeye proxy --listen tls://0.0.0.0:2376 --tls-cert DIR/server-cert.pem
-    /// --tls-key DIR/server-key.pem --tls-client-ca DIR/ca.pem, and on a client
+    /// --tls-key DIR/server-key.pem --tls-client-ca DIR/ca.pem --tls-crl DIR/crl.pem, and on a
+    /// client
     /// DOCKER_HOST=tcp://HOST:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=DIR docker ps
     Init(CertsInitArgs),
     /// Issue another client certificate from DIR's CA, into OUT (ca.pem, cert.pem,
     /// key.pem: a DOCKER_CERT_PATH for that client, without the CA's key).
     Client(CertsClientArgs),
+    /// Revoke client certificates (every one issued to NAME, or the one with SERIAL) and
+    /// write DIR/crl.pem again; then send sockeye SIGHUP (it reads --tls-crl again and
+    /// closes the revoked certificates' open sessions).
+    Revoke(crate::cmd::certs_index::CertsRevokeArgs),
+    /// Write DIR/crl.pem again with a fresh next-update (run it before the CRL expires,
+    /// e.g. from a timer, then SIGHUP sockeye).
+    Crl(crate::cmd::certs_index::CertsCrlArgs),
+    /// What DIR's CA issued: name, serial, SANs, not-after, and whether it is revoked.
+    List(crate::cmd::certs_index::CertsListArgs),
 }
 
 #[derive(Debug, Args)]
@@ -68,10 +81,18 @@ pub struct CertsClientArgs {
     #[arg(long = "san", value_name = "NAME")]
     pub sans: Vec<String>,
 
-    /// Days the certificate is valid.
-    #[arg(long, default_value_t = LEAF_DAYS, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
-    pub days: u32,
+    /// Days the certificate is valid [default: 30: a person's certificate is renewed
+    /// monthly, so a lost one stops working on its own]
+    #[arg(long, value_name = "DAYS", conflicts_with = "hours", value_parser = clap::value_parser!(u32).range(1..))]
+    pub days: Option<u32>,
+
+    /// Hours the certificate is valid (short-lived certificates renewed by a timer).
+    #[arg(long, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub hours: Option<u32>,
 }
+
+/// Default lifetime of a client certificate from `certs client`: a person's.
+pub const CLIENT_DAYS: u32 = 30;
 
 /// Default lifetime of server and client certificates: the longest that Apple's and
 /// browsers' rules still accept for a server certificate.
@@ -98,10 +119,14 @@ impl Validity {
     /// From an hour ago (a client whose clock is a little behind still accepts it) for
     /// `days` days.
     pub fn days(days: u32) -> Validity {
+        Validity::hours(days.saturating_mul(24))
+    }
+
+    pub fn hours(hours: u32) -> Validity {
         let now = SystemTime::now();
         Validity {
             not_before: now - Duration::from_secs(3600),
-            not_after: now + Duration::from_secs(u64::from(days) * 86_400),
+            not_after: now + Duration::from_secs(u64::from(hours) * 3600),
         }
     }
 
@@ -111,10 +136,13 @@ impl Validity {
     }
 }
 
-/// A certificate and its private key, both PEM.
+/// A certificate and its private key, both PEM, with what the index records of it.
 pub struct Issued {
     pub cert: String,
     pub key: String,
+    /// Random, 128 bits (positive): never reused, and what a CRL names.
+    pub serial: Vec<u8>,
+    pub not_after: SystemTime,
 }
 
 /// The CA that issues sockeye's server and client certificates.
@@ -176,6 +204,10 @@ impl Ca {
         Ok(Ca { issuer, cert })
     }
 
+    pub fn issuer(&self) -> &Issuer<'static, KeyPair> {
+        &self.issuer
+    }
+
     pub fn key_pem(&self) -> String {
         self.issuer.key().serialize_pem()
     }
@@ -227,14 +259,30 @@ impl Ca {
         // Lets verifiers find the issuing CA by key, not only by name.
         params.use_authority_key_identifier_extension = true;
         validity.apply(&mut params);
+        let serial = random_serial()?;
+        params.serial_number = Some(SerialNumber::from_slice(&serial));
         let cert = params
             .signed_by(&key, &self.issuer)
             .map_err(rcgen_err(common_name))?;
         Ok(Issued {
             cert: cert.pem(),
             key: key.serialize_pem(),
+            serial,
+            not_after: validity.not_after,
         })
     }
+}
+
+/// 128 random bits, the top one clear (a DER INTEGER serial must be positive) and the first
+/// byte non-zero (so its encoding keeps all 16 bytes, as the index records it).
+fn random_serial() -> Result<Vec<u8>, String> {
+    use ring::rand::SecureRandom;
+    let mut serial = vec![0u8; 16];
+    ring::rand::SystemRandom::new()
+        .fill(&mut serial)
+        .map_err(|_| "no randomness for a serial number".to_string())?;
+    serial[0] = (serial[0] & 0x7f) | 0x01;
+    Ok(serial)
 }
 
 /// An IP address, an e-mail address (client certificates only) or a DNS name.
@@ -305,6 +353,9 @@ pub fn run(cmd: CertsCommand) -> Result<(), String> {
     match cmd {
         CertsCommand::Init(args) => init(&args),
         CertsCommand::Client(args) => client(&args),
+        CertsCommand::Revoke(args) => crate::cmd::certs_index::revoke(&args),
+        CertsCommand::Crl(args) => crate::cmd::certs_index::refresh(&args),
+        CertsCommand::List(args) => crate::cmd::certs_index::list(&args),
     }
 }
 
@@ -324,13 +375,18 @@ fn init(args: &CertsInitArgs) -> Result<(), String> {
             (CLIENT_KEY, &client.key, true),
         ],
     )?;
+    let mut index = Index::default();
+    index.issued("server", &args.hosts, &server);
+    index.issued(&args.client, &[], &client);
+    index.save(&args.dir)?;
+    write_crl(&args.dir, &ca, &mut index, CRL_DAYS)?;
     let d = args.dir.display();
     let host = &args.hosts[0];
     println!(
         "Created in {d}:\n  {CA_CERT}, {CA_KEY}  the CA (keep {CA_KEY} private: it issues clients)\n  \
          {SERVER_CERT}, {SERVER_KEY}  for {hosts}\n  {CLIENT_CERT}, {CLIENT_KEY}  client \
          {client:?}\n\nServe:\n  sockeye proxy --listen tls://0.0.0.0:2376 --tls-cert {d}/{SERVER_CERT} \
-         --tls-key {d}/{SERVER_KEY} --tls-client-ca {d}/{CA_CERT}\nConnect:\n  \
+         --tls-key {d}/{SERVER_KEY} --tls-client-ca {d}/{CA_CERT} --tls-crl {d}/{CRL}\nConnect:\n  \
          DOCKER_HOST=tcp://{host}:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH={d} docker ps\n\
          More clients:\n  sockeye certs client NAME --dir {d}",
         hosts = args.hosts.join(", "),
@@ -352,8 +408,16 @@ fn client(args: &CertsClientArgs) -> Result<(), String> {
         }
     };
     let ca = Ca::load(&args.dir)?;
-    let issued = ca.client(name, &args.sans, Validity::days(args.days))?;
+    let mut index = Index::load(&args.dir)?;
+    let validity = match (args.hours, args.days) {
+        (Some(hours), _) => Validity::hours(hours),
+        (None, days) => Validity::days(days.unwrap_or(CLIENT_DAYS)),
+    };
+    let issued = ca.client(name, &args.sans, validity)?;
     write_client_dir(&out, &ca, &issued)?;
+    // Recorded once written: `certs revoke NAME` must find every certificate handed out.
+    index.issued(name, &args.sans, &issued);
+    index.save(&args.dir)?;
     println!(
         "Created {o}/{CA_CERT}, {o}/{CLIENT_CERT}, {o}/{CLIENT_KEY} for client {name:?}\n\
          Connect: DOCKER_HOST=tcp://HOST:PORT DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH={o} docker ps",

@@ -337,6 +337,7 @@ impl ProxyArgs {
                 cert: cert.clone(),
                 key: key.clone(),
                 client_ca: self.tls_client_ca.clone(),
+                crls: self.tls_crls.clone(),
             })),
             (Some(l), _, _) => Err(format!(
                 "--listen {}: a tls:// listener needs --tls-cert and --tls-key \

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod audit;
 pub mod certs;
+pub mod certs_index;
 pub mod checked;
 pub mod dropin;
 pub mod health;

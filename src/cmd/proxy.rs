@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::cmd::checked::{listener_policy, ProxyConfig};
-use crate::cmd::reload::{AuditReopen, Listening, PolicyReload};
+use crate::cmd::reload::{AuditReopen, Listening, PolicyReload, TlsReload, UpstreamTlsReload};
 use crate::config::{ListenAddr, ListenSpec};
 use crate::event::{Events, Sink};
 use crate::guard::current::CurrentGuard;
@@ -23,7 +23,8 @@ use crate::relay::listen::Bound;
 use crate::relay::lookup::{self, LookupClient};
 use crate::relay::serve_metrics::MetricsServer;
 use crate::relay::server::{self, Relay};
-use crate::relay::tls;
+use crate::relay::tls_live::{self, LiveTls};
+use crate::relay::tls_upstream;
 use crate::remember::audit::AuditLog;
 use crate::remember::metrics::{Metrics, Scraped};
 use crate::see::view;
@@ -44,12 +45,23 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
     );
     // Certificates are read and checked before anything is bound: a bad file stops sockeye
     // at start, not at a client's first handshake.
-    let server_tls = cfg.tls.as_ref().map(tls::server_config).transpose()?;
-    let upstream_tls = cfg
-        .upstream_tls
-        .as_ref()
-        .map(tls::client_config)
-        .transpose()?;
+    let server_tls = match &cfg.tls {
+        None => None,
+        Some(files) => {
+            let loaded = tls_live::load(files)?;
+            for warning in &loaded.warnings {
+                tracing::warn!("{warning}");
+            }
+            Some(Arc::new(LiveTls::new(files.clone(), loaded)))
+        }
+    };
+    let (upstream_tls, upstream_live) = match &cfg.upstream_tls {
+        None => (None, None),
+        Some(files) => {
+            let (config, live) = tls_upstream::live_client_config(files)?;
+            (Some(config), Some(live))
+        }
+    };
     let control = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -133,6 +145,9 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
         Some((server, m)) => (Some(server), Some(m)),
         None => (None, None),
     };
+    if let (Some(live), Some(m)) = (&server_tls, &metrics) {
+        live.report_to(m.clone());
+    }
     let events = events.with_sinks(sinks);
     let relay = Relay {
         upstream: cfg.upstream.clone(),
@@ -208,6 +223,15 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
     let mut reloader = Reloader::default();
     if let Some(a) = &audit {
         reloader.add(AuditReopen(a.clone()));
+    }
+    if let Some(live) = upstream_live {
+        reloader.add(UpstreamTlsReload(live));
+    }
+    if let Some(live) = &server_tls {
+        reloader.add(TlsReload {
+            live: live.clone(),
+            audit: audit.clone(),
+        });
     }
     if let (true, Some(g)) = (cfg.policy_source.given(), &cfg.guard) {
         reloader.add(PolicyReload {

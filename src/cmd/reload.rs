@@ -1,6 +1,6 @@
 //! What SIGHUP reloads in `sockeye proxy`: the policy (read again from where it came
 //! from) and the audit log's file (reopened, for logrotate). Both are parts of one
-//! [`Reloader`], where the TLS certificates will join them.
+//! [`Reloader`], with the `tls://` listeners' certificates, key, client CA and CRLs.
 
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -17,6 +17,8 @@ use crate::guard::policy::Mode;
 use crate::guard::state::DaemonState;
 use crate::guard::Guard;
 use crate::host::reload::Reload;
+use crate::relay::tls_live::LiveTls;
+use crate::relay::tls_upstream::UpstreamTls;
 use crate::remember::audit::AuditLog;
 use crate::remember::metrics::Metrics;
 
@@ -166,5 +168,117 @@ impl Reload for PolicyReload {
                 Err(why)
             }
         }
+    }
+}
+
+/// The `tls://` listeners' part: certificate, key, client CA and CRLs, read again; the
+/// sessions of certificates the new CRLs revoke are closed and recorded.
+pub struct TlsReload {
+    pub live: Arc<LiveTls>,
+    pub audit: Option<Arc<AuditLog>>,
+}
+
+/// The audit log's line for a reload of the TLS files (docs/audit-log.md).
+#[derive(Serialize)]
+struct TlsReloadEvent<'a> {
+    v: u32,
+    time: String,
+    time_unix: f64,
+    event: &'static str,
+    what: &'static str,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+/// The audit log's line for a session closed because its certificate was revoked.
+#[derive(Serialize)]
+struct SessionClosedEvent<'a> {
+    v: u32,
+    time: String,
+    time_unix: f64,
+    event: &'static str,
+    reason: &'static str,
+    conn: u64,
+    client: &'a str,
+    client_addr: String,
+    serial: &'a str,
+}
+
+impl Reload for TlsReload {
+    fn what(&self) -> &str {
+        "TLS files"
+    }
+
+    fn reload(&self) -> Result<String, String> {
+        let (time, time_unix) = now();
+        let record = |ok: bool, error: Option<&str>| {
+            if let Some(a) = &self.audit {
+                a.write_event(&TlsReloadEvent {
+                    v: crate::remember::audit::record::VERSION,
+                    time: time.clone(),
+                    time_unix,
+                    event: "reload",
+                    what: "tls",
+                    ok,
+                    error,
+                });
+            }
+        };
+        match self.live.reload() {
+            Err(why) => {
+                let why = format!("{why}; the certificates in force are unchanged");
+                record(false, Some(&why));
+                Err(why)
+            }
+            Ok((loaded, closed)) => {
+                record(true, None);
+                for warning in &loaded.warnings {
+                    tracing::warn!("{warning}");
+                }
+                for c in &closed {
+                    tracing::warn!(
+                        "{}  session closed: client certificate {} (serial {}) revoked",
+                        c.addr,
+                        c.who,
+                        c.serial
+                    );
+                    if let Some(a) = &self.audit {
+                        a.write_event(&SessionClosedEvent {
+                            v: crate::remember::audit::record::VERSION,
+                            time: time.clone(),
+                            time_unix,
+                            event: "session_closed",
+                            reason: "certificate revoked",
+                            conn: c.conn,
+                            client: &c.who,
+                            client_addr: c.addr.to_string(),
+                            serial: &c.serial,
+                        });
+                    }
+                }
+                Ok(format!(
+                    "certificate, key, client CA and {} revoked serial(s) in force for new \
+                     handshakes; {} open session(s) closed",
+                    loaded.revoked.len(),
+                    closed.len()
+                ))
+            }
+        }
+    }
+}
+
+/// A `tls://` upstream's part: its CA and client certificate, for the next daemon connection.
+pub struct UpstreamTlsReload(pub Arc<UpstreamTls>);
+
+impl Reload for UpstreamTlsReload {
+    fn what(&self) -> &str {
+        "upstream TLS files"
+    }
+
+    fn reload(&self) -> Result<String, String> {
+        self.0
+            .reload()
+            .map_err(|why| format!("{why}; the CA and client certificate in use are unchanged"))
     }
 }

@@ -26,6 +26,7 @@ use crate::relay::body::{Metered, OnEnd, RelayBody};
 use crate::relay::error::{IntoResponse, ProxyError};
 use crate::relay::grpc;
 use crate::relay::shape::{self, Answer};
+use crate::relay::tls_live::SessionGuard;
 use crate::relay::upstream::{self, Upstream};
 
 /// What every request on one client connection shares.
@@ -41,6 +42,10 @@ pub struct Conn {
     pub max_inspected_body: usize,
     /// Hijacked sessions outlive the HTTP connection task; tracked for draining.
     pub tasks: TaskTracker,
+    /// A `tls://` client's session: cancelled when a SIGHUP reload revokes its certificate.
+    /// Its tunnels (exec, attach) hold it too: they outlive the HTTP connection's task, stay
+    /// known to the reload while they run, and end when it closes the session.
+    pub session: Option<Arc<SessionGuard>>,
     next_req: AtomicU64,
 }
 
@@ -62,6 +67,7 @@ impl Conn {
             guard,
             max_inspected_body,
             tasks,
+            session: None,
             next_req: AtomicU64::new(1),
         }
     }
@@ -184,6 +190,7 @@ pub async fn handle(
         let interposed = (!guard.is_open()
             && report.head.route.operation() == Some(endpoint::Operation::Grpc))
         .then(|| Arc::new(grpc::Tunnel::new(conn.clone(), report.head.route.clone())));
+        let session = conn.session.clone();
         conn.tasks.spawn(async move {
             // Raw bytes flow only once the daemon has really answered 101 and that answer
             // has been written to the client.
@@ -195,9 +202,19 @@ pub async fn handle(
                     );
                     report.open_session();
                     let tunnel = interposed.expect("checked above");
-                    match grpc::interpose(client_io, daemon_io, tunnel, recorders).await {
-                        Ok(()) => report.finish(None, None),
-                        Err((fault, e)) => report.finish(Some(fault), Some(format!("tunnel: {e}"))),
+                    let relayed = grpc::interpose(client_io, daemon_io, tunnel, recorders);
+                    let revoked = revoked(session.as_deref());
+                    tokio::select! {
+                        result = relayed => match result {
+                            Ok(()) => report.finish(None, None),
+                            Err((fault, e)) => {
+                                report.finish(Some(fault), Some(format!("tunnel: {e}")))
+                            }
+                        },
+                        () = revoked => {
+                            let why = "closed by sockeye: the client certificate was revoked";
+                            report.finish(None, Some(why.into()));
+                        }
                     }
                 }
                 (Ok(client_io), Ok(daemon_io)) => {
@@ -206,7 +223,17 @@ pub async fn handle(
                         report.recorder(Dir::ToClient),
                     );
                     report.open_session();
-                    let spliced = upstream::splice(client_io, daemon_io, recorders).await;
+                    let splice = upstream::splice(client_io, daemon_io, recorders);
+                    let revoked = revoked(session.as_deref());
+                    let spliced = tokio::select! {
+                        spliced = splice => spliced,
+                        () = revoked => {
+                            // Both ends are dropped with the splice: closed at once.
+                            let why = "closed by sockeye: the client certificate was revoked";
+                            report.finish(None, Some(why.into()));
+                            return;
+                        }
+                    };
                     let error = spliced.error.map(|k| format!("tunnel: {k}"));
                     report.finish(spliced.fault, error);
                 }
@@ -479,5 +506,13 @@ struct Done(Report);
 impl OnEnd for Done {
     fn ended(self, fault: Option<Fault>) {
         self.0.finish(fault, None);
+    }
+}
+
+/// Ends when a reload closes the session of a certificate it revoked; never without one.
+async fn revoked(session: Option<&SessionGuard>) {
+    match session {
+        Some(s) => s.close.cancelled().await,
+        None => std::future::pending().await,
     }
 }

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::net::{TcpListener, UnixListener};
-use tokio_rustls::TlsAcceptor;
 
 use crate::caller::Peer;
 use crate::config::{Group, ListenAddr, SocketPerms};
 use crate::relay::stream::Stream;
+use crate::relay::tls_live::LiveTls;
 
 /// Why a listener could not be set up; each says what the user can do about it.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +49,7 @@ pub struct Bound {
     /// The socket file and its inode, for Unix sockets.
     file: Option<(PathBuf, u64)>,
     /// For `tls://` listeners: each accepted connection completes this handshake first.
-    tls: Option<TlsAcceptor>,
+    tls: Option<Arc<LiveTls>>,
 }
 
 enum StdSocket {
@@ -96,9 +96,9 @@ impl Bound {
         })
     }
 
-    /// Serve TLS on this (TCP) socket with `config`.
-    pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> Bound {
-        self.tls = Some(TlsAcceptor::from(config));
+    /// Serve TLS on this (TCP) socket with `live`'s configuration as it is at each accept.
+    pub fn with_tls(mut self, live: Arc<LiveTls>) -> Bound {
+        self.tls = Some(live);
         self
     }
 
@@ -150,15 +150,15 @@ pub enum Listener {
     Tcp(TcpListener),
     /// Accepts TCP; the caller completes the TLS handshake ([`Listener::tls`]) in the
     /// connection's own task.
-    Tls(TcpListener, TlsAcceptor),
+    Tls(TcpListener, Arc<LiveTls>),
 }
 
 impl Listener {
     /// The handshake that must complete before a connection from [`Listener::accept`]
     /// carries HTTP; `None` for plain listeners.
-    pub fn tls(&self) -> Option<TlsAcceptor> {
+    pub fn tls(&self) -> Option<Arc<LiveTls>> {
         match self {
-            Listener::Tls(_, acceptor) => Some(acceptor.clone()),
+            Listener::Tls(_, live) => Some(live.clone()),
             _ => None,
         }
     }

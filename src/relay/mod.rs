@@ -15,4 +15,6 @@ pub mod server;
 pub mod shape;
 pub mod stream;
 pub mod tls;
+pub mod tls_live;
+pub mod tls_upstream;
 pub mod upstream;

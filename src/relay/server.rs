@@ -21,8 +21,10 @@ use crate::relay::identity::Resolver;
 use crate::relay::listen::Listener;
 use crate::relay::stream::{Stream, Tapped};
 use crate::relay::tls;
+use crate::relay::tls_live::{LiveTls, SessionGuard};
 use crate::relay::upstream::{Upstream, MAX_BUF};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::TlsAcceptor;
 
 /// Connection numbers, unique in the process: every runtime thread accepts on the same
 /// socket, and a call's id (`#conn.req`) must name one call in the audit log.
@@ -61,20 +63,15 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
                     let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
                     match listener.tls() {
                         None => {
-                            tasks.spawn(connection(stream, peer, id, &relay, &tasks, &stop));
+                            tasks.spawn(connection(stream, peer, id, &relay, &tasks, &stop, None));
                         }
-                        Some(acceptor) => {
+                        Some(live) => {
                             let (relay, conn_tasks, stop) =
                                 (relay.clone(), tasks.clone(), stop.clone());
                             // TLS listeners are TCP: every peer has an address.
                             let Some(addr) = peer.addr() else { continue };
                             tasks.spawn(async move {
-                                let timeout = relay.limits.head_timeout;
-                                let secured =
-                                    tls::handshake(acceptor, stream, addr, id, &relay.events, timeout);
-                                if let Some((stream, peer)) = secured.await {
-                                    connection(stream, peer, id, &relay, &conn_tasks, &stop).await;
-                                }
+                                tls_connection(live, stream, addr, id, relay, conn_tasks, stop).await;
                             });
                         }
                     }
@@ -94,6 +91,73 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
     let _ = tokio::time::timeout(relay.limits.drain_timeout, tasks.wait()).await;
 }
 
+/// Serve one `tls://` client: the handshake with the configuration in force now, then its
+/// connection, which ends at once when a reload revokes its certificate.
+async fn tls_connection(
+    live: Arc<LiveTls>,
+    stream: Stream,
+    addr: std::net::SocketAddr,
+    id: u64,
+    relay: Relay,
+    tasks: TaskTracker,
+    stop: CancellationToken,
+) {
+    let acceptor = TlsAcceptor::from(live.current());
+    let timeout = relay.limits.head_timeout;
+    let Some((stream, peer, leaf)) =
+        tls::handshake(acceptor, stream, addr, id, &relay.events, timeout).await
+    else {
+        return;
+    };
+    let cert = match &peer {
+        Peer::Tls { cert, .. } => cert.clone(),
+        _ => None,
+    };
+    let notice = |message: String| {
+        relay.events.emit(Event::Notice(Notice {
+            conn: id,
+            peer: Arc::new(peer.clone()),
+            message,
+        }))
+    };
+    if let Some(warning) = leaf
+        .as_deref()
+        .and_then(|der| live.expiring(der, cert.as_ref()))
+    {
+        notice(warning);
+    }
+    let session = leaf
+        .as_deref()
+        .and_then(|der| live.session(id, addr, der, cert.as_ref()));
+    let Some(session) = session else {
+        return connection(stream, peer, id, &relay, &tasks, &stop, None).await;
+    };
+    let session = Arc::new(session);
+    let served = connection(
+        stream,
+        peer.clone(),
+        id,
+        &relay,
+        &tasks,
+        &stop,
+        Some(session.clone()),
+    );
+    tokio::select! {
+        // First: the connection counts itself open on its first poll, before anything can
+        // close it.
+        biased;
+        () = served => {}
+        () = session.close.cancelled() => {
+            // Dropping the connection closes the client's socket and its daemon connection.
+            relay.events.connection(false);
+            notice(format!(
+                "session closed: client certificate {} revoked (SIGHUP reload of --tls-crl)",
+                cert.as_ref().map_or_else(|| "?".into(), |c| c.to_string())
+            ));
+        }
+    }
+}
+
 /// Serve one client connection: its `Conn` (and daemon connection) and its HTTP exchange.
 fn connection(
     stream: Stream,
@@ -102,6 +166,7 @@ fn connection(
     relay: &Relay,
     tasks: &TaskTracker,
     stop: &CancellationToken,
+    session: Option<Arc<SessionGuard>>,
 ) -> impl Future<Output = ()> + Send + 'static {
     let pid = match &peer {
         Peer::Unix { pid, .. } => *pid,
@@ -143,15 +208,9 @@ fn connection(
             _ => None,
         };
         let caller = Arc::new(Caller { peer, container });
-        let conn = Arc::new(Conn::new(
-            id,
-            caller,
-            guard,
-            upstream,
-            events.clone(),
-            max_body,
-            tasks,
-        ));
+        let mut conn = Conn::new(id, caller, guard, upstream, events.clone(), max_body, tasks);
+        conn.session = session;
+        let conn = Arc::new(conn);
         match wire {
             Some(events) => serve(Tapped::new(stream, events, id), conn, limits, stop).await,
             None => serve(stream, conn, limits, stop).await,

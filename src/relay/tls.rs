@@ -6,11 +6,12 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateRevocationListDer;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use rustls::server::WebPkiClientVerifier;
+use rustls::server::{NoServerSessionStorage, WebPkiClientVerifier};
 use rustls::{CertificateError, ClientConfig, RootCertStore, ServerConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
@@ -19,6 +20,7 @@ use tokio_rustls::{TlsAcceptor, TlsConnector, TlsStream};
 use crate::caller::{ClientCert, Peer};
 use crate::event::{Event, Events, Notice};
 use crate::relay::stream::Stream;
+use crate::relay::tls_live::{NamingVerifier, RevokedCert};
 
 /// The files of `tls://` listeners.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +31,8 @@ pub struct ServerFiles {
     pub key: PathBuf,
     /// `--tls-client-ca`: clients must present a certificate issued by one of these.
     pub client_ca: Option<PathBuf>,
+    /// `--tls-crl`: certificate revocation lists; a client certificate in one is refused.
+    pub crls: Vec<PathBuf>,
 }
 
 /// The files for a `tls://` upstream.
@@ -43,11 +47,11 @@ pub struct ClientFiles {
 
 /// One provider for every config: rustls would otherwise pick a process-wide default, and
 /// panic if a dependency ever enabled a second one.
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-fn load_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+pub(crate) fn load_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
         .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
@@ -60,11 +64,11 @@ fn load_certs(path: &Path, flag: &str) -> Result<Vec<CertificateDer<'static>>, S
     Ok(certs)
 }
 
-fn load_key(path: &Path, flag: &str) -> Result<PrivateKeyDer<'static>, String> {
+pub(crate) fn load_key(path: &Path, flag: &str) -> Result<PrivateKeyDer<'static>, String> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| format!("{flag} {}: {e}", path.display()))
 }
 
-fn load_roots(path: &Path, flag: &str) -> Result<RootCertStore, String> {
+pub(crate) fn load_roots(path: &Path, flag: &str) -> Result<RootCertStore, String> {
     let mut roots = RootCertStore::empty();
     for cert in load_certs(path, flag)? {
         roots
@@ -72,6 +76,72 @@ fn load_roots(path: &Path, flag: &str) -> Result<RootCertStore, String> {
             .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
     }
     Ok(roots)
+}
+
+fn load_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, String> {
+    let crls = CertificateRevocationListDer::pem_file_iter(path)
+        .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("--tls-crl {}: {e}", path.display()))?;
+    if crls.is_empty() {
+        return Err(format!(
+            "--tls-crl {}: no PEM CRL (-----BEGIN X509 CRL-----) in the file",
+            path.display()
+        ));
+    }
+    Ok(crls)
+}
+
+/// What sockeye reads from a CRL file itself: when it expires and whom it revokes.
+pub struct CrlInfo {
+    pub next_update: Option<SystemTime>,
+    pub serials: Vec<Vec<u8>>,
+}
+
+pub fn crl_info(path: &Path) -> Result<CrlInfo, String> {
+    let mut info = CrlInfo {
+        next_update: None,
+        serials: Vec::new(),
+    };
+    for der in load_crls(path)? {
+        let (_, crl) = x509_parser::parse_x509_crl(&der)
+            .map_err(|e| format!("--tls-crl {}: {e}", path.display()))?;
+        let next = crl.next_update().map(|t| to_system(t.timestamp()));
+        info.next_update = match (info.next_update, next) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        info.serials.extend(
+            crl.iter_revoked_certificates()
+                .map(|r| r.raw_serial().to_vec()),
+        );
+    }
+    Ok(info)
+}
+
+/// A certificate's serial (DER integer bytes, as CRLs list them).
+pub fn der_serial(der: &[u8]) -> Option<Vec<u8>> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    Some(cert.raw_serial().to_vec())
+}
+
+/// When the first certificate in a PEM file expires.
+pub fn cert_not_after(path: &Path) -> Result<Option<SystemTime>, String> {
+    let certs = load_certs(path, "--tls-cert")?;
+    Ok(der_not_after(&certs[0]))
+}
+
+pub fn der_not_after(der: &[u8]) -> Option<SystemTime> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    Some(to_system(cert.validity().not_after.timestamp()))
+}
+
+fn to_system(unix: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(unix).unwrap_or(0))
+}
+
+pub fn rfc3339_time(t: SystemTime) -> String {
+    let secs = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    rfc3339(secs.as_secs())
 }
 
 /// The configuration every `tls://` listener shares. Fails on unreadable or mismatched files,
@@ -84,47 +154,35 @@ pub fn server_config(files: &ServerFiles) -> Result<Arc<ServerConfig>, String> {
     let builder = match &files.client_ca {
         Some(ca) => {
             let roots = load_roots(ca, "--tls-client-ca")?;
+            let mut crls = Vec::new();
+            for path in &files.crls {
+                crls.extend(load_crls(path)?);
+            }
+            // An expired CRL still applies (webpki's default, ExpirationPolicy::Ignore): a
+            // stale list must not unrevoke anyone nor lock everyone out; sockeye warns about
+            // it instead (tls_live::load). A certificate of a CA without a CRL is accepted
+            // only when no CRL is given at all (UnknownStatusPolicy::Deny otherwise).
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .with_crls(crls)
                 .build()
                 .map_err(|e| format!("--tls-client-ca {}: {e}", ca.display()))?;
-            builder.with_client_cert_verifier(verifier)
+            builder.with_client_cert_verifier(Arc::new(NamingVerifier(verifier)))
         }
         None => builder.with_no_client_auth(),
     };
     let certs = load_certs(&files.cert, "--tls-cert")?;
     let key = load_key(&files.key, "--tls-key")?;
-    let config = builder.with_single_cert(certs, key).map_err(|e| {
+    let mut config = builder.with_single_cert(certs, key).map_err(|e| {
         format!(
             "--tls-cert {} with --tls-key {}: {e}",
             files.cert.display(),
             files.key.display()
         )
     })?;
-    Ok(Arc::new(config))
-}
-
-/// The configuration for a `tls://` upstream.
-pub fn client_config(files: &ClientFiles) -> Result<Arc<ClientConfig>, String> {
-    let roots = load_roots(&files.ca, "--upstream-tls-ca")?;
-    let builder = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS: {e}"))?
-        .with_root_certificates(roots);
-    let config = match &files.cert {
-        Some((cert, key)) => builder
-            .with_client_auth_cert(
-                load_certs(cert, "--upstream-tls-cert")?,
-                load_key(key, "--upstream-tls-key")?,
-            )
-            .map_err(|e| {
-                format!(
-                    "--upstream-tls-cert {} with --upstream-tls-key {}: {e}",
-                    cert.display(),
-                    key.display()
-                )
-            })?,
-        None => builder.with_no_client_auth(),
-    };
+    // No session resumption: a resumed session skips the client certificate's verification,
+    // so it would outlive a revocation. Every connection verifies against the CRLs in force.
+    config.session_storage = Arc::new(NoServerSessionStorage {});
+    config.send_tls13_tickets = 0;
     Ok(Arc::new(config))
 }
 
@@ -170,7 +228,7 @@ pub async fn handshake(
     conn: u64,
     events: &Events,
     timeout: Duration,
-) -> Option<(Stream, Peer)> {
+) -> Option<(Stream, Peer, Option<CertificateDer<'static>>)> {
     let deadline = Instant::now() + timeout;
     let refuse = |message: String| report(events, conn, addr, message);
     let late = || {
@@ -210,15 +268,17 @@ pub async fn handshake(
         Ok(Err(e)) => return refuse(format!("TLS handshake refused: {}", refusal(&e))),
         Ok(Ok(tls)) => tls,
     };
-    let cert = tls
+    let leaf = tls
         .get_ref()
         .1
         .peer_certificates()
         .and_then(|chain| chain.first())
-        .and_then(|der| ClientCert::from_der(der));
+        .map(|der| der.clone().into_owned());
+    let cert = leaf.as_deref().and_then(ClientCert::from_der);
     Some((
         Stream::Tls(Box::new(TlsStream::Server(tls))),
         Peer::Tls { addr, cert },
+        leaf,
     ))
 }
 
@@ -269,6 +329,10 @@ fn refusal(e: &io::Error) -> String {
                 rfc3339(not_before.as_secs())
             ),
             CertificateError::Revoked => "client certificate revoked".into(),
+            CertificateError::Other(other) => match other.0.downcast_ref::<RevokedCert>() {
+                Some(revoked) => revoked.to_string(),
+                None => format!("client certificate refused: {err}"),
+            },
             _ => format!("client certificate refused: {err}"),
         },
         rustls::Error::AlertReceived(alert) => format!(

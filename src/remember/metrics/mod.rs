@@ -86,6 +86,7 @@ pub struct Metrics {
     upstream_errors: Counter,
     policy_reloads: Family<[(&'static str, &'static str); 1], Counter>,
     policy_info: Family<[(&'static str, String); 1], Gauge>,
+    cert_expiry: Family<[(&'static str, String); 1], Gauge>,
 }
 
 /// Values owned by other parts of sockeye, read when scraped.
@@ -188,6 +189,13 @@ impl Metrics {
             "Always 1; the label is the SHA-256 digest of the policy in force",
             policy_info.clone(),
         );
+        let cert_expiry = Family::<[(&'static str, String); 1], Gauge>::default();
+        registry.register(
+            "sockeye_tls_certificate_expiry_timestamp_seconds",
+            "When a certificate expires (Unix time): the tls:// listener's own (certificate=\"server\") \
+             always, and a connected client's (certificate=\"cn=NAME\") when it expires within 7 days",
+            cert_expiry.clone(),
+        );
         registry.register_collector(Box::new(ScrapeTime(scraped)));
         Metrics {
             registry,
@@ -202,7 +210,15 @@ impl Metrics {
             upstream_errors,
             policy_reloads,
             policy_info,
+            cert_expiry,
         }
+    }
+
+    /// A certificate's expiry (the server's at start and on reload; clients' that expire soon).
+    pub fn certificate_expires(&self, certificate: &str, unix: i64) {
+        self.cert_expiry
+            .get_or_create(&[("certificate", certificate.to_owned())])
+            .set(unix);
     }
 
     /// The policy now in force, by digest (at start, and after each reload that took).
