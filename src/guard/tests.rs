@@ -1,5 +1,7 @@
 use super::*;
 
+use http::{header, HeaderMap, HeaderValue};
+
 use crate::docker::endpoint::classify;
 
 fn parts(method: &str, target: &str, content_type: Option<&str>) -> http::request::Parts {
