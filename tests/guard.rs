@@ -1145,3 +1145,103 @@ fn a_legacy_top_level_field_beside_a_host_config_is_relayed_and_configures_nothi
         assert_eq!(inspect["HostConfig"]["Privileged"], false, "{via}");
     }
 }
+
+/// The rename race: sockeye decides on `web` as the daemon holds it, and between that decision
+/// and the forward `web` is renamed away and a container that mounts the host's root takes its
+/// name. Whatever the order the daemon's events arrive in, the exec lands in the container
+/// that was judged (the request is pinned to its full ID) or is refused — never in the
+/// dangerous one.
+#[test]
+fn a_rename_between_decision_and_forward_never_lands_in_the_container_nobody_judged() {
+    let Some(daemon) = common::daemon() else {
+        return;
+    };
+    let d = daemon.socket.as_path();
+    let sk = Sockeye::start_with(d, &["--profile", "no-escape"]);
+    let p = format!("sk{}-race", std::process::id());
+    let make = |name: &str, host_config: Value| -> String {
+        let (status, v) = api(
+            d,
+            "POST",
+            &format!("/containers/create?name={name}"),
+            Some(&json!({"Image": IMAGE, "Cmd": ["sleep", "60"], "HostConfig": host_config})),
+        );
+        assert_eq!(status, 201, "create {name}: {v}");
+        let id = v["Id"].as_str().unwrap().to_owned();
+        let (status, v) = api(d, "POST", &format!("/containers/{id}/start"), None);
+        assert_eq!(status, 204, "start {name}: {v}");
+        id
+    };
+    let execs = |id: &str| -> usize {
+        let (_, v) = api(d, "GET", &format!("/containers/{id}/json"), None);
+        v["ExecIDs"].as_array().map_or(0, Vec::len)
+    };
+    let mut landed_in_judged = 0;
+    for round in 0..6 {
+        let web = format!("{p}-web");
+        let judged = make(&web, json!({}));
+        // Warm the cache with the harmless one, as a client using it would.
+        let warm = exchange(
+            &sk.socket,
+            &[http(
+                "POST",
+                &format!("/v1.41/containers/{web}/exec"),
+                &["Content-Type: application/json"],
+                br#"{"Cmd":["true"]}"#,
+            )],
+            1,
+            &[],
+            Duration::ZERO,
+        );
+        assert_eq!(
+            warm.resps.first().map(|r| r.status),
+            Some(201),
+            "round {round}"
+        );
+        // The swap, straight on the daemon.
+        let (status, _) = api(
+            d,
+            "POST",
+            &format!("/containers/{judged}/rename?name={p}-old{round}"),
+            None,
+        );
+        assert_eq!(status, 204);
+        let dangerous = make(&web, json!({"Binds": ["/:/host"]}));
+        let before = (execs(&judged), execs(&dangerous));
+        let out = exchange(
+            &sk.socket,
+            &[http(
+                "POST",
+                &format!("/v1.41/containers/{web}/exec"),
+                &["Content-Type: application/json"],
+                br#"{"Cmd":["true"]}"#,
+            )],
+            1,
+            &[],
+            Duration::ZERO,
+        );
+        let status = out.resps.first().map(|r| r.status);
+        assert_eq!(
+            execs(&dangerous),
+            before.1,
+            "round {round}: an exec landed in the container that mounts / ({status:?})"
+        );
+        match status {
+            Some(201) => {
+                assert_eq!(execs(&judged), before.0 + 1, "round {round}");
+                landed_in_judged += 1;
+            }
+            Some(403) => {}
+            other => panic!("round {round}: {other:?}: {}", out.brief()),
+        }
+        for id in [&judged, &dangerous] {
+            api(d, "DELETE", &format!("/containers/{id}?force=1"), None);
+        }
+    }
+    // Both outcomes are correct; say which this run saw.
+    let _ = writeln!(
+        std::io::stderr(),
+        "rename race: {landed_in_judged} of 6 execs landed in the judged container (cached \
+         answer), the rest were refused (fresh lookup)"
+    );
+}

@@ -171,6 +171,51 @@ fn two_users_on_one_socket_see_and_touch_only_their_own_objects() {
     let id = id.trim();
     other.no_such(&["logs", id], "No such container");
     other.no_such(&["logs", &id[..12]], "No such container");
+    // Its exec instances too: an exec ID is the container's, whoever learns it.
+    let curl = |uid: Option<u32>, args: &[&str]| -> String {
+        let mut c = match uid {
+            Some(uid) => {
+                let mut c = Command::new("setpriv");
+                c.args([
+                    &format!("--reuid={uid}"),
+                    &format!("--regid={uid}"),
+                    "--clear-groups",
+                    "curl",
+                ]);
+                c
+            }
+            None => Command::new("curl"),
+        };
+        let out = c
+            .args(["-sS", "--unix-socket", sk.socket.to_str().unwrap()])
+            .args(args)
+            .output()
+            .expect("curl");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let created = curl(
+        None,
+        &[
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            r#"{"Cmd":["true"]}"#,
+            &format!("http://docker/v1.41/containers/{theirs}/exec"),
+        ],
+    );
+    let exec_id = serde_json::from_str::<serde_json::Value>(&created).unwrap()["Id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("exec create: {created}"))
+        .to_owned();
+    let seen = curl(
+        Some(65534),
+        &[&format!("http://docker/v1.41/exec/{exec_id}/json")],
+    );
+    assert_eq!(
+        seen.trim(),
+        format!(r#"{{"message":"No such exec instance: {exec_id}"}}"#),
+        "another user's exec"
+    );
     // A shared image can be used, not removed.
     other.no_such(&["rmi", IMAGE], "No such image");
     // A container of one's own can use a shared image; not another's volume or network.
