@@ -73,7 +73,12 @@ request.endpoint = ["ContainerList", "SystemPing"]
         )
     };
     let (code, out, err) = run(&format!("{p}-reader"), "reader");
-    assert_eq!(code, Some(0), "the reader was refused: {err}");
+    assert_eq!(
+        code,
+        Some(0),
+        "the reader was refused: {err}\n{}",
+        common::tail(&sk.log(), 3000)
+    );
     assert!(out.starts_with('['), "{out}");
     let (code, out, err) = run(&format!("{p}-other"), "other");
     assert_ne!(

@@ -100,6 +100,10 @@ fn is_id(s: &str) -> bool {
 const TTL: Duration = Duration::from_secs(5);
 /// A slow daemon must not hold up a client's requests for long.
 const DAEMON_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Containers in their start window inspected for an address the list does not show yet: a
+/// bound, since `docker create` leaves containers in that state for as long as it likes.
+const MAX_STARTING: usize = 16;
 /// Bounds the cache and the set of ids already warned about.
 const MAX_ENTRIES: usize = 1024;
 /// An inspect answer is a few KiB; anything far larger is not one.
@@ -213,31 +217,43 @@ impl Resolver {
     }
 
     async fn holder_of(&self, ip: IpAddr) -> Result<Option<ClientContainer>, String> {
-        let body = self.get("/containers/json").await?.unwrap_or_default();
+        // `all=1`: a container is listed as running only once its start has been written to
+        // the daemon's list, a few milliseconds after its process began; a client that
+        // connects at once (a `docker run … wget` to the proxy, Traefik at boot) is in that
+        // window, and the list then shows it as `created` with no address yet.
+        let body = self
+            .get("/containers/json?all=1")
+            .await?
+            .unwrap_or_default();
         let list: Vec<Listed> =
             serde_json::from_slice(&body).map_err(|e| format!("container list: {e}"))?;
-        let mut holders = list.into_iter().filter(|c| {
-            c.network_settings.as_ref().is_some_and(|n| {
-                n.networks.values().any(|net| {
-                    [&net.ip_address, &net.global_ipv6_address]
-                        .into_iter()
-                        .flatten()
-                        .any(|a| a.parse::<IpAddr>().is_ok_and(|a| a == ip))
-                })
-            })
-        });
-        let (Some(c), None) = (holders.next(), holders.next()) else {
-            return Ok(None);
-        };
-        Ok(Some(ClientContainer {
-            name: c
-                .names
-                .first()
-                .map(|n| n.trim_start_matches('/').to_owned())
-                .unwrap_or_default(),
-            labels: c.labels.unwrap_or_default(),
-            id: c.id,
-        }))
+        let (mut holders, mut starting) = (Vec::new(), Vec::new());
+        for c in list {
+            if c.holds(ip) {
+                holders.push(c.into_container());
+            } else if c.state.as_deref() == Some("created") && starting.len() < MAX_STARTING {
+                starting.push(c.id);
+            }
+        }
+        // Inspect reads the container itself, whose network is set up before its process
+        // starts: it gives the address that the list does not show yet.
+        if holders.is_empty() {
+            for id in starting {
+                let Some(body) = self.get(&format!("/containers/{id}/json")).await? else {
+                    continue;
+                };
+                let c: Inspected =
+                    serde_json::from_slice(&body).map_err(|e| format!("container {id}: {e}"))?;
+                if c.network_settings.as_ref().is_some_and(|n| n.holds(ip)) {
+                    holders.push(c.into_container());
+                }
+            }
+        }
+        // Two holders (an address reused across networks): nobody, never a guess.
+        Ok(match <[_; 1]>::try_from(holders) {
+            Ok([one]) => Some(one),
+            Err(_) => None,
+        })
     }
 
     /// The container process `pid` runs in, or `None`: not in a container of this daemon, gone,
@@ -447,7 +463,53 @@ struct Listed {
     #[serde(default)]
     names: Vec<String>,
     labels: Option<BTreeMap<String, String>>,
+    state: Option<String>,
     network_settings: Option<ListedNetworks>,
+}
+
+impl Listed {
+    fn holds(&self, ip: IpAddr) -> bool {
+        self.network_settings.as_ref().is_some_and(|n| n.holds(ip))
+    }
+
+    fn into_container(self) -> ClientContainer {
+        ClientContainer {
+            name: self
+                .names
+                .first()
+                .map(|n| n.trim_start_matches('/').to_owned())
+                .unwrap_or_default(),
+            labels: self.labels.unwrap_or_default(),
+            id: self.id,
+        }
+    }
+}
+
+/// The same parts of `GET /containers/{id}/json`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Inspected {
+    id: String,
+    #[serde(default)]
+    name: String,
+    config: Option<InspectedConfig>,
+    network_settings: Option<ListedNetworks>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct InspectedConfig {
+    labels: Option<BTreeMap<String, String>>,
+}
+
+impl Inspected {
+    fn into_container(self) -> ClientContainer {
+        ClientContainer {
+            name: self.name.trim_start_matches('/').to_owned(),
+            labels: self.config.and_then(|c| c.labels).unwrap_or_default(),
+            id: self.id,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -455,6 +517,17 @@ struct Listed {
 struct ListedNetworks {
     #[serde(default)]
     networks: BTreeMap<String, ListedEndpoint>,
+}
+
+impl ListedNetworks {
+    fn holds(&self, ip: IpAddr) -> bool {
+        self.networks.values().any(|net| {
+            [&net.ip_address, &net.global_ipv6_address]
+                .into_iter()
+                .flatten()
+                .any(|a| a.parse::<IpAddr>().is_ok_and(|a| a == ip))
+        })
+    }
 }
 
 #[derive(Deserialize)]
