@@ -89,3 +89,57 @@ fn a_failed_call_shows_the_daemons_message() {
         s.log()
     );
 }
+
+/// `sockeye trace -q -- docker ARGS` from `dir`: its stderr (the summary).
+fn trace_steps(host: &str, dir: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_sockeye"))
+        .args(["trace", "-q", "--", "docker"])
+        .args(args)
+        .current_dir(dir)
+        .env("DOCKER_HOST", host)
+        .env("NO_COLOR", "1")
+        // The classic builder, whose context is the request body, on every engine.
+        .env("DOCKER_BUILDKIT", "0")
+        .stdin(Stdio::null())
+        .output()
+        .expect("sockeye trace");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let steps = err
+        .split_once("steps:\n")
+        .map(|(_, s)| s.split("endpoints:").next().unwrap_or(""))
+        .unwrap_or_else(|| panic!("no steps in:\n{err}"));
+    steps.trim().to_string()
+}
+
+/// Commands named as the person typed them, not as the CLI rewrote them on the wire.
+#[test]
+fn trace_names_commands_as_they_were_typed() {
+    let Some(d) = daemon() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("ctx")).unwrap();
+    std::fs::write(
+        dir.path().join("ctx/Dockerfile"),
+        format!("FROM {IMAGE}\nLABEL {LABEL}=1\n"),
+    )
+    .unwrap();
+    let tag = format!("sockeye-liveview-build:{}", std::process::id());
+    // A directory's context is a tar on the wire: not stdin's `-`.
+    let steps = trace_steps(&d.host, dir.path(), &["build", "-q", "-t", &tag, "ctx"]);
+    assert!(steps.contains(&format!("-t {tag}")), "{steps}");
+    assert!(steps.ends_with("<context>"), "{steps}");
+    let _ = docker(&d.host, &["rmi", &tag]);
+    // The CLI sends `--cap-add SYS_ADMIN` as CAP_SYS_ADMIN.
+    let steps = trace_steps(
+        &d.host,
+        dir.path(),
+        &["run", "--rm", "--cap-add", "SYS_ADMIN", IMAGE, "true"],
+    );
+    assert!(steps.contains("--cap-add SYS_ADMIN "), "{steps}");
+    // `docker logs` of nothing stops at its look-up: not `docker inspect`.
+    let steps = trace_steps(&d.host, dir.path(), &["logs", "sockeye-fakecontainer"]);
+    assert!(!steps.starts_with("docker inspect"), "{steps}");
+    assert!(steps.contains("docker logs|"), "{steps}");
+    // `docker inspect` of nothing tries every kind, and asks `info`: still `docker inspect`.
+    let steps = trace_steps(&d.host, dir.path(), &["inspect", "sockeye-fakecontainer"]);
+    assert_eq!(steps, "docker inspect sockeye-fakecontainer");
+}

@@ -176,8 +176,8 @@ impl Parts {
 
 /// Fit a line into `width` characters, giving up what a person needs least first: full IDs
 /// (shortened to the 12 characters `docker ps` shows), the query (`?…`), the endpoint name,
-/// the API version prefix, then the ends of the command, the daemon's message, errors and
-/// the path, and at last the request itself (the command already says what it was). Time,
+/// the API version prefix, the end of the path, the request itself (the command says what
+/// it was), then the ends of the command, the daemon's message and errors. Time,
 /// caller, status, sizes and duration are always kept, even if the line stays too long.
 pub fn fit(mut p: Parts, width: usize) -> Parts {
     p.action = short_ids(&p.action);
@@ -206,6 +206,13 @@ pub fn fit(mut p: Parts, width: usize) -> Parts {
         }
     }
     let over = |p: &Parts| p.width().saturating_sub(width);
+    p.target = cut(&p.target, over(&p), 24);
+    if fits(&p) {
+        return p;
+    }
+    // The command says what the request was.
+    p.method.clear();
+    p.target.clear();
     p.action = cut(&p.action, over(&p), 32);
     if let Some(m) = p.message.clone() {
         let by = over(&p);
@@ -217,12 +224,7 @@ pub fn fit(mut p: Parts, width: usize) -> Parts {
             p.notes[i].0 = cut(&p.notes[i].0, by, 24);
         }
     }
-    p.target = cut(&p.target, over(&p), 16);
     p.action = cut(&p.action, over(&p), 16);
-    if !fits(&p) {
-        p.method.clear();
-        p.target.clear();
-    }
     p
 }
 

@@ -43,16 +43,28 @@ fn a_compose_line_fits_the_terminal_and_keeps_what_matters() {
         assert!(line.contains("docker ps -a"), "{line}");
         assert!(line.contains("→ 200 OK"), "{line}");
         assert!(line.contains("0.7 ms"), "{line}");
-        if w >= 120 {
-            assert!(line.contains("GET /containers/json?…"), "{line}");
-        }
     }
-    // Given up before the command: the query, then the API version.
+    // The request is given up before the command; its query and API version first.
     let line = fit(Parts::of_call(&compose_list()), 160).render(&plain());
     assert!(
         line.contains("label=com.docker.compose.config-hash"),
         "{line}"
     );
+    assert!(!line.contains("GET /"), "{line}");
+    let call = sample_call(
+        peer(),
+        "GET",
+        "/v1.41/containers/json?all=1&size=1",
+        Some(200),
+    );
+    let whole = width(&call_line(&call, &plain()));
+    let line = fit(Parts::of_call(&call), whole - 1).render(&plain());
+    assert!(
+        line.contains("GET /v1.41/containers/json?… → 200 OK"),
+        "{line}"
+    );
+    let line = fit(Parts::of_call(&call), whole - 30).render(&plain());
+    assert!(line.contains("GET /containers/json?… → 200 OK"), "{line}");
     // Wide enough: nothing is given up.
     let line = fit(Parts::of_call(&compose_list()), 1000).render(&plain());
     assert_eq!(line, full);
@@ -128,4 +140,13 @@ fn a_success_or_a_body_without_a_message_adds_nothing() {
     let mut ok = failed(200, br#"{"message":"fine"}"#);
     ok.response_body.whole = true;
     assert!(!call_line(&ok, &plain()).contains("fine"));
+}
+
+#[test]
+fn the_json_view_carries_the_daemons_message() {
+    let c = failed(404, br#"{"message":"No such container: nosuch"}"#);
+    let v = crate::see::view::call_json(&c);
+    assert_eq!(v["daemon_message"], "No such container: nosuch");
+    let ok = sample_call(peer(), "GET", "/v1.41/info", Some(200));
+    assert!(crate::see::view::call_json(&ok)["daemon_message"].is_null());
 }
