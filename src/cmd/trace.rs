@@ -213,7 +213,8 @@ fn steps(calls: &[Box<Call>]) -> Vec<String> {
             route: &head.route,
             query,
             body: d.request_json.as_ref(),
-        });
+        })
+        .with_status(call.status());
         let is_ping = matches!(
             record.op,
             Some(Operation::SystemPing | Operation::SystemPingHead)

@@ -21,6 +21,9 @@ pub struct Detail {
     pub request_capture: usize,
     /// Capture up to this many bytes of each response body.
     pub response_capture: usize,
+    /// Capture up to this many bytes of each error answer's body (status 400 and up): the
+    /// daemon's `{"message": ...}`, for the one-line view.
+    pub error_capture: usize,
 }
 
 /// A consumer that must see every call, told synchronously on the relay's path (the audit
@@ -119,6 +122,7 @@ impl Events {
             d.wire |= n.wire;
             d.request_capture = d.request_capture.max(n.request_capture);
             d.response_capture = d.response_capture.max(n.response_capture);
+            d.error_capture = d.error_capture.max(n.error_capture);
         }
         d
     }

@@ -188,6 +188,14 @@ pub enum Event {
     Request(Arc<RequestHead>),
     /// A response head was sent (only when `Detail::heads`).
     Response(Arc<ResponseHead>),
+    /// A call that may outlast its answer head (a session, `logs -f`, `events`, `wait`) got
+    /// it: the live view shows that the call began, since its [`Event::Call`] comes only when
+    /// it ends. Only on the live channel: the sinks (audit, metrics) still see one record per
+    /// call, at its end.
+    Begun {
+        head: Arc<RequestHead>,
+        response: Arc<ResponseHead>,
+    },
     /// Body or tunnel bytes as they pass (only when `Detail::stream`).
     Data {
         id: CallId,

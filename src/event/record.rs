@@ -87,6 +87,11 @@ impl Flow {
         self.ended.store(true, Ordering::Relaxed);
     }
 
+    /// The most bytes it keeps.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
     pub fn total(&self) -> u64 {
         self.total.load(Ordering::Relaxed)
     }

@@ -185,6 +185,7 @@ pub async fn handle(
         let daemon_upgrade = hyper::upgrade::on(&mut resp);
         let (parts, _) = resp.into_parts();
         report.respond(&parts);
+        report.begun();
         // Under a policy, BuildKit's control API is relayed call by call and each build
         // decided (`relay::grpc`); without one, it is a tunnel like any other.
         let interposed = (!guard.is_open()
@@ -298,6 +299,7 @@ where
     if until_close && parts.status.is_success() {
         report.open_session();
     }
+    report.begun();
     let recorder = report.recorder(Dir::ToClient);
     let done = Done(report);
     Response::from_parts(
@@ -434,7 +436,31 @@ impl Report {
         if self.events.detail().heads {
             self.events.emit(Event::Response(head.clone()));
         }
+        // The daemon's reason for an error is what a person needs: the view shows its
+        // `message`, from the answer's first bytes (this flow has seen none yet).
+        let error_capture = self.events.detail().error_capture;
+        if head.status >= 400 && error_capture > self.response.limit() {
+            self.response = Flow::new(error_capture);
+        }
         self.response_head = Some(head);
+    }
+
+    /// The answer head went out on a call that may run long after it (a session, `logs -f`,
+    /// `events`, `wait`): the live view says it began, since the call's own line comes only
+    /// when it ends. Nothing else hears of it: the audit log keeps one record per call.
+    fn begun(&self) {
+        if !self.events.viewed() {
+            return;
+        }
+        let Some(response) = &self.response_head else {
+            return;
+        };
+        if crate::see::view::runs_long(&self.head, response.status, self.session) {
+            self.events.emit(Event::Begun {
+                head: self.head.clone(),
+                response: response.clone(),
+            });
+        }
     }
 
     /// sockeye answers itself instead of the daemon.

@@ -91,6 +91,16 @@ pub(crate) fn create(line: &mut Line, body: &Value) {
     line.args(list(c, "cmd"));
 }
 
+/// A capability as a person types it: the CLI (20.10 and later) sends `--cap-add sys_admin`
+/// as `CAP_SYS_ADMIN`, and the docs and `docker run --help` spell it `SYS_ADMIN`. Both
+/// spellings mean the same to dockerd, so nothing is hidden by showing the short one.
+pub(crate) fn typed_capability(cap: &str) -> &str {
+    match cap.get(..4) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("CAP_") && cap.len() > 4 => &cap[4..],
+        _ => cap,
+    }
+}
+
 /// What escapes the container: privileges, identity, mounts, devices, namespaces.
 fn isolation(line: &mut Line, c: &[&Value], h: &[&Value]) {
     line.flag_if(on(h, "privileged"), "--privileged");
@@ -98,10 +108,10 @@ fn isolation(line: &mut Line, c: &[&Value], h: &[&Value]) {
         line.opt("-u", u);
     }
     for cap in list(h, "capadd") {
-        line.opt("--cap-add", cap);
+        line.opt("--cap-add", typed_capability(cap));
     }
     for cap in list(h, "capdrop") {
-        line.opt("--cap-drop", cap);
+        line.opt("--cap-drop", typed_capability(cap));
     }
     for opt in list(h, "securityopt") {
         line.opt("--security-opt", opt);
@@ -397,6 +407,18 @@ mod tests {
                 json!({"Image":"img","hostconfig":{"PRIVILEGED":true,"CAPADD":["SYS_ADMIN"],"Bind\u{17F}":["/:/h"]}})
             ),
             "docker create --privileged --cap-add SYS_ADMIN -v /:/h img"
+        );
+    }
+
+    /// `docker run --cap-add SYS_ADMIN` was shown as `--cap-add CAP_SYS_ADMIN`: the CLI
+    /// normalises the name before sending it.
+    #[test]
+    fn capabilities_are_shown_as_a_person_types_them() {
+        assert_eq!(
+            created(
+                json!({"Image":"img","HostConfig":{"CapAdd":["CAP_SYS_ADMIN","ALL"],"CapDrop":["CAP_NET_RAW","cap_chown"]}})
+            ),
+            "docker create --cap-add SYS_ADMIN --cap-add ALL --cap-drop NET_RAW --cap-drop chown img"
         );
     }
 

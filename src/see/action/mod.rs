@@ -103,6 +103,9 @@ pub struct ActionRecord {
     route: Classified,
     query: String,
     body: Option<Value>,
+    /// The answer's status, when known: a command that stopped at a failed look-up is told
+    /// apart by it.
+    status: Option<u16>,
 }
 
 impl ActionRecord {
@@ -114,9 +117,16 @@ impl ActionRecord {
             route: f.route.clone(),
             query: redacted_query(op, f.query).into_owned(),
             body: redacted_body(op, f.body),
+            status: None,
         };
         record.action = record.line(None).finish();
         record
+    }
+
+    /// The record of a call the daemon answered with `status`.
+    pub fn with_status(mut self, status: Option<u16>) -> ActionRecord {
+        self.status = status;
+        self
     }
 
     /// The query as [`redact::query`] left it (still percent-encoded).

@@ -82,6 +82,9 @@ pub(crate) fn summarize(calls: &[ActionRecord]) -> String {
     let Some(first) = calls.first() else {
         return String::new();
     };
+    if let Some(line) = looked_up(calls) {
+        return line.finish();
+    }
     let last = |op: Operation| calls.iter().rev().find(|c| c.op == Some(op));
     let has = |op: Operation| last(op).is_some();
     let mut lines: Vec<Line> = Vec::new();
@@ -152,6 +155,60 @@ pub(crate) fn summarize(calls: &[ActionRecord]) -> String {
         .map(Line::finish)
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Commands that only looked one name up, told apart by which look-ups they made:
+/// - `docker inspect NAME` tries each kind of object in turn (container, image, network,
+///   volume, then `info` and the swarm kinds) until one is found: several kinds of look-up;
+/// - `docker attach NAME` (CLI 28) waits for and inspects the container at once, and stops
+///   when neither finds it;
+/// - `docker logs`, `exec`, `attach` (CLI 20.10), `port` and `container inspect` all begin
+///   with a container look-up: when it finds nothing, that one failed call is all there is,
+///   and it cannot say which of them was typed — so the step says so rather than guess.
+fn looked_up(calls: &[ActionRecord]) -> Option<Line> {
+    let acting: Vec<&ActionRecord> = calls
+        .iter()
+        .filter(|c| !c.op.is_some_and(plumbing))
+        .collect();
+    let name = acting
+        .iter()
+        .find(|c| c.op.is_some_and(|o| lookup(o) || o == O::ContainerWait))?
+        .route
+        .object()?;
+    let on_name = |c: &&ActionRecord| c.route.object() == Some(name);
+    let ops = |allowed: &dyn Fn(Operation) -> bool| {
+        acting
+            .iter()
+            .all(|c| c.op.is_some_and(allowed) && (c.op == Some(O::SystemInfo) || on_name(c)))
+    };
+    let mut kinds: Vec<Operation> = Vec::new();
+    for op in acting.iter().filter_map(|c| c.op).filter(|&o| lookup(o)) {
+        if !kinds.contains(&op) {
+            kinds.push(op);
+        }
+    }
+    if kinds.len() >= 2 && ops(&|o| lookup(o) || o == O::SystemInfo) {
+        let mut l = Line::docker("inspect");
+        l.object(short(name));
+        return Some(l);
+    }
+    let has = |op: Operation| acting.iter().any(|c| c.op == Some(op));
+    if has(O::ContainerWait)
+        && has(O::ContainerInspect)
+        && ops(&|o| matches!(o, O::ContainerWait | O::ContainerInspect))
+    {
+        let mut l = Line::docker("attach");
+        l.object(short(name));
+        return Some(l);
+    }
+    let not_found = acting.iter().all(|c| c.status == Some(404));
+    if not_found && ops(&|o| o == O::ContainerInspect) {
+        let mut l = Line::docker("logs|exec|attach|port|container inspect");
+        l.object(short(name))
+            .raw("(no such container: the command stopped at its look-up)");
+        return Some(l);
+    }
+    None
 }
 
 /// `docker logs NAME` reaches the daemon as an inspect of NAME followed by the logs of the

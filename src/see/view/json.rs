@@ -48,6 +48,7 @@ pub fn call_json(c: &Call) -> Value {
         "duration_ms": c.duration.as_secs_f64() * 1e3,
         "incomplete": c.incomplete,
         "error": c.error,
+        "daemon_message": super::line::daemon_message(c),
         "request_body": d.request_json,
         "policy": c.verdict,
     })

@@ -51,7 +51,7 @@ impl Verbose {
             Event::Response(resp) => self.response(resp, out),
             Event::Data { id, dir, bytes } => self.data(*id, *dir, bytes, out),
             Event::Call(call) => self.end(call, out),
-            Event::Wire { .. } | Event::Notice(_) => {}
+            Event::Wire { .. } | Event::Notice(_) | Event::Begun { .. } => {}
         }
     }
 

@@ -31,8 +31,11 @@ pub(super) fn render(cx: &Ctx, op: Operation) -> Option<Line> {
     Some(l)
 }
 
-/// `POST /build`. The context is the request body (a tar, hence `-`), a `remote` URL the
-/// daemon fetches, or — with BuildKit's `remote=client-session` — the session.
+/// What stands for a build context sent as the request body.
+pub(crate) const CONTEXT: &str = "<context>";
+
+/// `POST /build`. The context is the request body (a tar, shown as [`CONTEXT`]), a `remote`
+/// URL the daemon fetches, or — with BuildKit's `remote=client-session` — the session.
 fn build(q: &Query) -> Line {
     let buildkit = q.get("version") == Some("2");
     let mut l = Line::docker(if buildkit {
@@ -43,8 +46,16 @@ fn build(q: &Query) -> Line {
     for t in q.all("t").filter(|t| !t.is_empty()) {
         l.opt("-t", t);
     }
-    if let Some(f) = q.text("dockerfile").filter(|f| *f != "Dockerfile") {
-        l.opt("-f", f);
+    match q.text("dockerfile") {
+        // `-f -`: the CLI adds the Dockerfile it read from stdin to the context under a
+        // random name of this shape.
+        Some(f) if f.starts_with(".dockerfile.") => {
+            l.raw("-f").raw("-");
+        }
+        Some(f) if f != "Dockerfile" => {
+            l.opt("-f", f);
+        }
+        _ => {}
     }
     match q.text("buildargs").map(serde_json::from_str::<Value>) {
         Some(Ok(Value::Object(args))) => {
@@ -89,7 +100,9 @@ fn build(q: &Query) -> Line {
     match q.text("remote") {
         Some("client-session") => l.raw("(context from the session)"),
         Some(url) => l.arg(url),
-        None => l.raw("-"),
+        // The tar of a directory (`docker build .`, `docker build ctx`) or of stdin (`-`):
+        // the same bytes on the wire, and the directory's name is not among them.
+        None => l.raw(CONTEXT),
     };
     l
 }

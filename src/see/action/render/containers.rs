@@ -8,6 +8,9 @@ use crate::see::action::fields::{on, text};
 use crate::see::action::line::{quote, Line};
 use crate::see::action::query::Query;
 
+/// What stands for `docker cp`'s local side: a path or `-`, which the wire cannot tell apart.
+const LOCAL: &str = "<path>";
+
 pub(super) fn render(cx: &Ctx, op: Operation) -> Option<Line> {
     use Operation as O;
     let q = &cx.q;
@@ -142,22 +145,23 @@ pub(super) fn render(cx: &Ctx, op: Operation) -> Option<Line> {
             l = Line::docker("cp (stat)");
             l.object(&format!("{obj}:{}", q.get("path").unwrap_or("")));
         }
+        // The local side travels as a tar stream, from a path or from `-` (stdin/stdout)
+        // alike, and its name is not in it: [`LOCAL`] stands for it.
         O::ContainerArchive => {
-            // `-` is what the API does: the file comes back as a tar stream.
             l = Line::docker("cp");
             l.object(&format!("{obj}:{}", q.get("path").unwrap_or("")))
-                .raw("-");
+                .raw(LOCAL);
         }
         O::PutContainerArchive => {
             l = Line::docker("cp");
             l.flag_if(q.flag("copyUIDGID"), "-a")
-                .raw("-")
+                .raw(LOCAL)
                 .object(&format!("{obj}:{}", q.get("path").unwrap_or("")));
         }
         O::ContainerCopy => {
             l = Line::docker("cp");
             let resource = text(b, "resource").unwrap_or("");
-            l.object(&format!("{obj}:{resource}")).raw("-");
+            l.object(&format!("{obj}:{resource}")).raw(LOCAL);
         }
         O::ContainerPrune => {
             l = Line::docker("container prune");

@@ -165,7 +165,7 @@ fn service_create(b: &[&Value]) -> Line {
         l.opt("-u", u);
     }
     for cap in list(s, "capabilityadd") {
-        l.opt("--cap-add", cap);
+        l.opt("--cap-add", container::typed_capability(cap));
     }
     for m in items(s, "mounts") {
         l.opt("--mount", &container::mount(m));

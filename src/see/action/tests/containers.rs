@@ -241,7 +241,7 @@ fn copies_are_tar_streams_to_and_from_the_container() {
             "/v1.41/containers/probe-x/archive?path=%2Fetc%2Fhostname",
             None
         ),
-        "docker cp probe-x:/etc/hostname -"
+        "docker cp probe-x:/etc/hostname <path>"
     );
     let to = [
         ping(),
@@ -257,5 +257,71 @@ fn copies_are_tar_streams_to_and_from_the_container() {
         ),
     ];
     assert_eq!(to[1].action, "docker cp (stat) probe-x:/etc/hostfile.txt");
-    assert_eq!(summarize(&to), "docker cp - probe-x:/etc");
+    // `docker cp hostfile.txt probe-x:/etc` was shown as `docker cp - probe-x:/etc`, as if
+    // the file came from stdin: the wire carries a tar either way.
+    assert_eq!(summarize(&to), "docker cp <path> probe-x:/etc");
+}
+
+/// `docker logs fakecontainer` was listed as the step `docker inspect fakecontainer`: the CLI
+/// looks the name up first and stops when it is not found. That failed look-up is all the
+/// daemon sees of `logs`, `exec`, `port` or `container inspect`, so the step says so.
+#[test]
+fn a_command_that_stopped_at_its_failed_look_up_is_not_called_inspect() {
+    let calls = [
+        ping(),
+        call("GET", "/v1.41/containers/fakecontainer/json", None).with_status(Some(404)),
+    ];
+    let step = summarize(&calls);
+    assert!(!step.starts_with("docker inspect"), "{step}");
+    assert_eq!(
+        step,
+        "docker logs|exec|attach|port|container inspect fakecontainer \
+         (no such container: the command stopped at its look-up)"
+    );
+    // Found, one container look-up is `docker inspect` (which tries containers first).
+    let calls = [
+        ping(),
+        call("GET", "/v1.41/containers/web/json", None).with_status(Some(200)),
+    ];
+    assert_eq!(summarize(&calls), "docker inspect web");
+}
+
+/// `docker inspect fakecontainer` was listed as `docker info`: it tries every kind of object
+/// in turn, and asks `info` whether swarm kinds are worth trying.
+#[test]
+fn docker_inspect_of_a_name_that_is_nothing_is_still_docker_inspect() {
+    let calls = [
+        ping(),
+        call("GET", "/v1.41/containers/fakecontainer/json", None).with_status(Some(404)),
+        call("GET", "/v1.41/images/fakecontainer/json", None).with_status(Some(404)),
+        call("GET", "/v1.41/networks/fakecontainer", None).with_status(Some(404)),
+        call("GET", "/v1.41/volumes/fakecontainer", None).with_status(Some(404)),
+        call("GET", "/v1.41/info", None).with_status(Some(200)),
+        call("GET", "/v1.41/plugins/fakecontainer/json", None).with_status(Some(404)),
+    ];
+    assert_eq!(summarize(&calls), "docker inspect fakecontainer");
+    // An image found on the second try.
+    let calls = [
+        ping(),
+        call("GET", "/v1.41/containers/busybox/json", None).with_status(Some(404)),
+        call("GET", "/v1.41/images/busybox/json", None).with_status(Some(200)),
+    ];
+    assert_eq!(summarize(&calls), "docker inspect busybox");
+}
+
+/// `docker attach fakecontainer` (CLI 28) was listed as `docker wait fakecontainer`.
+#[test]
+fn an_attach_that_found_no_container_is_attach() {
+    let calls = [
+        ping(),
+        call("POST", "/v1.41/containers/fakecontainer/wait", None).with_status(Some(404)),
+        call("GET", "/v1.41/containers/fakecontainer/json", None).with_status(Some(404)),
+    ];
+    assert_eq!(summarize(&calls), "docker attach fakecontainer");
+    // `docker wait` alone is still `docker wait`.
+    let calls = [
+        ping(),
+        call("POST", "/v1.41/containers/web/wait", None).with_status(Some(200)),
+    ];
+    assert_eq!(summarize(&calls), "docker wait web");
 }

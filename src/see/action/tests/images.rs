@@ -13,7 +13,7 @@ fn build_args_are_named_but_not_shown() {
     );
     assert_eq!(
         build.action,
-        "docker build -t probe-build:classic --build-arg MYARG=<redacted> -"
+        "docker build -t probe-build:classic --build-arg MYARG=<redacted> <context>"
     );
     assert_clean(&build);
     // build-buildkit-cli20: the context and the secret travel over /session.
@@ -28,6 +28,34 @@ fn build_args_are_named_but_not_shown() {
         "docker build (BuildKit) -t probe-build:bk --build-arg MYARG=<redacted> (context from the session)"
     );
     calls.iter().for_each(assert_clean);
+}
+
+/// `docker build -t x ctx` was shown as `docker build -t x -`, as if the context came from
+/// stdin: a directory's context reaches the daemon as a tar body, and its name does not.
+#[test]
+fn a_build_context_sent_as_the_body_is_not_said_to_come_from_stdin() {
+    let build = call(
+        "POST",
+        "/v1.41/build?dockerfile=Dockerfile&t=x&version=1",
+        None,
+    );
+    assert_eq!(build.action, "docker build -t x <context>");
+    // `docker build -f - ctx`: the Dockerfile from stdin travels in the context.
+    let build = call(
+        "POST",
+        "/v1.41/build?dockerfile=.dockerfile.5f7b4a0c0f3e2d1c9b8a&t=x&version=1",
+        None,
+    );
+    assert_eq!(build.action, "docker build -t x -f - <context>");
+    let build = call(
+        "POST",
+        "/v1.41/build?dockerfile=sub%2FDockerfile.dev&t=x",
+        None,
+    );
+    assert_eq!(
+        build.action,
+        "docker build -t x -f sub/Dockerfile.dev <context>"
+    );
 }
 
 #[test]
