@@ -10,6 +10,7 @@ mod verbose;
 mod wire;
 
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 
 use tokio::sync::mpsc::error::TryRecvError;
 
@@ -28,6 +29,37 @@ pub enum Format {
     Json,
 }
 
+/// Where the per-call records (lines or JSON objects) go. Notices and the view's own
+/// messages stay on stderr in JSON: only records reach a stream a program reads.
+#[derive(Clone, Debug)]
+pub enum Output {
+    Stdout,
+    Stderr,
+    /// `--output FILE`.
+    File(Arc<std::fs::File>),
+}
+
+impl Output {
+    /// Create (or truncate) FILE for `--output`.
+    pub fn create(path: &std::path::Path) -> Result<Output, String> {
+        std::fs::File::create(path)
+            .map(|f| Output::File(Arc::new(f)))
+            .map_err(|e| format!("--output {}: {e}", path.display()))
+    }
+
+    /// One whole write, so records from one view never interleave mid-line.
+    fn write(&self, bytes: &[u8]) {
+        let _ = match self {
+            Output::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(bytes).and_then(|()| out.flush())
+            }
+            Output::Stderr => std::io::stderr().lock().write_all(bytes),
+            Output::File(f) => (&**f).write_all(bytes),
+        };
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ViewOptions {
     pub format: Format,
@@ -38,20 +70,35 @@ pub struct ViewOptions {
     /// Most bytes of one body or stream shown in verbose mode.
     pub body_limit: usize,
     pub style: Style,
+    /// Where records go: by default text on stderr, JSON on stdout.
+    pub output: Output,
 }
 
 impl ViewOptions {
     pub fn new(format: Format, verbose: bool, raw: bool, body_limit: usize) -> Self {
-        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stderr().is_terminal()
-            && format == Format::Text;
+        let output = match format {
+            Format::Text => Output::Stderr,
+            Format::Json => Output::Stdout,
+        };
         ViewOptions {
             format,
             verbose,
             raw,
             body_limit,
-            style: Style { color },
+            style: Style::default(),
+            output: Output::Stderr,
         }
+        .to(output)
+    }
+
+    /// Records go to `output`; colour only when text lines go to stderr on a terminal.
+    pub fn to(mut self, output: Output) -> Self {
+        self.style.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && self.format == Format::Text
+            && matches!(output, Output::Stderr)
+            && std::io::stderr().is_terminal();
+        self.output = output;
+        self
     }
 
     /// What the relay must record for this view.
@@ -121,9 +168,8 @@ impl Viewer {
         match (event, opts.format) {
             (Event::Wire { .. }, _) => self.wire.show(event, &mut out),
             (Event::Call(call), Format::Json) => {
-                let mut stdout = std::io::stdout().lock();
-                let _ = writeln!(stdout, "{}", call_json(call));
-                let _ = stdout.flush();
+                opts.output
+                    .write(format!("{}\n", call_json(call)).as_bytes());
             }
             (Event::Call(call), Format::Text) if !opts.verbose => {
                 let _ = writeln!(out, "{}", call_line(call, &opts.style));
@@ -146,7 +192,10 @@ impl Viewer {
             self.reported_drops = dropped;
         }
         if !out.is_empty() {
-            let _ = std::io::stderr().lock().write_all(&out);
+            match opts.format {
+                Format::Text => opts.output.write(&out),
+                Format::Json => Output::Stderr.write(&out),
+            }
         }
     }
 }
