@@ -203,6 +203,11 @@ fn command(
                 .into(),
         );
     }
+    let attach = stream && op == Some(Operation::ContainerAttach);
+    if attach {
+        // Its answer's headers, to know when it is in place (see below).
+        args.push(format!("-D \"$heads_{n}\""));
+    }
     if stream {
         // Binary frames on a terminal: curl refuses them without `-o -`.
         args.push("-N -o -".into());
@@ -225,7 +230,6 @@ fn command(
         let _ = write!(line, "printf '%s' {body} | ");
     }
     line.push_str(&args.join(" "));
-    let attach = stream && op == Some(Operation::ContainerAttach);
     let background = why_not.is_empty() && (streaming == Some(Streaming::LongPoll) || attach);
     if stream {
         s.push_str(
@@ -240,6 +244,16 @@ fn command(
             "# long poll: runs in the background, as the CLI runs it\n"
         });
         line.push_str(" &");
+        if attach {
+            // The CLI starts the container only once its attach is in place, or the first
+            // output would be lost: wait for the attach's answer (curl writes its headers
+            // as they arrive), or for curl to give up.
+            line = format!(
+                "heads_{n}=$(mktemp)\n{line}\n\
+                 until [ -s \"$heads_{n}\" ] || ! kill -0 $! 2>/dev/null; do sleep 0.1; done\n\
+                 rm -f \"$heads_{n}\""
+            );
+        }
     }
     let capture = capture.filter(|_| why_not.is_empty() && !background);
     if let Some((_, var)) = &capture {

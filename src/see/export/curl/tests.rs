@@ -182,7 +182,19 @@ fn docker_run_replays_on_the_container_its_own_create_made() {
     assert!(cmds[0].starts_with("answer=$(curl "), "{script}");
     assert_eq!(cmds[1], "container_1=$(id_of \"$answer\")");
     assert!(
-        cmds[2].ends_with(" -N -o - 'http://docker/v1.41/containers/'\"$container_1\"'/attach?stderr=1&stdout=1&stream=1' &"),
+        cmds[2].ends_with(" -D \"$heads_2\" -N -o - 'http://docker/v1.41/containers/'\"$container_1\"'/attach?stderr=1&stdout=1&stream=1' &"),
+        "{script}"
+    );
+    // The start waits until the attach is in place, as the CLI's does.
+    assert!(
+        script.contains("\nheads_2=$(mktemp)\ncurl --unix-socket \"$sock\" -sS -X POST"),
+        "{script}"
+    );
+    assert!(
+        script.contains(
+            " &\nuntil [ -s \"$heads_2\" ] || ! kill -0 $! 2>/dev/null; do sleep 0.1; done\n\
+             rm -f \"$heads_2\"\n"
+        ),
         "{script}"
     );
     assert!(
