@@ -346,3 +346,143 @@ fn learn_writes_a_checked_policy_and_fails_when_nothing_is_learned() {
     let out = sockeye(&["policy", "learn", &new, "--client", "bogus=1"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+#[test]
+fn audit_of_a_file_that_is_not_an_audit_log_fails_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.bin");
+    std::fs::write(
+        &garbage,
+        b"\x7fELF\x02\x01\x01\0\0\0\xff\xfe\n\x03\x00binary",
+    )
+    .unwrap();
+    // A newer sockeye's log: its records may lack fields this one knows.
+    let newer = dir.path().join("newer.log");
+    std::fs::write(
+        &newer,
+        "{\"v\":2,\"when\":\"2026-11-22T23:25:49.748Z\",\"call\":{}}\n",
+    )
+    .unwrap();
+    let foreign = dir.path().join("foreign.json");
+    std::fs::write(&foreign, "{\"v\":1,\"time\":42}\n").unwrap();
+    for (file, why) in [
+        (&garbage, "line 1: not text (not UTF-8)"),
+        (
+            &newer,
+            "line 1: unsupported schema version 2 (this sockeye reads version 1)",
+        ),
+        (
+            &foreign,
+            "line 1: \"time\" is the number 42 where text belongs",
+        ),
+    ] {
+        let out = sockeye(&["audit", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(out.stdout.is_empty(), "{}", text(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!(
+                "sockeye: {} is not a sockeye audit log: {why}\n",
+                file.display()
+            )
+        );
+    }
+}
+
+#[test]
+fn audit_endpoint_names_that_match_nothing_get_a_hint_and_empty_results_say_so() {
+    let new = data("session.log");
+    let out = sockeye(&["audit", &new, "--endpoint", "ContainerCreat"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "sockeye: --endpoint ContainerCreat: no endpoint has that name; did you mean \
+         ContainerCreate?\n"
+    );
+    let out = sockeye(&["audit", &new, "--endpoint", "Frobnicate*"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    // A real name that no record has: nothing printed, and said so.
+    let out = sockeye(&["audit", &new, "--endpoint", "VolumePrune"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "sockeye: 0 of 5 records matched\n"
+    );
+}
+
+/// Lines of a child's stdout, as they come, on a channel.
+fn stdout_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+#[test]
+fn audit_follow_prints_records_as_they_are_written_and_across_rotation() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    let old = std::fs::read_to_string(data("session.log.1")).unwrap();
+    let records: Vec<&str> = old.lines().collect();
+    std::fs::write(&log, format!("{}\n", records[0])).unwrap();
+    let mut child = Command::new(SOCKEYE)
+        .args(["audit", "--follow", "--json", "--endpoint", "Container*"])
+        .arg(&log)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = stdout_lines(&mut child);
+    // A bound for a loaded machine, not a timing expectation: records appear within a poll.
+    let next = || {
+        lines
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("a record was written but not followed")
+    };
+    let append = |path: &Path, text: &str| {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    };
+    let wanted: Vec<&str> = records
+        .iter()
+        .copied()
+        .filter(|r| r.contains("\"endpoint\":\"Container"))
+        .collect();
+    assert!(wanted.len() >= 4);
+    // Written in two parts: a half line is held until its end arrives.
+    let (head, tail) = wanted[0].split_at(40);
+    append(&log, head);
+    append(&log, &format!("{tail}\n"));
+    assert_eq!(next(), wanted[0]);
+    append(&log, &format!("{}\n{}\n", records[0], wanted[1]));
+    assert_eq!(next(), wanted[1]);
+    // Rotation as sockeye and logrotate do it: the file is renamed, a new one started.
+    append(&log, &format!("{}\n", wanted[2]));
+    std::fs::rename(&log, dir.path().join("audit.log.1")).unwrap();
+    append(&log, &format!("{}\n", wanted[3]));
+    assert_eq!(next(), wanted[2]);
+    assert_eq!(next(), wanted[3]);
+    // Truncated in place (copytruncate): read again from its start. (It is first made
+    // longer than what comes after, so that the truncation shows.)
+    append(&log, &format!("{}\n", records[0]).repeat(5));
+    append(&log, &format!("{}\n", wanted[1]));
+    assert_eq!(next(), wanted[1]);
+    std::fs::write(&log, "").unwrap();
+    append(&log, &format!("{}\n", wanted[0]));
+    assert_eq!(next(), wanted[0]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -187,10 +187,17 @@ fn a_curl_export_of_docker_ps_a_replays_to_the_same_answer() {
     let sh = std::fs::read_to_string(&script).unwrap();
     assert!(sh.contains("curl --unix-socket"), "{sh}");
     assert!(sh.contains("/v1.41/containers/json?all=1"), "{sh}");
+    // The script talks to the traced daemon, not to /var/run/docker.sock, and is a program.
+    assert!(
+        sh.contains(&format!("\nsock='{}'\n", daemon.display())),
+        "{sh}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&script).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o755, "{mode:o}");
     // Replay against the daemon's socket and compare with asking directly, just before and
     // just after: other tests (and other test runs) share the daemon, so only the containers
     // in both lists must be in the replay.
-    let sh = sh.replace("/var/run/docker.sock", &daemon.display().to_string());
     let list = || -> Vec<String> {
         let direct = Command::new("curl")
             .args(["-sS", "--unix-socket", &daemon.display().to_string()])
@@ -206,7 +213,7 @@ fn a_curl_export_of_docker_ps_a_replays_to_the_same_answer() {
             .collect()
     };
     let before = list();
-    let replay = Command::new("sh").arg("-c").arg(&sh).output().unwrap();
+    let replay = Command::new(&script).output().unwrap();
     assert!(replay.status.success(), "{}", text(&replay.stderr));
     let after = list();
     let replayed = text(&replay.stdout);
@@ -336,4 +343,159 @@ fn secrets_sent_through_sockeye_appear_in_no_view_and_no_export() {
             assert!(!written.contains(s), "{} contains {s}", file.display());
         }
     }
+}
+
+/// `sockeye trace --format json -- docker ps | jq .` failed: the records were on stdout,
+/// mixed with docker's own output.
+#[test]
+fn trace_format_json_leaves_stdout_to_the_command_and_records_parse() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let name = support::unique("sockeye-json");
+    let _c = support::Container::run(&daemon, &name, &["sleep", "30"]);
+    let ps = [
+        "ps",
+        "--filter",
+        &format!("name=^{name}$"),
+        "--format",
+        "{{.Names}} {{.Image}}",
+    ];
+    let out = trace(&daemon, &["--format", "json"], &ps);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(text(&out.stdout), format!("{name} {IMAGE}\n"), "{err}");
+    // By default the records are the JSON lines on stderr (beside the summary).
+    let records: Vec<serde_json::Value> = err
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        records.iter().any(|r| r["endpoint"] == "ContainerList"),
+        "{err}"
+    );
+
+    // With --output FILE: every line of FILE is a record, and stdout is still docker's.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("calls.jsonl");
+    let out = trace(
+        &daemon,
+        &["--format", "json", "--output", file.to_str().unwrap()],
+        &ps,
+    );
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(text(&out.stdout), format!("{name} {IMAGE}\n"), "{err}");
+    assert!(!err.lines().any(|l| l.starts_with('{')), "{err}");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.lines().count() >= 2, "{written}");
+    for line in written.lines() {
+        let r: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        // Durations to the microsecond, not `0.7053689999999999`.
+        let ms = r["duration_ms"].to_string();
+        let decimals = ms.split_once('.').map_or(0, |(_, d)| d.len());
+        assert!(decimals <= 3, "duration_ms {ms} in {line}");
+    }
+    // Text lines go there too, without colour.
+    let out = trace(&daemon, &["--output", file.to_str().unwrap()], &ps);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains("docker ps"), "{written}");
+    assert!(!written.contains('\x1b'), "{written}");
+    assert!(!text(&out.stderr).contains("[ContainerList]"));
+}
+
+#[test]
+fn the_summary_says_how_the_command_ended_and_when_it_made_no_calls() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let out = trace(
+        &daemon,
+        &["-q"],
+        &["run", "--rm", IMAGE, "sh", "-c", "exit 3"],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("\ncommand: exited with status 3\n"), "{err}");
+    // A command that never talks to the daemon.
+    let out = sockeye()
+        .args(["trace", "--", "true"])
+        .env("DOCKER_HOST", format!("unix://{}", daemon.display()))
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("sockeye trace: 0 calls"), "{err}");
+    assert!(err.contains("no API calls"), "{err}");
+    assert!(!err.contains("statuses:"), "{err}");
+}
+
+/// Run an exported curl script against the daemon; its stdout and stderr.
+fn replay(script: &Path) -> (String, String) {
+    let out = Command::new(script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stderr),
+        std::fs::read_to_string(script).unwrap()
+    );
+    (text(&out.stdout), text(&out.stderr))
+}
+
+/// The export did not replay: bodies one byte short were left out, and IDs from the
+/// recording were sent again (`start` of the old container: 404).
+#[test]
+fn a_curl_export_of_docker_run_and_exec_replays_their_effect() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("run.sh");
+    let label = support::unique("sockeye-replay");
+    let out = trace(
+        &daemon,
+        &["-q", "--export", "curl", script.to_str().unwrap()],
+        &["run", "--rm", "--label", &label, IMAGE, "echo", "hi"],
+    );
+    assert_eq!(text(&out.stdout), "hi\n", "{}", text(&out.stderr));
+    let sh = std::fs::read_to_string(&script).unwrap();
+    assert!(!sh.contains("bytes were captured"), "{sh}");
+    let (stdout, stderr) = replay(&script);
+    // Created (the create answer), started, ran (its output, through the attach), removed
+    // (the wait for removal answered).
+    assert!(stdout.contains("\"Id\":"), "{stdout}{stderr}\n{sh}");
+    assert!(stdout.contains("hi\n"), "{stdout}{stderr}\n{sh}");
+    assert!(
+        stdout.contains("\"StatusCode\":0"),
+        "{stdout}{stderr}\n{sh}"
+    );
+    assert!(!stdout.contains("No such container"), "{stdout}\n{sh}");
+
+    // An exec: its create and start bodies are in, its ID comes from the replay's create.
+    let name = support::unique("sockeye-replay-exec");
+    let _c = support::Container::run(&daemon, &name, &["sleep", "60"]);
+    let script = dir.path().join("exec.sh");
+    let out = trace(
+        &daemon,
+        &["-q", "--export", "curl", script.to_str().unwrap()],
+        &["exec", &name, "sh", "-c", "echo exec-replayed-$((6*7))"],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "exec-replayed-42\n",
+        "{}",
+        text(&out.stderr)
+    );
+    let sh = std::fs::read_to_string(&script).unwrap();
+    assert!(sh.contains("exec_"), "{sh}");
+    let (stdout, stderr) = replay(&script);
+    assert!(
+        stdout.contains("exec-replayed-42"),
+        "{stdout}{stderr}\n{sh}"
+    );
+    assert!(stdout.contains("\"ExitCode\":0"), "{stdout}{stderr}\n{sh}");
+    assert!(!stdout.contains("No such exec"), "{stdout}\n{sh}");
 }

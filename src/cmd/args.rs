@@ -105,6 +105,11 @@ pub struct AuditArgs {
     /// Rows per summary table.
     #[arg(long, default_value_t = 10, value_name = "N", requires = "summary")]
     pub top: usize,
+
+    /// Keep reading the last FILE as it grows, as `tail -F` does (across rotation, by name),
+    /// printing matching records as they are written, until interrupted.
+    #[arg(long, short, conflicts_with = "summary")]
+    pub follow: bool,
 }
 
 /// A time range over audit records (shared by `audit` and `policy learn`).
@@ -303,9 +308,14 @@ pub struct ViewArgs {
     pub raw: bool,
 
     /// `text`: readable lines on stderr; `json`: one JSON object per call on stdout
-    /// (docs/json-format.md).
+    /// (`trace`: on stderr, since stdout is the traced command's) (docs/json-format.md).
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+
+    /// Write the calls (lines or JSON objects) to FILE, created or truncated, instead of
+    /// stderr or stdout; `/dev/fd/N` writes them to an inherited descriptor.
+    #[arg(long, short, value_name = "FILE", conflicts_with = "quiet")]
+    pub output: Option<PathBuf>,
 
     /// Most bytes of one body or stream shown with --verbose (and kept for --export).
     #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES")]

@@ -1,17 +1,25 @@
 //! `sockeye audit FILE…`: the records of audit logs that match, one line each or as JSON,
 //! or a summary of them. Files are streamed: a log of any size takes the memory of one line
-//! (plus the summary's counters).
+//! (plus the summary's counters). `--follow` reads the last file on as it grows.
 
 use std::io::{self, BufWriter, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::cmd::args::AuditArgs;
+use crate::docker::endpoint::Operation;
 use crate::guard::policy::Glob;
+use crate::remember::audit::follow::Follow;
 use crate::remember::audit::query::{line, CallerSpec, DecisionFilter, Filter, Summary};
 use crate::remember::audit::read::{Malformed, Sources};
+use crate::remember::audit::Record;
 
 /// Exit status on errors (bad arguments, unreadable files).
 const ERROR: i32 = 2;
+
+/// How often `--follow` looks for more: a log is read by a person, a quarter second late
+/// is still live.
+const POLL: Duration = Duration::from_millis(250);
 
 pub fn run(args: AuditArgs) -> i32 {
     match query(args) {
@@ -31,6 +39,22 @@ pub fn now() -> f64 {
         .as_secs_f64()
 }
 
+/// An `--endpoint` that names no endpoint would silently match nothing: say so, with the
+/// name probably meant.
+fn endpoint(glob: &str) -> Result<Glob, String> {
+    let g = Glob(glob.to_owned());
+    let names = Operation::ALL.iter().map(|o| o.name()).chain(["Unknown"]);
+    if names.into_iter().any(|n| g.matches(n)) {
+        return Ok(g);
+    }
+    let hint = Operation::closest(glob)
+        .map(|o| format!("; did you mean {}?", o.name()))
+        .unwrap_or_default();
+    Err(format!(
+        "--endpoint {glob}: no endpoint has that name{hint}"
+    ))
+}
+
 fn query(args: AuditArgs) -> Result<(), String> {
     let (since, until) = args.time.parse(now())?;
     let filter = Filter {
@@ -39,7 +63,11 @@ fn query(args: AuditArgs) -> Result<(), String> {
             .iter()
             .map(|c| CallerSpec::parse(c).map_err(|e| format!("--caller {e}")))
             .collect::<Result<_, _>>()?,
-        endpoints: args.endpoint.iter().map(|e| Glob(e.clone())).collect(),
+        endpoints: args
+            .endpoint
+            .iter()
+            .map(|e| endpoint(e))
+            .collect::<Result<_, _>>()?,
         decisions: args
             .decision
             .iter()
@@ -48,54 +76,78 @@ fn query(args: AuditArgs) -> Result<(), String> {
         since,
         until,
     };
-    let sources = Sources::open(&args.files)?;
+    // The followed file is opened with the others, so a typo fails before any output.
+    let (files, follow): (&[PathBuf], Option<Follow>) = match args.files.split_last() {
+        Some((last, rest)) if args.follow && last.as_os_str() != "-" => {
+            (rest, Some(Follow::open(last)?))
+        }
+        _ => (&args.files, None),
+    };
+    let sources = Sources::open(files)?;
     let mut malformed = Malformed::default();
-    let mut out = BufWriter::new(io::stdout().lock());
-    let mut summary = Summary::default();
-    let mut write_error = None;
-    let read = sources.for_each(&mut malformed, |r, raw| {
-        if !filter.matches(r) {
-            return true;
-        }
-        if args.summary {
-            summary.add(r);
-            return true;
-        }
-        let written = if args.json {
-            writeln!(out, "{raw}")
-        } else {
-            writeln!(out, "{}", line(r))
-        };
-        // A closed pipe (`| head`) ends the query quietly; other errors are reported.
-        match written {
-            Ok(()) => true,
-            Err(e) => {
-                write_error = Some(e);
-                false
+    let mut p = Printer {
+        filter,
+        summary: args.summary.then(Summary::default),
+        json: args.json,
+        out: BufWriter::new(io::stdout().lock()),
+        write_error: None,
+        total: 0,
+        matched: 0,
+    };
+    let mut read = sources.for_each(&mut malformed, |r, raw| p.record(r, raw));
+    let mut reported = 0;
+    if let (Ok(()), Some(mut follow)) = (&read, follow) {
+        loop {
+            match follow.read(&mut malformed, &mut |r, raw| p.record(r, raw)) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    read = Err(e);
+                    break;
+                }
             }
+            // Shown as they come: a follow has no end to report them at.
+            for l in &malformed.shown[reported..] {
+                eprintln!("sockeye: {l}");
+            }
+            reported = malformed.shown.len();
+            if let Err(e) = p.out.flush() {
+                p.write_error = Some(e);
+                break;
+            }
+            std::thread::sleep(POLL);
         }
-    });
-    if malformed.count > 0 {
-        for l in malformed.report().lines() {
+    }
+    if malformed.count > reported as u64 {
+        for l in malformed.report().lines().skip(reported) {
             eprintln!("sockeye: {l}");
         }
     }
     read?;
-    if args.summary {
-        let text = if args.json {
-            format!("{}\n", summary.to_json(args.top))
-        } else {
-            summary.render(args.top)
-        };
-        if let Err(e) = out.write_all(text.as_bytes()) {
-            write_error = Some(e);
+    let mut out = p.out;
+    let mut write_error = p.write_error;
+    match p.summary {
+        None if p.matched == 0 => {
+            let s = if p.total == 1 { "" } else { "s" };
+            eprintln!("sockeye: 0 of {} record{s} matched", p.total);
         }
-        if malformed.count > 0 && !args.json {
-            let _ = writeln!(
-                out,
-                "\n{} malformed line(s) skipped (listed on stderr)",
-                malformed.count
-            );
+        None => {}
+        Some(summary) => {
+            let text = if args.json {
+                format!("{}\n", summary.to_json(args.top))
+            } else {
+                summary.render(args.top)
+            };
+            if let Err(e) = out.write_all(text.as_bytes()) {
+                write_error = Some(e);
+            }
+            if malformed.count > 0 && !args.json {
+                let _ = writeln!(
+                    out,
+                    "\n{} malformed line(s) skipped (listed on stderr)",
+                    malformed.count
+                );
+            }
         }
     }
     if let Err(e) = out.flush() {
@@ -106,5 +158,45 @@ fn query(args: AuditArgs) -> Result<(), String> {
             Err(format!("cannot write to standard output: {e}"))
         }
         _ => Ok(()),
+    }
+}
+
+/// Where matching records go: printed, or counted into the summary.
+struct Printer<W: Write> {
+    filter: Filter,
+    /// `Some` with --summary.
+    summary: Option<Summary>,
+    json: bool,
+    out: W,
+    write_error: Option<io::Error>,
+    total: u64,
+    matched: u64,
+}
+
+impl<W: Write> Printer<W> {
+    /// `false` once standard output is gone.
+    fn record(&mut self, r: &Record, raw: &str) -> bool {
+        self.total += 1;
+        if !self.filter.matches(r) {
+            return true;
+        }
+        self.matched += 1;
+        if let Some(summary) = &mut self.summary {
+            summary.add(r);
+            return true;
+        }
+        let written = if self.json {
+            writeln!(self.out, "{raw}")
+        } else {
+            writeln!(self.out, "{}", line(r))
+        };
+        // A closed pipe (`| head`) ends the query quietly; other errors are reported.
+        match written {
+            Ok(()) => true,
+            Err(e) => {
+                self.write_error = Some(e);
+                false
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::guard::policy::{Glob, Mode, Policy, ProfileParams};
 use crate::guard::Guard;
 use crate::relay::tls;
 use crate::remember::audit::AuditOptions;
-use crate::see::view::{Format, ViewOptions};
+use crate::see::view::{Format, Output, ViewOptions};
 
 impl TimeArgs {
     /// `(since, until)` in seconds since the epoch.
@@ -29,10 +29,18 @@ impl TimeArgs {
 }
 
 impl ViewArgs {
-    /// `None` when nothing is to be shown.
-    pub fn build(&self) -> Option<ViewOptions> {
-        (!self.quiet)
-            .then(|| ViewOptions::new(self.format, self.verbose, self.raw, self.body_limit))
+    /// `None` when nothing is to be shown. JSON records go to `json_default` unless
+    /// `--output` names a file, which is created here, before anything runs.
+    pub fn build(&self, json_default: Output) -> Result<Option<ViewOptions>, String> {
+        if self.quiet {
+            return Ok(None);
+        }
+        let view = ViewOptions::new(self.format, self.verbose, self.raw, self.body_limit);
+        Ok(Some(match (&self.output, self.format) {
+            (Some(path), _) => view.to(Output::create(path)?),
+            (None, Format::Json) => view.to(json_default),
+            (None, Format::Text) => view,
+        }))
     }
 }
 
@@ -215,7 +223,11 @@ impl ProxyArgs {
         }
         let audit = self.audit.as_deref().map(|target| {
             let path = (target != "-").then(|| PathBuf::from(target));
-            if path.is_none() && self.view.format == Format::Json && !self.view.quiet {
+            if path.is_none()
+                && self.view.format == Format::Json
+                && !self.view.quiet
+                && self.view.output.is_none()
+            {
                 problems.note("--audit - and --format json would both write to standard output");
             }
             AuditOptions {
@@ -226,14 +238,15 @@ impl ProxyArgs {
                 keep: self.audit_keep,
             }
         });
+        let view = problems.check(self.view.build(Output::Stdout));
         // Each value is missing only with a problem noted, and any problem stops here.
         let (
             (Some(listen), Some(upstream), Some(tls), Some(upstream_tls)),
-            (Some(head_timeout), Some(drain_timeout), Some(loaded)),
+            (Some(head_timeout), Some(drain_timeout), Some(loaded), Some(view)),
             true,
         ) = (
             (listen, upstream, tls, upstream_tls),
-            (head_timeout, drain_timeout, loaded),
+            (head_timeout, drain_timeout, loaded, view),
             problems.0.is_empty(),
         )
         else {
@@ -265,7 +278,7 @@ impl ProxyArgs {
             },
             limits,
             isolation,
-            view: self.view.build(),
+            view,
             guard,
             metrics: self.metrics,
             socket_activated,

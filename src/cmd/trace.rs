@@ -12,7 +12,7 @@ use crate::config::{Limits, ListenAddr, SocketPerms, UpstreamAddr};
 use crate::event::{Call, Event, Events};
 use crate::relay::listen::Bound;
 use crate::relay::server::{self, Relay};
-use crate::see::view::{line, ViewOptions, Viewer, REQUEST_CAPTURE};
+use crate::see::view::{line, Output, ViewOptions, Viewer, REQUEST_CAPTURE};
 
 /// How long calls still open when the command exits may finish (e.g. an abandoned wait).
 const SETTLE: Duration = Duration::from_secs(2);
@@ -21,7 +21,8 @@ const SETTLE: Duration = Duration::from_secs(2);
 pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, String> {
     let upstream = args.upstream(docker_host)?;
     let exports = args.exports()?;
-    let view = args.view.build();
+    // JSON records on stderr by default: stdout is the traced command's own.
+    let view = args.view.build(Output::Stderr)?;
     let dir = tempfile::Builder::new()
         .prefix("sockeye-trace-")
         .tempdir()
@@ -100,9 +101,9 @@ pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, Stri
         .map_err(|e| format!("trace recorder failed: {e}"))?;
     calls.sort_by_key(|c| c.head.start);
 
-    print_summary(&calls, elapsed, &upstream);
+    print_summary(&calls, elapsed, &upstream, status.as_ref().ok().copied());
     for export in &exports {
-        write_export(export, &calls)?;
+        write_export(export, &calls, &upstream)?;
     }
     let status = status?;
     Ok(exit_code(status))
@@ -130,7 +131,25 @@ fn exit_code(status: ExitStatus) -> i32 {
         .unwrap_or(1)
 }
 
-fn print_summary(calls: &[Box<Call>], elapsed: Duration, upstream: &UpstreamAddr) {
+/// How the command ended, as a shell would say it.
+fn ended(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with status {code}"),
+        (None, Some(signal)) => format!(
+            "was killed by signal {signal} (exit status {})",
+            exit_code(status)
+        ),
+        (None, None) => "ended without an exit status".into(),
+    }
+}
+
+fn print_summary(
+    calls: &[Box<Call>],
+    elapsed: Duration,
+    upstream: &UpstreamAddr,
+    status: Option<ExitStatus>,
+) {
     let mut out = Vec::new();
     let (bytes_in, bytes_out) = calls
         .iter()
@@ -141,6 +160,17 @@ fn print_summary(calls: &[Box<Call>], elapsed: Duration, upstream: &UpstreamAddr
         calls.len(),
         line::duration(elapsed)
     );
+    if let Some(status) = status {
+        let _ = writeln!(out, "command: {}", ended(status));
+    }
+    if calls.is_empty() {
+        let _ = writeln!(
+            out,
+            "no API calls: the command did not talk to the daemon through DOCKER_HOST"
+        );
+        let _ = std::io::stderr().lock().write_all(&out);
+        return;
+    }
     let steps = steps(calls);
     if !steps.is_empty() {
         let _ = writeln!(out, "steps:");
@@ -171,22 +201,36 @@ fn print_summary(calls: &[Box<Call>], elapsed: Duration, upstream: &UpstreamAddr
     let _ = std::io::stderr().lock().write_all(&out);
 }
 
-fn write_export(export: &Export, calls: &[Box<Call>]) -> Result<(), String> {
+fn write_export(
+    export: &Export,
+    calls: &[Box<Call>],
+    upstream: &UpstreamAddr,
+) -> Result<(), String> {
     let records: Vec<crate::see::export::Exchange> = calls
         .iter()
         .map(|c| crate::see::describe::exchange(c))
         .collect();
     let (path, text) = match export {
-        Export::Curl(path) => (
-            path,
-            crate::see::export::curl_script(&records, "/var/run/docker.sock"),
-        ),
+        Export::Curl(path) => {
+            use crate::see::export::Daemon;
+            let daemon = match upstream {
+                UpstreamAddr::Unix(p) => Daemon::Unix(p.display().to_string()),
+                UpstreamAddr::Tcp(a) | UpstreamAddr::Tls(a) => Daemon::Tcp(a.clone()),
+            };
+            (path, crate::see::export::curl_script(&records, &daemon))
+        }
         Export::Har(path) => {
             let har = crate::see::export::har(&records, env!("CARGO_PKG_VERSION"));
             (path, serde_json::to_string_pretty(&har).unwrap_or_default())
         }
     };
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    std::fs::write(path, text).map_err(cannot)?;
+    if matches!(export, Export::Curl(_)) {
+        // A script to run: executable, whatever the umask or an older file's mode.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(cannot)?;
+    }
     eprintln!("wrote {}", path.display());
     Ok(())
 }
@@ -195,7 +239,7 @@ fn write_export(export: &Export, calls: &[Box<Call>]) -> Result<(), String> {
 /// `_ping` from the same process starts a new command), then summarized.
 fn steps(calls: &[Box<Call>]) -> Vec<String> {
     use crate::docker::endpoint::Operation;
-    use crate::see::action::{summarize, ActionRecord, CallFacts};
+    use crate::see::action::{steps as commands, ActionRecord, CallFacts};
     use std::collections::HashMap;
 
     let mut groups: Vec<Vec<ActionRecord>> = Vec::new();
@@ -240,9 +284,5 @@ fn steps(calls: &[Box<Call>]) -> Vec<String> {
         });
         groups[i].push(record);
     }
-    groups
-        .iter()
-        .map(|g| summarize(g))
-        .filter(|s| !s.is_empty())
-        .collect()
+    groups.iter().flat_map(|g| commands(g)).collect()
 }

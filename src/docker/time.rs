@@ -2,7 +2,13 @@
 //! `SystemTime`, and the times `--since`/`--until` take (RFC 3339, a duration ago, or seconds
 //! since the epoch).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A duration in milliseconds to the microsecond, as JSON shows durations: `0.705`, not
+/// `0.7053689999999999` (the nanoseconds' float error is noise nobody measured).
+pub fn millis(d: Duration) -> f64 {
+    d.as_micros() as f64 / 1e3
+}
 
 /// `2026-11-22T19:40:58.123Z`, as HAR's `startedDateTime` wants it.
 pub fn rfc3339_millis(t: SystemTime) -> String {
@@ -203,6 +209,15 @@ fn parse_rfc3339(s: &str) -> Option<f64> {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// `"duration_ms": 0.7053689999999999` in the JSON view: the float error of nanoseconds.
+    #[test]
+    fn durations_are_milliseconds_to_the_microsecond() {
+        let shown = |nanos| serde_json::json!(millis(Duration::from_nanos(nanos))).to_string();
+        assert_eq!(shown(705_369), "0.705");
+        assert_eq!(shown(1_234_567_891), "1234.567");
+        assert_eq!(shown(2_000_000), "2.0");
+    }
 
     #[test]
     fn trace_timestamps_format_as_the_daemon_wrote_them() {

@@ -174,9 +174,10 @@ pub fn server_config(files: &ServerFiles) -> Result<Arc<ServerConfig>, String> {
     let key = load_key(&files.key, "--tls-key")?;
     let mut config = builder.with_single_cert(certs, key).map_err(|e| {
         format!(
-            "--tls-cert {} with --tls-key {}: {e}",
+            "--tls-cert {} with --tls-key {}: {}",
             files.cert.display(),
-            files.key.display()
+            files.key.display(),
+            pair_error(&e)
         )
     })?;
     // No session resumption: a resumed session skips the client certificate's verification,
@@ -184,6 +185,21 @@ pub fn server_config(files: &ServerFiles) -> Result<Arc<ServerConfig>, String> {
     config.session_storage = Arc::new(NoServerSessionStorage {});
     config.send_tls13_tickets = 0;
     Ok(Arc::new(config))
+}
+
+/// Why a certificate and a key do not make a pair, in words: rustls says
+/// "keys may not be consistent: KeyMismatch".
+pub fn pair_error(e: &rustls::Error) -> String {
+    use rustls::InconsistentKeys;
+    match e {
+        rustls::Error::InconsistentKeys(InconsistentKeys::KeyMismatch) => {
+            "the key is not the certificate's (it belongs to another certificate)".into()
+        }
+        rustls::Error::InconsistentKeys(_) => {
+            "cannot tell whether the key is the certificate's (an unusual key type)".into()
+        }
+        e => e.to_string(),
+    }
 }
 
 /// Open TLS to the daemon at `hostport` over `stream`; the daemon's certificate must name

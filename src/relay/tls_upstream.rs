@@ -33,12 +33,13 @@ fn read(files: &ClientFiles) -> Result<Material, String> {
             let key = load_key(key, "--upstream-tls-key")?;
             let certified = CertifiedKey::from_der(certs, key, &provider).map_err(|e| {
                 format!(
-                    "--upstream-tls-cert {} with --upstream-tls-key {}: {e}",
+                    "--upstream-tls-cert {} with --upstream-tls-key {}: {}",
                     cert.display(),
                     files
                         .cert
                         .as_ref()
-                        .map_or_else(String::new, |(_, k)| k.display().to_string())
+                        .map_or_else(String::new, |(_, k)| k.display().to_string()),
+                    crate::relay::tls::pair_error(&e)
                 )
             })?;
             Some(Arc::new(certified))

@@ -101,7 +101,15 @@ pub fn exchange(call: &Call) -> Exchange {
     let head = &call.head;
     let op = head.route.operation();
     let d = describe(head, &call.request_body);
+    // The bytes as sent, to the last one (Go's encoder ends a body with a newline), unless
+    // redaction changed the JSON: then the redacted JSON, marked as such.
+    let sent = || serde_json::from_slice::<serde_json::Value>(&call.request_body.bytes).ok();
+    let request_body_redacted = d
+        .request_json
+        .as_ref()
+        .is_some_and(|v| sent().as_ref() != Some(v));
     let request_body = match &d.request_json {
+        Some(_) if !request_body_redacted => Some(call.request_body.bytes.clone()),
         Some(v) => Some(Bytes::from(serde_json::to_vec(v).unwrap_or_default())),
         // A body that may hold secrets is exported only as the redacted JSON above.
         None if crate::see::redact::body_may_hold_secrets(op) => None,
@@ -128,6 +136,7 @@ pub fn exchange(call: &Call) -> Exchange {
         http_version: format!("{:?}", head.version),
         request_headers: headers(&head.headers),
         request_body,
+        request_body_redacted,
         request_body_size: call.bytes_in,
         status: call.status(),
         response_headers: call
@@ -222,5 +231,39 @@ mod tests {
             assert!(!d.target.contains("secret"), "{target}");
             assert_eq!(action_and_target(&head, &body), (d.action, d.target.into()));
         }
+    }
+
+    /// "only 180 of 181 bytes captured": the export re-serialized the JSON body and lost
+    /// the newline Go's encoder ends it with, so curl left exec create out of the replay.
+    #[test]
+    fn an_export_carries_the_body_as_sent_to_the_last_byte_unless_it_was_redacted() {
+        let peer = Peer::Tcp {
+            addr: "127.0.0.1:1".parse().unwrap(),
+        };
+        let sent = "{\"AttachStdout\":true,  \"Cmd\":[\"echo\",\"hi\"]}\n";
+        let mut call =
+            crate::event::sample_call(peer.clone(), "POST", "/v1.41/containers/x/exec", Some(201));
+        call.request_body = Captured {
+            bytes: Bytes::from(sent),
+            whole: true,
+        };
+        call.bytes_in = sent.len() as u64;
+        let e = exchange(&call);
+        assert_eq!(e.request_body.as_deref(), Some(sent.as_bytes()));
+        assert!(!e.request_body_redacted);
+
+        let secret = "{\"Image\":\"i\",\"Env\":[\"TOKEN=hunter2\"]}\n";
+        let mut call =
+            crate::event::sample_call(peer, "POST", "/v1.41/containers/create", Some(201));
+        call.request_body = Captured {
+            bytes: Bytes::from(secret),
+            whole: true,
+        };
+        call.bytes_in = secret.len() as u64;
+        let e = exchange(&call);
+        let body = String::from_utf8(e.request_body.unwrap().to_vec()).unwrap();
+        assert!(!body.contains("hunter2"), "{body}");
+        assert!(body.contains("TOKEN="), "{body}");
+        assert!(e.request_body_redacted);
     }
 }

@@ -288,3 +288,25 @@ fn exports_name_a_kind_and_a_file_and_may_be_repeated() {
     let t = trace(&["--export", "pdf", "x", "--", "docker", "ps"]);
     assert!(t.exports().unwrap_err().contains("curl FILE"));
 }
+
+/// `proxy --output FILE`: the view's records go to FILE (JSON or text, no colour), so
+/// `--audit -` may have stdout; a FILE that cannot be created is a problem like any other.
+#[test]
+fn the_view_may_write_to_a_file_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("calls.jsonl");
+    let file = file.to_str().unwrap();
+    let cfg = args(&["--format", "json", "--output", file, "--audit", "-"])
+        .build(None)
+        .unwrap();
+    let view = cfg.view.expect("a view");
+    assert!(matches!(view.output, Output::File(_)), "{view:?}");
+    assert!(!view.style.color);
+    assert!(std::path::Path::new(file).exists());
+    let cfg = args(&["--format", "json"]).build(None).unwrap();
+    assert!(matches!(cfg.view.unwrap().output, Output::Stdout));
+    assert_problems(
+        &["--output", "/nonexistent/dir/calls.log"],
+        &["--output /nonexistent/dir/calls.log: "],
+    );
+}

@@ -369,6 +369,21 @@ impl Operation {
         Operation::ALL.iter().copied().find(|op| op.name() == name)
     }
 
+    /// The name a person most likely meant by `name` (`ContainerCreat`, `containercreate`),
+    /// for a "did you mean" hint; `None` when nothing is close.
+    pub fn closest(name: &str) -> Option<Operation> {
+        let lower = name.to_ascii_lowercase();
+        Operation::ALL
+            .iter()
+            .map(|&op| {
+                let known = op.name().to_ascii_lowercase();
+                (strsim::jaro_winkler(&lower, &known), op)
+            })
+            .filter(|(score, _)| *score >= 0.9)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, op)| op)
+    }
+
     /// Whether (and how) dockerd takes over the connection for this endpoint.
     pub const fn hijack(self) -> Hijack {
         match self {
@@ -399,6 +414,19 @@ impl FromStr for Operation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelt_name_finds_the_endpoint_meant() {
+        assert_eq!(
+            Operation::closest("ContainerCreat"),
+            Some(Operation::ContainerCreate)
+        );
+        assert_eq!(
+            Operation::closest("containerlist"),
+            Some(Operation::ContainerList)
+        );
+        assert_eq!(Operation::closest("Frobnicate"), None);
+    }
 
     #[test]
     fn names_round_trip_and_are_unique() {

@@ -9,9 +9,11 @@
 //! and nothing lost. `--audit-fail-open` keeps serving instead (and still keeps what
 //! it can).
 
+pub mod follow;
 pub mod query;
 pub mod read;
 pub mod record;
+mod why;
 
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};

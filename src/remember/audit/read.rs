@@ -28,7 +28,12 @@ pub enum Line {
 pub struct Lines<R> {
     reader: R,
     number: u64,
+    /// Lines that were not blank, so far.
+    nonblank: u64,
     buf: Vec<u8>,
+    /// Following a growing file: a last line without its newline is still being written,
+    /// so it is kept (in `buf`) until the rest arrives rather than read as cut short.
+    follow: bool,
 }
 
 impl<R: BufRead> Lines<R> {
@@ -36,8 +41,29 @@ impl<R: BufRead> Lines<R> {
         Lines {
             reader,
             number: 0,
+            nonblank: 0,
             buf: Vec::new(),
+            follow: false,
         }
+    }
+
+    /// Lines of a file that is still being written (see `follow`).
+    pub fn following(reader: R) -> Lines<R> {
+        Lines {
+            follow: true,
+            ..Lines::new(reader)
+        }
+    }
+
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.reader
+    }
+
+    /// Forget a line in progress (the file it came from was truncated).
+    pub fn restart(&mut self) {
+        self.buf.clear();
+        self.number = 0;
+        self.nonblank = 0;
     }
 }
 
@@ -46,9 +72,12 @@ impl<R: BufRead> Iterator for Lines<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            self.buf.clear();
+            if !self.follow || self.buf.ends_with(b"\n") {
+                self.buf.clear();
+            }
             match self.reader.read_until(b'\n', &mut self.buf) {
                 Ok(0) => return None,
+                Ok(_) if self.follow && !self.buf.ends_with(b"\n") => return None,
                 Ok(_) => {}
                 Err(e) => return Some(Err(e)),
             }
@@ -58,6 +87,7 @@ impl<R: BufRead> Iterator for Lines<R> {
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
+            self.nonblank += 1;
             return Some(Ok((self.number, parse(bytes))));
         }
     }
@@ -66,18 +96,15 @@ impl<R: BufRead> Iterator for Lines<R> {
 fn parse(bytes: &[u8]) -> Line {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
-        Err(_) => return Line::Malformed("not UTF-8".into()),
+        Err(_) => return Line::Malformed("not text (not UTF-8)".into()),
     };
     match serde_json::from_str::<Record>(text) {
         // New fields are added without a version bump, but a new version may change what
         // known fields mean: reading it as v1 could misstate what happened.
-        Ok(r) if r.v != VERSION => Line::Malformed(format!(
-            "schema version {} (this sockeye reads version {VERSION})",
-            r.v
-        )),
+        Ok(r) if r.v != VERSION => Line::Malformed(super::why::unsupported(&r.v.to_string())),
         Ok(r) => Line::Record(Box::new(r), text.to_owned()),
         Err(_) if is_event(text) => Line::Event,
-        Err(e) => Line::Malformed(e.to_string()),
+        Err(e) => Line::Malformed(super::why::not_a_record(&e, text)),
     }
 }
 
@@ -149,27 +176,53 @@ impl Sources {
 
     /// Every record of every file, in order; lines that are not records go to `malformed`.
     /// `each` returns `false` to stop early (standard output went away).
+    ///
+    /// A file whose first line is not a record is not an audit log at all (a binary, the
+    /// wrong file, a newer sockeye's log): that is an error, where a damaged line further
+    /// on is reported and skipped.
     pub fn for_each(
         self,
         malformed: &mut Malformed,
         mut each: impl FnMut(&Record, &str) -> bool,
     ) -> Result<(), String> {
         for (name, reader) in self.opened {
-            for line in Lines::new(reader) {
-                let (number, line) = line.map_err(|e| format!("cannot read {name}: {e}"))?;
-                match line {
-                    Line::Record(r, raw) => {
-                        if !each(&r, &raw) {
-                            return Ok(());
-                        }
-                    }
-                    Line::Event => {}
-                    Line::Malformed(why) => malformed.add(&name, number, &why),
-                }
+            let mut lines = Lines::new(reader);
+            if !each_line(&name, &mut lines, malformed, &mut each)? {
+                return Ok(());
             }
         }
         Ok(())
     }
+}
+
+/// The lines `lines` has now, as [`Sources::for_each`] reads them; `Ok(false)` when `each`
+/// asked to stop. Lines after the first are read as they come when `lines` is read again
+/// (following a growing file).
+pub fn each_line<R: BufRead>(
+    name: &str,
+    lines: &mut Lines<R>,
+    malformed: &mut Malformed,
+    each: &mut impl FnMut(&Record, &str) -> bool,
+) -> Result<bool, String> {
+    while let Some(line) = lines.next() {
+        let first = lines.nonblank == 1;
+        let (number, line) = line.map_err(|e| format!("cannot read {name}: {e}"))?;
+        match line {
+            Line::Record(r, raw) => {
+                if !each(&r, &raw) {
+                    return Ok(false);
+                }
+            }
+            Line::Event => {}
+            Line::Malformed(why) if first => {
+                return Err(format!(
+                    "{name} is not a sockeye audit log: line {number}: {why}"
+                ));
+            }
+            Line::Malformed(why) => malformed.add(name, number, &why),
+        }
+    }
+    Ok(true)
 }
 
 /// The recorded session of tests/data/audit (see its README), older file first, as
@@ -245,7 +298,10 @@ mod tests {
         let Line::Malformed(why) = &lines[3].1 else {
             unreachable!()
         };
-        assert!(why.contains("schema version 2"), "{why}");
+        assert_eq!(
+            why,
+            "unsupported schema version 2 (this sockeye reads version 1)"
+        );
         // The raw line is kept, fields this version does not know included.
         let Line::Record(r, raw) = &lines[0].1 else {
             unreachable!()

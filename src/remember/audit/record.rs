@@ -146,7 +146,7 @@ impl Record<&str> {
             },
             bytes_in: call.bytes_in,
             bytes_out: call.bytes_out,
-            duration_ms: (call.duration.as_secs_f64() * 1e6).round() / 1e3,
+            duration_ms: crate::docker::time::millis(call.duration),
             hijacked: call.hijacked,
             incomplete: call.incomplete,
             error: call.error.as_deref(),

@@ -165,5 +165,10 @@ pub fn summarize(calls: &[ActionRecord]) -> String {
     summary::summarize(calls)
 }
 
+/// The commands of [`summarize`], one each, in the order their calls arrived.
+pub fn steps(calls: &[ActionRecord]) -> Vec<String> {
+    summary::steps(calls)
+}
+
 #[cfg(test)]
 mod tests;

@@ -79,15 +79,25 @@ const COPY: &[Operation] = &[
 ];
 
 pub(crate) fn summarize(calls: &[ActionRecord]) -> String {
+    steps(calls).join("; ")
+}
+
+/// The commands of one invocation, one each, in the order their calls arrived (a compose
+/// up creates a network, then containers, then starts them: that is the order shown).
+pub(crate) fn steps(calls: &[ActionRecord]) -> Vec<String> {
     let Some(first) = calls.first() else {
-        return String::new();
+        return Vec::new();
     };
     if let Some(line) = looked_up(calls) {
-        return line.finish();
+        return vec![line.finish()];
     }
+    let index = |c: &ActionRecord| calls.iter().position(|x| std::ptr::eq(x, c)).unwrap_or(0);
     let last = |op: Operation| calls.iter().rev().find(|c| c.op == Some(op));
     let has = |op: Operation| last(op).is_some();
-    let mut lines: Vec<Line> = Vec::new();
+    // Each command with the position of the call that carries it.
+    let mut lines: Vec<(usize, Line)> = Vec::new();
+    // The other calls' commands, which fold into their neighbours (`rm -f a b c`).
+    let mut others: Vec<(usize, Line)> = Vec::new();
     let served: &[Operation] = if has(O::ContainerCreate) {
         for create in calls.iter().filter(|c| c.op == Some(O::ContainerCreate)) {
             let mut line = create.line(None);
@@ -98,19 +108,19 @@ pub(crate) fn summarize(calls: &[ActionRecord]) -> String {
                 }
             }
             // A create retried after pulling the image is the same command again.
-            if !lines.contains(&line) {
-                lines.push(line);
+            if !lines.iter().any(|(_, l)| *l == line) {
+                lines.push((index(create), line));
             }
         }
         RUN
     } else if let Some(exec) = last(O::ContainerExec) {
-        lines.push(exec.line(None));
+        lines.push((index(exec), exec.line(None)));
         EXEC
     } else if let Some(build) = last(O::ImageBuild) {
-        lines.push(build.line(None));
+        lines.push((index(build), build.line(None)));
         BUILD
     } else if let Some(attach) = last(O::ContainerAttach) {
-        lines.push(match last(O::ContainerStart) {
+        let line = match last(O::ContainerStart) {
             // `docker start -a [-i] C`.
             Some(start) => {
                 let mut l = Line::docker("start -a");
@@ -120,41 +130,53 @@ pub(crate) fn summarize(calls: &[ActionRecord]) -> String {
                 l
             }
             None => attach.line(None),
-        });
+        };
+        lines.push((index(attach), line));
         ATTACH
     } else if let Some(logs) = last(O::ContainerLogs) {
-        lines.push(logs.line(typed_name(calls, logs)));
+        lines.push((index(logs), logs.line(typed_name(calls, logs))));
         LOGS
     } else if let Some(copy) = last(O::PutContainerArchive).or(last(O::ContainerArchive)) {
-        lines.push(copy.line(None));
+        lines.push((index(copy), copy.line(None)));
         COPY
     } else {
         &[]
     };
 
-    let rest: Vec<&ActionRecord> = calls
+    let rest: Vec<(usize, &ActionRecord)> = calls
         .iter()
-        .filter(|c| match c.op {
+        .enumerate()
+        .filter(|(_, c)| match c.op {
             Some(op) => !plumbing(op) && !served.contains(&op),
             None => true,
         })
         .collect();
-    let only_lookups = lines.is_empty() && rest.iter().all(|c| c.op.is_some_and(lookup));
-    for call in rest {
+    let only_lookups = lines.is_empty() && rest.iter().all(|(_, c)| c.op.is_some_and(lookup));
+    for (i, call) in rest {
         if call.op.is_some_and(lookup) && !only_lookups {
             continue;
         }
-        push_merged(&mut lines, call.line(None));
+        others.push((i, call.line(None)));
     }
-    if lines.is_empty() {
+    if lines.is_empty() && others.is_empty() {
         // Nothing but version negotiation.
-        lines.push(first.line(None));
+        lines.push((0, first.line(None)));
     }
-    lines
-        .iter()
-        .map(Line::finish)
-        .collect::<Vec<_>>()
-        .join("; ")
+    let mut all: Vec<(usize, bool, Line)> = lines
+        .into_iter()
+        .map(|(i, l)| (i, false, l))
+        .chain(others.into_iter().map(|(i, l)| (i, true, l)))
+        .collect();
+    all.sort_by_key(|(i, ..)| *i);
+    let mut merged: Vec<Line> = Vec::new();
+    for (_, mergeable, line) in all {
+        if mergeable {
+            push_merged(&mut merged, line);
+        } else {
+            merged.push(line);
+        }
+    }
+    merged.iter().map(Line::finish).collect()
 }
 
 /// Commands that only looked one name up, told apart by which look-ups they made:

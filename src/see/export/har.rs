@@ -24,7 +24,7 @@ pub fn har(calls: &[Exchange], creator_version: &str) -> Value {
 }
 
 fn entry(call: &Exchange) -> Value {
-    let ms = (call.duration.as_secs_f64() * 1_000_000.0).round() / 1000.0;
+    let ms = crate::docker::time::millis(call.duration);
     let mut entry = json!({
         "startedDateTime": rfc3339_millis(call.started),
         "time": ms,
@@ -68,7 +68,19 @@ fn request(call: &Exchange) -> Value {
     let captured = call.request_body.as_deref().unwrap_or_default();
     if call.request_body_size > 0 || !captured.is_empty() {
         let mime = header(&call.request_headers, "content-type").unwrap_or("");
-        let mut post = body(call.request_body.as_deref(), call.request_body_size, mime);
+        // A redacted body is whole: no "only the first N bytes" for it.
+        let size = match call.request_body_redacted {
+            true => captured.len() as u64,
+            false => call.request_body_size,
+        };
+        let mut post = body(call.request_body.as_deref(), size, mime);
+        if call.request_body_redacted {
+            // Whole, but shorter or longer than sent: its secret values were replaced.
+            post.insert(
+                "comment".into(),
+                "secret values redacted by sockeye: this is not the body as sent".into(),
+            );
+        }
         // postData requires `text` (or `params`): an uncaptured body has an empty one.
         post.entry("text").or_insert_with(|| "".into());
         post.remove("size");

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
-pub use curl::curl_script;
+pub use curl::{curl_script, Daemon};
 pub use har::har;
 
 /// One API call as recorded.
@@ -28,6 +28,9 @@ pub struct Exchange {
     pub request_headers: Vec<(String, String)>,
     /// `None` when the body was not captured; may hold only the first bytes of a longer one.
     pub request_body: Option<Bytes>,
+    /// The body was captured whole, but it is the JSON with secret values redacted, not the
+    /// bytes sent (so its length differs from `request_body_size`).
+    pub request_body_redacted: bool,
     pub request_body_size: u64,
     /// `None` when no response arrived.
     pub status: Option<u16>,
@@ -114,6 +117,7 @@ pub(crate) mod tests {
                 ("User-Agent".into(), "Docker-Client/28.2.2 (linux)".into()),
             ],
             request_body: Some(Bytes::new()),
+            request_body_redacted: false,
             request_body_size: 0,
             status: Some(status),
             response_headers: vec![

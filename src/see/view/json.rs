@@ -45,7 +45,7 @@ pub fn call_json(c: &Call) -> Value {
         "hijacked": c.hijacked,
         "bytes_in": c.bytes_in,
         "bytes_out": c.bytes_out,
-        "duration_ms": c.duration.as_secs_f64() * 1e3,
+        "duration_ms": crate::docker::time::millis(c.duration),
         "incomplete": c.incomplete,
         "error": c.error,
         "daemon_message": super::line::daemon_message(c),

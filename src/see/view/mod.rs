@@ -12,6 +12,7 @@ mod wire;
 
 use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 
 use tokio::sync::mpsc::error::TryRecvError;
 
@@ -32,6 +33,37 @@ pub enum Format {
     Json,
 }
 
+/// Where the per-call records (lines or JSON objects) go. Notices and the view's own
+/// messages stay on stderr in JSON: only records reach a stream a program reads.
+#[derive(Clone, Debug)]
+pub enum Output {
+    Stdout,
+    Stderr,
+    /// `--output FILE`.
+    File(Arc<std::fs::File>),
+}
+
+impl Output {
+    /// Create (or truncate) FILE for `--output`.
+    pub fn create(path: &std::path::Path) -> Result<Output, String> {
+        std::fs::File::create(path)
+            .map(|f| Output::File(Arc::new(f)))
+            .map_err(|e| format!("--output {}: {e}", path.display()))
+    }
+
+    /// One whole write, so records from one view never interleave mid-line.
+    fn write(&self, bytes: &[u8]) {
+        let _ = match self {
+            Output::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(bytes).and_then(|()| out.flush())
+            }
+            Output::Stderr => std::io::stderr().lock().write_all(bytes),
+            Output::File(f) => (&**f).write_all(bytes),
+        };
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ViewOptions {
     pub format: Format,
@@ -45,22 +77,39 @@ pub struct ViewOptions {
     /// Fit each one-line view line into this many characters (a terminal's width); `None`:
     /// the full line (a file, a pipe, `-v`).
     pub width: Option<usize>,
+    /// Where records go: by default text on stderr, JSON on stdout.
+    pub output: Output,
 }
 
 impl ViewOptions {
     pub fn new(format: Format, verbose: bool, raw: bool, body_limit: usize) -> Self {
-        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stderr().is_terminal()
-            && format == Format::Text;
-        let fits = format == Format::Text && !verbose && !raw && std::io::stderr().is_terminal();
+        let output = match format {
+            Format::Text => Output::Stderr,
+            Format::Json => Output::Stdout,
+        };
         ViewOptions {
             format,
             verbose,
             raw,
             body_limit,
-            style: Style { color },
-            width: fits.then(terminal_width).flatten(),
+            style: Style::default(),
+            width: None,
+            output: Output::Stderr,
         }
+        .to(output)
+    }
+
+    /// Records go to `output`; colour, and lines fitted to the width, only when text lines
+    /// go to stderr on a terminal.
+    pub fn to(mut self, output: Output) -> Self {
+        let terminal = self.format == Format::Text
+            && matches!(output, Output::Stderr)
+            && std::io::stderr().is_terminal();
+        self.style.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && terminal;
+        let fits = terminal && !self.verbose && !self.raw;
+        self.width = fits.then(terminal_width).flatten();
+        self.output = output;
+        self
     }
 
     /// What the relay must record for this view.
@@ -151,17 +200,20 @@ impl Viewer {
     /// Show one event; `dropped` is the running count of events the channel lost.
     pub fn show(&mut self, event: &Event, dropped: u64) {
         if let (Event::Call(call), Format::Json) = (event, self.opts.format) {
-            let mut stdout = std::io::stdout().lock();
-            let _ = writeln!(stdout, "{}", call_json(call));
-            let _ = stdout.flush();
+            self.opts
+                .output
+                .write(format!("{}\n", call_json(call)).as_bytes());
         }
         let out = self.text(event, dropped);
         if !out.is_empty() {
-            let _ = std::io::stderr().lock().write_all(&out);
+            match self.opts.format {
+                Format::Text => self.opts.output.write(&out),
+                Format::Json => Output::Stderr.write(&out),
+            }
         }
     }
 
-    /// What the event adds to stderr.
+    /// What the event adds to the text lines.
     fn text(&mut self, event: &Event, dropped: u64) -> Vec<u8> {
         let opts = &self.opts;
         let mut out: Vec<u8> = Vec::new();

@@ -50,10 +50,10 @@ pub(super) fn policy(text: &str) -> Result<Policy, Vec<PolicyError>> {
     match top.get("version") {
         None => w.err("version", "missing; write `version = 1`"),
         Some(Value::Integer(1)) => {}
-        Some(v) => w.err(
-            "version",
-            format!("unsupported version {v:?}; only 1 exists"),
-        ),
+        Some(Value::Integer(n)) => {
+            w.err("version", format!("unsupported version {n}; only 1 exists"))
+        }
+        Some(v) => w.err("version", format!("must be the number 1, not {}", kind(v))),
     }
     let default = match top.get("default") {
         None => Action::Deny,

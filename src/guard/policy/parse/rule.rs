@@ -182,9 +182,7 @@ impl Walker {
                         match Operation::from_name(name) {
                             Some(op) => ops.push(op),
                             None => {
-                                let hint = Operation::ALL
-                                    .iter()
-                                    .find(|o| o.name().eq_ignore_ascii_case(name))
+                                let hint = Operation::closest(name)
                                     .map(|o| format!(" (did you mean {:?}?)", o.name()))
                                     .unwrap_or_default();
                                 self.err(&p, format!("unknown endpoint {name:?}{hint}"));

@@ -8,7 +8,7 @@ fn every_mistake_in_a_policy_file_is_reported_at_once_with_its_key_path() {
         error_lines(BROKEN),
         [
             "defualt: unknown key; expected one of version, base, default, redact, rules",
-            "rules[0].request.endpoint: unknown endpoint \"ContainerLsit\"",
+            "rules[0].request.endpoint: unknown endpoint \"ContainerLsit\" (did you mean \"ContainerList\"?)",
             "rules[0].request.method: unknown method \"GETT\"",
             "rules[0].request.method: unknown method \"get\" (dockerd compares methods \
              case-sensitively: write it upper-case)",
@@ -42,7 +42,12 @@ fn a_policy_without_a_version_is_refused() {
     assert_eq!(error_lines(""), ["version: missing; write `version = 1`"]);
     assert_eq!(
         error_lines("version = 2"),
-        ["version: unsupported version Integer(2); only 1 exists"]
+        ["version: unsupported version 2; only 1 exists"]
+    );
+    // Not "unsupported version String(\"1\")".
+    assert_eq!(
+        error_lines("version = \"1\""),
+        ["version: must be the number 1, not a string"]
     );
 }
 

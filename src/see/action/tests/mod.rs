@@ -185,3 +185,40 @@ fn an_empty_query_needs_no_redaction() {
         redact::query(route.operation(), "all=1&filters=%7B%7D")
     );
 }
+
+/// A compose up is one process: its commands are listed in the order it made them, one
+/// each, not the containers first and everything else after, joined by `;`.
+#[test]
+fn the_steps_of_one_process_are_in_the_order_it_made_them() {
+    let calls = [
+        ping(),
+        call("GET", "/v1.41/networks?filters=%7B%7D", None),
+        call(
+            "POST",
+            "/v1.41/networks/create",
+            Some(r#"{"Name":"app_default","Driver":"bridge"}"#),
+        ),
+        call(
+            "POST",
+            "/v1.41/containers/create?name=app-web-1",
+            Some(r#"{"Image":"nginx"}"#),
+        ),
+        call("POST", "/v1.41/containers/app-web-1/start", None),
+        call("DELETE", "/v1.41/networks/app_old", None),
+    ];
+    let steps = crate::see::action::steps(&calls);
+    let network = steps
+        .iter()
+        .position(|s| s.starts_with("docker network create"))
+        .unwrap_or_else(|| panic!("{steps:?}"));
+    let run = steps
+        .iter()
+        .position(|s| s.starts_with("docker run -d --name app-web-1"))
+        .unwrap_or_else(|| panic!("{steps:?}"));
+    let rm = steps
+        .iter()
+        .position(|s| s.starts_with("docker network rm"))
+        .unwrap_or_else(|| panic!("{steps:?}"));
+    assert!(network < run && run < rm, "{steps:?}");
+    assert!(steps.iter().all(|s| !s.contains("; ")), "{steps:?}");
+}
