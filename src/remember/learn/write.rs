@@ -244,6 +244,12 @@ fn client_rules(
     rules
 }
 
+/// The two ways to ping, and their methods.
+const PINGS: [(Operation, &str); 2] = [
+    (Operation::SystemPing, "GET"),
+    (Operation::SystemPingHead, "HEAD"),
+];
+
 /// A rule allowing endpoints, with one comment line per endpoint.
 fn endpoint_rule(
     out: &mut String,
@@ -264,17 +270,33 @@ fn endpoint_rule(
             ep.examples.join("; ")
         );
     }
-    let _ = writeln!(out, "[[rules]]\nname = {}\naction = \"allow\"", quote(name));
-    out.push_str(who_lines);
-    let _ = writeln!(
-        out,
-        "request.endpoint = {}",
-        list(eps.iter().map(|(op, _)| op.name()))
-    );
-    let methods: BTreeSet<&str> = eps
+    let mut endpoints: Vec<&str> = eps.iter().map(|(op, _)| op.name()).collect();
+    let mut methods: BTreeSet<&str> = eps
         .iter()
         .flat_map(|(_, ep)| ep.methods.iter().map(String::as_str))
         .collect();
+    // A ping seen one way is allowed both ways: the docker CLI pings with HEAD and falls back
+    // to GET when HEAD is not answered 200, other clients (and `sockeye health`, and
+    // healthchecks) ping with GET; either answers only the API version.
+    let pinged = eps
+        .iter()
+        .any(|(op, _)| PINGS.iter().any(|(ping, _)| *op == ping));
+    if pinged {
+        for (ping, method) in PINGS {
+            if !endpoints.contains(&ping.name()) {
+                let _ = writeln!(
+                    out,
+                    "#   {:<width$}  {method:<4}  (the other way to ping: allowed with the one seen)",
+                    ping.name(),
+                );
+                endpoints.push(ping.name());
+                methods.insert(method);
+            }
+        }
+    }
+    let _ = writeln!(out, "[[rules]]\nname = {}\naction = \"allow\"", quote(name));
+    out.push_str(who_lines);
+    let _ = writeln!(out, "request.endpoint = {}", list(endpoints));
     let _ = writeln!(out, "request.method = {}", list(methods));
     if let Some(globs) = objects {
         let _ = writeln!(

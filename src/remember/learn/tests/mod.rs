@@ -61,3 +61,24 @@ fn create_like(template: &Record, facts: Value) -> Record {
     r.facts = facts.as_object().unwrap().clone();
     r
 }
+
+#[test]
+fn a_client_learned_pinging_with_head_may_ping_with_get_so_a_health_check_passes() {
+    // The docker CLI pings with HEAD; `sockeye health --listen` and container healthchecks
+    // ping with GET. A policy learned from the CLI must not make them fail.
+    let records = session();
+    let head = by_action(&records, "docker (ping");
+    assert_eq!(head.method, "HEAD");
+    let (learned, policy) = learn_from(&records, Options::default());
+    let mut get = head.clone();
+    get.method = "GET".into();
+    get.endpoint = "SystemPing".into();
+    assert!(decide(&policy, &get).is_allow(), "{}", learned.text);
+    assert!(
+        learned
+            .text
+            .contains("(the other way to ping: allowed with the one seen)"),
+        "{}",
+        learned.text
+    );
+}
