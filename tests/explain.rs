@@ -198,6 +198,10 @@ body.privileged = false
     let root_bind =
         format!(r#"{{"Image":"{missing_image}","HostConfig":{{"Binds":["/:/host"]}}}}"#);
     let ambiguous = r#"{"Image":"a","image":"b"}"#;
+    let large = format!(
+        r#"{{"Image":"{missing_image}","Labels":{{"a":"{}"}}}}"#,
+        "x".repeat(1100)
+    );
     let create = "POST /v1.41/containers/create";
     let cases: Vec<(Vec<&str>, &str, Option<&str>)> = vec![
         (
@@ -225,9 +229,9 @@ body.privileged = false
         (vec!["--profile", "read-only"], create, Some(&plain)),
         (vec!["--profile", "full"], create, Some(ambiguous)),
         (
-            vec!["--profile", "full", "--max-body", "16"],
+            vec!["--profile", "full", "--max-body", "1024"],
             create,
-            Some(&plain),
+            Some(&large),
         ),
         (vec!["--policy", policy], create, Some(&privileged)),
         (vec!["--policy", policy], create, Some(&plain)),

@@ -330,7 +330,7 @@ fn learn_writes_a_checked_policy_and_fails_when_nothing_is_learned() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(
-            "sockeye: learned 6 rule(s) for 3 client(s) from 38 of 41 record(s); not learned: \
+            "sockeye: learned 7 rule(s) for 3 client(s) from 38 of 41 record(s); not learned: \
              2 denied or refused, 1 escalation (see the comments)"
         ),
         "{stderr}"
@@ -427,7 +427,7 @@ fn under_a_policy_learned_from_the_docker_cli_health_passes_and_a_denial_names_t
         .unwrap_or_else(|| panic!("no ContainerCreate rule:\n{policy}"));
     let why = format!(
         "denied by rule default: no rule allows ContainerCreate (closest: rule {rule}, which \
-         failed on body.privileged: is true)"
+         failed on body.escalations: privileged)"
     );
     assert!(
         stderr.contains(&format!("sockeye: {why}")),

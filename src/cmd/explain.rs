@@ -16,6 +16,7 @@ use http::{header, HeaderValue, Request};
 
 use crate::caller::{Caller, ClientCert, ClientContainer, Peer};
 use crate::cmd::args::{ExplainArgs, ModeArg, PolicyArgs};
+use crate::cmd::checked::MIN_MAX_BODY;
 use crate::cmd::lookups::Lookups;
 use crate::config::UpstreamAddr;
 use crate::docker::endpoint;
@@ -48,6 +49,9 @@ pub fn explain(args: ExplainArgs) -> Result<(String, i32), String> {
         ModeArg::Enforce => Mode::Enforce,
         ModeArg::Audit => Mode::Audit,
     };
+    if args.max_body < MIN_MAX_BODY {
+        return Err(format!("--max-body must be at least {MIN_MAX_BODY}"));
+    }
     let guard = Guard::new(loaded.policy, loaded.rego, mode, args.max_body);
 
     let (method, target) = args

@@ -79,6 +79,11 @@ impl Learner {
              # `sockeye proxy --policy FILE --mode audit` before enforcing them.\n",
         );
         out.push_str("version = 1\ndefault = \"deny\"\n");
+        if learned > 0 {
+            names.insert(PING_RULE.to_owned());
+            out.push_str(PINGS);
+            rules += 1;
+        }
 
         for (client, seen) in &self.clients {
             rules += client_rules(&mut out, &mut names, client, seen, &self.opts);
@@ -93,6 +98,21 @@ impl Learner {
         }
     }
 }
+
+/// The name of the rule every learned policy starts with.
+const PING_RULE: &str = "ping";
+
+/// Every client may ping, both ways: the docker CLI pings (`HEAD`, then `GET` if that fails)
+/// before anything else, a container healthcheck (`sockeye health --listen`) pings with
+/// `GET` from an executable no recording saw, and a ping says only the API version. Without
+/// it, a healthcheck of a sockeye enforcing a learned policy fails for ever.
+const PINGS: &str = "\n# Every client may ping (GET or HEAD /_ping): clients ping before anything else, and\n\
+                     # healthchecks (`sockeye health --listen`) ping; a ping tells only the API version.\n\
+                     [[rules]]\n\
+                     name = \"ping\"\n\
+                     action = \"allow\"\n\
+                     request.endpoint = [\"SystemPing\", \"SystemPingHead\"]\n\
+                     request.method = [\"GET\", \"HEAD\"]\n";
 
 /// One client's rules; returns how many.
 fn client_rules(
@@ -244,12 +264,6 @@ fn client_rules(
     rules
 }
 
-/// The two ways to ping, and their methods.
-const PINGS: [(Operation, &str); 2] = [
-    (Operation::SystemPing, "GET"),
-    (Operation::SystemPingHead, "HEAD"),
-];
-
 /// A rule allowing endpoints, with one comment line per endpoint.
 fn endpoint_rule(
     out: &mut String,
@@ -270,33 +284,17 @@ fn endpoint_rule(
             ep.examples.join("; ")
         );
     }
-    let mut endpoints: Vec<&str> = eps.iter().map(|(op, _)| op.name()).collect();
-    let mut methods: BTreeSet<&str> = eps
+    let _ = writeln!(out, "[[rules]]\nname = {}\naction = \"allow\"", quote(name));
+    out.push_str(who_lines);
+    let _ = writeln!(
+        out,
+        "request.endpoint = {}",
+        list(eps.iter().map(|(op, _)| op.name()))
+    );
+    let methods: BTreeSet<&str> = eps
         .iter()
         .flat_map(|(_, ep)| ep.methods.iter().map(String::as_str))
         .collect();
-    // A ping seen one way is allowed both ways: the docker CLI pings with HEAD and falls back
-    // to GET when HEAD is not answered 200, other clients (and `sockeye health`, and
-    // healthchecks) ping with GET; either answers only the API version.
-    let pinged = eps
-        .iter()
-        .any(|(op, _)| PINGS.iter().any(|(ping, _)| *op == ping));
-    if pinged {
-        for (ping, method) in PINGS {
-            if !endpoints.contains(&ping.name()) {
-                let _ = writeln!(
-                    out,
-                    "#   {:<width$}  {method:<4}  (the other way to ping: allowed with the one seen)",
-                    ping.name(),
-                );
-                endpoints.push(ping.name());
-                methods.insert(method);
-            }
-        }
-    }
-    let _ = writeln!(out, "[[rules]]\nname = {}\naction = \"allow\"", quote(name));
-    out.push_str(who_lines);
-    let _ = writeln!(out, "request.endpoint = {}", list(endpoints));
     let _ = writeln!(out, "request.method = {}", list(methods));
     if let Some(globs) = objects {
         let _ = writeln!(
