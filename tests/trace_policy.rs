@@ -47,7 +47,10 @@ fn trace_with_a_profile_runs_the_command_unchanged_and_marks_what_the_profile_wo
         .find(|l| l.contains("POST /v1.41/containers/create"))
         .unwrap_or_else(|| panic!("no create line:\n{err}"));
     assert!(
-        create.contains("audit: would be denied by rule default: no rule allows ContainerCreate"),
+        create.contains(
+            "audit: would be denied by rule read-only-deny: the read-only profile allows listing \
+             and inspecting only"
+        ),
         "{err}"
     );
     // ...and the summary lists every call it would deny, with rule and reason, and no read.
@@ -56,8 +59,10 @@ fn trace_with_a_profile_runs_the_command_unchanged_and_marks_what_the_profile_wo
         .find("would be denied:")
         .unwrap_or_else(|| panic!("{summary}"))..];
     assert!(
-        listed
-            .contains("[ContainerCreate]  denied by rule default: no rule allows ContainerCreate"),
+        listed.contains(
+            "[ContainerCreate]  denied by rule read-only-deny: the read-only profile allows \
+             listing and inspecting only"
+        ),
         "{summary}"
     );
     assert!(listed.contains("[ContainerStart]"), "{summary}");
