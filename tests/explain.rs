@@ -321,3 +321,74 @@ request.endpoint = ["ImageList"]
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+#[test]
+fn explain_resolves_a_callers_container_with_the_daemon_as_the_relay_does() {
+    let Some(d) = daemon() else { return };
+    let name = format!("sk{}-explain-caller", std::process::id());
+    let docker = |args: &[&str]| {
+        Command::new("docker")
+            .env("DOCKER_HOST", &d.host)
+            .env_remove("DOCKER_CONTEXT")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let _ = docker(&["rm", "-f", &name]);
+    let out = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--label",
+        "role=dashboard",
+        "--network",
+        "none",
+        IMAGE,
+        "sleep",
+        "300",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("containers.toml");
+    std::fs::write(
+        &policy,
+        r#"version = 1
+[[rules]]
+name = "dashboards-read"
+action = "allow"
+client.container_label = { role = ["dashboard"] }
+request.endpoint = ["ContainerList"]
+"#,
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap();
+    for wanted in [name.as_str(), &id[..12]] {
+        let out = explain(
+            &[policy, "--upstream", &d.host, "--container", wanted],
+            "GET /containers/json",
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .contains(&format!("in container {name} (role=dashboard)")),
+            "{}",
+            text(&out)
+        );
+    }
+    let out = explain(
+        &[
+            policy,
+            "--upstream",
+            &d.host,
+            "--container",
+            "sockeye-no-such-container",
+        ],
+        "GET /containers/json",
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let _ = docker(&["rm", "-f", &name]);
+}

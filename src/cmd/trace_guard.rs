@@ -183,7 +183,7 @@ fn learned(calls: &[Box<Call>]) -> Result<String, String> {
         ));
     }
     Ok(format!(
-        "── the smallest policy under which this command works ({} rule(s) from {} of {} \
+        "# ── the smallest policy under which this command works ({} rule(s) from {} of {} \
          call(s); save it and run `sockeye proxy --policy FILE`) ──\n{}",
         learned.rules, learned.learned, learned.records, learned.text
     ))
