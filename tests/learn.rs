@@ -330,7 +330,7 @@ fn learn_writes_a_checked_policy_and_fails_when_nothing_is_learned() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(
-            "sockeye: learned 6 rule(s) for 3 client(s) from 38 of 41 record(s); not learned: \
+            "sockeye: learned 7 rule(s) for 3 client(s) from 38 of 41 record(s); not learned: \
              2 denied or refused, 1 escalation (see the comments)"
         ),
         "{stderr}"
@@ -485,4 +485,109 @@ fn audit_follow_prints_records_as_they_are_written_and_across_rotation() {
     assert_eq!(next(), wanted[0]);
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// The audit records of `log`, as JSON values.
+fn records(log: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn under_a_policy_learned_from_the_docker_cli_health_passes_and_a_denial_names_the_rule_it_missed()
+{
+    let Some(d) = daemon() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = dir.path().join("recorded.log");
+    let learned = dir.path().join("learned.toml");
+    let rerun = dir.path().join("rerun.log");
+
+    // Record what the CLI does to run a container (it pings with HEAD).
+    {
+        let s = Sockeye::start_with(
+            &d.socket,
+            &[
+                "--profile",
+                "full",
+                "--mode",
+                "audit",
+                "--audit",
+                recorded.to_str().unwrap(),
+            ],
+        );
+        let out = docker(&s.host(), &["run", "--rm", IMAGE, "true"]);
+        assert!(out.status.success(), "recording: {}", text(&out));
+    }
+    let out = sockeye(&[
+        "policy",
+        "learn",
+        recorded.to_str().unwrap(),
+        "-o",
+        learned.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "learn: {}", text(&out));
+    let policy = std::fs::read_to_string(&learned).unwrap();
+    assert!(policy.contains("SystemPingHead"), "{policy}");
+
+    let s = Sockeye::start_with(
+        &d.socket,
+        &[
+            "--policy",
+            learned.to_str().unwrap(),
+            "--audit",
+            rerun.to_str().unwrap(),
+        ],
+    );
+    // A container healthcheck of this sockeye passes: it may ping as the CLI did.
+    let out = sockeye(&["health", "--listen", &s.host()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "health: {}\n{policy}",
+        text(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("healthy: "),
+        "{}",
+        text(&out)
+    );
+
+    // A privileged run is denied, and the denial says by which condition of which rule.
+    let out = docker(&s.host(), &["run", "--rm", "--privileged", IMAGE, "true"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let rule = policy
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .map(|n| n.trim_end_matches('"'))
+        .find(|n| n.ends_with("-ContainerCreate"))
+        .unwrap_or_else(|| panic!("no ContainerCreate rule:\n{policy}"));
+    let why = format!(
+        "denied by rule default: no rule allows ContainerCreate (closest: rule {rule}, which \
+         failed on body.escalations: privileged)"
+    );
+    assert!(
+        stderr.contains(&format!("sockeye: {why}")),
+        "{}",
+        text(&out)
+    );
+    drop(s);
+
+    // The audit record gives the same reason.
+    let denied: Vec<_> = records(&rerun)
+        .into_iter()
+        .filter(|r| r["decision"] == "deny")
+        .collect();
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    assert_eq!(
+        format!(
+            "denied by rule {}: {}",
+            denied[0]["rule"].as_str().unwrap(),
+            denied[0]["reason"].as_str().unwrap()
+        ),
+        why
+    );
 }

@@ -171,7 +171,9 @@ pub struct HealthArgs {
     pub metrics: Option<String>,
 
     /// Or the running sockeye's --listen socket (unix:///path or tcp://127.0.0.1:PORT): a
-    /// GET /_ping through it, answered by the daemon. For a sockeye without --metrics.
+    /// GET /_ping through it, answered by the daemon; when a policy denies that, HEAD /_ping
+    /// (the docker CLI's ping), so any policy that lets clients ping lets it pass. For a
+    /// sockeye without --metrics.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
 
@@ -238,7 +240,7 @@ pub struct PolicyArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The policy file (or give --profile or --tecnativa-env instead).
+    /// The policy file (or give --profile, --tecnativa-env or --policy-rego instead).
     #[arg(value_name = "FILE", conflicts_with_all = ["profile", "tecnativa_env"])]
     pub file: Option<PathBuf>,
 
@@ -273,8 +275,9 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "PATH", conflicts_with = "source_addr")]
     pub exe: Option<String>,
 
-    /// The container the caller runs in, by name.
-    #[arg(long, value_name = "NAME")]
+    /// The container the caller runs in, by name (as given: no daemon is asked; see
+    /// --container to have it resolved as the relay resolves a caller).
+    #[arg(long, value_name = "NAME", conflicts_with = "container")]
     pub container_name: Option<String>,
 
     /// That container's id.
@@ -285,9 +288,40 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "KEY=VALUE", requires = "container_name")]
     pub label: Vec<String>,
 
-    /// A TCP caller's address (IP or IP:PORT) instead of a Unix-socket one.
+    /// The caller runs in this container (name or ID), resolved with the --upstream daemon as
+    /// the relay resolves a caller's container: its full ID inspected, for its name and labels.
+    #[arg(long, value_name = "NAME|ID", requires = "upstream")]
+    pub container: Option<String>,
+
+    /// A TCP caller's address (IP or IP:PORT) instead of a Unix-socket one. With --upstream
+    /// and no container given, the container that holds this address on one of its networks
+    /// is the caller's, as the relay finds it.
     #[arg(long = "source", value_name = "ADDR")]
     pub source_addr: Option<String>,
+
+    /// A client of a tls:// listener (from --source, default 127.0.0.1). Implied by
+    /// --cert-subject and --cert-san.
+    #[arg(long, conflicts_with_all = ["uid", "gid", "process", "exe"])]
+    pub tls: bool,
+
+    /// The subject of the caller's verified client certificate, RFC 4514 style
+    /// (`CN=alice,O=ops`): its first CN is what `client.cert_subject` matches.
+    #[arg(long, value_name = "SUBJECT", conflicts_with_all = ["uid", "gid", "process", "exe"])]
+    pub cert_subject: Option<String>,
+
+    /// A subjectAltName of that certificate (DNS name, IP address, e-mail, URI); may be
+    /// repeated.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["uid", "gid", "process", "exe"])]
+    pub cert_san: Vec<String>,
+
+    /// enforce: what the relay answers under --mode enforce; audit: under --mode audit
+    /// (forwarded, with what enforcing would have answered).
+    #[arg(long, value_enum, default_value = "enforce")]
+    pub mode: ModeArg,
+
+    /// The relay's --max-body: a body larger than this is refused, never decided on.
+    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    pub max_body: usize,
 
     /// Ask this daemon (unix:///path or tcp://host:port) about the objects the request names,
     /// as the relay does before deciding, and show each lookup and what it added. Without
@@ -340,6 +374,17 @@ pub struct TraceArgs {
     /// `--export curl FILE`, `--export har FILE`; may be given twice.
     #[arg(long, num_args = 2, value_names = ["KIND", "FILE"], action = clap::ArgAction::Append)]
     pub export: Vec<String>,
+
+    /// With --policy, --profile, --tecnativa-env or --policy-rego: decide every call as
+    /// `proxy --mode audit` would, without denying any (the command runs unchanged); the
+    /// views and the summary mark the calls that policy would deny, with rule and reason.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    /// At the end, print the smallest policy under which the traced command works (what
+    /// `policy learn` writes from the trace's own records).
+    #[arg(long)]
+    pub learn: bool,
 
     /// The command to run, with DOCKER_HOST pointing at the private sockeye.
     #[arg(last = true, required = true, value_name = "CMD")]

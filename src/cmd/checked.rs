@@ -16,6 +16,9 @@ use crate::relay::tls;
 use crate::remember::audit::AuditOptions;
 use crate::see::view::{Format, Output, ViewOptions};
 
+/// The smallest `--max-body` (of `proxy`, and of `policy explain`, which answers as it does).
+pub const MIN_MAX_BODY: usize = 1024;
+
 impl TimeArgs {
     /// `(since, until)` in seconds since the epoch.
     pub fn parse(&self, now: f64) -> Result<(Option<f64>, Option<f64>), String> {
@@ -201,7 +204,7 @@ impl ProxyArgs {
         if self.max_head_bytes < 1024 {
             problems.note("--max-head-bytes must be at least 1024");
         }
-        if self.max_body < 1024 {
+        if self.max_body < MIN_MAX_BODY {
             problems.note("--max-body must be at least 1024");
         }
         let head_timeout = problems.check(seconds("--head-timeout", self.head_timeout));

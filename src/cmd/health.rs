@@ -7,7 +7,8 @@ use tokio::net::{TcpStream, UnixStream};
 
 use crate::cmd::args::HealthArgs;
 use crate::config::ListenAddr;
-use crate::relay::health::{get, one_line};
+use crate::relay::health::{ask, get, one_line};
+use http::Method;
 
 /// `sockeye health`: 0 when healthy, 1 when not (what a Docker HEALTHCHECK expects; it
 /// reserves 2). Prints one line saying why.
@@ -71,36 +72,64 @@ impl Target {
 
     /// What the healthy answer said, or why it is not healthy.
     async fn ask(&self) -> Result<String, String> {
-        let (status, body) = match self {
-            Target::Metrics(hostport) => {
-                let s = TcpStream::connect(hostport.as_str())
-                    .await
-                    .map_err(|e| format!("cannot connect to {self}: {e}"))?;
-                get(s, "/healthz").await
-            }
-            Target::Listen(ListenAddr::Unix(path)) => {
-                let s = UnixStream::connect(path)
-                    .await
-                    .map_err(|e| format!("cannot connect to {self}: {e}"))?;
-                get(s, "/_ping").await
-            }
-            Target::Listen(ListenAddr::Tls(addr)) => {
-                return Err(format!(
-                    "{self}: ask a tls:// listener through --metrics instead ({addr})"
-                ))
-            }
-            Target::Listen(ListenAddr::Tcp(addr)) => {
-                let s = TcpStream::connect(addr)
-                    .await
-                    .map_err(|e| format!("cannot connect to {self}: {e}"))?;
-                get(s, "/_ping").await
-            }
+        match self {
+            Target::Metrics(hostport) => self.healthz(hostport).await,
+            Target::Listen(listen) => self.ping_listener(listen).await,
         }
-        .map_err(|e| format!("{self}: {e}"))?;
+    }
+
+    async fn healthz(&self, hostport: &str) -> Result<String, String> {
+        let s = TcpStream::connect(hostport)
+            .await
+            .map_err(|e| format!("cannot connect to {self}: {e}"))?;
+        let (status, body) = get(s, "/healthz")
+            .await
+            .map_err(|e| format!("{self}: {e}"))?;
         match status {
             200 => Ok(format!("{self}: {}", one_line(&body))),
             _ => Err(format!("{self} answered {status}: {}", one_line(&body))),
         }
+    }
+
+    async fn ping_listener(&self, listen: &ListenAddr) -> Result<String, String> {
+        // `GET /_ping`, and when a policy denies that (403), `HEAD /_ping`, the docker CLI's
+        // own ping: a policy that lets clients ping either way lets the health check pass
+        // (a policy learned from the CLI allows what the CLI sent).
+        let (status, body) = self.ping(listen, Method::GET).await?;
+        if status == 200 {
+            return Ok(format!("{self}: {}", one_line(&body)));
+        }
+        if status == 403 {
+            let (head, _) = self.ping(listen, Method::HEAD).await?;
+            if head == 200 {
+                return Ok(format!(
+                    "{} /_ping (HEAD, as the docker CLI pings; GET is denied): 200",
+                    listen
+                ));
+            }
+        }
+        Err(format!("{self} answered {status}: {}", one_line(&body)))
+    }
+
+    async fn ping(&self, listen: &ListenAddr, method: Method) -> Result<(u16, String), String> {
+        match listen {
+            ListenAddr::Unix(path) => {
+                let s = UnixStream::connect(path)
+                    .await
+                    .map_err(|e| format!("cannot connect to {self}: {e}"))?;
+                ask(s, method, "/_ping").await
+            }
+            ListenAddr::Tls(addr) => Err(format!(
+                "ask a tls:// listener through --metrics instead ({addr})"
+            )),
+            ListenAddr::Tcp(addr) => {
+                let s = TcpStream::connect(addr)
+                    .await
+                    .map_err(|e| format!("cannot connect to {self}: {e}"))?;
+                ask(s, method, "/_ping").await
+            }
+        }
+        .map_err(|e| format!("{self}: {e}"))
     }
 }
 

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use crate::config::UpstreamAddr;
 use crate::docker::endpoint::Classified;
+use crate::docker::facts::Facts;
 use crate::docker::state::{self, Reference};
-use crate::guard::Reading;
 use crate::remember::audit::record::summary;
 
 /// The lookups one request needs, and the facts before them.
@@ -18,8 +18,9 @@ pub struct Lookups {
 }
 
 impl Lookups {
-    pub fn of(route: &Classified, reading: &Reading) -> Lookups {
-        let (refs, before) = match (route.operation(), reading.facts.as_deref()) {
+    /// `facts`: the request's own, as read, before any lookup.
+    pub fn of(route: &Classified, facts: Option<&Facts>) -> Lookups {
+        let (refs, before) = match (route.operation(), facts) {
             (Some(op), Some(facts)) => {
                 (state::references(op, route.object(), facts), summary(facts))
             }
@@ -52,14 +53,15 @@ impl Lookups {
 
     /// Each lookup and its answer, the facts the answers added, and where the request is
     /// pinned.
+    /// `facts`: what the policy decided on, after the lookups.
     pub fn made(
         &self,
         daemon: &UpstreamAddr,
-        reading: &Reading,
+        facts: Option<&Facts>,
         pinned: Option<&http::Uri>,
     ) -> String {
         let mut out = format!("daemon lookups (asked {daemon}):\n");
-        let Some(facts) = reading.facts.as_deref() else {
+        let Some(facts) = facts else {
             return out;
         };
         for r in &facts.resolved {

@@ -21,6 +21,7 @@ const SETTLE: Duration = Duration::from_secs(2);
 pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, String> {
     let upstream = args.upstream(docker_host)?;
     let exports = args.exports()?;
+    let watch = crate::cmd::trace_guard::Watch::new(&args.policy, args.learn)?;
     // JSON records on stderr by default: stdout is the traced command's own.
     let view = args.view.build(Output::Stderr)?;
     let dir = tempfile::Builder::new()
@@ -59,9 +60,9 @@ pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, Stri
         upstream_tls: None,
         limits,
         events,
-        guard: std::sync::Arc::new(crate::guard::Guard::open()).into(),
+        guard: watch.guard(&upstream).into(),
         tasks: tokio_util::task::TaskTracker::new(),
-        resolver: None,
+        resolver: watch.resolver(&upstream),
     };
     let server = tokio::spawn(server::run(listener, relay, async {
         let _ = stopped.await;
@@ -102,6 +103,7 @@ pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, Stri
     calls.sort_by_key(|c| c.head.start);
 
     print_summary(&calls, elapsed, &upstream, status.as_ref().ok().copied());
+    eprint!("{}", watch.report(&calls));
     for export in &exports {
         write_export(export, &calls, &upstream)?;
     }

@@ -8,6 +8,7 @@
 //! `Content-Length`: dockerd then decodes exactly what was decided on, whatever framing,
 //! spelling or duplicate keys the client used.
 
+pub mod account;
 mod buildkit;
 pub mod current;
 pub mod error;
@@ -18,6 +19,7 @@ mod read;
 pub mod rego;
 pub mod state;
 
+pub use account::{Account, Body};
 pub use read::{needs_body, read, read_whole, reads_json_body, set_body, Reading};
 
 use std::sync::Arc;
@@ -189,9 +191,27 @@ impl Guard {
         parts: &http::request::Parts,
         json: Option<&Value>,
     ) -> Decision {
-        let first = match &self.policy {
-            Some(p) => p.decide(req),
-            None => Decision::Allow(Permit::unconditional()),
+        self.decide_accounted(req, parts, json, None)
+    }
+
+    /// [`Guard::decide`], telling `account` (when given) each rule tried and the Rego
+    /// policy's word.
+    fn decide_accounted(
+        &self,
+        req: &RequestFacts,
+        parts: &http::request::Parts,
+        json: Option<&Value>,
+        mut account: Option<&mut Account>,
+    ) -> Decision {
+        let first = match (&self.policy, account.as_deref_mut()) {
+            (Some(p), Some(account)) => {
+                let explained = p.explain(req);
+                account.toml = true;
+                account.steps = explained.steps;
+                explained.decision
+            }
+            (Some(p), None) => p.decide(req),
+            (None, _) => Decision::Allow(Permit::unconditional()),
         };
         let first_redact = match &first {
             Decision::Allow(p) => p.redact(),
@@ -204,7 +224,14 @@ impl Guard {
                     .path_and_query()
                     .map_or_else(|| parts.uri.to_string(), |pq| pq.as_str().to_owned());
                 let input = rego::input(req, &target, &parts.headers, json, &eval_symlinks);
-                match rego::decide_rego(rego, &input) {
+                let decided = rego::decide_rego(rego, &input);
+                if let Some(account) = account {
+                    account.rego = Some(match &decided {
+                        Decision::Allow(p) => Ok(p.rule().to_owned()),
+                        Decision::Deny(d) => Err(d.clone()),
+                    });
+                }
+                match decided {
                     // The TOML rule's shaping of the answer holds whoever else allowed.
                     Decision::Allow(permit) => Decision::Allow(permit.with_redact(first_redact)),
                     deny => deny,
@@ -224,6 +251,21 @@ impl Guard {
         route: &Classified,
         body: &mut Option<Incoming>,
     ) -> Result<Cleared, Refused> {
+        self.judge(caller, parts, route, Body::Wire(body), None)
+            .await
+    }
+
+    /// [`Guard::check`] for a body on the wire or in hand: the one path from a request to
+    /// its decision, for the relay and for `policy explain` (which passes an [`Account`] to
+    /// learn what the decision went through).
+    pub async fn judge(
+        &self,
+        caller: &Caller,
+        parts: &http::request::Parts,
+        route: &Classified,
+        body: Body<'_>,
+        mut account: Option<&mut Account>,
+    ) -> Result<Cleared, Refused> {
         if self.open {
             return Ok(Cleared {
                 permit: Permit::open(),
@@ -239,15 +281,29 @@ impl Guard {
         };
         let bytes = if needs_body(parts, route, self.rego.is_some()).map_err(refuse)? {
             let what = || format!("the request body of {}", route.name());
-            Some(
-                read_whole(body.take(), self.body_limit, what)
+            Some(match body {
+                Body::Wire(body) => read_whole(body.take(), self.body_limit, what)
                     .await
                     .map_err(refuse)?,
-            )
+                Body::Given(bytes) => {
+                    let bytes = bytes.unwrap_or_default();
+                    if bytes.len() > self.body_limit {
+                        return Err(refuse(ProxyError::BodyTooLarge {
+                            what: what(),
+                            limit: self.body_limit,
+                        }));
+                    }
+                    bytes
+                }
+            })
         } else {
             None
         };
         let mut reading = read(parts, route, bytes).map_err(refuse)?;
+        if let Some(account) = account.as_deref_mut() {
+            account.read = true;
+            account.facts_read = reading.facts.clone();
+        }
         let isolated = match &self.isolation {
             Some(iso) => iso
                 .apply(
@@ -275,10 +331,13 @@ impl Guard {
             })?
             .or(isolated);
         let req = reading.facts_for(caller, parts, route);
-        match self
-            .mode
-            .apply(self.decide(&req, parts, reading.json.as_ref()))
-        {
+        let decided =
+            self.decide_accounted(&req, parts, reading.json.as_ref(), account.as_deref_mut());
+        if let Some(account) = account {
+            account.facts = reading.facts.clone();
+            account.pinned = pinned.clone();
+        }
+        match self.mode.apply(decided) {
             Decision::Allow(permit) => Ok(Cleared {
                 permit: self.shaped(permit),
                 body: reading.forward,

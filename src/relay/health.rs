@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::config::UpstreamAddr;
-use crate::relay::upstream::get_once;
+use crate::relay::upstream::ask_once;
 use crate::remember::audit::AuditLog;
 
 /// How long `/healthz` waits for the daemon's `/_ping`: a daemon slower than this is not
@@ -72,7 +72,15 @@ pub async fn get<S>(io: S, path: &str) -> Result<(u16, String), String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (status, body) = get_once(io, path, MAX_ANSWER).await?;
+    ask(io, http::Method::GET, path).await
+}
+
+/// [`get`] with another method.
+pub async fn ask<S>(io: S, method: http::Method, path: &str) -> Result<(u16, String), String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (status, body) = ask_once(io, method, path, MAX_ANSWER).await?;
     Ok((status.as_u16(), String::from_utf8_lossy(&body).into_owned()))
 }
 

@@ -201,6 +201,19 @@ pub async fn get_once<S>(io: S, path: &str, limit: usize) -> Result<(StatusCode,
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    ask_once(io, http::Method::GET, path, limit).await
+}
+
+/// [`get_once`] with another method (`HEAD /_ping`, as the docker CLI pings).
+pub async fn ask_once<S>(
+    io: S,
+    method: http::Method,
+    path: &str,
+    limit: usize,
+) -> Result<(StatusCode, Bytes), String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let (mut sender, conn) = http1::handshake::<_, Empty<Bytes>>(TokioIo::new(io))
         .await
         .map_err(|e| error_chain(&e))?;
@@ -208,7 +221,9 @@ where
         // A failure surfaces to the request below.
         let _ = conn.await;
     });
-    let req = Request::get(path)
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
         // The docker CLI's own Host for a Unix socket; dockerd and sockeye take any value.
         .header(http::header::HOST, "docker")
         .body(Empty::new())

@@ -295,13 +295,28 @@ pub struct Explanation {
     pub decision: Decision,
 }
 
+/// `rule (origin, action): matched`, or `…: no, <the condition that failed>`.
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.mismatch {
+            None => write!(
+                f,
+                "{} ({}, {}): matched",
+                self.rule, self.origin, self.action
+            ),
+            Some(why) => write!(
+                f,
+                "{} ({}, {}): no, {}",
+                self.rule, self.origin, self.action, why
+            ),
+        }
+    }
+}
+
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for s in &self.steps {
-            match &s.mismatch {
-                None => writeln!(f, "  {} ({}, {}): matched", s.rule, s.origin, s.action)?,
-                Some(why) => writeln!(f, "  {} ({}, {}): no, {}", s.rule, s.origin, s.action, why)?,
-            }
+            writeln!(f, "  {s}")?;
         }
         match &self.decision {
             Decision::Allow(p) if !p.redact().is_empty() => write!(
@@ -429,9 +444,41 @@ impl Policy {
             }),
             Action::Deny => Decision::Deny(Denial {
                 rule: DEFAULT_RULE.to_owned(),
-                reason: format!("no rule allows {}", req.endpoint.name()),
+                reason: match self.closest(req) {
+                    Some((rule, why)) => format!(
+                        "no rule allows {} (closest: rule {rule}, which failed on {why})",
+                        req.endpoint.name()
+                    ),
+                    None => format!("no rule allows {}", req.endpoint.name()),
+                },
             }),
         }
+    }
+
+    /// The allow rule that came nearest to allowing a request no rule allowed: the first rule
+    /// for this call and this caller of which only a body condition failed. Its name and that
+    /// condition, for the denial: "no rule allows ContainerCreate" is a riddle when the
+    /// caller's ContainerCreate rule is right there. Rules for other callers are never
+    /// named: the denial goes to the caller, and who else may do what is none of its business.
+    /// Worded only for a denial, which is rare.
+    fn closest(&self, req: &RequestFacts) -> Option<(&str, String)> {
+        // Body conditions apply only to operations with facts; on any other, every rule with
+        // one fails on it, and naming one says nothing.
+        if !req
+            .endpoint
+            .operation()
+            .is_some_and(|op| FACT_OPERATIONS.contains(&op))
+        {
+            return None;
+        }
+        let ctx = cond::Ctx::new(req, true);
+        self.rules
+            .iter()
+            .filter(|r| r.action == Action::Allow)
+            .find_map(|rule| match cond::near_miss(rule, &ctx) {
+                Some((true, why)) => Some((rule.name.as_str(), why)),
+                _ => None,
+            })
     }
 }
 

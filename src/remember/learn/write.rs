@@ -79,6 +79,11 @@ impl Learner {
              # `sockeye proxy --policy FILE --mode audit` before enforcing them.\n",
         );
         out.push_str("version = 1\ndefault = \"deny\"\n");
+        if learned > 0 {
+            names.insert(PING_RULE.to_owned());
+            out.push_str(PINGS);
+            rules += 1;
+        }
 
         for (client, seen) in &self.clients {
             rules += client_rules(&mut out, &mut names, client, seen, &self.opts);
@@ -93,6 +98,21 @@ impl Learner {
         }
     }
 }
+
+/// The name of the rule every learned policy starts with.
+const PING_RULE: &str = "ping";
+
+/// Every client may ping, both ways: the docker CLI pings (`HEAD`, then `GET` if that fails)
+/// before anything else, a container healthcheck (`sockeye health --listen`) pings with
+/// `GET` from an executable no recording saw, and a ping says only the API version. Without
+/// it, a healthcheck of a sockeye enforcing a learned policy fails for ever.
+const PINGS: &str = "\n# Every client may ping (GET or HEAD /_ping): clients ping before anything else, and\n\
+                     # healthchecks (`sockeye health --listen`) ping; a ping tells only the API version.\n\
+                     [[rules]]\n\
+                     name = \"ping\"\n\
+                     action = \"allow\"\n\
+                     request.endpoint = [\"SystemPing\", \"SystemPingHead\"]\n\
+                     request.method = [\"GET\", \"HEAD\"]\n";
 
 /// One client's rules; returns how many.
 fn client_rules(

@@ -82,6 +82,18 @@ pub(super) fn rule_matches(rule: &Rule, ctx: &Ctx) -> Outcome<Option<String>> {
     body::body(rule, ctx)
 }
 
+/// How near a rule that did not match came: `Some` when its request conditions hold (it is a
+/// rule about this call), with whether its client conditions held too, and the first
+/// condition that failed (of the client's, else of the body's). `ctx` must be explaining, or there is no wording to give.
+pub(super) fn near_miss(rule: &Rule, ctx: &Ctx) -> Option<(bool, String)> {
+    request::request(&rule.request, ctx).ok()?;
+    let why = |m: Mismatch| m.into_reason().unwrap_or_default();
+    match client::client(&rule.client, ctx) {
+        Err(m) => Some((false, why(m))),
+        Ok(()) => body::body(rule, ctx).err().map(|m| (true, why(m))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -438,3 +438,61 @@ body.annotations = { within = ["/srv"] }
         ["rules[0].body.annotations.within: a map's keys are not paths"]
     );
 }
+
+#[test]
+fn a_default_denial_names_the_callers_rule_for_that_call_and_the_body_condition_it_failed() {
+    // What `policy learn` writes for a client that ran containers: a ContainerCreate rule
+    // whose body conditions keep a privileged run out.
+    let p = Policy::from_toml(
+        r#"
+version = 1
+default = "deny"
+[[rules]]
+name = "uid0-docker"
+action = "allow"
+client.uid = [0]
+request.endpoint = ["SystemPingHead"]
+[[rules]]
+name = "ops-ContainerCreate"
+action = "allow"
+client.uid = [7]
+request.endpoint = ["ContainerCreate"]
+body.privileged = true
+[[rules]]
+name = "uid0-docker-ContainerCreate"
+action = "allow"
+client.uid = [0]
+request.endpoint = ["ContainerCreate"]
+body.privileged = false
+"#,
+    )
+    .unwrap();
+    let create = |body| Req::new("POST", "/v1.41/containers/create", body).by(unix(0, "docker"));
+    let denied = |req: &Req| match p.decide(&req.rf()) {
+        Decision::Deny(d) => d.to_string(),
+        Decision::Allow(permit) => panic!("allowed by {}", permit.rule()),
+    };
+    assert_eq!(
+        denied(&create(r#"{"Image":"x","HostConfig":{"Privileged":true}}"#)),
+        "denied by rule default: no rule allows ContainerCreate (closest: rule \
+         uid0-docker-ContainerCreate, which failed on body.privileged: is true)"
+    );
+    // Another caller's rule for the same call is never named to this one: uid 1000 has no
+    // ContainerCreate rule of its own, and learns nothing about uid 0's or uid 7's.
+    let other = Req::new(
+        "POST",
+        "/v1.41/containers/create",
+        r#"{"Image":"x","HostConfig":{"Privileged":true}}"#,
+    )
+    .by(unix(1000, "docker"));
+    assert_eq!(
+        denied(&other),
+        "denied by rule default: no rule allows ContainerCreate"
+    );
+    // A call no rule is about is denied as before.
+    let list = Req::new("GET", "/containers/json", "").by(unix(0, "docker"));
+    assert_eq!(
+        denied(&list),
+        "denied by rule default: no rule allows ContainerList"
+    );
+}

@@ -61,3 +61,27 @@ fn create_like(template: &Record, facts: Value) -> Record {
     r.facts = facts.as_object().unwrap().clone();
     r
 }
+
+#[test]
+fn every_client_may_ping_both_ways_under_a_learned_policy_so_a_health_check_passes() {
+    // The docker CLI pings with HEAD; `sockeye health --listen` (another executable, which no
+    // recording saw) and container healthchecks ping with GET.
+    let records = session();
+    let head = by_action(&records, "docker (ping");
+    assert_eq!(head.method, "HEAD");
+    let (learned, policy) = learn_from(&records, Options::default());
+    let mut health = head.clone();
+    health.method = "GET".into();
+    health.endpoint = "SystemPing".into();
+    health.caller.exe = Some("/usr/local/bin/sockeye".into());
+    health.caller.process = Some("sockeye".into());
+    health.caller.uid = Some(65534);
+    let d = decide(&policy, &health);
+    assert_eq!(d.rule(), "ping", "{d:?}\n{}", learned.text);
+    assert!(d.is_allow(), "{}", learned.text);
+    // Only pings: anything else from that caller is still denied.
+    let mut other = health.clone();
+    other.endpoint = "ContainerList".into();
+    other.path = "/v1.41/containers/json".into();
+    assert!(!decide(&policy, &other).is_allow(), "{}", learned.text);
+}

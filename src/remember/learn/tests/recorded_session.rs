@@ -9,7 +9,8 @@ fn a_recorded_session_yields_a_policy_that_allows_it_again_and_nothing_new() {
     assert_eq!(learned.records, 41);
     assert_eq!(learned.learned, 38);
     assert_eq!(learned.clients, 3);
-    assert_eq!(learned.rules, 6);
+    // Six for the clients, and the ping rule.
+    assert_eq!(learned.rules, 7);
     assert_eq!(
         learned.skipped,
         [(Skip::Denied, 2), (Skip::Escalation, 1)],
@@ -137,7 +138,7 @@ fn one_client_can_be_learned_alone() {
     };
     let (learned, policy) = learn_from(&records, opts.clone());
     assert_eq!(learned.clients, 1);
-    assert_eq!(learned.rules, 1);
+    assert_eq!(learned.rules, 2);
     assert_eq!(replays_allowed(&policy, &records, &opts, &learned.text), 1);
     assert!(learned
         .text
