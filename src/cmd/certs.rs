@@ -59,7 +59,7 @@ pub struct CertsInitArgs {
     pub client: String,
 
     /// Days the server and client certificates are valid (the CA: ten years).
-    #[arg(long, default_value_t = LEAF_DAYS, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = LEAF_DAYS, value_name = "DAYS", value_parser = leaf_days())]
     pub days: u32,
 }
 
@@ -83,12 +83,19 @@ pub struct CertsClientArgs {
 
     /// Days the certificate is valid [default: 30: a person's certificate is renewed
     /// monthly, so a lost one stops working on its own]
-    #[arg(long, value_name = "DAYS", conflicts_with = "hours", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "DAYS", conflicts_with = "hours", value_parser = leaf_days())]
     pub days: Option<u32>,
 
     /// Hours the certificate is valid (short-lived certificates renewed by a timer).
-    #[arg(long, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "HOURS", value_parser = crate::cmd::range::whole::<u32>(
+        1, CA_DAYS as u64 * 24, "hours", " (the CA's own ten years)"))]
     pub hours: Option<u32>,
+}
+
+/// `--days` of a certificate the CA issues: it cannot outlive the CA (a verifier refuses a
+/// chain whose CA expired), and a date past year 9999 cannot be written at all.
+pub fn leaf_days() -> impl Fn(&str) -> Result<u32, String> + Clone + Send + Sync + 'static {
+    crate::cmd::range::whole::<u32>(1, CA_DAYS as u64, "days", " (the CA's own ten years)")
 }
 
 /// Default lifetime of a client certificate from `certs client`: a person's.

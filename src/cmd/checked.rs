@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::cmd::args::{ModeArg, PolicyArgs, ProxyArgs, TimeArgs, TraceArgs, ViewArgs};
-use crate::config::{Group, Limits, ListenAddr, ListenSpec, SocketPerms, UpstreamAddr};
+use crate::config::{
+    DockerEnv, EnvUpstream, Group, Limits, ListenAddr, ListenSpec, SocketPerms, UpstreamAddr,
+};
 use crate::docker::owner::Owned;
 use crate::guard::isolate::Isolation;
 use crate::guard::policy::{Glob, Mode, Policy, ProfileParams};
@@ -58,16 +59,23 @@ impl TraceArgs {
             .collect()
     }
 
-    pub fn upstream(&self, docker_host: Option<&str>) -> Result<UpstreamAddr, String> {
-        match &self.upstream {
-            Some(u) => match UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}"))? {
-                UpstreamAddr::Tls(_) => Err(format!(
-                    "--upstream {u}: sockeye trace takes unix:// or tcp://; for a tls:// daemon, \
-                     trace through a `sockeye proxy` that has the certificates"
-                )),
-                addr => Ok(addr),
-            },
-            None => Ok(UpstreamAddr::default_from_env(docker_host)),
+    pub fn upstream(&self, env: impl Into<DockerEnv>) -> Result<UpstreamAddr, String> {
+        let (addr, given) = match &self.upstream {
+            Some(u) => (
+                UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}"))?,
+                format!("--upstream {u}"),
+            ),
+            None => {
+                let env = env.into().upstream()?;
+                (env.addr, env.origin)
+            }
+        };
+        match addr {
+            UpstreamAddr::Tls(_) => Err(format!(
+                "{given}: sockeye trace takes unix:// or tcp://; for a tls:// daemon, trace \
+                 through a `sockeye proxy` that has the certificates"
+            )),
+            addr => Ok(addr),
         }
     }
 }
@@ -134,7 +142,7 @@ impl ProxyArgs {
     /// reported, one per line (as `sockeye policy check` reports a policy's), listeners
     /// first; one that only follows from another is left out (TLS files "for no tls://
     /// listener" when a --listen did not parse: it may have been meant as tls://).
-    pub fn build(self, docker_host: Option<&str>) -> Result<ProxyConfig, String> {
+    pub fn build(self, env: impl Into<DockerEnv>) -> Result<ProxyConfig, String> {
         let mut problems = Problems::default();
         let socket_activated = crate::host::systemd::activated();
         if socket_activated && !self.listen.is_empty() {
@@ -157,47 +165,58 @@ impl ProxyArgs {
                 Some(spec)
             })
             .collect();
-        let upstream = match &self.upstream {
-            Some(u) => {
-                problems.check(UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}")))
-            }
-            None => Some(UpstreamAddr::default_from_env(docker_host)),
+        let (upstream, env_upstream) = match &self.upstream {
+            Some(u) => (
+                problems.check(UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}"))),
+                None,
+            ),
+            None => match problems.check(env.into().upstream()) {
+                Some(env) => (Some(env.addr.clone()), Some(env)),
+                None => (None, None),
+            },
         };
-        if let Some(UpstreamAddr::Unix(u)) = &upstream {
-            for spec in &parsed {
-                if let ListenAddr::Unix(l) = &spec.addr {
-                    if l == u {
-                        problems.note(format!(
-                            "--listen and --upstream are the same socket ({}): sockeye would relay to itself",
-                            l.display()
-                        ));
-                    }
-                }
+        if let Some(up) = &upstream {
+            for spec in parsed.iter().filter(|s| loops(&s.addr, up)) {
+                let upstream_from = match &env_upstream {
+                    Some(env) => format!(
+                        "the upstream, {} (give --upstream with the daemon's address)",
+                        env.origin
+                    ),
+                    None => "--upstream".to_owned(),
+                };
+                problems.note(format!(
+                    "--listen {} and {upstream_from} are the same address: sockeye would relay \
+                     to itself",
+                    spec.addr
+                ));
             }
         }
         // TLS files are checked against the listeners only when every one of them parsed.
         let listen = (parsed.len() == listen_args.len()).then_some(parsed);
+        // Socket permissions that apply to no socket would only look like protection.
+        let perms_given = self.socket_mode.is_some() || self.socket_group.is_some();
+        if perms_given && socket_activated {
+            problems.note(
+                "--socket-mode and --socket-group: systemd created the listening sockets; set \
+                 SocketMode= and SocketGroup= in the .socket unit instead",
+            );
+        } else if let Some(l) = listen
+            .as_ref()
+            .filter(|l| perms_given && !l.iter().any(|s| matches!(s.addr, ListenAddr::Unix(_))))
+        {
+            let addrs: Vec<String> = l.iter().map(|s| s.addr.to_string()).collect();
+            problems.note(format!(
+                "--socket-mode and --socket-group apply to unix:// listeners, and no --listen \
+                 is unix:// ({}): a TCP port has no file permissions",
+                addrs.join(", ")
+            ));
+        }
         let tls = listen
             .as_ref()
             .and_then(|l| problems.check(self.tls_files(l)));
         let upstream_tls = upstream
             .as_ref()
-            .and_then(|u| problems.check(self.upstream_tls_files(u)));
-        let seconds = |name: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(Duration::from_secs_f64(v))
-            } else {
-                Err(format!("{name} must be a positive number of seconds"))
-            }
-        };
-        if self.max_head_bytes < 1024 {
-            problems.note("--max-head-bytes must be at least 1024");
-        }
-        if self.max_body < 1024 {
-            problems.note("--max-body must be at least 1024");
-        }
-        let head_timeout = problems.check(seconds("--head-timeout", self.head_timeout));
-        let drain_timeout = problems.check(seconds("--drain-timeout", self.drain_timeout));
+            .and_then(|u| problems.check(self.upstream_tls_files(u, env_upstream.as_ref())));
         let mode = match self.mode {
             ModeArg::Enforce => Mode::Enforce,
             ModeArg::Audit => Mode::Audit,
@@ -227,22 +246,17 @@ impl ProxyArgs {
             }
         });
         // Each value is missing only with a problem noted, and any problem stops here.
-        let (
-            (Some(listen), Some(upstream), Some(tls), Some(upstream_tls)),
-            (Some(head_timeout), Some(drain_timeout), Some(loaded)),
-            true,
-        ) = (
+        let ((Some(listen), Some(upstream), Some(tls), Some(upstream_tls)), Some(loaded), true) = (
             (listen, upstream, tls, upstream_tls),
-            (head_timeout, drain_timeout, loaded),
+            loaded,
             problems.0.is_empty(),
-        )
-        else {
+        ) else {
             return Err(problems.report());
         };
         let limits = Limits {
             max_head_bytes: self.max_head_bytes,
-            head_timeout,
-            drain_timeout,
+            head_timeout: self.head_timeout,
+            drain_timeout: self.drain_timeout,
             max_inspected_body: self.max_body,
         };
         let (policy, rego, policy_digest) = (loaded.policy, loaded.rego, loaded.digest);
@@ -260,7 +274,7 @@ impl ProxyArgs {
             upstream,
             upstream_tls,
             perms: SocketPerms {
-                mode: self.socket_mode,
+                mode: self.socket_mode.unwrap_or(SocketPerms::default().mode),
                 group: self.socket_group.as_deref().map(Group::parse),
             },
             limits,
@@ -273,6 +287,34 @@ impl ProxyArgs {
             policy_digest,
             announce: None,
         })
+    }
+}
+
+/// Whether relaying `listen` to `upstream` would reach sockeye itself: the same socket file,
+/// or the same TCP port on an address the listener is bound to (`localhost` and loopback
+/// addresses reach a loopback or every-address listener).
+fn loops(listen: &ListenAddr, upstream: &UpstreamAddr) -> bool {
+    let hostport = match (listen, upstream) {
+        (ListenAddr::Unix(l), UpstreamAddr::Unix(u)) => return l == u,
+        (ListenAddr::Tcp(_) | ListenAddr::Tls(_), UpstreamAddr::Tcp(h) | UpstreamAddr::Tls(h)) => h,
+        _ => return false,
+    };
+    let (ListenAddr::Tcp(l) | ListenAddr::Tls(l)) = listen else {
+        return false;
+    };
+    let Some((host, port)) = hostport.rsplit_once(':') else {
+        return false;
+    };
+    if port.parse() != Ok(l.port()) {
+        return false;
+    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip == l.ip() || (l.ip().is_unspecified() && ip.is_loopback()),
+        Err(_) => {
+            host.eq_ignore_ascii_case("localhost")
+                && (l.ip().is_loopback() || l.ip().is_unspecified())
+        }
     }
 }
 
@@ -356,11 +398,25 @@ impl ProxyArgs {
     fn upstream_tls_files(
         &self,
         upstream: &UpstreamAddr,
+        env: Option<&EnvUpstream>,
     ) -> Result<Option<tls::ClientFiles>, String> {
         let cert = self
             .upstream_tls_cert
             .clone()
             .zip(self.upstream_tls_key.clone());
+        // A tls:// daemon from DOCKER_TLS_VERIFY: DOCKER_CERT_PATH's files, as the docker CLI
+        // reads them (a missing cert.pem or key.pem means no client certificate).
+        if let (Some((ca, c, k)), None, None) = (
+            env.and_then(|e| e.tls.as_ref()),
+            &self.upstream_tls_ca,
+            &cert,
+        ) {
+            let cert = (c.exists() && k.exists()).then(|| (c.clone(), k.clone()));
+            return Ok(Some(tls::ClientFiles {
+                ca: ca.clone(),
+                cert,
+            }));
+        }
         match (upstream, &self.upstream_tls_ca) {
             (UpstreamAddr::Tls(_), Some(ca)) => Ok(Some(tls::ClientFiles {
                 ca: ca.clone(),
