@@ -106,7 +106,7 @@ pub struct AuditArgs {
 
     /// Rows per summary table.
     #[arg(long, default_value = "10", value_name = "N", requires = "summary",
-          value_parser = whole::<usize>(1, 1_000_000, "rows", ""))]
+          allow_hyphen_values = true, value_parser = whole::<usize>(1, 1_000_000, "rows", ""))]
     pub top: usize,
 }
 
@@ -174,7 +174,7 @@ pub struct HealthArgs {
     pub listen: Option<String>,
 
     /// Give up (unhealthy) after this many seconds.
-    #[arg(long, default_value = "5", value_name = "SECONDS", value_parser = range::seconds)]
+    #[arg(long, default_value = "5", value_name = "SECONDS", allow_hyphen_values = true, value_parser = range::seconds)]
     pub timeout: Duration,
 }
 
@@ -256,11 +256,11 @@ pub struct ExplainArgs {
     pub content_type: String,
 
     /// The caller's uid (a Unix-socket client). Default: yours.
-    #[arg(long, conflicts_with = "source_addr")]
+    #[arg(long, conflicts_with = "source_addr", allow_hyphen_values = true)]
     pub uid: Option<u32>,
 
     /// The caller's gid. Default: yours.
-    #[arg(long, conflicts_with = "source_addr")]
+    #[arg(long, conflicts_with = "source_addr", allow_hyphen_values = true)]
     pub gid: Option<u32>,
 
     /// The caller's process name.
@@ -312,7 +312,7 @@ pub struct ViewArgs {
 
     /// Most bytes of one body or stream shown with --verbose (and kept for --export).
     #[arg(long, default_value = "65536", value_name = "BYTES",
-          value_parser = whole::<usize>(0, range::MAX_MEMORY_BYTES, "bytes", " (a GiB)"))]
+          allow_hyphen_values = true, value_parser = whole::<usize>(0, range::MAX_MEMORY_BYTES, "bytes", " (a GiB)"))]
     pub body_limit: usize,
 
     /// Print nothing per request.
@@ -393,7 +393,7 @@ pub struct ProxyArgs {
     pub upstream_tls_key: Option<PathBuf>,
 
     /// Permission bits of the unix:// listening socket files, in octal [default: 0660].
-    #[arg(long, value_name = "MODE", value_parser = config::parse_mode)]
+    #[arg(long, value_name = "MODE", allow_hyphen_values = true, value_parser = config::parse_mode)]
     pub socket_mode: Option<u32>,
 
     /// Group (name or gid) that owns the unix:// listening socket files.
@@ -403,17 +403,17 @@ pub struct ProxyArgs {
     /// Close a connection whose request head has not fully arrived after this many seconds
     /// (also the idle limit between requests on a keep-alive connection, and the time a
     /// tls:// client has for its handshake).
-    #[arg(long, default_value = "60", value_name = "SECONDS", value_parser = range::seconds)]
+    #[arg(long, default_value = "60", value_name = "SECONDS", allow_hyphen_values = true, value_parser = range::seconds)]
     pub head_timeout: Duration,
 
     /// Largest request head (request line and headers) accepted, in bytes.
     #[arg(long, default_value = "65536", value_name = "BYTES",
-          value_parser = whole::<usize>(1024, crate::relay::upstream::MAX_BUF as u64, "bytes",
+          allow_hyphen_values = true, value_parser = whole::<usize>(1024, crate::relay::upstream::MAX_BUF as u64, "bytes",
                                         " (the relay's read buffer)"))]
     pub max_head_bytes: usize,
 
     /// On SIGINT/SIGTERM, let open requests finish for at most this many seconds.
-    #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = range::seconds)]
+    #[arg(long, default_value = "10", value_name = "SECONDS", allow_hyphen_values = true, value_parser = range::seconds)]
     pub drain_timeout: Duration,
 
     #[command(flatten)]
@@ -444,7 +444,7 @@ pub struct ProxyArgs {
     /// Rotate the audit log when it would grow beyond this many bytes (FILE.1, FILE.2, …).
     /// SIGHUP reopens it, for logrotate.
     #[arg(long, value_name = "BYTES", requires = "audit",
-          value_parser = whole::<u64>(range::MIN_AUDIT_SIZE, 1 << 40, "bytes", ""))]
+          allow_hyphen_values = true, value_parser = whole::<u64>(range::MIN_AUDIT_SIZE, 1 << 40, "bytes", ""))]
     pub audit_max_size: Option<u64>,
 
     /// Rotated audit files kept.
@@ -453,14 +453,14 @@ pub struct ProxyArgs {
         default_value = "5",
         value_name = "N",
         requires = "audit_max_size",
-        value_parser = whole::<usize>(0, range::MAX_AUDIT_KEEP, "files", "")
+        allow_hyphen_values = true, value_parser = whole::<usize>(0, range::MAX_AUDIT_KEEP, "files", "")
     )]
     pub audit_keep: usize,
 
     /// Largest request body sockeye reads whole to decide on it (container create, exec,
     /// service and volume specs, …); a larger one is refused, never passed unread.
     #[arg(long, default_value = "1048576", value_name = "BYTES",
-          value_parser = whole::<usize>(1024, range::MAX_MEMORY_BYTES, "bytes", " (a GiB)"))]
+          allow_hyphen_values = true, value_parser = whole::<usize>(1024, range::MAX_MEMORY_BYTES, "bytes", " (a GiB)"))]
     pub max_body: usize,
 
     /// Each client sees and touches only the containers, images, volumes and networks it

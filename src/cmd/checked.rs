@@ -45,12 +45,14 @@ pub enum Export {
 }
 
 impl TraceArgs {
+    /// The exports asked for, each checked writable where it can be known before the
+    /// command runs: a file that cannot be written must not cost a whole traced command.
     pub fn exports(&self) -> Result<Vec<Export>, String> {
         self.export
             .chunks(2)
             .map(|pair| match pair {
-                [kind, file] if kind == "curl" => Ok(Export::Curl(file.into())),
-                [kind, file] if kind == "har" => Ok(Export::Har(file.into())),
+                [kind, file] if kind == "curl" => Ok(Export::Curl(writable(kind, file)?)),
+                [kind, file] if kind == "har" => Ok(Export::Har(writable(kind, file)?)),
                 [kind, _] => Err(format!(
                     "--export {kind}: expected `curl FILE` or `har FILE`"
                 )),
@@ -80,6 +82,36 @@ impl TraceArgs {
     }
 }
 
+/// `file`, when it can be written: its directory exists and is writable, and it is not a
+/// directory itself (checked, not created: a failed command leaves no empty export behind).
+fn writable(kind: &str, file: &str) -> Result<PathBuf, String> {
+    use nix::unistd::{access, AccessFlags};
+    let path = PathBuf::from(file);
+    let fail = |why: String| Err(format!("--export {kind} {file}: {why}"));
+    if path.is_dir() {
+        return fail("is a directory".into());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return fail(format!("no directory {}", dir.display()));
+    }
+    if path.exists() {
+        if let Err(e) = access(&path, AccessFlags::W_OK) {
+            return fail(format!("cannot be written ({})", e.desc()));
+        }
+    } else if let Err(e) = access(&dir, AccessFlags::W_OK | AccessFlags::X_OK) {
+        return fail(format!(
+            "cannot create files in {} ({})",
+            dir.display(),
+            e.desc()
+        ));
+    }
+    Ok(path)
+}
+
 /// A fully checked `proxy` configuration.
 #[derive(Debug, Clone)]
 pub struct ProxyConfig {
@@ -88,6 +120,9 @@ pub struct ProxyConfig {
     /// Present exactly when a listener is `tls://`.
     pub tls: Option<tls::ServerFiles>,
     pub upstream: UpstreamAddr,
+    /// Where the upstream came from when no --upstream named it (`DOCKER_HOST=…`, `the
+    /// standard socket`), for the startup line.
+    pub upstream_origin: Option<String>,
     /// Present exactly when the upstream is `tls://`.
     pub upstream_tls: Option<tls::ClientFiles>,
     pub perms: SocketPerms,
@@ -272,6 +307,7 @@ impl ProxyArgs {
             listen,
             tls,
             upstream,
+            upstream_origin: env_upstream.map(|e| e.origin),
             upstream_tls,
             perms: SocketPerms {
                 mode: self.socket_mode.unwrap_or(SocketPerms::default().mode),

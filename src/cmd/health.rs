@@ -34,6 +34,11 @@ pub fn run(args: &HealthArgs) -> Result<i32, String> {
     })
 }
 
+/// The options checked, as [`run`] checks them, without asking anyone.
+pub fn check(args: &HealthArgs) -> Result<(), String> {
+    Target::parse(args).map(drop)
+}
+
 /// Whom `sockeye health` asks.
 #[derive(Debug, PartialEq, Eq)]
 enum Target {

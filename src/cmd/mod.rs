@@ -5,6 +5,7 @@ pub mod args;
 pub mod audit;
 pub mod certs;
 pub mod certs_index;
+pub mod check;
 pub mod checked;
 pub mod dropin;
 pub mod health;

@@ -392,3 +392,30 @@ fn trace_follows_a_tcp_docker_host_and_refuses_a_tls_one_by_name() {
         "{err}"
     );
 }
+
+#[test]
+fn an_export_that_cannot_be_written_fails_before_the_command_runs() {
+    let t = trace(&[
+        "--export",
+        "har",
+        "/nonexistent/x.har",
+        "--",
+        "docker",
+        "ps",
+    ]);
+    assert_eq!(
+        t.exports().unwrap_err(),
+        "--export har /nonexistent/x.har: no directory /nonexistent"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let t = trace(&["--export", "curl", d, "--", "docker", "ps"]);
+    assert!(t.exports().unwrap_err().ends_with(": is a directory"));
+    let file = format!("{d}/replay.sh");
+    let t = trace(&["--export", "curl", &file, "--", "docker", "ps"]);
+    assert_eq!(t.exports().unwrap(), [Export::Curl(file.clone().into())]);
+    assert!(
+        !std::path::Path::new(&file).exists(),
+        "checked, not created"
+    );
+}
