@@ -412,10 +412,7 @@ fn mistakes_of_the_report_each_get_the_right_one_line() {
             &["certs", "init", "D", "--host", "bad host!"],
             "--host \"bad host!\" is not a DNS name or an IP address",
         ),
-        (
-            &["trace", "docker", "ps"],
-            "unexpected argument 'docker'",
-        ),
+        (&["trace", "docker", "ps"], "unexpected argument 'docker'"),
         (
             &["proxy", "--audit", "a.log", "--audit-max-size", "0"],
             "give from 65536 to",
@@ -425,10 +422,19 @@ fn mistakes_of_the_report_each_get_the_right_one_line() {
             "give from 65536 to",
         ),
         (
-            &["proxy", "--listen", "tcp://127.0.0.1:0", "--socket-mode", "0600"],
+            &[
+                "proxy",
+                "--listen",
+                "tcp://127.0.0.1:0",
+                "--socket-mode",
+                "0600",
+            ],
             "--socket-mode and --socket-group apply to unix:// listeners",
         ),
-        (&["audit", "a.log", "--summary", "--top", "0"], "give from 1 to"),
+        (
+            &["audit", "a.log", "--summary", "--top", "0"],
+            "give from 1 to",
+        ),
     ];
     for (args, says) in cases {
         let line = one_error_line(&sockeye(args, d), &args.join(" "));
@@ -436,8 +442,14 @@ fn mistakes_of_the_report_each_get_the_right_one_line() {
     }
     // The hint that the command goes after `--`.
     let err = String::from_utf8_lossy(&sockeye(&["trace", "docker", "ps"], d).stderr).into_owned();
-    assert!(err.contains("tip: the command to trace goes after `--`"), "{err}");
-    assert!(std::fs::read_dir(d).unwrap().next().is_none(), "nothing written");
+    assert!(
+        err.contains("tip: the command to trace goes after `--`"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read_dir(d).unwrap().next().is_none(),
+        "nothing written"
+    );
 }
 
 #[test]
@@ -457,17 +469,27 @@ fn an_export_that_cannot_be_written_stops_trace_before_the_command_runs() {
         dir.path(),
     );
     let line = one_error_line(&out, "trace --export har /nonexistent/x.har");
-    assert_eq!(line, "sockeye: --export har /nonexistent/x.har: no directory /nonexistent");
+    assert_eq!(
+        line,
+        "sockeye: --export har /nonexistent/x.har: no directory /nonexistent"
+    );
     assert!(!marker.exists(), "the command ran before the export failed");
 }
 
 #[test]
 fn policy_check_reads_a_rego_file_as_rego() {
     let dir = tempfile::tempdir().unwrap();
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rego/deny-privileged.rego");
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/rego/deny-privileged.rego"
+    );
     let out = sockeye(&["policy", "check", example], dir.path());
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(said.contains("valid Rego"), "{said}");
     let bad = dir.path().join("bad.rego");
     std::fs::write(&bad, "package docker.authz\n\nallow if {\n").unwrap();
@@ -475,7 +497,10 @@ fn policy_check_reads_a_rego_file_as_rego() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("bad.rego:"), "{err}");
-    assert!(!err.contains("TOML") && !err.contains("expected"), "read as TOML: {err}");
+    assert!(
+        !err.contains("TOML") && !err.contains("expected"),
+        "read as TOML: {err}"
+    );
 }
 
 /// `2>log` must read as text: no escape codes off a terminal; and the startup line says what
@@ -511,7 +536,10 @@ fn the_log_off_a_terminal_has_no_colour_codes_and_the_startup_line_says_what_it_
     };
     let _ = child.kill();
     let _ = child.wait();
-    assert!(!text.contains('\x1b'), "escape codes in a log file:\n{text:?}");
+    assert!(
+        !text.contains('\x1b'),
+        "escape codes in a log file:\n{text:?}"
+    );
     let start = text.lines().find(|l| l.contains("relaying")).unwrap();
     assert!(start.contains("profile read-only (sha256:"), "{start}");
     assert!(start.contains("mode audit: NOTHING IS ENFORCED"), "{start}");

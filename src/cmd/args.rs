@@ -323,7 +323,7 @@ pub struct ViewArgs {
 #[derive(Debug, Args)]
 pub struct TraceArgs {
     /// The Docker daemon: unix:///path or tcp://host:port.
-    /// [default: $DOCKER_HOST when it is unix://…, else unix:///var/run/docker.sock]
+    /// [default: $DOCKER_HOST as the docker CLI reads it, else unix:///var/run/docker.sock]
     #[arg(long, value_name = "ADDR")]
     pub upstream: Option<String>,
 
@@ -343,7 +343,7 @@ pub struct TraceArgs {
 #[derive(Debug, Args)]
 pub struct ProxyArgs {
     /// Where clients connect: unix:///path/to.sock, tcp://127.0.0.1:PORT (loopback only,
-    /// unless --insecure-tcp) or tls://HOST:PORT (--tls-cert, --tls-key, --tls-client-ca).
+    /// unless --insecure-tcp) or tls://IP:PORT (--tls-cert, --tls-key, --tls-client-ca).
     /// May be given several times. `,profile=NAME` after an address names the policy
     /// profile for that listener's clients. [default: unix://./sockeye.sock, or the
     /// sockets systemd passed (socket activation, examples/systemd)]
@@ -376,7 +376,9 @@ pub struct ProxyArgs {
 
     /// The Docker daemon: unix:///path, tcp://host:port or tls://host:port
     /// (--upstream-tls-ca, --upstream-tls-cert, --upstream-tls-key).
-    /// [default: $DOCKER_HOST when it is unix://…, else unix:///var/run/docker.sock]
+    /// [default: $DOCKER_HOST as the docker CLI reads it (tcp:// with DOCKER_TLS_VERIFY is
+    /// tls://, with DOCKER_CERT_PATH's ca.pem, cert.pem and key.pem), else
+    /// unix:///var/run/docker.sock]
     #[arg(long, value_name = "ADDR")]
     pub upstream: Option<String>,
 
