@@ -44,8 +44,16 @@ pub enum AddrError {
     Scheme(String),
     #[error("{0:?}: the socket path is empty")]
     EmptyPath(String),
-    #[error("{0:?}: expected tcp://host:port with a numeric port")]
-    TcpAddr(String),
+    #[error("{0:?}: expected {1}://host:port with a numeric port")]
+    TcpAddr(String, &'static str),
+    /// A listener binds an address: a name (`localhost`) would have to be resolved to one,
+    /// and which of its addresses (127.0.0.1 or ::1) was meant is a guess.
+    #[error(
+        "{0:?}: a listener takes {1}://IP:PORT, an IP address and a numeric port \
+         ({1}://127.0.0.1:PORT for this host only, {1}://0.0.0.0:PORT or {1}://[::]:PORT for \
+         every address); a host name is not resolved"
+    )]
+    ListenIp(String, &'static str),
     #[error(
         "{0:?}: plain TCP is only allowed on a loopback address: anyone who reaches the port \
          would be root on the Docker host. Use tls://… with --tls-client-ca, or accept the \
@@ -98,22 +106,22 @@ impl ListenAddr {
 
     /// `insecure_tcp` (`--insecure-tcp`) also allows plain TCP on other addresses.
     pub fn parse_with(s: &str, insecure_tcp: bool) -> Result<Self, AddrError> {
-        let socket_addr = |hostport: &str| -> Result<SocketAddr, AddrError> {
+        let socket_addr = |scheme: &'static str, hostport: &str| -> Result<SocketAddr, AddrError> {
             hostport
                 .trim_end_matches('/')
                 .parse()
-                .map_err(|_| AddrError::TcpAddr(s.to_string()))
+                .map_err(|_| AddrError::ListenIp(s.to_string(), scheme))
         };
         match split_scheme(s)? {
             ("unix", path) => Ok(ListenAddr::Unix(unix_path(s, path)?)),
             ("tcp", hostport) => {
-                let addr = socket_addr(hostport)?;
+                let addr = socket_addr("tcp", hostport)?;
                 if !addr.ip().is_loopback() && !insecure_tcp {
                     return Err(AddrError::NotLoopback(s.to_string()));
                 }
                 Ok(ListenAddr::Tcp(addr))
             }
-            ("tls", hostport) => Ok(ListenAddr::Tls(socket_addr(hostport)?)),
+            ("tls", hostport) => Ok(ListenAddr::Tls(socket_addr("tls", hostport)?)),
             _ => Err(AddrError::Scheme(s.to_string())),
         }
     }
@@ -129,12 +137,13 @@ impl UpstreamAddr {
         match split_scheme(s)? {
             ("unix", path) => Ok(UpstreamAddr::Unix(unix_path(s, path)?)),
             (scheme @ ("tcp" | "tls"), hostport) => {
+                let scheme = if scheme == "tls" { "tls" } else { "tcp" };
                 let hostport = hostport.trim_end_matches('/');
                 let (host, port) = hostport
                     .rsplit_once(':')
-                    .ok_or_else(|| AddrError::TcpAddr(s.to_string()))?;
+                    .ok_or_else(|| AddrError::TcpAddr(s.to_string(), scheme))?;
                 if host.is_empty() || port.parse::<u16>().is_err() {
-                    return Err(AddrError::TcpAddr(s.to_string()));
+                    return Err(AddrError::TcpAddr(s.to_string(), scheme));
                 }
                 Ok(if scheme == "tls" {
                     UpstreamAddr::Tls(hostport.to_string())
@@ -146,13 +155,128 @@ impl UpstreamAddr {
         }
     }
 
-    /// The default upstream: `DOCKER_HOST` when it names a Unix socket (the docker CLI's own
-    /// rule for where the daemon is), else the standard socket path.
-    pub fn default_from_env(docker_host: Option<&str>) -> Self {
-        docker_host
-            .filter(|h| h.starts_with("unix://"))
-            .and_then(|h| UpstreamAddr::parse(h).ok())
-            .unwrap_or_else(|| UpstreamAddr::Unix(PathBuf::from("/var/run/docker.sock")))
+    /// The default upstream when the environment names no daemon.
+    pub fn standard() -> Self {
+        UpstreamAddr::Unix(PathBuf::from("/var/run/docker.sock"))
+    }
+}
+
+/// What the docker CLI reads to find the daemon, and so what sockeye's default upstream
+/// follows: `DOCKER_HOST`, `DOCKER_TLS_VERIFY`, `DOCKER_CERT_PATH` (and `DOCKER_TLS`, only to
+/// refuse it: sockeye always verifies a daemon's certificate).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DockerEnv {
+    pub host: Option<String>,
+    pub tls_verify: bool,
+    /// `DOCKER_TLS`: TLS without verifying the daemon.
+    pub tls_unverified: bool,
+    pub cert_path: Option<PathBuf>,
+    /// `$HOME`, for the CLI's default certificate directory `~/.docker`.
+    pub home: Option<PathBuf>,
+}
+
+/// The daemon the environment names, with the files of a `tls://` one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvUpstream {
+    pub addr: UpstreamAddr,
+    /// `DOCKER_CERT_PATH/ca.pem`, and `cert.pem`/`key.pem`, for a `DOCKER_TLS_VERIFY` daemon.
+    pub tls: Option<(PathBuf, PathBuf, PathBuf)>,
+    /// Said in errors and the startup line: `DOCKER_HOST=tcp://…`, or the standard socket.
+    pub origin: String,
+}
+
+impl From<Option<&str>> for DockerEnv {
+    fn from(host: Option<&str>) -> Self {
+        DockerEnv {
+            host: host.map(str::to_owned),
+            ..DockerEnv::default()
+        }
+    }
+}
+
+impl DockerEnv {
+    /// From the variables of `vars` (the process environment, or a test's).
+    pub fn from_vars<K: AsRef<str>, V: AsRef<str>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
+        let mut env = DockerEnv::default();
+        for (k, v) in vars {
+            let (k, v) = (k.as_ref(), v.as_ref());
+            // The docker CLI treats an empty variable as unset.
+            if v.is_empty() {
+                continue;
+            }
+            match k {
+                "DOCKER_HOST" => env.host = Some(v.to_owned()),
+                "DOCKER_TLS_VERIFY" => env.tls_verify = true,
+                "DOCKER_TLS" => env.tls_unverified = true,
+                "DOCKER_CERT_PATH" => env.cert_path = Some(v.into()),
+                "HOME" => env.home = Some(v.into()),
+                _ => {}
+            }
+        }
+        env
+    }
+
+    /// The daemon the docker CLI would talk to in this environment: `DOCKER_HOST` as it
+    /// reads it (`tcp://` becomes TLS with `DOCKER_TLS_VERIFY`, a missing port is 2375, or
+    /// 2376 with TLS), else `/var/run/docker.sock`. What sockeye cannot relay to is an error,
+    /// never a silent fall back to another daemon.
+    pub fn upstream(&self) -> Result<EnvUpstream, String> {
+        let Some(host) = &self.host else {
+            return Ok(EnvUpstream {
+                addr: UpstreamAddr::standard(),
+                tls: None,
+                origin: "the standard socket".into(),
+            });
+        };
+        let origin = format!("DOCKER_HOST={host}");
+        let unusable = |why: &str| format!("{origin}: {why}; give --upstream ADDR");
+        let (addr, tls) = match host.split_once("://") {
+            Some(("unix", _)) => (
+                UpstreamAddr::parse(host).map_err(|e| unusable(&e.to_string()))?,
+                None,
+            ),
+            Some(("tcp", rest)) => {
+                let rest = rest.trim_end_matches('/');
+                if self.tls_unverified && !self.tls_verify {
+                    return Err(unusable(
+                        "DOCKER_TLS without DOCKER_TLS_VERIFY trusts any certificate, and \
+                         sockeye always verifies the daemon's (set DOCKER_TLS_VERIFY=1)",
+                    ));
+                }
+                let tls = self.tls_verify;
+                let hostport = match rest.rsplit_once(':') {
+                    Some((_, port)) if !rest.ends_with(']') && port.parse::<u16>().is_ok() => {
+                        rest.to_owned()
+                    }
+                    _ => format!("{rest}:{}", if tls { 2376 } else { 2375 }),
+                };
+                let scheme = if tls { "tls" } else { "tcp" };
+                let addr = UpstreamAddr::parse(&format!("{scheme}://{hostport}"))
+                    .map_err(|e| unusable(&e.to_string()))?;
+                let files = match tls {
+                    false => None,
+                    true => {
+                        let dir = self
+                            .cert_path
+                            .clone()
+                            .or_else(|| self.home.as_ref().map(|h| h.join(".docker")))
+                            .ok_or_else(|| unusable("DOCKER_TLS_VERIFY needs DOCKER_CERT_PATH"))?;
+                        Some((
+                            dir.join("ca.pem"),
+                            dir.join("cert.pem"),
+                            dir.join("key.pem"),
+                        ))
+                    }
+                };
+                (addr, files)
+            }
+            _ => {
+                return Err(unusable(
+                    "sockeye relays to unix://, tcp:// (DOCKER_TLS_VERIFY for TLS) daemons",
+                ))
+            }
+        };
+        Ok(EnvUpstream { addr, tls, origin })
     }
 }
 
@@ -262,20 +386,70 @@ impl Default for Limits {
 mod tests {
     use super::*;
 
+    fn env_upstream(vars: &[(&str, &str)]) -> Result<EnvUpstream, String> {
+        DockerEnv::from_vars(vars.iter().copied()).upstream()
+    }
+
     #[test]
-    fn upstream_defaults_to_docker_host_only_when_it_is_a_unix_socket() {
+    fn upstream_defaults_to_docker_host_as_the_docker_cli_reads_it() {
+        let up = |vars: &[(&str, &str)]| env_upstream(vars).unwrap().addr;
         assert_eq!(
-            UpstreamAddr::default_from_env(Some("unix:///run/dk/docker.sock")),
+            up(&[("DOCKER_HOST", "unix:///run/dk/docker.sock")]),
             UpstreamAddr::Unix("/run/dk/docker.sock".into())
         );
+        // Not silently /var/run/docker.sock: the daemon the CLI would use.
         assert_eq!(
-            UpstreamAddr::default_from_env(Some("tcp://10.0.0.1:2375")),
-            UpstreamAddr::Unix("/var/run/docker.sock".into())
+            up(&[("DOCKER_HOST", "tcp://10.0.0.1:2375")]),
+            UpstreamAddr::Tcp("10.0.0.1:2375".into())
         );
         assert_eq!(
-            UpstreamAddr::default_from_env(None),
+            up(&[("DOCKER_HOST", "tcp://docker.example")]),
+            UpstreamAddr::Tcp("docker.example:2375".into())
+        );
+        assert_eq!(up(&[]), UpstreamAddr::Unix("/var/run/docker.sock".into()));
+        assert_eq!(
+            up(&[("DOCKER_HOST", "")]),
             UpstreamAddr::Unix("/var/run/docker.sock".into())
         );
+    }
+
+    #[test]
+    fn docker_tls_verify_makes_the_default_upstream_tls_with_the_cli_certificates() {
+        let got = env_upstream(&[
+            ("DOCKER_HOST", "tcp://docker.example:2376"),
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("DOCKER_CERT_PATH", "/certs"),
+        ])
+        .unwrap();
+        assert_eq!(got.addr, UpstreamAddr::Tls("docker.example:2376".into()));
+        assert_eq!(
+            got.tls,
+            Some((
+                "/certs/ca.pem".into(),
+                "/certs/cert.pem".into(),
+                "/certs/key.pem".into()
+            ))
+        );
+        let home = env_upstream(&[
+            ("DOCKER_HOST", "tcp://d"),
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("HOME", "/home/a"),
+        ])
+        .unwrap();
+        assert_eq!(home.addr, UpstreamAddr::Tls("d:2376".into()));
+        assert_eq!(home.tls.unwrap().0, PathBuf::from("/home/a/.docker/ca.pem"));
+    }
+
+    #[test]
+    fn a_docker_host_sockeye_cannot_relay_to_is_an_error_not_another_daemon() {
+        for vars in [
+            &[("DOCKER_HOST", "ssh://me@host")][..],
+            &[("DOCKER_HOST", "tcp://d:2376"), ("DOCKER_TLS", "1")][..],
+        ] {
+            let err = env_upstream(vars).unwrap_err();
+            assert!(err.starts_with("DOCKER_HOST="), "{err}");
+            assert!(err.contains("--upstream"), "{err}");
+        }
     }
 
     #[test]

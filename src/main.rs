@@ -1,10 +1,11 @@
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
-use sockeye::cmd::args::{Cli, Command};
+use sockeye::cmd::args::Command;
+use sockeye::config::DockerEnv;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = sockeye::cmd::parse(std::env::args_os());
     // A drop-in logs at the level its LOG_LEVEL names, as the images it stands in for do.
     let default_filter = match &cli.command {
         Command::DropIn(_) => {
@@ -24,15 +25,18 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
+        // Escape codes belong on a terminal, not in a log file (`2>log`), nor anywhere NO_COLOR
+        // is set (no-color.org).
+        .with_ansi(
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .with_target(false)
         .without_time()
         .init();
-    let docker_host = std::env::var("DOCKER_HOST").ok();
+    let docker_env = DockerEnv::from_vars(std::env::vars());
     let result = match cli.command {
-        Command::Proxy(args) => args
-            .build(docker_host.as_deref())
-            .and_then(sockeye::proxy)
-            .map(|()| 0),
+        Command::Proxy(args) => args.build(docker_env).and_then(sockeye::proxy).map(|()| 0),
         Command::DropIn(args) => {
             let env: Vec<(String, String)> = std::env::vars().collect();
             sockeye::cmd::dropin::build(args, &env)
@@ -42,7 +46,7 @@ fn main() -> ExitCode {
         Command::Certs(cmd) => sockeye::cmd::certs::run(cmd).map(|()| 0),
         Command::Trace(args) => tokio::runtime::Runtime::new()
             .map_err(|e| format!("cannot start the async runtime: {e}"))
-            .and_then(|rt| rt.block_on(sockeye::cmd::trace::run(args, docker_host.as_deref()))),
+            .and_then(|rt| rt.block_on(sockeye::cmd::trace::run(args, docker_env))),
         Command::Policy(cmd) => Ok(sockeye::cmd::policy::run(cmd)),
         Command::Audit(args) => Ok(sockeye::cmd::audit::run(args)),
         Command::Health(args) => sockeye::cmd::health::run(&args),

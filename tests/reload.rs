@@ -49,7 +49,10 @@ fn sighup_puts_a_new_policy_in_force_keeps_the_old_when_broken_and_spares_calls_
             audit.to_str().unwrap(),
         ],
     );
-    let start = s.wait_for_log(&["relaying ", &format!("({first}); mode enforce; audit ")]);
+    let start = s.wait_for_log(&[
+        "relaying ",
+        &format!("({first}); mode enforce: denied calls never reach the daemon; audit "),
+    ]);
     assert!(start.contains("; fd limit "), "{start}");
     let host = s.host();
 

@@ -3,9 +3,11 @@
 //! into checked values (a [`ProxyArgs`] into a [`crate::cmd::checked::ProxyConfig`]).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::cmd::range::{self, whole};
 use crate::config;
 use crate::see::view::Format;
 
@@ -103,7 +105,8 @@ pub struct AuditArgs {
     pub summary: bool,
 
     /// Rows per summary table.
-    #[arg(long, default_value_t = 10, value_name = "N", requires = "summary")]
+    #[arg(long, default_value = "10", value_name = "N", requires = "summary",
+          allow_hyphen_values = true, value_parser = whole::<usize>(1, 1_000_000, "rows", ""))]
     pub top: usize,
 
     /// Keep reading the last FILE as it grows, as `tail -F` does (across rotation, by name),
@@ -178,8 +181,8 @@ pub struct HealthArgs {
     pub listen: Option<String>,
 
     /// Give up (unhealthy) after this many seconds.
-    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
-    pub timeout: f64,
+    #[arg(long, default_value = "5", value_name = "SECONDS", allow_hyphen_values = true, value_parser = range::seconds)]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,11 +263,11 @@ pub struct ExplainArgs {
     pub content_type: String,
 
     /// The caller's uid (a Unix-socket client). Default: yours.
-    #[arg(long, conflicts_with = "source_addr")]
+    #[arg(long, conflicts_with = "source_addr", allow_hyphen_values = true)]
     pub uid: Option<u32>,
 
     /// The caller's gid. Default: yours.
-    #[arg(long, conflicts_with = "source_addr")]
+    #[arg(long, conflicts_with = "source_addr", allow_hyphen_values = true)]
     pub gid: Option<u32>,
 
     /// The caller's process name.
@@ -320,7 +323,8 @@ pub struct ExplainArgs {
     pub mode: ModeArg,
 
     /// The relay's --max-body: a body larger than this is refused, never decided on.
-    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    #[arg(long, default_value = "1048576", value_name = "BYTES",
+          allow_hyphen_values = true, value_parser = whole::<usize>(1024, range::MAX_MEMORY_BYTES, "bytes", " (a GiB)"))]
     pub max_body: usize,
 
     /// Ask this daemon (unix:///path or tcp://host:port) about the objects the request names,
@@ -352,7 +356,8 @@ pub struct ViewArgs {
     pub output: Option<PathBuf>,
 
     /// Most bytes of one body or stream shown with --verbose (and kept for --export).
-    #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES")]
+    #[arg(long, default_value = "65536", value_name = "BYTES",
+          allow_hyphen_values = true, value_parser = whole::<usize>(0, range::MAX_MEMORY_BYTES, "bytes", " (a GiB)"))]
     pub body_limit: usize,
 
     /// Print nothing per request.
@@ -363,7 +368,7 @@ pub struct ViewArgs {
 #[derive(Debug, Args)]
 pub struct TraceArgs {
     /// The Docker daemon: unix:///path or tcp://host:port.
-    /// [default: $DOCKER_HOST when it is unix://…, else unix:///var/run/docker.sock]
+    /// [default: $DOCKER_HOST as the docker CLI reads it, else unix:///var/run/docker.sock]
     #[arg(long, value_name = "ADDR")]
     pub upstream: Option<String>,
 
@@ -394,7 +399,7 @@ pub struct TraceArgs {
 #[derive(Debug, Args)]
 pub struct ProxyArgs {
     /// Where clients connect: unix:///path/to.sock, tcp://127.0.0.1:PORT (loopback only,
-    /// unless --insecure-tcp) or tls://HOST:PORT (--tls-cert, --tls-key, --tls-client-ca).
+    /// unless --insecure-tcp) or tls://IP:PORT (--tls-cert, --tls-key, --tls-client-ca).
     /// May be given several times. `,profile=NAME` after an address names the policy
     /// profile for that listener's clients. [default: unix://./sockeye.sock, or the
     /// sockets systemd passed (socket activation, examples/systemd)]
@@ -427,7 +432,9 @@ pub struct ProxyArgs {
 
     /// The Docker daemon: unix:///path, tcp://host:port or tls://host:port
     /// (--upstream-tls-ca, --upstream-tls-cert, --upstream-tls-key).
-    /// [default: $DOCKER_HOST when it is unix://…, else unix:///var/run/docker.sock]
+    /// [default: $DOCKER_HOST as the docker CLI reads it (tcp:// with DOCKER_TLS_VERIFY is
+    /// tls://, with DOCKER_CERT_PATH's ca.pem, cert.pem and key.pem), else
+    /// unix:///var/run/docker.sock]
     #[arg(long, value_name = "ADDR")]
     pub upstream: Option<String>,
 
@@ -443,27 +450,29 @@ pub struct ProxyArgs {
     #[arg(long, value_name = "FILE", requires = "upstream_tls_cert")]
     pub upstream_tls_key: Option<PathBuf>,
 
-    /// Permission bits of the listening socket file, in octal.
-    #[arg(long, default_value = "0660", value_name = "MODE", value_parser = config::parse_mode)]
-    pub socket_mode: u32,
+    /// Permission bits of the unix:// listening socket files, in octal [default: 0660].
+    #[arg(long, value_name = "MODE", allow_hyphen_values = true, value_parser = config::parse_mode)]
+    pub socket_mode: Option<u32>,
 
-    /// Group (name or gid) that owns the listening socket file.
+    /// Group (name or gid) that owns the unix:// listening socket files.
     #[arg(long, value_name = "GROUP")]
     pub socket_group: Option<String>,
 
     /// Close a connection whose request head has not fully arrived after this many seconds
     /// (also the idle limit between requests on a keep-alive connection, and the time a
     /// tls:// client has for its handshake).
-    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
-    pub head_timeout: f64,
+    #[arg(long, default_value = "60", value_name = "SECONDS", allow_hyphen_values = true, value_parser = range::seconds)]
+    pub head_timeout: Duration,
 
     /// Largest request head (request line and headers) accepted, in bytes.
-    #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES")]
+    #[arg(long, default_value = "65536", value_name = "BYTES",
+          allow_hyphen_values = true, value_parser = whole::<usize>(1024, crate::relay::upstream::MAX_BUF as u64, "bytes",
+                                        " (the relay's read buffer)"))]
     pub max_head_bytes: usize,
 
     /// On SIGINT/SIGTERM, let open requests finish for at most this many seconds.
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
-    pub drain_timeout: f64,
+    #[arg(long, default_value = "10", value_name = "SECONDS", allow_hyphen_values = true, value_parser = range::seconds)]
+    pub drain_timeout: Duration,
 
     #[command(flatten)]
     pub view: ViewArgs,
@@ -492,21 +501,24 @@ pub struct ProxyArgs {
 
     /// Rotate the audit log when it would grow beyond this many bytes (FILE.1, FILE.2, …).
     /// SIGHUP reopens it, for logrotate.
-    #[arg(long, value_name = "BYTES", requires = "audit")]
+    #[arg(long, value_name = "BYTES", requires = "audit",
+          allow_hyphen_values = true, value_parser = whole::<u64>(range::MIN_AUDIT_SIZE, 1 << 40, "bytes", ""))]
     pub audit_max_size: Option<u64>,
 
     /// Rotated audit files kept.
     #[arg(
         long,
-        default_value_t = 5,
+        default_value = "5",
         value_name = "N",
-        requires = "audit_max_size"
+        requires = "audit_max_size",
+        allow_hyphen_values = true, value_parser = whole::<usize>(0, range::MAX_AUDIT_KEEP, "files", "")
     )]
     pub audit_keep: usize,
 
     /// Largest request body sockeye reads whole to decide on it (container create, exec,
     /// service and volume specs, …); a larger one is refused, never passed unread.
-    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    #[arg(long, default_value = "1048576", value_name = "BYTES",
+          allow_hyphen_values = true, value_parser = whole::<usize>(1024, range::MAX_MEMORY_BYTES, "bytes", " (a GiB)"))]
     pub max_body: usize,
 
     /// Each client sees and touches only the containers, images, volumes and networks it

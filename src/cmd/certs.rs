@@ -59,7 +59,7 @@ pub struct CertsInitArgs {
     pub client: String,
 
     /// Days the server and client certificates are valid (the CA: ten years).
-    #[arg(long, default_value_t = LEAF_DAYS, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = LEAF_DAYS, value_name = "DAYS", allow_hyphen_values = true, value_parser = leaf_days())]
     pub days: u32,
 }
 
@@ -83,12 +83,19 @@ pub struct CertsClientArgs {
 
     /// Days the certificate is valid [default: 30: a person's certificate is renewed
     /// monthly, so a lost one stops working on its own]
-    #[arg(long, value_name = "DAYS", conflicts_with = "hours", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "DAYS", conflicts_with = "hours", allow_hyphen_values = true, value_parser = leaf_days())]
     pub days: Option<u32>,
 
     /// Hours the certificate is valid (short-lived certificates renewed by a timer).
-    #[arg(long, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "HOURS", allow_hyphen_values = true, value_parser = crate::cmd::range::whole::<u32>(
+        1, CA_DAYS as u64 * 24, "hours", " (the CA's own ten years)"))]
     pub hours: Option<u32>,
+}
+
+/// `--days` of a certificate the CA issues: it cannot outlive the CA (a verifier refuses a
+/// chain whose CA expired), and a date past year 9999 cannot be written at all.
+pub fn leaf_days() -> impl Fn(&str) -> Result<u32, String> + Clone + Send + Sync + 'static {
+    crate::cmd::range::whole::<u32>(1, CA_DAYS as u64, "days", " (the CA's own ten years)")
 }
 
 /// Default lifetime of a client certificate from `certs client`: a person's.
@@ -285,7 +292,9 @@ fn random_serial() -> Result<Vec<u8>, String> {
     Ok(serial)
 }
 
-/// An IP address, an e-mail address (client certificates only) or a DNS name.
+/// An IP address, an e-mail address (client certificates only) or a DNS name. A name no
+/// client could ever connect by (`bad host!`) is refused: the certificate would verify for
+/// nobody.
 fn san(s: &str, client: bool) -> Result<SanType, String> {
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Ok(SanType::IpAddress(ip));
@@ -296,9 +305,74 @@ fn san(s: &str, client: bool) -> Result<SanType, String> {
             .map_err(|e| format!("{s:?}: not usable in a certificate: {e}"))
     };
     if client && s.contains('@') {
+        let (local, domain) = s.rsplit_once('@').unwrap_or_default();
+        if local.is_empty() || local.chars().any(|c| c.is_whitespace() || c == '@') {
+            return Err(format!("{s:?}: not an e-mail address"));
+        }
+        dns_name(domain).map_err(|why| format!("{s:?}: not an e-mail address: {why}"))?;
         return Ok(SanType::Rfc822Name(ia5()?));
     }
+    dns_name(s).map_err(|why| {
+        let what = if client {
+            "a DNS name, an IP address or an e-mail address"
+        } else {
+            "a DNS name or an IP address"
+        };
+        format!("{s:?} is not {what}: {why}")
+    })?;
     Ok(SanType::DnsName(ia5()?))
+}
+
+/// A DNS name as a certificate may carry it (RFC 1123 labels; a leading `*.` wildcard).
+fn dns_name(name: &str) -> Result<(), String> {
+    let bare = name.strip_prefix("*.").unwrap_or(name);
+    let bare = bare.strip_suffix('.').unwrap_or(bare);
+    if bare.is_empty() || bare.len() > 253 {
+        return Err("a name has 1 to 253 characters".into());
+    }
+    for label in bare.split('.') {
+        if label.is_empty() || label.len() > 63 {
+            return Err(format!("label {label:?} must have 1 to 63 characters"));
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
+            return Err(format!(
+                "{c:?} is not allowed (letters, digits, '-' and '.')"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!("label {label:?} starts or ends with '-'"));
+        }
+    }
+    Ok(())
+}
+
+impl CertsCommand {
+    /// What can be known wrong before any key is made or file written: the names and
+    /// addresses a certificate would carry. (Numbers were checked by clap, in range.)
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            CertsCommand::Init(a) => {
+                if a.client.is_empty() {
+                    return Err("--client: a certificate needs a non-empty name".into());
+                }
+                a.hosts
+                    .iter()
+                    .try_for_each(|h| san(h, false).map(drop).map_err(|e| format!("--host {e}")))
+            }
+            CertsCommand::Client(a) => {
+                if a.name.is_empty() {
+                    return Err("a certificate needs a non-empty name".into());
+                }
+                a.sans
+                    .iter()
+                    .try_for_each(|h| san(h, true).map(drop).map_err(|e| format!("--san {e}")))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// One file to write: name, contents, and whether it is a private key.
@@ -350,6 +424,7 @@ pub fn write_client_dir(out: &Path, ca: &Ca, client: &Issued) -> Result<(), Stri
 
 /// Run `sockeye certs …`.
 pub fn run(cmd: CertsCommand) -> Result<(), String> {
+    cmd.check()?;
     match cmd {
         CertsCommand::Init(args) => init(&args),
         CertsCommand::Client(args) => client(&args),
@@ -432,6 +507,35 @@ mod tests {
     use crate::caller::ClientCert;
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::CertificateDer;
+
+    #[test]
+    fn names_no_client_could_connect_by_are_refused_before_anything_is_made() {
+        let ca = Ca::generate(Validity::days(1)).unwrap();
+        for bad in ["bad host!", "a..b", "-x.example", "x_y.example", "", "a b"] {
+            let err = ca.server(&[bad.into()], Validity::days(1)).err().unwrap();
+            assert!(
+                err.contains("is not a DNS name or an IP address"),
+                "{bad}: {err}"
+            );
+            assert!(!err.contains('\n'), "{err}");
+        }
+        for good in [
+            "localhost",
+            "docker.example",
+            "*.ci.example",
+            "192.0.2.10",
+            "::1",
+            "host-1.",
+        ] {
+            ca.server(&[good.into()], Validity::days(1)).unwrap();
+        }
+        assert!(ca.client("c", &["a@b".into()], Validity::days(1)).is_ok());
+        let err = ca
+            .client("c", &["@b".into()], Validity::days(1))
+            .err()
+            .unwrap();
+        assert!(err.contains("not an e-mail address"), "{err}");
+    }
 
     #[test]
     fn client_certificates_carry_their_name_and_sans() {

@@ -26,7 +26,7 @@ pub struct CertsRevokeArgs {
     #[arg(long, default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
     /// Days until the CRL's next-update.
-    #[arg(long, default_value_t = CRL_DAYS, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = CRL_DAYS, value_name = "DAYS", allow_hyphen_values = true, value_parser = crate::cmd::certs::leaf_days())]
     pub crl_days: u32,
 }
 
@@ -36,7 +36,7 @@ pub struct CertsCrlArgs {
     #[arg(long, default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
     /// Days until the CRL's next-update.
-    #[arg(long, default_value_t = CRL_DAYS, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = CRL_DAYS, value_name = "DAYS", allow_hyphen_values = true, value_parser = crate::cmd::certs::leaf_days())]
     pub crl_days: u32,
 }
 

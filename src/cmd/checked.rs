@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::cmd::args::{ModeArg, PolicyArgs, ProxyArgs, TimeArgs, TraceArgs, ViewArgs};
-use crate::config::{Group, Limits, ListenAddr, ListenSpec, SocketPerms, UpstreamAddr};
+use crate::config::{
+    DockerEnv, EnvUpstream, Group, Limits, ListenAddr, ListenSpec, SocketPerms, UpstreamAddr,
+};
 use crate::docker::owner::Owned;
 use crate::guard::isolate::Isolation;
 use crate::guard::policy::{Glob, Mode, Policy, ProfileParams};
@@ -32,6 +33,18 @@ impl TimeArgs {
 }
 
 impl ViewArgs {
+    /// What [`ViewArgs::build`] checks, without creating the `--output` file: for checks
+    /// that must write nothing (`cmd::check`). The view is built with no file.
+    pub fn check(&self) -> Result<ViewArgs, String> {
+        if let Some(path) = &self.output {
+            writable_as("--output", &path.to_string_lossy())?;
+        }
+        let mut unwritten = self.clone();
+        unwritten.output = None;
+        unwritten.build(Output::Stderr)?;
+        Ok(unwritten)
+    }
+
     /// `None` when nothing is to be shown. JSON records go to `json_default` unless
     /// `--output` names a file, which is created here, before anything runs.
     pub fn build(&self, json_default: Output) -> Result<Option<ViewOptions>, String> {
@@ -55,12 +68,14 @@ pub enum Export {
 }
 
 impl TraceArgs {
+    /// The exports asked for, each checked writable where it can be known before the
+    /// command runs: a file that cannot be written must not cost a whole traced command.
     pub fn exports(&self) -> Result<Vec<Export>, String> {
         self.export
             .chunks(2)
             .map(|pair| match pair {
-                [kind, file] if kind == "curl" => Ok(Export::Curl(file.into())),
-                [kind, file] if kind == "har" => Ok(Export::Har(file.into())),
+                [kind, file] if kind == "curl" => Ok(Export::Curl(writable(kind, file)?)),
+                [kind, file] if kind == "har" => Ok(Export::Har(writable(kind, file)?)),
                 [kind, _] => Err(format!(
                     "--export {kind}: expected `curl FILE` or `har FILE`"
                 )),
@@ -69,18 +84,60 @@ impl TraceArgs {
             .collect()
     }
 
-    pub fn upstream(&self, docker_host: Option<&str>) -> Result<UpstreamAddr, String> {
-        match &self.upstream {
-            Some(u) => match UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}"))? {
-                UpstreamAddr::Tls(_) => Err(format!(
-                    "--upstream {u}: sockeye trace takes unix:// or tcp://; for a tls:// daemon, \
-                     trace through a `sockeye proxy` that has the certificates"
-                )),
-                addr => Ok(addr),
-            },
-            None => Ok(UpstreamAddr::default_from_env(docker_host)),
+    pub fn upstream(&self, env: impl Into<DockerEnv>) -> Result<UpstreamAddr, String> {
+        let (addr, given) = match &self.upstream {
+            Some(u) => (
+                UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}"))?,
+                format!("--upstream {u}"),
+            ),
+            None => {
+                let env = env.into().upstream()?;
+                (env.addr, env.origin)
+            }
+        };
+        match addr {
+            UpstreamAddr::Tls(_) => Err(format!(
+                "{given}: sockeye trace takes unix:// or tcp://; for a tls:// daemon, trace \
+                 through a `sockeye proxy` that has the certificates"
+            )),
+            addr => Ok(addr),
         }
     }
+}
+
+/// `file`, when it can be written: its directory exists and is writable, and it is not a
+/// directory itself (checked, not created: a failed command leaves no empty export behind).
+fn writable(kind: &str, file: &str) -> Result<PathBuf, String> {
+    writable_as(&format!("--export {kind}"), file)
+}
+
+/// `file` can be created or written, said for `flag`; nothing is created.
+fn writable_as(flag: &str, file: &str) -> Result<PathBuf, String> {
+    use nix::unistd::{access, AccessFlags};
+    let path = PathBuf::from(file);
+    let fail = |why: String| Err(format!("{flag} {file}: {why}"));
+    if path.is_dir() {
+        return fail("is a directory".into());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return fail(format!("no directory {}", dir.display()));
+    }
+    if path.exists() {
+        if let Err(e) = access(&path, AccessFlags::W_OK) {
+            return fail(format!("cannot be written ({})", e.desc()));
+        }
+    } else if let Err(e) = access(&dir, AccessFlags::W_OK | AccessFlags::X_OK) {
+        return fail(format!(
+            "cannot create files in {} ({})",
+            dir.display(),
+            e.desc()
+        ));
+    }
+    Ok(path)
 }
 
 /// A fully checked `proxy` configuration.
@@ -91,6 +148,9 @@ pub struct ProxyConfig {
     /// Present exactly when a listener is `tls://`.
     pub tls: Option<tls::ServerFiles>,
     pub upstream: UpstreamAddr,
+    /// Where the upstream came from when no --upstream named it (`DOCKER_HOST=…`, `the
+    /// standard socket`), for the startup line.
+    pub upstream_origin: Option<String>,
     /// Present exactly when the upstream is `tls://`.
     pub upstream_tls: Option<tls::ClientFiles>,
     pub perms: SocketPerms,
@@ -145,7 +205,7 @@ impl ProxyArgs {
     /// reported, one per line (as `sockeye policy check` reports a policy's), listeners
     /// first; one that only follows from another is left out (TLS files "for no tls://
     /// listener" when a --listen did not parse: it may have been meant as tls://).
-    pub fn build(self, docker_host: Option<&str>) -> Result<ProxyConfig, String> {
+    pub fn build(self, env: impl Into<DockerEnv>) -> Result<ProxyConfig, String> {
         let mut problems = Problems::default();
         let socket_activated = crate::host::systemd::activated();
         if socket_activated && !self.listen.is_empty() {
@@ -168,47 +228,58 @@ impl ProxyArgs {
                 Some(spec)
             })
             .collect();
-        let upstream = match &self.upstream {
-            Some(u) => {
-                problems.check(UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}")))
-            }
-            None => Some(UpstreamAddr::default_from_env(docker_host)),
+        let (upstream, env_upstream) = match &self.upstream {
+            Some(u) => (
+                problems.check(UpstreamAddr::parse(u).map_err(|e| format!("--upstream {e}"))),
+                None,
+            ),
+            None => match problems.check(env.into().upstream()) {
+                Some(env) => (Some(env.addr.clone()), Some(env)),
+                None => (None, None),
+            },
         };
-        if let Some(UpstreamAddr::Unix(u)) = &upstream {
-            for spec in &parsed {
-                if let ListenAddr::Unix(l) = &spec.addr {
-                    if l == u {
-                        problems.note(format!(
-                            "--listen and --upstream are the same socket ({}): sockeye would relay to itself",
-                            l.display()
-                        ));
-                    }
-                }
+        if let Some(up) = &upstream {
+            for spec in parsed.iter().filter(|s| loops(&s.addr, up)) {
+                let upstream_from = match &env_upstream {
+                    Some(env) => format!(
+                        "the upstream, {} (give --upstream with the daemon's address)",
+                        env.origin
+                    ),
+                    None => "--upstream".to_owned(),
+                };
+                problems.note(format!(
+                    "--listen {} and {upstream_from} are the same address: sockeye would relay \
+                     to itself",
+                    spec.addr
+                ));
             }
         }
         // TLS files are checked against the listeners only when every one of them parsed.
         let listen = (parsed.len() == listen_args.len()).then_some(parsed);
+        // Socket permissions that apply to no socket would only look like protection.
+        let perms_given = self.socket_mode.is_some() || self.socket_group.is_some();
+        if perms_given && socket_activated {
+            problems.note(
+                "--socket-mode and --socket-group: systemd created the listening sockets; set \
+                 SocketMode= and SocketGroup= in the .socket unit instead",
+            );
+        } else if let Some(l) = listen
+            .as_ref()
+            .filter(|l| perms_given && !l.iter().any(|s| matches!(s.addr, ListenAddr::Unix(_))))
+        {
+            let addrs: Vec<String> = l.iter().map(|s| s.addr.to_string()).collect();
+            problems.note(format!(
+                "--socket-mode and --socket-group apply to unix:// listeners, and no --listen \
+                 is unix:// ({}): a TCP port has no file permissions",
+                addrs.join(", ")
+            ));
+        }
         let tls = listen
             .as_ref()
             .and_then(|l| problems.check(self.tls_files(l)));
         let upstream_tls = upstream
             .as_ref()
-            .and_then(|u| problems.check(self.upstream_tls_files(u)));
-        let seconds = |name: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(Duration::from_secs_f64(v))
-            } else {
-                Err(format!("{name} must be a positive number of seconds"))
-            }
-        };
-        if self.max_head_bytes < 1024 {
-            problems.note("--max-head-bytes must be at least 1024");
-        }
-        if self.max_body < MIN_MAX_BODY {
-            problems.note("--max-body must be at least 1024");
-        }
-        let head_timeout = problems.check(seconds("--head-timeout", self.head_timeout));
-        let drain_timeout = problems.check(seconds("--drain-timeout", self.drain_timeout));
+            .and_then(|u| problems.check(self.upstream_tls_files(u, env_upstream.as_ref())));
         let mode = match self.mode {
             ModeArg::Enforce => Mode::Enforce,
             ModeArg::Audit => Mode::Audit,
@@ -245,11 +316,11 @@ impl ProxyArgs {
         // Each value is missing only with a problem noted, and any problem stops here.
         let (
             (Some(listen), Some(upstream), Some(tls), Some(upstream_tls)),
-            (Some(head_timeout), Some(drain_timeout), Some(loaded), Some(view)),
+            (Some(loaded), Some(view)),
             true,
         ) = (
             (listen, upstream, tls, upstream_tls),
-            (head_timeout, drain_timeout, loaded, view),
+            (loaded, view),
             problems.0.is_empty(),
         )
         else {
@@ -257,8 +328,8 @@ impl ProxyArgs {
         };
         let limits = Limits {
             max_head_bytes: self.max_head_bytes,
-            head_timeout,
-            drain_timeout,
+            head_timeout: self.head_timeout,
+            drain_timeout: self.drain_timeout,
             max_inspected_body: self.max_body,
         };
         let (policy, rego, policy_digest) = (loaded.policy, loaded.rego, loaded.digest);
@@ -274,9 +345,10 @@ impl ProxyArgs {
             listen,
             tls,
             upstream,
+            upstream_origin: env_upstream.map(|e| e.origin),
             upstream_tls,
             perms: SocketPerms {
-                mode: self.socket_mode,
+                mode: self.socket_mode.unwrap_or(SocketPerms::default().mode),
                 group: self.socket_group.as_deref().map(Group::parse),
             },
             limits,
@@ -289,6 +361,34 @@ impl ProxyArgs {
             policy_digest,
             announce: None,
         })
+    }
+}
+
+/// Whether relaying `listen` to `upstream` would reach sockeye itself: the same socket file,
+/// or the same TCP port on an address the listener is bound to (`localhost` and loopback
+/// addresses reach a loopback or every-address listener).
+fn loops(listen: &ListenAddr, upstream: &UpstreamAddr) -> bool {
+    let hostport = match (listen, upstream) {
+        (ListenAddr::Unix(l), UpstreamAddr::Unix(u)) => return l == u,
+        (ListenAddr::Tcp(_) | ListenAddr::Tls(_), UpstreamAddr::Tcp(h) | UpstreamAddr::Tls(h)) => h,
+        _ => return false,
+    };
+    let (ListenAddr::Tcp(l) | ListenAddr::Tls(l)) = listen else {
+        return false;
+    };
+    let Some((host, port)) = hostport.rsplit_once(':') else {
+        return false;
+    };
+    if port.parse() != Ok(l.port()) {
+        return false;
+    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip == l.ip() || (l.ip().is_unspecified() && ip.is_loopback()),
+        Err(_) => {
+            host.eq_ignore_ascii_case("localhost")
+                && (l.ip().is_loopback() || l.ip().is_unspecified())
+        }
     }
 }
 
@@ -372,11 +472,25 @@ impl ProxyArgs {
     fn upstream_tls_files(
         &self,
         upstream: &UpstreamAddr,
+        env: Option<&EnvUpstream>,
     ) -> Result<Option<tls::ClientFiles>, String> {
         let cert = self
             .upstream_tls_cert
             .clone()
             .zip(self.upstream_tls_key.clone());
+        // A tls:// daemon from DOCKER_TLS_VERIFY: DOCKER_CERT_PATH's files, as the docker CLI
+        // reads them (a missing cert.pem or key.pem means no client certificate).
+        if let (Some((ca, c, k)), None, None) = (
+            env.and_then(|e| e.tls.as_ref()),
+            &self.upstream_tls_ca,
+            &cert,
+        ) {
+            let cert = (c.exists() && k.exists()).then(|| (c.clone(), k.clone()));
+            return Ok(Some(tls::ClientFiles {
+                ca: ca.clone(),
+                cert,
+            }));
+        }
         match (upstream, &self.upstream_tls_ca) {
             (UpstreamAddr::Tls(_), Some(ca)) => Ok(Some(tls::ClientFiles {
                 ca: ca.clone(),

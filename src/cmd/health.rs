@@ -1,8 +1,6 @@
 //! `sockeye health`, the client a container `HEALTHCHECK` runs: asks a metrics listener's
 //! `/healthz`, or `/_ping` through sockeye's own socket.
 
-use std::time::Duration;
-
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::cmd::args::HealthArgs;
@@ -13,11 +11,7 @@ use http::Method;
 /// `sockeye health`: 0 when healthy, 1 when not (what a Docker HEALTHCHECK expects; it
 /// reserves 2). Prints one line saying why.
 pub fn run(args: &HealthArgs) -> Result<i32, String> {
-    let timeout = if args.timeout.is_finite() && args.timeout > 0.0 {
-        Duration::from_secs_f64(args.timeout)
-    } else {
-        return Err("--timeout must be a positive number of seconds".into());
-    };
+    let timeout = args.timeout;
     let target = Target::parse(args)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -39,6 +33,11 @@ pub fn run(args: &HealthArgs) -> Result<i32, String> {
             1
         }
     })
+}
+
+/// The options checked, as [`run`] checks them, without asking anyone.
+pub fn check(args: &HealthArgs) -> Result<(), String> {
+    Target::parse(args).map(drop)
 }
 
 /// Whom `sockeye health` asks.
@@ -152,7 +151,7 @@ mod tests {
         HealthArgs {
             metrics: metrics.map(Into::into),
             listen: listen.map(Into::into),
-            timeout: 5.0,
+            timeout: std::time::Duration::from_secs(5),
         }
     }
 

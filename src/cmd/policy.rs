@@ -18,9 +18,9 @@ const INVALID: i32 = 2;
 
 pub fn run(cmd: PolicyCommand) -> i32 {
     match cmd {
-        PolicyCommand::Check { file } => match load_policy_file(&file) {
-            Ok(policy) => {
-                println!("{}: {}", file.display(), summary(&policy));
+        PolicyCommand::Check { file } => match check(&file) {
+            Ok(said) => {
+                println!("{}: {said}", file.display());
                 0
             }
             Err(e) => {
@@ -46,6 +46,20 @@ pub fn run(cmd: PolicyCommand) -> i32 {
             }
         },
     }
+}
+
+/// `policy check FILE`: a `.rego` file is read as Rego (as `--policy-rego` reads it), any
+/// other as a TOML policy (`--policy`).
+fn check(file: &std::path::Path) -> Result<String, String> {
+    if file.extension().is_some_and(|e| e == "rego") {
+        let rego = crate::guard::rego::RegoPolicy::from_file(file)?;
+        let syntax = if rego.rego_v0() { "v0 syntax" } else { "v1" };
+        return Ok(format!(
+            "valid Rego ({syntax}): asks {}; use it with --policy-rego",
+            rego.query()
+        ));
+    }
+    load_policy_file(file).map(|p| summary(&p))
 }
 
 /// One line about a loaded policy.

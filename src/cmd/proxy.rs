@@ -294,12 +294,18 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
         .zip(&names)
         .map(|(b, name)| format!("{}{name}", b.local_addr()))
         .collect();
+    let origin = cfg
+        .upstream_origin
+        .as_ref()
+        .map(|o| format!(" ({o})"))
+        .unwrap_or_default();
     tracing::info!(
-        "relaying {} → {}; {}",
+        "relaying {} → {}{origin}; {}",
         addrs.join(", "),
         cfg.upstream,
         facts
     );
+    warn_if_upstream_missing(&cfg.upstream);
     if let Some(server) = metrics_server {
         if let Some(addr) = server.local_addr() {
             tracing::info!("metrics on http://{addr}/metrics, health on http://{addr}/healthz");
@@ -414,9 +420,12 @@ fn startup_facts(cfg: &ProxyConfig, fd_limit: &str) -> String {
         None => cfg.policy_source.label(),
     };
     let mode = match cfg.guard.as_ref().map(|g| g.mode) {
-        Some(Mode::Audit) => "mode audit (denials reported, not enforced)",
-        Some(Mode::Enforce) => "mode enforce",
-        None => "mode none",
+        Some(Mode::Audit) => {
+            "mode audit: NOTHING IS ENFORCED, every call is relayed and what the policy would \
+             deny is only reported"
+        }
+        Some(Mode::Enforce) => "mode enforce: denied calls never reach the daemon",
+        None => "nothing enforced",
     };
     let audit = match &cfg.audit {
         Some(a) => match &a.path {
@@ -430,6 +439,21 @@ fn startup_facts(cfg: &ProxyConfig, fd_limit: &str) -> String {
         .map(|m| format!("; metrics {m}"))
         .unwrap_or_default();
     format!("{policy}; {mode}; {audit}{metrics}; {fd_limit}")
+}
+
+/// A daemon socket that is not there yet is worth a line at start: every call will be
+/// answered "cannot reach the Docker daemon" until the daemon creates it (a daemon started
+/// after sockeye is fine, a mistyped path is not).
+fn warn_if_upstream_missing(upstream: &crate::config::UpstreamAddr) {
+    if let crate::config::UpstreamAddr::Unix(path) = upstream {
+        if std::fs::symlink_metadata(path).is_err() {
+            tracing::warn!(
+                "the upstream socket {} does not exist: calls fail (\"cannot reach the Docker \
+                 daemon\") until the daemon creates it; is --upstream (or DOCKER_HOST) right?",
+                path.display()
+            );
+        }
+    }
 }
 
 /// Tell systemd, when it asked to be told (`Type=notify`); a failure is only logged.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::cmd::args::TraceArgs;
 use crate::cmd::checked::Export;
-use crate::config::{Limits, ListenAddr, SocketPerms, UpstreamAddr};
+use crate::config::{DockerEnv, Limits, ListenAddr, SocketPerms, UpstreamAddr};
 use crate::event::{Call, Event, Events};
 use crate::relay::listen::Bound;
 use crate::relay::server::{self, Relay};
@@ -18,8 +18,8 @@ use crate::see::view::{line, Output, ViewOptions, Viewer, REQUEST_CAPTURE};
 const SETTLE: Duration = Duration::from_secs(2);
 
 /// Run the traced command; returns its exit code.
-pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, String> {
-    let upstream = args.upstream(docker_host)?;
+pub async fn run(args: TraceArgs, env: DockerEnv) -> Result<i32, String> {
+    let upstream = args.upstream(env)?;
     let exports = args.exports()?;
     let watch = crate::cmd::trace_guard::Watch::new(&args.policy, args.learn)?;
     // JSON records on stderr by default: stdout is the traced command's own.

@@ -162,14 +162,6 @@ fn every_independent_problem_gets_a_line_of_its_own() {
             "unix:///p.sock,profile=nope",
             "--upstream",
             "tls://10.0.0.2:2376",
-            "--max-head-bytes",
-            "10",
-            "--max-body",
-            "10",
-            "--head-timeout",
-            "0",
-            "--drain-timeout",
-            "inf",
             "--profile",
             "nope",
             "--policy-rego",
@@ -183,10 +175,6 @@ fn every_independent_problem_gets_a_line_of_its_own() {
             "--listen \"tcp://0.0.0.0:2375\": plain TCP is only allowed on a loopback address",
             "--listen unix:///p.sock,profile=nope: unknown profile \"nope\"",
             "--upstream tls://10.0.0.2:2376: a tls:// upstream needs --upstream-tls-ca",
-            "--max-head-bytes must be at least 1024",
-            "--max-body must be at least 1024",
-            "--head-timeout must be a positive number of seconds",
-            "--drain-timeout must be a positive number of seconds",
             "--profile: unknown profile \"nope\"",
             "cannot read /nonexistent/sockeye-test/p.rego",
             "--audit - and --format json would both write to standard output",
@@ -222,10 +210,15 @@ fn a_problem_that_follows_from_another_is_not_reported_too() {
 #[test]
 fn a_listener_profile_is_checked_with_the_rest() {
     assert_problems(
-        &["--listen", "unix:///p.sock,profile=nope", "--max-body", "1"],
+        &[
+            "--listen",
+            "unix:///p.sock,profile=nope",
+            "--profile",
+            "nope",
+        ],
         &[
             "--listen unix:///p.sock,profile=nope: unknown profile",
-            "--max-body must be at least 1024",
+            "--profile: unknown profile",
         ],
     );
     let cfg = args(&["--listen", "unix:///p.sock,profile=read-only"])
@@ -253,7 +246,7 @@ fn a_policy_file_keeps_its_line_per_problem_among_the_others() {
         ],
         &[
             "--listen \"bogus://\"",
-            "--listen and --upstream are the same socket (/a.sock): sockeye would relay to itself",
+            "--listen unix:///a.sock and --upstream are the same address: sockeye would relay to itself",
             &format!("{path}: defualt: unknown key"),
             &format!("{path}: base: unknown profile \"nope\""),
         ],
@@ -308,5 +301,143 @@ fn the_view_may_write_to_a_file_of_its_own() {
     assert_problems(
         &["--output", "/nonexistent/dir/calls.log"],
         &["--output /nonexistent/dir/calls.log: "],
+    );
+}
+
+#[test]
+fn a_tls_listener_named_by_host_name_says_it_needs_an_ip_address() {
+    let err = args(&["--listen", "tls://localhost:2376"])
+        .build(None)
+        .unwrap_err();
+    assert!(
+        err.starts_with("--listen \"tls://localhost:2376\": a listener takes tls://IP:PORT"),
+        "{err}"
+    );
+    assert!(!err.contains("tcp://"), "{err}");
+    assert!(err.contains("tls://127.0.0.1:PORT"), "{err}");
+}
+
+#[test]
+fn socket_permissions_without_a_unix_listener_are_refused() {
+    assert_problems(
+        &["--listen", "tcp://127.0.0.1:2375", "--socket-mode", "0600"],
+        &["--socket-mode and --socket-group apply to unix:// listeners, and no --listen is unix:// (tcp://127.0.0.1:2375)"],
+    );
+    assert_problems(
+        &[
+            "--listen",
+            "tcp://127.0.0.1:2375",
+            "--socket-group",
+            "docker",
+        ],
+        &["--socket-mode and --socket-group apply to unix:// listeners"],
+    );
+    // The default mode applies to the default unix:// listener without being given.
+    let cfg = args(&["--listen", "tcp://127.0.0.1:2375"])
+        .build(None)
+        .unwrap();
+    assert_eq!(cfg.perms.mode, 0o660);
+    let cfg = args(&[
+        "--listen",
+        "unix:///a.sock",
+        "--listen",
+        "tcp://127.0.0.1:2375",
+        "--socket-mode",
+        "600",
+    ])
+    .build(None)
+    .unwrap();
+    assert_eq!(cfg.perms.mode, 0o600);
+}
+
+#[test]
+fn a_tcp_docker_host_is_the_default_upstream_not_the_standard_socket() {
+    let cfg = args(&[]).build(Some("tcp://10.0.0.1:2375")).unwrap();
+    assert_eq!(cfg.upstream, UpstreamAddr::Tcp("10.0.0.1:2375".into()));
+    assert!(cfg.upstream_tls.is_none());
+    let env = DockerEnv::from_vars([
+        ("DOCKER_HOST", "tcp://docker.example:2376"),
+        ("DOCKER_TLS_VERIFY", "1"),
+        ("DOCKER_CERT_PATH", "/nonexistent/certs"),
+    ]);
+    let cfg = args(&[]).build(env).unwrap();
+    assert_eq!(
+        cfg.upstream,
+        UpstreamAddr::Tls("docker.example:2376".into())
+    );
+    let tls = cfg.upstream_tls.unwrap();
+    assert_eq!(tls.ca, PathBuf::from("/nonexistent/certs/ca.pem"));
+    // As the docker CLI: no cert.pem/key.pem there, no client certificate.
+    assert_eq!(tls.cert, None);
+}
+
+#[test]
+fn listening_where_docker_host_points_is_refused_as_a_loop() {
+    for (listen, host) in [
+        ("unix:///run/sockeye.sock", "unix:///run/sockeye.sock"),
+        ("tcp://127.0.0.1:2375", "tcp://127.0.0.1:2375"),
+        ("tcp://127.0.0.1:2375", "tcp://localhost:2375"),
+        ("tcp://0.0.0.0:2375", "tcp://127.0.0.1:2375"),
+    ] {
+        let err = args(&["--listen", listen, "--insecure-tcp"])
+            .build(Some(host))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "--listen {listen} and the upstream, DOCKER_HOST={host} (give --upstream with the \
+                 daemon's address) are the same address: sockeye would relay to itself"
+            )
+        );
+    }
+    // Another port is another daemon.
+    args(&["--listen", "tcp://127.0.0.1:2375"])
+        .build(Some("tcp://127.0.0.1:2376"))
+        .unwrap();
+}
+
+#[test]
+fn trace_follows_a_tcp_docker_host_and_refuses_a_tls_one_by_name() {
+    let t = trace(&["--", "docker", "ps"]);
+    assert_eq!(
+        t.upstream(Some("tcp://127.0.0.1:2375")).unwrap(),
+        UpstreamAddr::Tcp("127.0.0.1:2375".into())
+    );
+    let env = DockerEnv::from_vars([
+        ("DOCKER_HOST", "tcp://d:2376"),
+        ("DOCKER_TLS_VERIFY", "1"),
+        ("DOCKER_CERT_PATH", "/c"),
+    ]);
+    let err = t.upstream(env).unwrap_err();
+    assert!(
+        err.starts_with("DOCKER_HOST=tcp://d:2376: sockeye trace takes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_export_that_cannot_be_written_fails_before_the_command_runs() {
+    let t = trace(&[
+        "--export",
+        "har",
+        "/nonexistent/x.har",
+        "--",
+        "docker",
+        "ps",
+    ]);
+    assert_eq!(
+        t.exports().unwrap_err(),
+        "--export har /nonexistent/x.har: no directory /nonexistent"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let t = trace(&["--export", "curl", d, "--", "docker", "ps"]);
+    assert!(t.exports().unwrap_err().ends_with(": is a directory"));
+    let file = format!("{d}/replay.sh");
+    let t = trace(&["--export", "curl", &file, "--", "docker", "ps"]);
+    assert_eq!(t.exports().unwrap(), [Export::Curl(file.clone().into())]);
+    assert!(
+        !std::path::Path::new(&file).exists(),
+        "checked, not created"
     );
 }
