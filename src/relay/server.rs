@@ -232,6 +232,10 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(limits.head_timeout)
         .max_header_size(limits.max_head_bytes)
+        // dockerd (Go) limits a head by its size only, never by its number of headers: room
+        // for as many as the size allows (a header line is at least 3 bytes, `a:\n`), so the
+        // size limit always decides (hyper's own default is 100 headers).
+        .max_headers(max_headers(limits.max_head_bytes))
         .max_buf_size(MAX_BUF)
         // dockerd (Go) writes every header name in canonical Title-Case, so writing Title-Case
         // reproduces its bytes exactly; hyper's per-header case maps (`preserve_header_case`)
@@ -260,6 +264,11 @@ where
             }));
         }
     }
+}
+
+/// The most headers a head of `max_head_bytes` can hold.
+fn max_headers(max_head_bytes: usize) -> usize {
+    max_head_bytes / 3 + 1
 }
 
 /// The client went away while sockeye was still writing to it (e.g. the docker CLI exits
