@@ -18,7 +18,7 @@ mod read;
 pub mod rego;
 pub mod state;
 
-pub use read::{needs_body, read, read_whole, reads_json_body, set_body, Reading};
+pub use read::{broken_body, needs_body, read, read_whole, reads_json_body, set_body, Reading};
 
 use std::sync::Arc;
 
