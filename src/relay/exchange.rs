@@ -170,9 +170,9 @@ pub async fn handle(
     let mut upstream = conn.upstream.lock().await;
     let mut resp = match upstream.send(upstream_req).await {
         Ok(resp) => resp,
-        // The client's body broke before the daemon answered: what the daemon had of it is
-        // part of the record.
-        Err(e @ (ProxyError::BodyAborted { .. } | ProxyError::UnreadableBody { .. })) => {
+        Err(e) => {
+            // The client's body broke before the daemon answered: what the daemon had of it
+            // is part of the record.
             let said = match &e {
                 ProxyError::BodyAborted { reason } | ProxyError::UnreadableBody { reason, .. } => {
                     report.broken_upload(e.fault(), reason, None)
@@ -181,7 +181,6 @@ pub async fn handle(
             };
             return Ok(report.refuse_saying(e, said));
         }
-        Err(e) => return Ok(report.refuse(e)),
     };
 
     // Relay the answer: a tunnel after a 101, else its body, streamed.

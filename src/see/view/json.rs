@@ -47,6 +47,7 @@ pub fn call_json(c: &Call) -> Value {
         "bytes_out": c.bytes_out,
         "duration_ms": c.duration.as_secs_f64() * 1e3,
         "incomplete": c.incomplete,
+        "fault": c.fault,
         "error": c.error,
         "request_body": d.request_json,
         "policy": c.verdict,
