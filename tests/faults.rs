@@ -251,6 +251,25 @@ async fn a_malformed_chunked_body_is_the_clients_fault_answered_400_and_recorded
     rec.sk.shutdown().await;
 }
 
+/// The answer does not depend on whether anybody records: with no audit log, metrics or
+/// view, a malformed chunked body still gets sockeye's `400`, not a `502`.
+#[tokio::test]
+async fn a_malformed_chunked_body_gets_400_when_nothing_records_too() {
+    let stub = Stub::start(None);
+    let sk = Running::start(stub.addr(), Limits::default()).await;
+    let mut s = UnixStream::connect(&sk.socket).await.unwrap();
+    s.write_all(format!("{LOAD_HEAD}5\r\nhello\r\nzz\r\n").as_bytes())
+        .await
+        .unwrap();
+    let resp = read_to_close(&mut s).await;
+    assert!(resp.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{resp}");
+    assert!(
+        resp.contains(r#"{"message":"sockeye: cannot read the request body: "#),
+        "{resp}"
+    );
+    sk.shutdown().await;
+}
+
 /// `docker load` breaks off while the daemon already answers (dockerd writes its `200` and
 /// progress as it reads): the record keeps the daemon's status and says the client broke the
 /// upload off, never that the daemon broke its answer.
