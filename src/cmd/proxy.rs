@@ -29,6 +29,9 @@ use crate::remember::audit::AuditLog;
 use crate::remember::metrics::{Metrics, Scraped};
 use crate::see::view;
 
+/// How long shutdown lets the live view finish its last lines once the relay has stopped.
+const VIEW_GRACE: Duration = Duration::from_secs(2);
+
 /// Run `sockeye proxy` until SIGINT or SIGTERM (a second signal stops at once).
 ///
 /// One thread per core, each with its own single-threaded runtime accepting on the same
@@ -366,9 +369,16 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
                 cfg.limits.drain_timeout
             );
         }
-        // Every sender is gone with the workers: the view shows what is left and ends.
+        // Every sender is gone with the workers: the view shows what is left and ends. The
+        // bound is for a view stuck writing to a terminal; shutdown never waits on it
+        // otherwise, and says so when it did.
         if let Some(task) = view_task {
-            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+            if tokio::time::timeout(VIEW_GRACE, task).await.is_err() {
+                tracing::warn!(
+                    "the live view was still running {VIEW_GRACE:?} after the relay stopped; \
+                     stopped without it"
+                );
+            }
         }
         Ok(())
     });

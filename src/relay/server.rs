@@ -232,6 +232,9 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(limits.head_timeout)
         .max_header_size(limits.max_head_bytes)
+        // dockerd (Go) limits a head by its size only, never by its number of headers
+        // (hyper's own default is 100): see `max_headers`.
+        .max_headers(max_headers(limits.max_head_bytes))
         .max_buf_size(MAX_BUF)
         // dockerd (Go) writes every header name in canonical Title-Case, so writing Title-Case
         // reproduces its bytes exactly; hyper's per-header case maps (`preserve_header_case`)
@@ -261,6 +264,19 @@ where
         }
     }
 }
+
+/// The most headers a request head may have: as many as `max_head_bytes` can hold (a header
+/// line is at least 3 bytes, `a:\n`), so that the size limit decides as in dockerd, up to
+/// [`MAX_HEADERS`].
+fn max_headers(max_head_bytes: usize) -> usize {
+    (max_head_bytes / 3 + 1).min(MAX_HEADERS)
+}
+
+/// hyper parses every head into a table of `max_headers` slots that it writes out first, so
+/// its cost is per slot and per request: as many slots as the default 64 KiB allows (21,846)
+/// doubled the relay's CPU per `GET /_ping` (36 to 75 µs, measured; 1 MiB: 800 µs). A
+/// twentieth of that is lost in the noise, and no Docker client sends a tenth of it.
+const MAX_HEADERS: usize = 1024;
 
 /// The client went away while sockeye was still writing to it (e.g. the docker CLI exits
 /// without reading the end of a long poll it abandoned): an ordinary hang-up.
