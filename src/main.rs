@@ -50,6 +50,7 @@ fn main() -> ExitCode {
         Command::Policy(cmd) => Ok(sockeye::cmd::policy::run(cmd)),
         Command::Audit(args) => Ok(sockeye::cmd::audit::run(args)),
         Command::Health(args) => sockeye::cmd::health::run(&args),
+        Command::Ui(args) => sockeye::cmd::ui::run(args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

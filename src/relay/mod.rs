@@ -11,6 +11,7 @@ pub mod identity;
 pub mod listen;
 pub mod lookup;
 pub mod serve_metrics;
+pub mod serve_ui;
 pub mod server;
 pub mod shape;
 pub mod stream;
