@@ -3,7 +3,6 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -15,6 +14,7 @@ use crate::caller::{Caller, Peer};
 use crate::config::{Limits, UpstreamAddr};
 use crate::event::{Event, Events, Notice};
 use crate::guard::current::CurrentGuard;
+use crate::relay::accept_failures::AcceptFailures;
 use crate::relay::exchange::{self, Conn};
 use crate::relay::h2::{self, Opening};
 use crate::relay::identity::Resolver;
@@ -54,12 +54,14 @@ pub struct Relay {
 pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output = ()>) {
     let tasks = relay.tasks.clone();
     let stop = CancellationToken::new();
+    let mut failures = AcceptFailures::default();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    failures.succeeded();
                     let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
                     match listener.tls() {
                         None => {
@@ -76,11 +78,8 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
                         }
                     }
                 }
-                Err(e) => {
-                    // Out of file descriptors and the like: say so, back off, keep serving.
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
+                // Out of file descriptors and the like: say so, back off, keep serving.
+                Err(e) => failures.failed(&e).await,
             },
         }
     }
