@@ -61,6 +61,7 @@ pub async fn run(args: TraceArgs, docker_host: Option<&str>) -> Result<i32, Stri
         guard: std::sync::Arc::new(crate::guard::Guard::open()).into(),
         tasks: tokio_util::task::TaskTracker::new(),
         resolver: None,
+        identify: true,
     };
     let server = tokio::spawn(server::run(listener, relay, async {
         let _ = stopped.await;

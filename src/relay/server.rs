@@ -17,7 +17,8 @@ use crate::guard::current::CurrentGuard;
 use crate::relay::accept_failures::AcceptFailures;
 use crate::relay::exchange::{self, Conn};
 use crate::relay::h2::{self, Opening};
-use crate::relay::identity::Resolver;
+use crate::relay::identity::process::Process;
+use crate::relay::identity::{executable, Resolver};
 use crate::relay::listen::Listener;
 use crate::relay::stream::{Stream, Tapped};
 use crate::relay::tls;
@@ -43,6 +44,10 @@ pub struct Relay {
     pub guard: CurrentGuard,
     /// Finds the container a Unix-socket client runs in; `None` when nobody asks.
     pub resolver: Option<Resolver>,
+    /// Read a Unix-socket client's process name and executable from `/proc`: when a policy
+    /// decides on them, a view shows them or a record keeps them. Without, a caller is its
+    /// uid, gid and pid, and an accept costs no file reads.
+    pub identify: bool,
     /// Open client connections and hijacked sessions, of every listener and thread: drained
     /// together at shutdown, and counted for the "draining" line.
     pub tasks: TaskTracker,
@@ -167,10 +172,7 @@ fn connection(
     stop: &CancellationToken,
     session: Option<Arc<SessionGuard>>,
 ) -> impl Future<Output = ()> + Send + 'static {
-    let pid = match &peer {
-        Peer::Unix { pid, .. } => *pid,
-        _ => None,
-    };
+    let identify = relay.identify || relay.resolver.is_some();
     let upstream = Upstream::new(relay.upstream.clone(), relay.upstream_tls.clone());
     let (max_body, tasks) = (relay.limits.max_inspected_body, tasks.clone());
     let (guard, resolver) = (relay.guard.clone(), relay.resolver.clone());
@@ -179,6 +181,11 @@ fn connection(
     let wire = relay.events.detail().wire.then(|| relay.events.clone());
     let events = relay.events.clone();
     async move {
+        let (peer, process) = if identify {
+            identified(peer)
+        } else {
+            (peer, None)
+        };
         events.connection(true);
         if !matches!(stream, Stream::Tls(_)) {
             match h2::opening(&stream, limits.head_timeout).await {
@@ -200,8 +207,8 @@ fn connection(
             }
         }
         // At accept time: the pid is the caller's only while it is connected.
-        let container = match (resolver, pid, peer.addr()) {
-            (Some(r), Some(pid), _) => r.container(pid).await,
+        let container = match (resolver, process, peer.addr()) {
+            (Some(r), Some(process), _) => r.container_of(&process).await,
             // A TCP client on a container network is the container that holds its address.
             (Some(r), None, Some(addr)) => r.container_by_addr(addr.ip()).await,
             _ => None,
@@ -216,6 +223,30 @@ fn connection(
         }
         events.connection(false);
     }
+}
+
+/// A Unix-socket peer with its process's name and executable as they are now, and the
+/// process (pid and start time) for the container lookup. The executable is read for every
+/// connection, never cached: an exec keeps the pid and start time but changes it.
+fn identified(peer: Peer) -> (Peer, Option<Process>) {
+    let Peer::Unix {
+        uid,
+        gid,
+        pid: Some(pid),
+        ..
+    } = peer
+    else {
+        return (peer, None);
+    };
+    let process = Process::read(pid);
+    let peer = Peer::Unix {
+        uid,
+        gid,
+        pid: Some(pid),
+        process: process.as_ref().and_then(|p| p.name.clone()),
+        exe: executable(pid).map(|p| p.to_string_lossy().into_owned()),
+    };
+    (peer, process)
 }
 
 async fn serve<S>(stream: S, conn: Arc<Conn>, limits: Limits, stop: CancellationToken)
