@@ -179,6 +179,7 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
         guard: CurrentGuard::new(cfg.guard.clone().unwrap_or_else(|| Arc::new(Guard::open()))),
         // Who runs in which container matters to a policy and to whoever watches.
         resolver: identify.then(|| Resolver::new(cfg.upstream.clone(), upstream_tls.clone())),
+        identify,
         tasks: TaskTracker::new(),
     };
     let open = relay.tasks.clone();

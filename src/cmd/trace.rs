@@ -75,6 +75,7 @@ pub async fn run(args: TraceArgs, env: DockerEnv) -> Result<i32, String> {
         guard: watch.guard(&upstream).into(),
         tasks: tokio_util::task::TaskTracker::new(),
         resolver: watch.resolver(&upstream),
+        identify: true,
     };
     let server = tokio::spawn(server::run(listener, relay, async {
         let _ = stopped.await;

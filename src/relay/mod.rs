@@ -1,6 +1,7 @@
 //! The relay: listeners, TLS, one hyper connection per client, the life of a request, the
 //! daemon side, and the errors sockeye answers itself.
 
+pub mod accept_failures;
 pub mod body;
 pub mod error;
 pub mod exchange;

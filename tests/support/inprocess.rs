@@ -44,6 +44,7 @@ impl Running {
             guard: std::sync::Arc::new(sockeye::guard::Guard::open()).into(),
             tasks: tokio_util::task::TaskTracker::new(),
             resolver: None,
+            identify: false,
         };
         let done = tokio::spawn(server::run(listener, relay, async {
             let _ = stopped.await;
