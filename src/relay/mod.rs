@@ -15,6 +15,7 @@ pub mod serve_metrics;
 pub mod serve_ui;
 pub mod server;
 pub mod shape;
+mod side;
 pub mod stream;
 pub mod tls;
 pub mod tls_live;

@@ -20,11 +20,9 @@ use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Frame, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::mpsc;
 
+use crate::relay::side;
 use crate::see::ui::{assets, Inspector};
 
 /// A bound inspector listener, not yet serving.
@@ -36,8 +34,6 @@ pub struct UiServer {
     loopback: bool,
 }
 
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// How often a watching page hears something, so a page that went is noticed.
 pub const KEEPALIVE: Duration = Duration::from_secs(15);
 
@@ -47,21 +43,16 @@ impl UiServer {
     /// Bind now, so a taken port fails startup. A non-loopback address was allowed by
     /// the caller (`--ui-insecure`); it is said loudly.
     pub fn bind(addr: SocketAddr, inspector: Inspector) -> Result<UiServer, String> {
-        let listener = std::net::TcpListener::bind(addr)
-            .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .map_err(|e| format!("cannot listen for --ui on {addr}: {e}"))?;
-        let loopback = addr.ip().is_loopback();
-        if !loopback {
-            tracing::warn!(
-                "!!! --ui {addr} is not a loopback address (--ui-insecure): anyone who reaches \
-                 it can read every API call made through sockeye, unauthenticated and \
-                 unencrypted"
-            );
-        }
+        let listener = side::bind(
+            addr,
+            "--ui",
+            "!!! (--ui-insecure) anyone who reaches it can read every API call made through \
+             sockeye, unauthenticated and unencrypted",
+        )?;
         Ok(UiServer {
             listener,
             inspector,
-            loopback,
+            loopback: addr.ip().is_loopback(),
         })
     }
 
@@ -72,13 +63,6 @@ impl UiServer {
 
     /// Serve until the runtime stops. Must run inside a tokio runtime.
     pub async fn serve(self) {
-        let listener = match tokio::net::TcpListener::from_std(self.listener) {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::error!("cannot serve --ui: {e}");
-                return;
-            }
-        };
         let keepalive = self.inspector.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(KEEPALIVE);
@@ -87,29 +71,12 @@ impl UiServer {
                 keepalive.lock().keepalive();
             }
         });
-        let loopback = self.loopback;
-        loop {
-            let stream = match listener.accept().await {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    tracing::warn!("--ui accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let inspector = self.inspector.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |req| {
-                    let inspector = inspector.clone();
-                    async move { Ok::<_, Infallible>(answer(&inspector, loopback, &req)) }
-                });
-                let _ = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HEAD_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
+        let (inspector, loopback) = (self.inspector, self.loopback);
+        side::serve(self.listener, "--ui", move |req| {
+            let inspector = inspector.clone();
+            async move { answer(&inspector, loopback, &req) }
+        })
+        .await;
     }
 }
 
