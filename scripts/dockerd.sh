@@ -345,8 +345,9 @@ start_daemon() {
         # setsid: the daemon must outlive this script and its caller's process group (cargo test
         # harness, CI step); stdin from /dev/null so it never holds a caller's pipe open. PATH
         # (engine 28): the managed containerd, its shim and docker-init come from the extracted
-        # root, runc from the system.
-        PATH="$(engine_path)" setsid "$DOCKERD" "${args[@]}" </dev/null >>"$LOG" 2>&1 8>&- 9>&- &
+        # root, runc from the system. From /: the daemon outlives the checkout it was started
+        # from, and must not hold (or depend on) a directory that may be removed.
+        (cd / && PATH="$(engine_path)" exec setsid "$DOCKERD" "${args[@]}" </dev/null >>"$LOG" 2>&1 8>&- 9>&-) &
         pid=$!
     fi
     local waited=0

@@ -226,9 +226,12 @@ start_service() {
         # setsid: the service must outlive this script and its caller's process group (cargo
         # test harness, CI step); stdin from /dev/null so it never holds a caller's pipe open.
         # --time=0: no idle timeout (the default, 5 s, would end it between test binaries).
-        setsid podman --root "$DIR/root" --runroot "$DIR/runroot" \
+        # cd /: the service outlives the checkout it was started from; conmon asks for its
+        # working directory at every container start, and a removed checkout failed them all
+        # ("Failed to get working directory", 409 on attach).
+        (cd / && exec setsid podman --root "$DIR/root" --runroot "$DIR/runroot" \
             system service --time=0 "$HOST" \
-            </dev/null >>"$LOG" 2>&1 9>&- &
+            </dev/null >>"$LOG" 2>&1 9>&-) &
         pid=$!
         echo "$pid" >"$PIDFILE"
     fi
