@@ -26,6 +26,7 @@ use crate::relay::body::{Metered, OnEnd, RelayBody};
 use crate::relay::error::{IntoResponse, ProxyError};
 use crate::relay::grpc;
 use crate::relay::shape::{self, Answer};
+use crate::relay::splice;
 use crate::relay::tls_live::SessionGuard;
 use crate::relay::upstream::{self, Upstream};
 
@@ -224,7 +225,7 @@ pub async fn handle(
                         report.recorder(Dir::ToClient),
                     );
                     report.open_session();
-                    let splice = upstream::splice(client_io, daemon_io, recorders);
+                    let splice = splice::splice(client_io, daemon_io, recorders);
                     let revoked = revoked(session.as_deref());
                     let spliced = tokio::select! {
                         spliced = splice => spliced,

@@ -13,6 +13,7 @@ pub mod lookup;
 pub mod serve_metrics;
 pub mod server;
 pub mod shape;
+pub mod splice;
 pub mod stream;
 pub mod tls;
 pub mod tls_live;
