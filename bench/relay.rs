@@ -58,6 +58,7 @@ struct Opts {
     events: usize,
     small_c1: usize,
     small_c64_per_conn: usize,
+    new16_per_client: usize,
     json_c1: usize,
     json_c64_per_conn: usize,
     download_via: String,
@@ -69,7 +70,15 @@ struct Opts {
 }
 
 const ALL_ROWS: &[&str] = &[
-    "ping-c1", "ping-c64", "json-c1", "json-c64", "download", "upload", "exec", "events",
+    "ping-c1",
+    "ping-c64",
+    "ping-new16",
+    "json-c1",
+    "json-c64",
+    "download",
+    "upload",
+    "exec",
+    "events",
 ];
 
 const HELP: &str = "\
@@ -81,7 +90,8 @@ sockeye relay benchmark (see docs/benchmarks.md)
                             if `sockeye proxy --help` lists it)
   --standin-socat           let socat play sockeye's role when `sockeye proxy` does not exist
   --rounds N                interleaved rounds per row (default 7)
-  --rows a,b,...            subset of: ping-c1,ping-c64,json-c1,json-c64,download,upload,exec,events
+  --rows a,b,...            subset of: ping-c1,ping-c64,ping-new16,json-c1,json-c64,download,
+                            upload,exec,events
   --workdir DIR             scratch dir (default /tmp/sockeye-bench)
   --out DIR                 write results.md and results.json there
   --socat-buf BYTES         socat -b (default 131072; socat's own default is 8192)
@@ -91,6 +101,7 @@ sockeye relay benchmark (see docs/benchmarks.md)
   --events N                idle /events streams held open (default 1000)
   --ping-c1 N               requests in a /_ping c=1 run (default 6000)
   --ping-c64 N              requests per connection in a /_ping c=64 run (default 150)
+  --ping-new16 N            requests per client, 16 clients, a new connection each (default 150)
   --json-c1 N               requests in a /containers/json c=1 run (default 2000)
   --json-c64 N              requests per connection in a /containers/json c=64 run (default 50)
   --download-via nginx|stub upstream for the download row (default nginx if installed)
@@ -121,6 +132,7 @@ fn parse_opts() -> R<Opts> {
         events: 1000,
         small_c1: 6000,
         small_c64_per_conn: 150,
+        new16_per_client: 150,
         json_c1: 2000,
         json_c64_per_conn: 50,
         download_via: String::new(),
@@ -171,6 +183,7 @@ fn parse_opts() -> R<Opts> {
             "--events" => o.events = val()?.parse()?,
             "--ping-c1" => o.small_c1 = val()?.parse()?,
             "--ping-c64" => o.small_c64_per_conn = val()?.parse()?,
+            "--ping-new16" => o.new16_per_client = val()?.parse()?,
             "--json-c1" => o.json_c1 = val()?.parse()?,
             "--json-c64" => o.json_c64_per_conn = val()?.parse()?,
             "--download-via" => o.download_via = val()?,
@@ -428,6 +441,8 @@ impl RssSampler {
 enum Kind {
     Direct,
     Socat,
+    /// HAProxy configured as Tecnativa's docker-socket-proxy image configures it.
+    Haproxy,
     Sockeye,
     /// sockeye deciding every call with a policy (`--profile no-escape`).
     Policy,
@@ -440,6 +455,7 @@ impl Kind {
         match self {
             Kind::Direct => "direct",
             Kind::Socat => "socat",
+            Kind::Haproxy => "haproxy",
             Kind::Sockeye => "sockeye",
             Kind::Policy => "sockeye+policy",
             Kind::Audited => "sockeye+policy+audit",
@@ -514,6 +530,17 @@ fn sockeye_args(
 
 /// Start `prog args` (listening on `listen`) inside a fresh accounting cgroup.
 fn spawn_proxy(name: &str, prog: &Path, args: &[String], listen: &Path) -> R<Proxy> {
+    spawn_proxy_env(name, prog, args, listen, &[])
+}
+
+/// [`spawn_proxy`] with `env` added to the proxy's environment.
+fn spawn_proxy_env(
+    name: &str,
+    prog: &Path,
+    args: &[String],
+    listen: &Path,
+    env: &[(String, String)],
+) -> R<Proxy> {
     let _ = std::fs::remove_file(listen);
     let cg = make_cgroup(name);
     let mut cmd;
@@ -534,7 +561,8 @@ fn spawn_proxy(name: &str, prog: &Path, args: &[String], listen: &Path) -> R<Pro
     // --quiet exists).
     cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(Stdio::null())
+        .envs(env.iter().map(|(k, v)| (k, v)));
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("spawning {}: {e}", prog.display()))?;
@@ -618,6 +646,8 @@ fn detect_sockeye(o: &Opts) -> R<SockeyeMode> {
 struct Env {
     o: Opts,
     socat: PathBuf,
+    /// `haproxy`, when installed: the peer most users run today (Tecnativa's image).
+    haproxy: Option<PathBuf>,
     sockeye: SockeyeMode,
     api: String,
     container: String,
@@ -668,12 +698,32 @@ impl Env {
                 sock: socat_sock,
                 proxy: Some(socat),
             },
-            Target {
-                kind: Kind::Sockeye,
-                sock: sockeye_sock,
-                proxy: Some(sockeye),
-            },
         ];
+        // Tecnativa's rules allow Docker API paths only: not the bulk rows' nginx and stub.
+        let api_row = !matches!(row, "download" | "upload");
+        if let (Some(haproxy), true) = (&self.haproxy, api_row) {
+            let sock = w.join(format!("haproxy-{row}.sock"));
+            let cfg = w.join(format!("haproxy-{row}.cfg"));
+            std::fs::write(&cfg, haproxy_cfg(&sock, upstream))?;
+            let args = ["-db".to_string(), "-f".into(), cfg.display().to_string()];
+            let proxy = spawn_proxy_env(
+                &format!("haproxy-{row}"),
+                haproxy,
+                &args,
+                &sock,
+                &tecnativa_env(),
+            )?;
+            targets.push(Target {
+                kind: Kind::Haproxy,
+                sock,
+                proxy: Some(proxy),
+            });
+        }
+        targets.push(Target {
+            kind: Kind::Sockeye,
+            sock: sockeye_sock,
+            proxy: Some(sockeye),
+        });
         if let (true, SockeyeMode::Real { prog, extra }) = (features, &self.sockeye) {
             for kind in [Kind::Policy, Kind::Audited] {
                 let tag = kind.name().replace('+', "-");
@@ -695,6 +745,104 @@ impl Env {
         }
         Ok(targets)
     }
+}
+
+/// The Docker API sections Tecnativa's docker-socket-proxy guards, each allowed when the
+/// variable of its name is 1 (`_ping` is `PING`).
+const TECNATIVA_SECTIONS: &[&str] = &[
+    "auth",
+    "build",
+    "commit",
+    "configs",
+    "containers",
+    "distribution",
+    "events",
+    "exec",
+    "images",
+    "info",
+    "networks",
+    "nodes",
+    "_ping",
+    "plugins",
+    "post",
+    "secrets",
+    "services",
+    "session",
+    "swarm",
+    "system",
+    "tasks",
+    "version",
+    "volumes",
+];
+
+/// The image's defaults (EVENTS, PING, VERSION) plus what the bench's rows call:
+/// `containers/json`, and `exec` (a POST), as a user of `docker exec` through it sets them.
+fn tecnativa_env() -> Vec<(String, String)> {
+    let on = ["events", "_ping", "version", "containers", "exec"];
+    let mut env: Vec<(String, String)> = TECNATIVA_SECTIONS
+        .iter()
+        .map(|s| {
+            let v = if on.contains(s) { "1" } else { "0" };
+            (s.trim_start_matches('_').to_uppercase(), v.to_string())
+        })
+        .collect();
+    env.extend([
+        ("POST".to_string(), "1".to_string()),
+        ("ALLOW_RESTARTS".into(), "0".into()),
+        ("LOG_LEVEL".into(), "info".into()),
+    ]);
+    env
+}
+
+/// HAProxy as Tecnativa's image configures it (its haproxy.cfg: HTTP mode, one log line per
+/// request to stdout, `http-server-close`, its timeouts, the path rules with `env()`
+/// lookups), listening on a Unix socket instead of :2375. Left out: the server-state file
+/// (for reloads) and the error pages. Its maxconn (3,000; 4,000 global) holds the rows' 1,000
+/// idle streams and 64 clients.
+fn haproxy_cfg(listen: &Path, upstream: &Path) -> String {
+    let mut rules = String::new();
+    for s in TECNATIVA_SECTIONS {
+        let var = s.trim_start_matches('_').to_uppercase();
+        let _ = writeln!(
+            rules,
+            "    http-request allow if {{ path,url_dec -m reg -i ^(/v[\\d\\.]+)?/{s} }} {{ env({var}) -m bool }}"
+        );
+    }
+    format!(
+        "global
+    log stdout format raw daemon \"${{LOG_LEVEL}}\"
+    maxconn 4000
+
+defaults
+    mode http
+    log global
+    option httplog
+    option dontlognull
+    option http-server-close
+    option redispatch
+    retries 3
+    timeout http-request 10s
+    timeout queue 1m
+    timeout connect 10s
+    timeout client 10m
+    timeout server 10m
+    timeout http-keep-alive 10s
+    timeout check 10s
+    maxconn 3000
+
+backend dockerbackend
+    server dockersocket {upstream}
+
+frontend dockerfrontend
+    bind {listen} mode 666
+    http-request deny unless METH_GET || {{ env(POST) -m bool }}
+    http-request allow if {{ path,url_dec -m reg -i ^(/v[\\d\\.]+)?/containers/[a-zA-Z0-9_.-]+/((stop)|(restart)|(kill)) }} {{ env(ALLOW_RESTARTS) -m bool }}
+{rules}    http-request deny
+    default_backend dockerbackend
+",
+        upstream = upstream.display(),
+        listen = listen.display(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1026,17 +1174,35 @@ async fn small_conn(sock: PathBuf, path: String, n: usize) -> R<Vec<u64>> {
     Ok(lat)
 }
 
+/// `conc` clients at once, each making `per_conn` requests: on one keep-alive connection,
+/// or with `fresh`, each on a new connection (what every docker CLI invocation does).
 fn small_load(
     rt: &tokio::runtime::Runtime,
     sock: &Path,
     path: &str,
     conc: usize,
     per_conn: usize,
+    fresh: bool,
 ) -> R<(Vec<u64>, f64)> {
     rt.block_on(async {
         let t0 = Instant::now();
         let hs: Vec<_> = (0..conc)
-            .map(|_| tokio::spawn(small_conn(sock.to_path_buf(), path.to_string(), per_conn)))
+            .map(|_| {
+                let (sock, path) = (sock.to_path_buf(), path.to_string());
+                tokio::spawn(async move {
+                    if !fresh {
+                        return small_conn(sock, path, per_conn).await;
+                    }
+                    let mut lat = Vec::with_capacity(per_conn);
+                    for _ in 0..per_conn {
+                        // The connect is part of what a new connection costs.
+                        let t = Instant::now();
+                        small_conn(sock.clone(), path.clone(), 1).await?;
+                        lat.push(t.elapsed().as_nanos() as u64);
+                    }
+                    Ok(lat)
+                })
+            })
             .collect();
         let mut all = Vec::with_capacity(conc * per_conn);
         for h in hs {
@@ -1366,15 +1532,27 @@ fn run_small(
     conc: usize,
     per_conn: usize,
 ) -> R<RowResult> {
+    run_small_with(env, rt, row, path, conc, per_conn, false)
+}
+
+fn run_small_with(
+    env: &Env,
+    rt: &tokio::runtime::Runtime,
+    row: &str,
+    path: &str,
+    conc: usize,
+    per_conn: usize,
+    fresh: bool,
+) -> R<RowResult> {
     let targets = env.targets(row, &env.o.docker_host, env.o.features)?;
     let warm_n = (per_conn / 10).max(1);
     let samples = interleave(
         &env.o,
         row,
         &targets,
-        |t| small_load(rt, &t.sock, path, conc, warm_n).map(|_| ()),
+        |t| small_load(rt, &t.sock, path, conc, warm_n, fresh).map(|_| ()),
         |t| {
-            let (mut lat, wall) = small_load(rt, &t.sock, path, conc, per_conn)?;
+            let (mut lat, wall) = small_load(rt, &t.sock, path, conc, per_conn, fresh)?;
             lat.sort_unstable();
             Ok(Sample {
                 wall_s: wall,
@@ -1388,7 +1566,11 @@ fn run_small(
     Ok(RowResult {
         name: row.into(),
         kind: RowKind::Small,
-        what: format!("GET {path}, {conc} keep-alive connection(s) × {per_conn} requests"),
+        what: if fresh {
+            format!("GET {path}, {conc} clients at once × {per_conn} requests, each on a new connection")
+        } else {
+            format!("GET {path}, {conc} keep-alive connection(s) × {per_conn} requests")
+        },
         samples,
         notes: vec![],
     })
@@ -1677,7 +1859,7 @@ fn ratio(p: Option<(f64, f64, f64)>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-const KINDS: [Kind; 3] = [Kind::Direct, Kind::Socat, Kind::Sockeye];
+const KINDS: [Kind; 4] = [Kind::Direct, Kind::Socat, Kind::Haproxy, Kind::Sockeye];
 
 fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<String>) {
     let mut md = String::new();
@@ -1760,7 +1942,7 @@ fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<St
         );
         let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|");
         for r in &bulk {
-            for k in KINDS {
+            for k in KINDS.into_iter().filter(|k| r.samples.contains_key(k)) {
                 let (cpu, rss) = if k == Kind::Direct {
                     ("—".to_string(), "—".to_string())
                 } else {
@@ -1794,7 +1976,7 @@ fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<St
         );
         let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|");
         for r in &idle {
-            for k in KINDS {
+            for k in KINDS.into_iter().filter(|k| r.samples.contains_key(k)) {
                 let (rss, pss, procs, cpu) = if k == Kind::Direct {
                     ("—".into(), "—".into(), "—".into(), "—".into())
                 } else {
@@ -1821,6 +2003,64 @@ fn report(rows: &[RowResult], o: &Opts, env_lines: &[String]) -> (String, Vec<St
         }
         let _ = writeln!(md);
     }
+
+    // Every target against the three references, in the same rounds.
+    let _ = writeln!(md, "### Every target against direct, socat and HAProxy\n");
+    let _ = writeln!(
+        md,
+        "Medians over rounds of per-round ratios. Rate is requests, bytes or (idle rows) \
+         streams opened per second: above 1 is faster. CPU is the proxy's CPU per request, GB \
+         or stream, and RSS (idle rows) its memory with every stream open: below 1 is less. \
+         HAProxy runs with Tecnativa's configuration and is absent from the bulk rows, whose \
+         paths its rules deny.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| row | target | rate ×direct | rate ÷ socat | rate ÷ haproxy | CPU ÷ socat | CPU ÷ haproxy | RSS ÷ socat | RSS ÷ haproxy |"
+    );
+    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let rate = |s: &Sample| {
+            if r.kind == RowKind::Idle {
+                Some(1.0 / s.wall_s)
+            } else {
+                m_rate(s)
+            }
+        };
+        for k in r.samples.keys().copied().filter(|k| *k != Kind::Direct) {
+            let idle = |a, b| {
+                if r.kind == RowKind::Idle {
+                    ratio(paired(r, a, b, m_rss))
+                } else {
+                    "—".into()
+                }
+            };
+            let rate_vs = |b| {
+                let v: Vec<f64> = r.samples[&k]
+                    .iter()
+                    .filter_map(|sa| {
+                        let sb = r.samples.get(&b)?.iter().find(|sb| sb.round == sa.round)?;
+                        Some(rate(sa)? / rate(sb)?)
+                    })
+                    .collect();
+                f(median(v), 2)
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.name,
+                k.name(),
+                rate_vs(Kind::Direct),
+                rate_vs(Kind::Socat),
+                rate_vs(Kind::Haproxy),
+                ratio(paired(r, k, Kind::Socat, m_cpu)),
+                ratio(paired(r, k, Kind::Haproxy, m_cpu)),
+                idle(k, Kind::Socat),
+                idle(k, Kind::Haproxy),
+            );
+        }
+    }
+    let _ = writeln!(md);
 
     // Verdict: sockeye against socat, per row, on per-round paired ratios.
     let tol = o.tolerance;
@@ -2027,6 +2267,13 @@ fn run() -> R<usize> {
             v.push(l.split(" on ").next().unwrap_or(l).to_string());
         }
         v.push(format!("socat -b {}", o.socat_buf));
+        let haproxy = which("haproxy").unwrap_or_else(|| PathBuf::from("/usr/sbin/haproxy"));
+        if let Ok(out) = Command::new(&haproxy).arg("-v").output() {
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            if let Some(l) = text.lines().next().filter(|l| l.starts_with("HAProxy")) {
+                v.push(format!("{} (Tecnativa's configuration)", l.trim()));
+            }
+        }
         match &sockeye {
             SockeyeMode::Real { prog, extra } => {
                 let ver = Command::new(prog)
@@ -2095,6 +2342,10 @@ fn run() -> R<usize> {
     let env = Env {
         o: o.clone(),
         socat,
+        haproxy: which("haproxy").or_else(|| {
+            let p = PathBuf::from("/usr/sbin/haproxy");
+            p.exists().then_some(p)
+        }),
         sockeye,
         api,
         container,
@@ -2116,6 +2367,7 @@ fn run() -> R<usize> {
         let res = match *row {
             "ping-c1" => run_small(&env, &rt, row, "/_ping", 1, o.small_c1)?,
             "ping-c64" => run_small(&env, &rt, row, "/_ping", 64, o.small_c64_per_conn)?,
+            "ping-new16" => run_small_with(&env, &rt, row, "/_ping", 16, o.new16_per_client, true)?,
             "json-c1" => run_small(
                 &env,
                 &rt,

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The relay benchmark, in one command: direct socket vs `socat UNIX-LISTEN,fork` vs
-# `sockeye proxy`, interleaved, on small requests, 1 GiB download/upload, a hijacked exec
+# The relay benchmark, in one command: direct socket vs `socat UNIX-LISTEN,fork` vs HAProxy
+# (configured as Tecnativa's docker-socket-proxy image configures it) vs `sockeye proxy`,
+# interleaved, on small requests, 1 GiB download/upload, a hijacked exec
 # stream and 1,000 idle /events streams. See docs/benchmarks.md.
 #
 #   bench/run.sh [harness options...]      e.g. bench/run.sh --rounds 3 --rows ping-c1,download
 #
-# What it does: installs what is missing (socat, nginx-light; Docker through
+# What it does: installs what is missing (socat, haproxy, nginx-light; Docker through
 # scripts/dockerd.sh start), builds sockeye and the harness with the bench profile (release + debug = 1),
 # then runs `cargo bench --bench relay -- --docker-host … --out …`. Results: the tables on
 # stdout, and results.md / results.json in $SOCKEYE_BENCH_OUT.
@@ -36,6 +37,7 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin
 pkgs=()
 have socat || pkgs+=(socat)
 have nginx || pkgs+=(nginx-light)
+have haproxy || pkgs+=(haproxy)
 if [ "${#pkgs[@]}" -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || die "missing ${pkgs[*]} and not root: install them first"
     command -v apt-get >/dev/null 2>&1 || die "missing ${pkgs[*]} and no apt-get"

@@ -83,6 +83,21 @@ fi
 log "setting up the Node.js, Python and Go clients"
 bash tests/clients/setup.sh || log "some clients are missing (see above)"
 
+# The inspector page's browser test (tests/ui.rs): Debian's chromium, driven by playwright-core
+# (versions pinned by tests/browser/package-lock.json). Under CI=true it is required.
+if ! command -v chromium >/dev/null; then
+    log "installing chromium"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null ||
+        log "chromium could not be installed (the browser test will skip or, in CI, fail)"
+fi
+if [ ! -d tests/browser/node_modules/playwright-core ] ||
+    [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+    log "npm ci (playwright-core)"
+    (cd tests/browser && npm ci --no-audit --no-fund --silent) || log "npm ci in tests/browser failed"
+fi
+if in_ci; then export SOCKEYE_TEST_BROWSER=1; fi
+
 log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy"

@@ -2046,3 +2046,30 @@ fn a_sigterm_right_after_start_up_still_stops_sockeye_cleanly() {
         );
     }
 }
+
+/// With the live view on, stopping used to take two seconds for nothing (with `-q`, 3 ms):
+/// shutdown waited out its bound on a view task that never ended on its own. The view ends
+/// with the relay; sockeye says so when it had to stop without it, and must never have to.
+#[test]
+fn on_sigterm_the_live_view_ends_with_the_relay_instead_of_being_waited_out() {
+    use std::io::{Read, Write};
+    let mut sk =
+        Sockeye::start_sockeye(["--upstream", "unix:///nonexistent/sockeye-test/docker.sock"]);
+    // A call the view shows: the relay has sent it events.
+    let mut s = std::os::unix::net::UnixStream::connect(&sk.socket).unwrap();
+    s.write_all(b"GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    sk.wait_for_log(&["502"]);
+    sk.signal("-TERM");
+    let status = sk
+        .wait_exit(Duration::from_secs(20))
+        .expect("sockeye did not stop on SIGTERM");
+    assert!(status.success(), "{status}: {}", sk.log());
+    assert!(
+        !sk.log().contains("the live view was still running"),
+        "shutdown waited out the live view:\n{}",
+        sk.log()
+    );
+}

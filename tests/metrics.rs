@@ -411,9 +411,20 @@ fn metrics_count_exactly_the_calls_made() {
     );
     let addr = metrics_addr(&s);
 
+    // The harness's own probe connected once before, and sockeye counts a connection on its
+    // own task: count from when that one is counted and closed.
+    eventually("the harness's probe is counted", || {
+        let m = scrape(&addr);
+        match (
+            m.get("sockeye_connections_total", &[]),
+            m.get("sockeye_connections_open", &[]),
+        ) {
+            (Some(total), Some(open)) if total >= 1.0 && open == 0.0 => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    });
     let before = scrape(&addr);
     assert_eq!(before.sum("sockeye_calls_total", &[]), 0.0);
-    // The harness's own probe connected before: count from here.
     let conns_before = before.get("sockeye_connections_total", &[]).unwrap();
     assert_eq!(before.get("sockeye_audit_writable", &[]), Some(1.0));
     assert_eq!(

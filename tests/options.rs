@@ -54,6 +54,7 @@ fn base(path: &[String]) -> (Vec<&'static str>, Vec<&'static str>) {
         "policy check" => (&["policy.toml"], &[]),
         "policy explain" => (&["--profile", "full", "--request", "GET /_ping"], &[]),
         "policy learn" => (&["audit.log"], &[]),
+        "ui" => (&["audit.log"], &[]),
         other => panic!("tests/options.rs: say what `sockeye {other}` needs in `base`"),
     };
     (before.to_vec(), after.to_vec())
@@ -64,6 +65,7 @@ fn requirements(long: &str) -> &'static [&'static str] {
     match long {
         "audit-max-size" | "audit-fsync" | "audit-fail-open" => &["--audit", "audit.log"],
         "audit-keep" => &["--audit", "audit.log", "--audit-max-size", "1048576"],
+        "ui-keep" | "ui-insecure" => &["--ui", "127.0.0.1:0"],
         _ => &[],
     }
 }

@@ -106,6 +106,30 @@ async fn an_oversized_request_head_gets_431_and_the_connection_is_closed() {
     sk.shutdown().await;
 }
 
+/// A head of many small headers: the size limit decides, as in dockerd (Go counts no headers).
+#[tokio::test]
+async fn a_head_of_many_headers_over_the_size_limit_gets_431() {
+    let limits = Limits {
+        max_head_bytes: 4096,
+        ..Limits::default()
+    };
+    let sk = Running::start(unreachable(), limits).await;
+    let mut req = String::from("GET /_ping HTTP/1.1\r\nHost: x\r\n");
+    // 2,000 lines of 3 bytes: more headers than fit in 4,096 bytes, each as short as HTTP allows.
+    for _ in 0..2000 {
+        req.push_str("a:\n");
+    }
+    req.push_str("\r\n");
+    let (resp, closed) = exchange_raw(&sk.socket, req.as_bytes(), Duration::from_secs(5)).await;
+    assert!(
+        text(&resp).starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"),
+        "{}",
+        text(&resp)
+    );
+    assert!(closed);
+    sk.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_client_that_trickles_its_request_head_is_disconnected_after_the_head_timeout() {
     let limits = Limits {
@@ -216,6 +240,33 @@ async fn many_requests_on_one_keep_alive_connection_answer_exactly_as_the_daemon
             assert_eq!(text(&r_body), text(&d_body), "round {round}: {req}");
         }
     }
+    sk.shutdown().await;
+}
+
+/// A request with 150 headers used to get sockeye's 431 (hyper's default of at most 100
+/// headers); dockerd has no count limit, only a size limit, and answers it.
+#[tokio::test]
+async fn a_request_with_150_headers_is_answered_by_the_daemon_as_directly() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let sk = Running::start(UpstreamAddr::Unix(daemon.clone()), Limits::default()).await;
+    let mut req = String::from("GET /v1.41/version HTTP/1.1\r\nHost: docker\r\n");
+    for i in 0..150 {
+        req.push_str(&format!("X-Sockeye-Test-{i}: {i}\r\n"));
+    }
+    req.push_str("\r\n");
+    let mut direct = UnixStream::connect(&daemon).await.unwrap();
+    let mut relayed = UnixStream::connect(&sk.socket).await.unwrap();
+    let (d_status, d_headers, d_body) = roundtrip(&mut direct, &req).await;
+    let (r_status, r_headers, r_body) = roundtrip(&mut relayed, &req).await;
+    assert!(d_status.contains(" 200 "), "{d_status}");
+    assert_eq!(r_status, d_status, "{}", text(&r_body));
+    assert_eq!(
+        support::header_names_and_values_without_date(&r_headers),
+        support::header_names_and_values_without_date(&d_headers),
+    );
+    assert_eq!(text(&r_body), text(&d_body));
     sk.shutdown().await;
 }
 

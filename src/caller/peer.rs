@@ -42,6 +42,14 @@ impl Peer {
         }
     }
 
+    /// The process id the kernel gave for a Unix-socket client.
+    pub fn pid(&self) -> Option<i32> {
+        match self {
+            Peer::Unix { pid, .. } => *pid,
+            _ => None,
+        }
+    }
+
     /// The verified client certificate of a `tls://` client.
     pub fn cert(&self) -> Option<&ClientCert> {
         match self {

@@ -45,6 +45,11 @@ pub enum Command {
     ///
     /// Example: HEALTHCHECK CMD ["sockeye", "health", "--metrics", "127.0.0.1:9100"]
     Health(HealthArgs),
+    /// Browse recorded calls in the inspector page: audit logs (rotated files oldest first)
+    /// or a HAR file (`trace --export har`), served on --ui (docs/ui.md).
+    ///
+    /// Example: sockeye ui /var/log/sockeye/audit.log   (then open http://127.0.0.1:8484/)
+    Ui(UiFilesArgs),
     /// Create a CA and certificates for `tls://` listeners, in the docker CLI's layout.
     #[command(subcommand)]
     Certs(crate::cmd::certs::CertsCommand),
@@ -55,6 +60,49 @@ pub enum Command {
     ///
     /// Example: CONTAINERS=1 sockeye drop-in -- --audit /var/log/sockeye/audit.log
     DropIn(DropInArgs),
+}
+
+/// The inspector page (shared by `proxy`, `trace` and `ui`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct UiArgs {
+    /// Serve the inspector page, a live timeline of the calls in a browser, on this address
+    /// (IP:PORT, loopback unless --ui-insecure; port 0: any free port, logged at startup).
+    /// Read-only: it never sends anything to the daemon. docs/ui.md.
+    #[arg(long, value_name = "IP:PORT")]
+    pub ui: Option<std::net::SocketAddr>,
+
+    /// Calls the inspector keeps (the newest; each with at most 64 KiB of each body).
+    #[arg(long, default_value = "5000", value_name = "N", requires = "ui",
+          allow_hyphen_values = true, value_parser = whole::<usize>(1, 1_000_000, "calls", ""))]
+    pub ui_keep: usize,
+
+    /// Allow --ui on an address other than loopback. Anyone who can reach it reads every
+    /// call, unauthenticated and unencrypted.
+    #[arg(long, requires = "ui")]
+    pub ui_insecure: bool,
+}
+
+impl UiArgs {
+    /// The address to serve on, refused when it is not loopback and not allowed.
+    pub fn addr(&self) -> Result<Option<std::net::SocketAddr>, String> {
+        match self.ui {
+            Some(a) if !a.ip().is_loopback() && !self.ui_insecure => Err(format!(
+                "--ui {a} is not a loopback address: anyone who reaches it could read every \
+                 call; use 127.0.0.1:PORT, or add --ui-insecure"
+            )),
+            other => Ok(other),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct UiFilesArgs {
+    /// Audit logs (`-` for standard input; rotated files oldest first) or one HAR file.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub ui: UiArgs,
 }
 
 #[derive(Debug, Args)]
@@ -391,6 +439,9 @@ pub struct TraceArgs {
     #[arg(long)]
     pub learn: bool,
 
+    #[command(flatten)]
+    pub ui: UiArgs,
+
     /// The command to run, with DOCKER_HOST pointing at the private sockeye.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -548,6 +599,9 @@ pub struct ProxyArgs {
     /// docs/metrics.md.
     #[arg(long, value_name = "IP:PORT")]
     pub metrics: Option<std::net::SocketAddr>,
+
+    #[command(flatten)]
+    pub ui: UiArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

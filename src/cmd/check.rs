@@ -21,8 +21,11 @@ pub fn check(command: Command, env: DockerEnv, vars: &[(String, String)]) -> Res
             args.upstream(env)?;
             args.exports()?;
             args.view.check()?;
+            args.ui.addr()?;
             Ok(())
         }
+        // Reading the files is the check itself; the address is checked first.
+        Command::Ui(args) => args.ui.addr().map(drop),
         Command::Certs(cmd) => cmd.check(),
         Command::Health(args) => crate::cmd::health::check(&args),
         Command::Audit(args) => {

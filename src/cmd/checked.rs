@@ -174,6 +174,25 @@ pub struct ProxyConfig {
     /// Said once at start in place of the insecure-TCP warning (`sockeye drop-in`: what the
     /// socket-proxy variables expose, and to whom).
     pub announce: Option<String>,
+    /// The inspector page (`--ui`).
+    pub ui: Option<UiConfig>,
+}
+
+/// Where the inspector is served and how many calls it keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct UiConfig {
+    pub addr: std::net::SocketAddr,
+    pub keep: usize,
+}
+
+impl crate::cmd::args::UiArgs {
+    /// The inspector's configuration; `None` without `--ui`.
+    pub fn build(&self) -> Result<Option<UiConfig>, String> {
+        Ok(self.addr()?.map(|addr| UiConfig {
+            addr,
+            keep: self.ui_keep,
+        }))
+    }
 }
 
 /// The `--listen` of a `proxy` given none, unless systemd passed sockets.
@@ -313,6 +332,7 @@ impl ProxyArgs {
             }
         });
         let view = problems.check(self.view.build(Output::Stdout));
+        let ui = problems.check(self.ui.build()).flatten();
         // Each value is missing only with a problem noted, and any problem stops here.
         let (
             (Some(listen), Some(upstream), Some(tls), Some(upstream_tls)),
@@ -360,6 +380,7 @@ impl ProxyArgs {
             policy_source: self.policy,
             policy_digest,
             announce: None,
+            ui,
         })
     }
 }

@@ -18,6 +18,7 @@ pub mod range;
 pub mod reload;
 pub mod trace;
 pub mod trace_guard;
+pub mod ui;
 
 use std::ffi::OsString;
 

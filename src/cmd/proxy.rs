@@ -10,7 +10,7 @@ use tokio_util::task::TaskTracker;
 use crate::cmd::checked::{listener_policy, ProxyConfig};
 use crate::cmd::reload::{AuditReopen, Listening, PolicyReload, TlsReload, UpstreamTlsReload};
 use crate::config::{ListenAddr, ListenSpec};
-use crate::event::{Events, Sink};
+use crate::event::{Detail, Events, Sink, Watcher};
 use crate::guard::current::CurrentGuard;
 use crate::guard::policy::Mode;
 use crate::guard::state::DaemonState;
@@ -22,12 +22,16 @@ use crate::relay::identity::Resolver;
 use crate::relay::listen::Bound;
 use crate::relay::lookup::{self, LookupClient};
 use crate::relay::serve_metrics::MetricsServer;
+use crate::relay::serve_ui::UiServer;
 use crate::relay::server::{self, Relay};
 use crate::relay::tls_live::{self, LiveTls};
 use crate::relay::tls_upstream;
 use crate::remember::audit::AuditLog;
 use crate::remember::metrics::{Metrics, Scraped};
 use crate::see::view;
+
+/// How long shutdown lets the live view finish its last lines once the relay has stopped.
+const VIEW_GRACE: Duration = Duration::from_secs(2);
 
 /// Run `sockeye proxy` until SIGINT or SIGTERM (a second signal stops at once).
 ///
@@ -99,13 +103,26 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
     }
     warn_about_exposure(&cfg, &bound);
     let facts = startup_facts(&cfg, &fd_limit);
-    let (events, view_task) = match cfg.view {
-        None => (Events::discard(), None),
-        Some(view) => {
-            let (events, feed) = Events::lossy(4096, view.detail());
-            let task = control.spawn(view::run(feed, view));
-            (events, Some(task))
-        }
+    // The terminal view and the inspector read one lossy channel, drained on one task.
+    let inspector = cfg
+        .ui
+        .map(|ui| crate::cmd::ui::live(&cfg.upstream, ui.keep));
+    let mut watchers: Vec<Box<dyn Watcher>> = Vec::new();
+    let mut detail = Detail::default();
+    if let Some(view) = cfg.view.clone() {
+        detail = detail.with(view.detail());
+        watchers.push(Box::new(view::Viewer::new(view)));
+    }
+    if let Some(inspector) = &inspector {
+        detail = detail.with(crate::see::ui::detail());
+        watchers.push(Box::new(inspector.clone()));
+    }
+    let (events, view_task) = if watchers.is_empty() {
+        (Events::discard(), None)
+    } else {
+        let (events, feed) = Events::lossy(4096, detail);
+        let task = control.spawn(view::run(feed, watchers));
+        (events, Some(task))
     };
     let audit = match &cfg.audit {
         Some(opts) => Some(Arc::new(AuditLog::open(opts.clone()).map_err(|e| {
@@ -122,6 +139,11 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
     }
     // Counting needs no caller identity: metrics alone must not cost a lookup per connection.
     let identify = cfg.guard.is_some() || events.viewed() || !sinks.is_empty();
+    // Bound now, so a taken port fails startup.
+    let ui_server = match (cfg.ui, &inspector) {
+        (Some(ui), Some(inspector)) => Some(UiServer::bind(ui.addr, inspector.clone())?),
+        _ => None,
+    };
     let metrics_server = match cfg.metrics {
         Some(addr) => {
             let m = Arc::new(Metrics::new(Scraped {
@@ -157,6 +179,7 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
         guard: CurrentGuard::new(cfg.guard.clone().unwrap_or_else(|| Arc::new(Guard::open()))),
         // Who runs in which container matters to a policy and to whoever watches.
         resolver: identify.then(|| Resolver::new(cfg.upstream.clone(), upstream_tls.clone())),
+        identify,
         tasks: TaskTracker::new(),
     };
     let open = relay.tasks.clone();
@@ -312,6 +335,12 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
         }
         control.spawn(server.serve());
     }
+    if let Some(server) = ui_server {
+        if let Some(addr) = server.local_addr() {
+            tracing::info!("inspector on http://{addr}/");
+        }
+        control.spawn(server.serve());
+    }
 
     let result = control.block_on(async move {
         // Listening and serving: a Type=notify unit is started now, not before.
@@ -366,9 +395,16 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
                 cfg.limits.drain_timeout
             );
         }
-        // Every sender is gone with the workers: the view shows what is left and ends.
+        // Every sender is gone with the workers: the view shows what is left and ends. The
+        // bound is for a view stuck writing to a terminal; shutdown never waits on it
+        // otherwise, and says so when it did.
         if let Some(task) = view_task {
-            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+            if tokio::time::timeout(VIEW_GRACE, task).await.is_err() {
+                tracing::warn!(
+                    "the live view was still running {VIEW_GRACE:?} after the relay stopped; \
+                     stopped without it"
+                );
+            }
         }
         Ok(())
     });

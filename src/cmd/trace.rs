@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::cmd::args::TraceArgs;
 use crate::cmd::checked::Export;
 use crate::config::{DockerEnv, Limits, ListenAddr, SocketPerms, UpstreamAddr};
-use crate::event::{Call, Event, Events};
+use crate::event::{Call, Event, Events, Watcher};
 use crate::relay::listen::Bound;
 use crate::relay::server::{self, Relay};
 use crate::see::view::{line, Output, ViewOptions, Viewer, REQUEST_CAPTURE};
@@ -24,6 +24,7 @@ pub async fn run(args: TraceArgs, env: DockerEnv) -> Result<i32, String> {
     let watch = crate::cmd::trace_guard::Watch::new(&args.policy, args.learn)?;
     // JSON records on stderr by default: stdout is the traced command's own.
     let view = args.view.build(Output::Stderr)?;
+    let ui = args.ui.build()?;
     let dir = tempfile::Builder::new()
         .prefix("sockeye-trace-")
         .tempdir()
@@ -48,6 +49,17 @@ pub async fn run(args: TraceArgs, env: DockerEnv) -> Result<i32, String> {
         detail.request_capture = detail.request_capture.max(args.view.body_limit);
         detail.response_capture = args.view.body_limit;
     }
+    let inspector = match ui {
+        Some(ui) => {
+            detail = detail.with(crate::see::ui::detail());
+            let inspector = crate::cmd::ui::live(&upstream, ui.keep);
+            let bound = crate::cmd::ui::serve(ui.addr, inspector.clone())?;
+            eprintln!("sockeye: inspector on http://{bound}/");
+            Some((inspector, bound))
+        }
+        None => None,
+    };
+    let mut watching = inspector.as_ref().map(|(i, _)| i.clone());
     // A trace keeps every call: its summary and exports must be complete.
     let (events, mut rx) = Events::lossless(detail);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -63,6 +75,7 @@ pub async fn run(args: TraceArgs, env: DockerEnv) -> Result<i32, String> {
         guard: watch.guard(&upstream).into(),
         tasks: tokio_util::task::TaskTracker::new(),
         resolver: watch.resolver(&upstream),
+        identify: true,
     };
     let server = tokio::spawn(server::run(listener, relay, async {
         let _ = stopped.await;
@@ -80,6 +93,9 @@ pub async fn run(args: TraceArgs, env: DockerEnv) -> Result<i32, String> {
                     Ok(event) => {
                         if let Some(v) = viewer.as_mut() {
                             v.show(&event, 0);
+                        }
+                        if let Some(i) = watching.as_mut() {
+                            i.show(&event, 0);
                         }
                         if let Event::Call(call) = event {
                             calls.push(call);
@@ -108,6 +124,10 @@ pub async fn run(args: TraceArgs, env: DockerEnv) -> Result<i32, String> {
         write_export(export, &calls, &upstream)?;
     }
     let status = status?;
+    if let Some((_, bound)) = inspector {
+        eprintln!("sockeye: the inspector still serves http://{bound}/ (Ctrl-C to stop)");
+        let _ = tokio::signal::ctrl_c().await;
+    }
     Ok(exit_code(status))
 }
 
@@ -237,21 +257,15 @@ fn write_export(
     Ok(())
 }
 
-/// The commands a person typed, one line each: calls grouped by client process (a new
-/// `_ping` from the same process starts a new command), then summarized.
+/// The commands a person typed, one line each: calls grouped by client process as
+/// [`Grouper`](crate::see::action::Grouper) groups them, then summarized.
 fn steps(calls: &[Box<Call>]) -> Vec<String> {
-    use crate::docker::endpoint::Operation;
-    use crate::see::action::{steps as commands, ActionRecord, CallFacts};
-    use std::collections::HashMap;
+    use crate::see::action::{client_key, steps as commands, ActionRecord, CallFacts, Grouper};
 
     let mut groups: Vec<Vec<ActionRecord>> = Vec::new();
-    let mut open: HashMap<String, usize> = HashMap::new();
+    let mut grouper = Grouper::default();
     for call in calls {
         let head = &call.head;
-        let key = match &head.caller.peer {
-            crate::caller::Peer::Unix { pid: Some(pid), .. } => format!("pid {pid}"),
-            _ => format!("conn {}", head.id.conn),
-        };
         let d = crate::see::describe::describe(head, &call.request_body);
         let query = head.target.split_once('?').map(|(_, q)| q).unwrap_or("");
         let record = ActionRecord::new(&CallFacts {
@@ -261,29 +275,11 @@ fn steps(calls: &[Box<Call>]) -> Vec<String> {
             body: d.request_json.as_ref(),
         })
         .with_status(call.status());
-        let is_ping = matches!(
-            record.op,
-            Some(Operation::SystemPing | Operation::SystemPingHead)
-        );
-        if is_ping {
-            // A ping opens a new invocation, unless the group so far is only pings (the CLI
-            // retries a failed HEAD /_ping as GET /_ping).
-            if let Some(&i) = open.get(&key) {
-                let only_pings = groups[i].iter().all(|r| {
-                    matches!(
-                        r.op,
-                        Some(Operation::SystemPing | Operation::SystemPingHead)
-                    )
-                });
-                if !only_pings {
-                    open.remove(&key);
-                }
-            }
-        }
-        let i = *open.entry(key).or_insert_with(|| {
+        let i =
+            grouper.assign(&client_key(head.caller.peer.pid(), head.id.conn), record.op) as usize;
+        if i == groups.len() {
             groups.push(Vec::new());
-            groups.len() - 1
-        });
+        }
         groups[i].push(record);
     }
     groups.iter().flat_map(|g| commands(g)).collect()

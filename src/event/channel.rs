@@ -26,6 +26,20 @@ pub struct Detail {
     pub error_capture: usize,
 }
 
+impl Detail {
+    /// What both `self` and `other` want recorded.
+    pub fn with(self, other: Detail) -> Detail {
+        Detail {
+            heads: self.heads || other.heads,
+            stream: self.stream || other.stream,
+            wire: self.wire || other.wire,
+            request_capture: self.request_capture.max(other.request_capture),
+            response_capture: self.response_capture.max(other.response_capture),
+            error_capture: self.error_capture.max(other.error_capture),
+        }
+    }
+}
+
 /// A consumer that must see every call, told synchronously on the relay's path (the audit
 /// log, metrics), unlike the live view's lossy channel.
 pub trait Sink: Send + Sync {
@@ -44,6 +58,14 @@ pub trait Sink: Send + Sync {
     fn detail(&self) -> Detail {
         Detail::default()
     }
+}
+
+/// A consumer of the live channel (the terminal view, the inspector): shown each event in
+/// turn on the task that drains the channel ([`crate::see::view::run`]), never on the
+/// relay's.
+pub trait Watcher: Send {
+    /// One event; `dropped` is the running count of events the channel lost.
+    fn show(&mut self, event: &Event, dropped: u64);
 }
 
 /// The sending side, shared by every connection.
@@ -110,21 +132,12 @@ impl Events {
     }
 
     pub fn detail(&self) -> Detail {
-        let mut d = if self.tx.is_some() {
+        let d = if self.tx.is_some() {
             self.detail
         } else {
             Detail::default()
         };
-        for s in self.sinks.iter() {
-            let n = s.detail();
-            d.heads |= n.heads;
-            d.stream |= n.stream;
-            d.wire |= n.wire;
-            d.request_capture = d.request_capture.max(n.request_capture);
-            d.response_capture = d.response_capture.max(n.response_capture);
-            d.error_capture = d.error_capture.max(n.error_capture);
-        }
-        d
+        self.sinks.iter().fold(d, |d, s| d.with(s.detail()))
     }
 
     /// Whether anybody looks at calls (the relay skips all bookkeeping otherwise).

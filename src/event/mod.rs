@@ -23,7 +23,7 @@ mod record;
 
 pub use crate::guard::error::Fault;
 
-pub use channel::{Detail, Events, Feed, Sink};
+pub use channel::{Detail, Events, Feed, Sink, Watcher};
 pub use record::{Flow, Recorder, Tap};
 
 /// Connection number and request number on that connection (both from 1).

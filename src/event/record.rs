@@ -1,11 +1,11 @@
 //! Bytes as they pass: counted, the first ones kept, and copied to a live view.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::{Bytes, BytesMut};
 
-use super::{CallId, Captured, Dir, Event, Events};
+use super::{CallId, Captured, Dir, Event, Events, Fault};
 
 /// Where one direction of one call's bytes go as they pass: counted and captured in its
 /// [`Flow`], and copied to the live view when it watches streams. The one recorder of bytes,
@@ -73,6 +73,8 @@ pub struct Flow {
     limit: usize,
     kept: Mutex<BytesMut>,
     ended: AtomicBool,
+    /// Why the side sending these bytes broke them off, and whose fault that was.
+    broken: OnceLock<(Fault, String)>,
 }
 
 impl Flow {
@@ -82,6 +84,7 @@ impl Flow {
             limit,
             kept: Mutex::new(BytesMut::new()),
             ended: AtomicBool::new(false),
+            broken: OnceLock::new(),
         })
     }
 
@@ -107,6 +110,17 @@ impl Flow {
     /// The most bytes it keeps.
     pub fn limit(&self) -> usize {
         self.limit
+    }
+
+    /// The sending side broke the bytes off: `fault` says whose fault, `why` how. The first
+    /// word stands.
+    pub fn break_off(&self, fault: Fault, why: String) {
+        let _ = self.broken.set((fault, why));
+    }
+
+    /// Why the bytes were broken off, if they were.
+    pub fn broken(&self) -> Option<&(Fault, String)> {
+        self.broken.get()
     }
 
     pub fn total(&self) -> u64 {

@@ -17,9 +17,13 @@ pub enum ProxyError {
     /// A body sockeye must read before forwarding is larger than it will hold.
     #[error("{what} is larger than the {limit} bytes sockeye reads to decide on it")]
     BodyTooLarge { what: String, limit: usize },
-    /// A body sockeye must read could not be read or understood.
+    /// A body sockeye must read could not be read or understood (for the request body it
+    /// relays unread: its framing is not HTTP/1.1, such as a bad chunk size).
     #[error("cannot read {what}: {reason}")]
     UnreadableBody { what: String, reason: String },
+    /// The client closed its connection (or reset it) before its request body ended.
+    #[error("the request body ended early: {reason}")]
+    BodyAborted { reason: String },
     /// dockerd would not route this path as written (it would redirect or reject it).
     #[error("the path {path:?} is not one dockerd routes as written: {why}")]
     UnroutablePath { path: String, why: String },
@@ -65,6 +69,7 @@ impl ProxyError {
                 StatusCode::BAD_GATEWAY
             }
             ProxyError::UnreadableBody { .. }
+            | ProxyError::BodyAborted { .. }
             | ProxyError::UnroutablePath { .. }
             | ProxyError::Ambiguous { .. }
             | ProxyError::BadContentType => StatusCode::BAD_REQUEST,
@@ -90,6 +95,7 @@ impl ProxyError {
             ProxyError::Isolated { .. } => Fault::Denied,
             ProxyError::LookupFailed { .. } => Fault::LookupFailed,
             ProxyError::Withheld { .. } => Fault::Withheld,
+            ProxyError::BodyAborted { .. } => Fault::ClientAborted,
             ProxyError::UnreadableBody { .. }
             | ProxyError::BodyTooLarge { .. }
             | ProxyError::UnroutablePath { .. }
@@ -115,7 +121,8 @@ pub enum Fault {
     /// The daemon broke the connection: before answering (502), or in the middle of a body
     /// or stream.
     UpstreamBroke,
-    /// The client went away before the answer or stream ended.
+    /// The client went away before the answer or stream ended, or before its request body
+    /// did (an upload it broke off).
     ClientAborted,
     /// The request names an object the daemon does not have (404, in the daemon's words):
     /// found by the lookup before the decision, so the daemon never saw the request.
@@ -126,4 +133,21 @@ pub enum Fault {
     /// The daemon answered, but the policy redacts part of the answer and sockeye could not
     /// rewrite it (too large to read whole, compressed, not JSON, cut short): withheld (502).
     Withheld,
+}
+
+impl Fault {
+    /// The name records and views use (`client_aborted`), as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fault::Denied => "denied",
+            Fault::Unreadable => "unreadable",
+            Fault::NotRecorded => "not_recorded",
+            Fault::UpstreamUnreachable => "upstream_unreachable",
+            Fault::UpstreamBroke => "upstream_broke",
+            Fault::ClientAborted => "client_aborted",
+            Fault::NoSuchObject => "no_such_object",
+            Fault::LookupFailed => "lookup_failed",
+            Fault::Withheld => "withheld",
+        }
+    }
 }

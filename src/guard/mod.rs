@@ -20,7 +20,7 @@ pub mod rego;
 pub mod state;
 
 pub use account::{Account, Body};
-pub use read::{needs_body, read, read_whole, reads_json_body, set_body, Reading};
+pub use read::{broken_body, needs_body, read, read_whole, reads_json_body, set_body, Reading};
 
 use std::sync::Arc;
 

@@ -209,10 +209,40 @@ pub async fn read_whole(
             what: what(),
             limit,
         }),
-        Err(e) => Err(ProxyError::UnreadableBody {
-            what: what(),
-            reason: e.to_string(),
-        }),
+        Err(e) => Err(broken_body(what(), &*e)),
+    }
+}
+
+/// A client's request body that did not arrive whole, from hyper's error reading it: the
+/// client's fault either way. Cut off ([`ProxyError::BodyAborted`]): the client closed or
+/// reset its connection before the body's end. Malformed ([`ProxyError::UnreadableBody`]):
+/// its framing is not HTTP/1.1 (a chunk size that is not hex, negative or overflowing, chunk
+/// data longer than its size), which hyper reports as invalid input or data.
+pub fn broken_body(what: String, e: &(dyn std::error::Error + 'static)) -> ProxyError {
+    use std::io::ErrorKind;
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                ErrorKind::UnexpectedEof => ProxyError::BodyAborted {
+                    reason: "the client closed its connection before the body's end".into(),
+                },
+                ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe => ProxyError::BodyAborted {
+                    reason: format!("the client's connection failed ({io})"),
+                },
+                _ => ProxyError::UnreadableBody {
+                    what,
+                    reason: io.to_string(),
+                },
+            };
+        }
+        cur = err.source();
+    }
+    // No I/O cause: hyper ended the body because the client's connection failed.
+    ProxyError::BodyAborted {
+        reason: format!("the client's connection failed ({e})"),
     }
 }
 

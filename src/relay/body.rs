@@ -8,6 +8,7 @@ use http_body_util::combinators::UnsyncBoxBody;
 use hyper::body::{Body, Frame, SizeHint};
 
 use crate::event::{Fault, Recorder};
+use crate::guard::{self, error::ProxyError};
 
 /// The body type on both sides of the relay.
 pub type RelayBody = UnsyncBoxBody<Bytes, hyper::Error>;
@@ -21,23 +22,30 @@ impl OnEnd for () {
     fn ended(self, _fault: Option<Fault>) {}
 }
 
+/// Whose body a [`Metered`] relays, and so whose fault it is when the body breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sender {
+    /// A request body: the client's fault, cut off or malformed; the break is noted on the
+    /// flow, for the call's record whatever ends it (`Flow::broken`).
+    Client,
+    /// A response body: the daemon broke it.
+    Daemon,
+}
+
 /// Passes frames through unchanged, recording them with a [`Recorder`].
-///
-/// `broken` says whose fault a body error is: the daemon's for a response body, the client's
-/// for a request body.
 pub struct Metered<B: Body, E: OnEnd> {
     inner: B,
     recorder: Recorder,
-    broken: Fault,
+    sender: Sender,
     on_end: Option<E>,
 }
 
 impl<B: Body, E: OnEnd> Metered<B, E> {
-    pub fn new(inner: B, recorder: Recorder, broken: Fault, on_end: E) -> Self {
+    pub fn new(inner: B, recorder: Recorder, sender: Sender, on_end: E) -> Self {
         Metered {
             inner,
             recorder,
-            broken,
+            sender,
             on_end: Some(on_end),
         }
     }
@@ -45,16 +53,16 @@ impl<B: Body, E: OnEnd> Metered<B, E> {
 
 impl<B, E> Body for Metered<B, E>
 where
-    B: Body<Data = Bytes> + Unpin,
+    B: Body<Data = Bytes, Error = hyper::Error> + Unpin,
     E: OnEnd + Unpin,
 {
     type Data = Bytes;
-    type Error = B::Error;
+    type Error = hyper::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
@@ -77,10 +85,23 @@ where
                     e.ended(None);
                 }
             }
-            Poll::Ready(Some(Err(_))) => {
-                let broken = self.broken;
+            Poll::Ready(Some(Err(err))) => {
+                let fault = match self.sender {
+                    Sender::Daemon => Fault::UpstreamBroke,
+                    Sender::Client => {
+                        let broken = guard::broken_body("the request body".into(), err);
+                        let fault = broken.fault();
+                        let why = match broken {
+                            ProxyError::UnreadableBody { reason, .. }
+                            | ProxyError::BodyAborted { reason } => reason,
+                            other => other.to_string(),
+                        };
+                        self.recorder.flow.break_off(fault, why);
+                        fault
+                    }
+                };
                 if let Some(e) = self.on_end.take() {
-                    e.ended(Some(broken));
+                    e.ended(Some(fault));
                 }
             }
             Poll::Pending => {}

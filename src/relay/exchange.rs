@@ -22,7 +22,7 @@ use crate::event::{
 };
 use crate::guard;
 use crate::guard::current::CurrentGuard;
-use crate::relay::body::{Metered, OnEnd, RelayBody};
+use crate::relay::body::{Metered, OnEnd, RelayBody, Sender};
 use crate::relay::error::{IntoResponse, ProxyError};
 use crate::relay::grpc;
 use crate::relay::shape::{self, Answer};
@@ -151,7 +151,7 @@ pub async fn handle(
         (None, Some(body)) if !conn.events.enabled() => body.boxed_unsync(),
         (None, Some(body)) => {
             let recorder = report.recorder(Dir::ToDaemon);
-            Metered::new(body, recorder, Fault::ClientAborted, ()).boxed_unsync()
+            Metered::new(body, recorder, Sender::Client, ()).boxed_unsync()
         }
         (None, None) => RelayBody::default(),
     };
@@ -171,7 +171,17 @@ pub async fn handle(
     let mut upstream = conn.upstream.lock().await;
     let mut resp = match upstream.send(upstream_req).await {
         Ok(resp) => resp,
-        Err(e) => return Ok(report.refuse(e)),
+        Err(e) => {
+            // The client's body broke before the daemon answered: what the daemon had of it
+            // is part of the record.
+            let said = match &e {
+                ProxyError::BodyAborted { reason } | ProxyError::UnreadableBody { reason, .. } => {
+                    report.broken_upload(e.fault(), reason, None)
+                }
+                _ => e.to_string(),
+            };
+            return Ok(report.refuse_saying(e, said));
+        }
     };
 
     // Relay the answer: a tunnel after a 101, else its body, streamed.
@@ -305,7 +315,7 @@ where
     let done = Done(report);
     Response::from_parts(
         parts,
-        Metered::new(body, recorder, Fault::UpstreamBroke, done).boxed_unsync(),
+        Metered::new(body, recorder, Sender::Daemon, done).boxed_unsync(),
     )
 }
 
@@ -372,6 +382,8 @@ struct Report {
     response_head: Option<Arc<ResponseHead>>,
     answered_by: AnsweredBy,
     started: Instant,
+    /// The request body's length as its `Content-Length` announced it (when recorded).
+    announced: Option<u64>,
     /// The call is a hijacked session: its end is the session's end.
     session: bool,
     request: Arc<Flow>,
@@ -407,7 +419,15 @@ impl Report {
         if detail.heads {
             events.emit(Event::Request(head.clone()));
         }
+        let announced = if events.enabled() {
+            req.headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse().ok())
+        } else {
+            None
+        };
         Report {
+            announced,
             head,
             verdict: None,
             facts: None,
@@ -481,15 +501,47 @@ impl Report {
     }
 
     /// sockeye answers itself instead of the daemon.
-    fn refuse(mut self, err: ProxyError) -> Response<RelayBody> {
-        self.answered_by = AnsweredBy::Sockeye;
+    fn refuse(self, err: ProxyError) -> Response<RelayBody> {
         let message = err.to_string();
+        self.refuse_saying(err, message)
+    }
+
+    /// sockeye answers `err` itself; the record's error says `message`.
+    fn refuse_saying(mut self, err: ProxyError, message: String) -> Response<RelayBody> {
+        self.answered_by = AnsweredBy::Sockeye;
         let err_fault = err.fault();
         let resp = err.into_response();
         let (parts, body) = resp.into_parts();
         self.respond(&parts);
         self.finish(Some(err_fault), Some(message));
         Response::from_parts(parts, body)
+    }
+
+    /// A request body the client broke off (`fault`: cut off or malformed, `why`) after
+    /// sockeye had begun relaying it, in words for the record: how much of it came, and
+    /// what the daemon had (those bytes, and the answer it had begun, `answered`). hyper
+    /// closes the daemon's connection rather than end that body wrong; the daemon may well
+    /// have acted on what it got (`docker cp` writes files as they come).
+    fn broken_upload(&self, fault: Fault, why: &str, answered: Option<u16>) -> String {
+        let n = self.request.total();
+        let of = match self.announced {
+            Some(m) => format!("{n} of the {m} bytes its Content-Length announced"),
+            None => format!("{n} bytes"),
+        };
+        let broke = match fault {
+            Fault::ClientAborted => {
+                format!("the client broke its request body off after {of} ({why})")
+            }
+            _ => format!("the client's request body is malformed after {of} ({why})"),
+        };
+        let daemon = match answered {
+            Some(status) => format!("had answered {status}"),
+            None => "had not answered".to_string(),
+        };
+        format!(
+            "{broke}; sockeye had passed those bytes on to the daemon, which {daemon}, and \
+             closed the daemon's connection"
+        )
     }
 
     /// The connection now carries a raw stream both ways (or, in the header-less form, the
@@ -510,7 +562,9 @@ impl Report {
             return;
         }
         self.recorded = true;
-        let complete = self.answered_by == AnsweredBy::Sockeye || fault.is_none();
+        // sockeye's own answer is whole, unless the client went away before it could have it.
+        let complete = fault.is_none()
+            || (self.answered_by == AnsweredBy::Sockeye && fault != Some(Fault::ClientAborted));
         if self.session {
             self.events.session(false);
         }
@@ -548,7 +602,18 @@ struct Done(Report);
 
 impl OnEnd for Done {
     fn ended(self, fault: Option<Fault>) {
-        self.0.finish(fault, None);
+        let report = self.0;
+        let request = report.request.clone();
+        match (fault, request.broken()) {
+            // The client broke its upload off while the daemon answered: sockeye closed the
+            // daemon's connection with it, which broke the answer too. The client's doing.
+            (Some(_), Some((fault, why))) => {
+                let answered = report.response_head.as_ref().map(|h| h.status);
+                let said = report.broken_upload(*fault, why, answered);
+                report.finish(Some(*fault), Some(said));
+            }
+            _ => report.finish(fault, None),
+        }
     }
 }
 

@@ -10,7 +10,11 @@
 //!
 //! Limits:
 //! - A pid is a name the kernel recycles: resolve at accept time, while the caller holds the
-//!   connection open, not later.
+//!   connection open, not later. Where a process runs is learnt once per process and kept
+//!   under its pid *and start time* ([`process::Process`]), so a later process with the same
+//!   pid is looked at afresh. A process is not expected to change containers: moving it to
+//!   another cgroup takes what already owns the daemon (above), and its pid namespace is
+//!   fixed for life.
 //! - sockeye must see the caller in its own pid namespace: a sockeye in a container needs
 //!   `--pid host`, or the kernel reports pid 0 for callers in other containers (resolved to
 //!   `None`).
@@ -38,6 +42,10 @@ use crate::caller::ClientContainer;
 use crate::config::UpstreamAddr;
 use crate::guard::state::DaemonState;
 use crate::relay::upstream::{connect, get_once};
+
+pub mod process;
+
+use process::Process;
 
 /// The executable `pid` runs (`/proc/<pid>/exe`).
 ///
@@ -136,7 +144,21 @@ struct State {
     inits: Option<(Instant, Vec<Init>)>,
     /// By client address: the container holding it, and the events generation it was had at.
     addrs: HashMap<IpAddr, (u64, Option<ClientContainer>)>,
+    /// By process (pid and start time): where it runs, read from `/proc` once.
+    places: HashMap<(i32, u64), Place>,
     warned: HashSet<String>,
+}
+
+/// Where a process runs, as `/proc` says.
+#[derive(Clone)]
+enum Place {
+    /// Its cgroup names this container id (still to be confirmed with the daemon).
+    Cgroup(String),
+    /// In sockeye's own pid namespace with no container in its cgroup: a host process.
+    Host,
+    /// Another pid namespace and no id: found by the namespace's init (not cached: which
+    /// container holds that init can change).
+    OtherNamespace,
 }
 
 #[derive(Clone)]
@@ -259,13 +281,36 @@ impl Resolver {
     /// The container process `pid` runs in, or `None`: not in a container of this daemon, gone,
     /// or the daemon did not answer in time (logged once per container).
     pub async fn container(&self, pid: i32) -> Option<ClientContainer> {
-        if pid <= 0 {
-            return None;
-        }
-        let cgroup = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
-        match container_id_from_cgroup(&cgroup) {
-            Some(id) => self.container_by_id(&id).await,
-            None => self.container_by_pid_namespace(pid).await,
+        self.container_of(&Process::read(pid)?).await
+    }
+
+    /// [`Resolver::container`] for a process already read: `/proc` is read once per process
+    /// (pid and start time), the daemon's answer once per container and TTL.
+    pub async fn container_of(&self, process: &Process) -> Option<ClientContainer> {
+        let key = process.key();
+        let known = self.state().places.get(&key).cloned();
+        let place = match known {
+            Some(place) => place,
+            None => {
+                let place = place_of(process.pid)?;
+                // Read for this process, not for a successor that took its pid meanwhile.
+                if !process.still_running() {
+                    return None;
+                }
+                if !matches!(place, Place::OtherNamespace) {
+                    let mut state = self.state();
+                    if state.places.len() >= MAX_ENTRIES {
+                        state.places.clear();
+                    }
+                    state.places.insert(key, place.clone());
+                }
+                place
+            }
+        };
+        match place {
+            Place::Cgroup(id) => self.container_by_id(&id).await,
+            Place::Host => None,
+            Place::OtherNamespace => self.container_by_pid_namespace(process.pid).await,
         }
     }
 
@@ -316,7 +361,7 @@ impl Resolver {
         let ns = pid_namespace(pid)?;
         // Every host process shares sockeye's namespace: no container to find, and no reason
         // to list the daemon's containers for each of them.
-        if pid_namespace("self") == Some(ns) {
+        if own_pid_namespace() == Some(ns) {
             return None;
         }
         let cached = self
@@ -420,6 +465,26 @@ impl Resolver {
     fn state(&self) -> MutexGuard<'_, State> {
         self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Where `pid` runs, from its cgroup and pid namespace; `None` when it is gone.
+fn place_of(pid: i32) -> Option<Place> {
+    let cgroup = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    if let Some(id) = container_id_from_cgroup(&cgroup) {
+        return Some(Place::Cgroup(id));
+    }
+    let ns = pid_namespace(pid)?;
+    Some(if own_pid_namespace() == Some(ns) {
+        Place::Host
+    } else {
+        Place::OtherNamespace
+    })
+}
+
+/// sockeye's own pid namespace, which never changes.
+fn own_pid_namespace() -> Option<Namespace> {
+    static OWN: std::sync::OnceLock<Option<Namespace>> = std::sync::OnceLock::new();
+    *OWN.get_or_init(|| pid_namespace("self"))
 }
 
 fn pid_namespace(pid: impl Display) -> Option<Namespace> {

@@ -169,15 +169,15 @@ impl Listener {
             Listener::Unix(listener) => {
                 let (stream, _) = listener.accept().await?;
                 let cred = stream.peer_cred()?;
-                let pid = cred.pid();
+                // The process's name and executable are read by the connection's own task,
+                // and only when something shows, decides on or records them
+                // (`Relay::identify`): not here, where every accept would wait for `/proc`.
                 let peer = Peer::Unix {
                     uid: cred.uid(),
                     gid: cred.gid(),
-                    pid,
-                    process: pid.and_then(process_name),
-                    exe: pid
-                        .and_then(crate::relay::identity::executable)
-                        .map(|p| p.to_string_lossy().into_owned()),
+                    pid: cred.pid(),
+                    process: None,
+                    exe: None,
                 };
                 Ok((Stream::unix(stream)?, peer))
             }
@@ -246,11 +246,6 @@ fn clear_stale_socket(path: &Path) -> Result<(), ListenError> {
         // Anything else (e.g. permission denied) means we cannot tell: do not delete.
         Err(e) => Err(ListenError::Bind(format!("unix://{}", path.display()), e)),
     }
-}
-
-fn process_name(pid: i32) -> Option<String> {
-    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-    Some(comm.trim_end().to_string()).filter(|s| !s.is_empty())
 }
 
 fn resolve_group(group: &Group) -> Result<u32, ListenError> {

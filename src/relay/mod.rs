@@ -1,6 +1,7 @@
 //! The relay: listeners, TLS, one hyper connection per client, the life of a request, the
 //! daemon side, and the errors sockeye answers itself.
 
+pub mod accept_failures;
 pub mod body;
 pub mod error;
 pub mod exchange;
@@ -11,8 +12,10 @@ pub mod identity;
 pub mod listen;
 pub mod lookup;
 pub mod serve_metrics;
+pub mod serve_ui;
 pub mod server;
 pub mod shape;
+mod side;
 pub mod splice;
 pub mod stream;
 pub mod tls;

@@ -3,20 +3,16 @@
 //! It runs on the control runtime, away from the relay threads: a scrape or a health check
 //! never takes a turn on a thread that relays calls.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
 
 use crate::relay::health::Health;
+use crate::relay::side;
 use crate::remember::metrics::{Metrics, CONTENT_TYPE};
 
 /// A bound metrics listener, not yet serving.
@@ -26,9 +22,6 @@ pub struct MetricsServer {
     health: Health,
 }
 
-/// Scrapers and health checkers send small requests at once; anything slower is stuck.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
-
 impl MetricsServer {
     /// Bind now, so a taken port fails startup instead of a later scrape.
     pub fn bind(
@@ -36,15 +29,11 @@ impl MetricsServer {
         metrics: Arc<Metrics>,
         health: Health,
     ) -> Result<MetricsServer, String> {
-        let listener = std::net::TcpListener::bind(addr)
-            .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .map_err(|e| format!("cannot listen for --metrics on {addr}: {e}"))?;
-        if !addr.ip().is_loopback() {
-            tracing::warn!(
-                "--metrics {addr} is not a loopback address: anyone who reaches it can read \
-                 which API calls are made, and how often"
-            );
-        }
+        let listener = side::bind(
+            addr,
+            "--metrics",
+            "anyone who reaches it can read which API calls are made, and how often",
+        )?;
         Ok(MetricsServer {
             listener,
             metrics,
@@ -59,36 +48,12 @@ impl MetricsServer {
 
     /// Serve until the runtime stops. Must run inside a tokio runtime.
     pub async fn serve(self) {
-        let listener = match tokio::net::TcpListener::from_std(self.listener) {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::error!("cannot serve --metrics: {e}");
-                return;
-            }
-        };
         let state = Arc::new((self.metrics, self.health));
-        loop {
-            let stream = match listener.accept().await {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    tracing::warn!("--metrics accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
+        side::serve(self.listener, "--metrics", move |req| {
             let state = state.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |req| {
-                    let state = state.clone();
-                    async move { Ok::<_, Infallible>(answer(&state.0, &state.1, &req).await) }
-                });
-                let _ = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HEAD_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
+            async move { answer(&state.0, &state.1, &req).await }
+        })
+        .await;
     }
 }
 

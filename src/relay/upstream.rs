@@ -18,7 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::config::UpstreamAddr;
-use crate::guard::Permitted;
+use crate::guard::{self, Permitted};
 use crate::relay::body::RelayBody;
 use crate::relay::error::ProxyError;
 use crate::relay::stream::Stream;
@@ -67,6 +67,10 @@ impl Upstream {
     }
 
     /// Send one request and return the daemon's response head (the body streams).
+    ///
+    /// The daemon connection also fails when the client's request body does (hyper closes
+    /// it rather than send the daemon a body that ends wrong): that is the client's fault,
+    /// not the daemon's.
     pub async fn send(
         &mut self,
         req: Permitted<Request<RelayBody>>,
@@ -75,9 +79,12 @@ impl Upstream {
         sender
             .send_request(req.into_request())
             .await
-            .map_err(|e| ProxyError::UpstreamFailed {
-                upstream: self.addr.to_string(),
-                reason: error_chain(&e),
+            .map_err(|e| match client_body_error(&e) {
+                Some(body) => guard::broken_body("the request body".into(), body),
+                None => ProxyError::UpstreamFailed {
+                    upstream: self.addr.to_string(),
+                    reason: error_chain(&e),
+                },
             })
     }
 
@@ -123,6 +130,14 @@ impl Upstream {
 
 /// Read buffer size for hyper on both sides: large enough to move bulk data in few syscalls.
 pub const MAX_BUF: usize = 512 * 1024;
+
+/// The client's body error inside a failed exchange with the daemon: hyper wraps what the
+/// request body yielded (a user body error) around it. Only a client's body can fail so:
+/// the bodies sockeye forwards are the client's as it streams, or bytes already read whole.
+fn client_body_error(e: &hyper::Error) -> Option<&(dyn std::error::Error + 'static)> {
+    let cause = std::error::Error::source(e)?;
+    cause.downcast_ref::<hyper::Error>().map(|_| cause)
+}
 
 /// One `GET path` on a connection of its own (sockeye asking the daemon, or a client of
 /// sockeye asking it): the status and up to `limit` bytes of the body. The connection ends

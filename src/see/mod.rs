@@ -6,4 +6,5 @@ pub mod decode;
 pub mod describe;
 pub mod export;
 pub mod redact;
+pub mod ui;
 pub mod view;

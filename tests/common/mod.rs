@@ -1638,3 +1638,32 @@ pub fn output_text(o: &std::process::Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// A stand-in upstream on `path` that answers every request of a connection with a small
+/// `200 OK`, for tests that need no daemon.
+pub fn stub_upstream(path: &Path) {
+    let listener = std::os::unix::net::UnixListener::bind(path).expect("bind stub");
+    thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let mut seen = Vec::new();
+                loop {
+                    match conn.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                    while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                        seen.drain(..end + 4);
+                        let answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\
+                                      Content-Length: 2\r\n\r\nOK";
+                        if conn.write_all(answer.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+}

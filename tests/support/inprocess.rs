@@ -21,6 +21,15 @@ pub struct Running {
 
 impl Running {
     pub async fn start(upstream: UpstreamAddr, limits: Limits) -> Running {
+        Running::start_with_events(upstream, limits, Events::discard()).await
+    }
+
+    /// With `events` going to sinks (an audit log, metrics) the test reads.
+    pub async fn start_with_events(
+        upstream: UpstreamAddr,
+        limits: Limits,
+        events: Events,
+    ) -> Running {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("sockeye.sock");
         let bound =
@@ -31,10 +40,11 @@ impl Running {
             upstream,
             upstream_tls: None,
             limits,
-            events: Events::discard(),
+            events,
             guard: std::sync::Arc::new(sockeye::guard::Guard::open()).into(),
             tasks: tokio_util::task::TaskTracker::new(),
             resolver: None,
+            identify: false,
         };
         let done = tokio::spawn(server::run(listener, relay, async {
             let _ = stopped.await;

@@ -220,3 +220,21 @@ async fn a_host_process_is_in_no_container() {
     assert_eq!(resolver.container(0).await, None);
     assert_eq!(resolver.container(i32::MAX).await, None);
 }
+
+#[tokio::test]
+async fn where_a_process_runs_is_read_once_and_kept_under_its_pid_and_start_time() {
+    let daemon = FakeDaemon::start(|_, _| Some((404, "{}".into())));
+    let resolver = Resolver::new(daemon.addr.clone(), None);
+    let me = Process::read(std::process::id() as i32).unwrap();
+    assert_eq!(resolver.container_of(&me).await, None);
+    assert!(resolver.state().places.contains_key(&me.key()));
+    // The same pid with another start time is another process (the pid was recycled): what
+    // was learnt about this one is not its, and it is not running now to be looked at.
+    let successor = Process {
+        start: me.start + 1,
+        ..me.clone()
+    };
+    assert_eq!(resolver.container_of(&successor).await, None);
+    assert!(!resolver.state().places.contains_key(&successor.key()));
+    assert_eq!(resolver.state().places.len(), 1);
+}

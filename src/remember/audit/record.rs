@@ -76,6 +76,10 @@ pub struct Record<S = String, C = Wire<S>> {
     pub duration_ms: f64,
     pub hijacked: bool,
     pub incomplete: bool,
+    /// Whose fault it was when the call did not end as the daemon answered it
+    /// (`client_aborted`, `unreadable`, `upstream_broke`, …); left out when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<S>,
     #[serde(default)]
     pub error: Option<S>,
     /// The security-relevant body and query facts that are set (empty ones left out),
@@ -162,6 +166,7 @@ impl<'a> Record<&'a str, &'a RawValue> {
             duration_ms: crate::docker::time::millis(call.duration),
             hijacked: call.hijacked,
             incomplete: call.incomplete,
+            fault: call.fault.map(Fault::as_str),
             error: call.error.as_deref(),
             facts: call.facts.as_deref().map(summary).unwrap_or_default(),
         };

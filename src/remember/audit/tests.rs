@@ -27,6 +27,7 @@ fn record(n: u64) -> Record {
         duration_ms: 0.1,
         hijacked: false,
         incomplete: false,
+        fault: None,
         error: None,
         facts: Default::default(),
     }

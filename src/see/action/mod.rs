@@ -26,6 +26,7 @@
 
 mod container;
 mod fields;
+pub mod group;
 mod line;
 pub mod query;
 mod render;
@@ -38,6 +39,7 @@ use serde_json::Value;
 use crate::docker::endpoint::{Classified, Operation};
 use crate::see::redact;
 
+pub use group::{client_key, Grouper};
 use line::Line;
 use query::Query;
 use render::Ctx;

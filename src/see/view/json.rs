@@ -47,6 +47,7 @@ pub fn call_json(c: &Call) -> Value {
         "bytes_out": c.bytes_out,
         "duration_ms": crate::docker::time::millis(c.duration),
         "incomplete": c.incomplete,
+        "fault": c.fault,
         "error": c.error,
         "daemon_message": super::line::daemon_message(c),
         "request_body": d.request_json,

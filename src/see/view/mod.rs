@@ -17,7 +17,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc::error::TryRecvError;
 
 use crate::docker::endpoint::Operation;
-use crate::event::{Call, CallId, Detail, Event, Feed};
+use crate::event::{Call, CallId, Detail, Event, Feed, Watcher};
 
 pub use json::{call_json, SCHEMA_VERSION};
 pub use line::call_line;
@@ -147,21 +147,26 @@ pub const ERROR_CAPTURE: usize = 4096;
 /// Enough for any create/exec/service JSON body a CLI sends.
 pub const REQUEST_CAPTURE: usize = 256 * 1024;
 
-/// Consume a live view's events until the channel closes.
+/// Consume a live channel's events until it closes, showing each to every watcher (the
+/// terminal view, the inspector).
 ///
 /// The channel is drained on a short tick rather than awaited: a receiver that waits
 /// registers a waker that every send must wake, which costs each relayed request a
 /// cross-thread wake-up (measured: 30–40 µs of CPU per call). Polling every few
 /// milliseconds costs nothing per call, and a view 10 ms late is still live.
-pub async fn run(mut feed: Feed, opts: ViewOptions) {
-    let mut viewer = Viewer::new(opts);
+pub async fn run(mut feed: Feed, mut watchers: Vec<Box<dyn Watcher>>) {
     let mut tick = tokio::time::interval(DRAIN_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         loop {
             match feed.try_recv() {
-                Ok(event) => viewer.show(&event, feed.dropped()),
+                Ok(event) => {
+                    let dropped = feed.dropped();
+                    for w in watchers.iter_mut() {
+                        w.show(&event, dropped);
+                    }
+                }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => return,
             }
@@ -185,6 +190,12 @@ pub struct Viewer {
 /// Most calls remembered as started: a start whose end the lossy channel dropped must not
 /// be kept for ever.
 const MAX_STARTED: usize = 10_000;
+
+impl Watcher for Viewer {
+    fn show(&mut self, event: &Event, dropped: u64) {
+        Viewer::show(self, event, dropped);
+    }
+}
 
 impl Viewer {
     pub fn new(opts: ViewOptions) -> Self {
@@ -294,7 +305,7 @@ mod tests {
     async fn the_live_view_ends_when_the_relay_drops_its_events() {
         let opts = ViewOptions::new(Format::Text, false, false, 1024);
         let (events, feed) = crate::event::Events::lossy(16, opts.detail());
-        let view = tokio::spawn(run(feed, opts));
+        let view = tokio::spawn(run(feed, vec![Box::new(Viewer::new(opts))]));
         drop(events);
         let ended = tokio::time::timeout(std::time::Duration::from_secs(10), view).await;
         assert!(ended.is_ok(), "the view still runs with no sender left");

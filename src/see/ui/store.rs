@@ -1,0 +1,314 @@
+//! The newest calls, grouped under the docker command that made them, and the pages
+//! watching them.
+//!
+//! Each row is kept serialized, as the server-sent event that carries it: a page that
+//! connects gets them all at once, and a new call costs one serialization whoever watches.
+
+use std::collections::{HashMap, VecDeque};
+
+use bytes::Bytes;
+use serde_json::{json, Map, Value};
+use tokio::sync::mpsc;
+
+use crate::event::{Call, CallId, Event};
+use crate::see::action::{client_key, summarize, ActionRecord, CallFacts, Grouper};
+use crate::see::export::{Daemon, Exchange};
+
+use super::entry;
+
+/// Most calls in a group whose command is worked out again on every call: a Compose
+/// project's hundreds of calls keep the command said by then.
+const SUMMARIZE_UP_TO: usize = 200;
+
+/// Messages a page may fall behind by before it is disconnected (it reconnects and gets
+/// the calls afresh).
+pub const CLIENT_BACKLOG: usize = 4096;
+
+/// Everything the inspector knows.
+pub struct Store {
+    keep: usize,
+    body_keep: usize,
+    daemon: Daemon,
+    live: bool,
+    next: u64,
+    order: VecDeque<u64>,
+    entries: HashMap<u64, Entry>,
+    /// Calls shown as begun, by their relay id, until they end.
+    running: HashMap<CallId, u64>,
+    grouper: Grouper,
+    groups: HashMap<u64, Group>,
+    dropped: u64,
+    evicted: u64,
+    clients: Vec<mpsc::Sender<Bytes>>,
+}
+
+struct Entry {
+    /// The `data:` event that carries the row.
+    event: Bytes,
+    row: Map<String, Value>,
+    group: u64,
+    detail: Detail,
+}
+
+enum Detail {
+    /// Heads and bodies, redacted as the exports redact them.
+    Exchange(Box<Exchange>),
+    /// A call that began and still runs: nothing but its row yet.
+    Running,
+    /// An audit record: the row is all there is, plus its facts.
+    Recorded(Value),
+}
+
+#[derive(Default)]
+struct Group {
+    records: Vec<ActionRecord>,
+    command: String,
+    calls: usize,
+}
+
+/// What a call recorded elsewhere (an audit log) brings.
+pub struct Recorded {
+    pub row: Map<String, Value>,
+    /// The grouping key ([`client_key`]).
+    pub client: String,
+    pub record: ActionRecord,
+    /// Shown in the detail as they are (already redacted by whoever wrote them).
+    pub extra: Value,
+}
+
+impl Store {
+    /// `live`: calls arrive as they happen (else they were loaded from files).
+    pub fn new(keep: usize, body_keep: usize, daemon: Daemon, live: bool) -> Store {
+        Store {
+            keep: keep.max(1),
+            body_keep,
+            daemon,
+            live,
+            next: 0,
+            order: VecDeque::new(),
+            entries: HashMap::new(),
+            running: HashMap::new(),
+            grouper: Grouper::default(),
+            groups: HashMap::new(),
+            dropped: 0,
+            evicted: 0,
+            clients: Vec::new(),
+        }
+    }
+
+    /// One event of the live channel; `dropped` is the channel's running count of losses.
+    pub fn event(&mut self, event: &Event, dropped: u64) {
+        match event {
+            Event::Begun { head, response } => {
+                let call = entry::begun(head, response);
+                let seq = self.add(&call, true, None);
+                self.running.insert(head.id, seq);
+            }
+            Event::Call(call) => {
+                let replaces = self.running.remove(&call.head.id);
+                self.add(call, false, replaces);
+            }
+            _ => {}
+        }
+        if dropped > self.dropped {
+            self.dropped = dropped;
+            self.send(status_event(self.dropped, self.evicted, self.live));
+        }
+        // A begun call whose end the channel lost must not be remembered for ever.
+        if self.running.len() > self.keep {
+            self.running.clear();
+        }
+    }
+
+    /// A finished call, or one that began (`running`); `replaces` is the row it began as.
+    pub fn add(&mut self, call: &Call, running: bool, replaces: Option<u64>) -> u64 {
+        let head = &call.head;
+        let d = crate::see::describe::describe(head, &call.request_body);
+        let query = head.target.split_once('?').map_or("", |(_, q)| q);
+        let record = ActionRecord::new(&CallFacts {
+            method: head.method.as_str(),
+            route: &head.route,
+            query,
+            body: d.request_json.as_ref(),
+        })
+        .with_status(call.status());
+        let detail = if running {
+            Detail::Running
+        } else {
+            Detail::Exchange(Box::new(entry::kept(
+                crate::see::describe::exchange(call),
+                self.body_keep,
+            )))
+        };
+        let row = entry::row(call);
+        match replaces.filter(|seq| self.entries.contains_key(seq)) {
+            Some(seq) => {
+                let group = self.entries[&seq].group;
+                self.put(seq, group, row, running, detail);
+                seq
+            }
+            None => {
+                let client = client_key(head.caller.peer.pid(), head.id.conn);
+                self.push(&client, record, row, running, detail)
+            }
+        }
+    }
+
+    /// A call read from an audit log.
+    pub fn add_recorded(&mut self, r: Recorded) -> u64 {
+        self.push(&r.client, r.record, r.row, false, Detail::Recorded(r.extra))
+    }
+
+    fn push(
+        &mut self,
+        client: &str,
+        record: ActionRecord,
+        row: Map<String, Value>,
+        running: bool,
+        detail: Detail,
+    ) -> u64 {
+        let group_id = self.grouper.assign(client, record.op);
+        let group = self.groups.entry(group_id).or_default();
+        group.calls += 1;
+        if group.records.len() < SUMMARIZE_UP_TO {
+            group.records.push(record);
+            group.command = summarize(&group.records);
+        }
+        let seq = self.next;
+        self.next += 1;
+        self.order.push_back(seq);
+        self.put(seq, group_id, row, running, detail);
+        while self.order.len() > self.keep {
+            self.evict();
+        }
+        seq
+    }
+
+    fn put(
+        &mut self,
+        seq: u64,
+        group: u64,
+        mut row: Map<String, Value>,
+        running: bool,
+        detail: Detail,
+    ) {
+        let command = self.groups.get(&group).map_or("", |g| g.command.as_str());
+        row.insert("seq".into(), seq.into());
+        row.insert("group".into(), group.into());
+        row.insert("command".into(), command.into());
+        row.insert("running".into(), running.into());
+        let event = sse(&json!({ "type": "call", "call": row }));
+        self.send(event.clone());
+        self.entries.insert(
+            seq,
+            Entry {
+                event,
+                row,
+                group,
+                detail,
+            },
+        );
+    }
+
+    fn evict(&mut self) {
+        let Some(seq) = self.order.pop_front() else {
+            return;
+        };
+        self.evicted += 1;
+        if let Some(e) = self.entries.remove(&seq) {
+            if let Some(g) = self.groups.get_mut(&e.group) {
+                g.calls -= 1;
+                if g.calls == 0 {
+                    self.groups.remove(&e.group);
+                }
+            }
+        }
+    }
+
+    /// Tell every page; a page that fell too far behind (or went) is let go.
+    fn send(&mut self, event: Bytes) {
+        self.clients.retain(|c| c.try_send(event.clone()).is_ok());
+    }
+
+    /// A comment line every page gets now and then: a page that went away is noticed.
+    pub fn keepalive(&mut self) {
+        self.send(Bytes::from_static(b": keep-alive\n\n"));
+    }
+
+    /// A new page: everything so far, then what comes, in order, on the receiver.
+    pub fn subscribe(&mut self) -> (Bytes, mpsc::Receiver<Bytes>) {
+        let mut all = Vec::new();
+        all.extend_from_slice(&sse(&json!({
+            "type": "hello",
+            "live": self.live,
+            "keep": self.keep,
+        })));
+        for seq in &self.order {
+            all.extend_from_slice(&self.entries[seq].event);
+        }
+        all.extend_from_slice(&status_event(self.dropped, self.evicted, self.live));
+        let (tx, rx) = mpsc::channel(CLIENT_BACKLOG);
+        self.clients.push(tx);
+        (Bytes::from(all), rx)
+    }
+
+    /// Every row, oldest first, each with its group's command as it stands now, with the
+    /// counts: `GET /api/calls`.
+    pub fn rows(&self) -> Value {
+        let calls: Vec<Map<String, Value>> = self
+            .order
+            .iter()
+            .map(|s| {
+                let e = &self.entries[s];
+                let mut row = e.row.clone();
+                if let Some(g) = self.groups.get(&e.group) {
+                    row.insert("command".into(), g.command.clone().into());
+                }
+                row
+            })
+            .collect();
+        json!({
+            "live": self.live,
+            "keep": self.keep,
+            "dropped": self.dropped,
+            "evicted": self.evicted,
+            "calls": calls,
+        })
+    }
+
+    /// One call's detail: `GET /api/call/SEQ`.
+    pub fn detail(&self, seq: u64) -> Option<Value> {
+        let e = self.entries.get(&seq)?;
+        Some(match &e.detail {
+            Detail::Exchange(ex) => entry::detail(&e.row, ex, &self.daemon),
+            Detail::Running => json!({ "call": e.row, "running": true }),
+            Detail::Recorded(extra) => json!({ "call": e.row, "recorded": extra }),
+        })
+    }
+
+    /// The calls `seqs` (all when empty) that have heads and bodies, as a HAR document.
+    pub fn har(&self, seqs: &[u64]) -> Value {
+        let pick: Vec<u64> = if seqs.is_empty() {
+            self.order.iter().copied().collect()
+        } else {
+            seqs.to_vec()
+        };
+        let exchanges: Vec<Exchange> = pick
+            .iter()
+            .filter_map(|s| match &self.entries.get(s)?.detail {
+                Detail::Exchange(ex) => Some((**ex).clone()),
+                _ => None,
+            })
+            .collect();
+        crate::see::export::har(&exchanges, env!("CARGO_PKG_VERSION"))
+    }
+}
+
+fn status_event(dropped: u64, evicted: u64, live: bool) -> Bytes {
+    sse(&json!({ "type": "status", "dropped": dropped, "evicted": evicted, "live": live }))
+}
+
+/// One server-sent event: JSON has no raw newline, so one `data:` line.
+fn sse(v: &Value) -> Bytes {
+    Bytes::from(format!("data: {v}\n\n"))
+}

@@ -1,0 +1,401 @@
+//! The inspector page (`--ui`): a docker CLI session through sockeye shows up in it as the
+//! commands a person typed, each with the calls it made, their details, curl and HAR; the
+//! denied call names its rule; the same session recorded (audit log, HAR) reads back in
+//! `sockeye ui FILE`; and a headless Chromium sees it all on the page itself.
+//!
+//! Needs a Docker daemon (see `common`). The browser part needs Debian's `chromium` and
+//! `tests/browser/node_modules` (`npm ci` there; scripts/test.sh does both): without them it
+//! is skipped, unless `SOCKEYE_TEST_BROWSER=1`, which makes it required.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use common::*;
+
+fn get(addr: &str, path: &str) -> (u16, String, String) {
+    get_as(addr, path, addr)
+}
+
+/// One HTTP/1.0 GET with this `Host`: status, head and body.
+fn get_as(addr: &str, path: &str, host: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+fn json(addr: &str, path: &str) -> Value {
+    let (status, head, body) = get(addr, path);
+    assert_eq!(status, 200, "GET {path}: {head}\n{body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}\n{body}"))
+}
+
+/// The inspector address a sockeye logged (it was asked for port 0).
+fn ui_addr(log: impl Fn() -> String) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let text = log();
+        if let Some(rest) = text.split("inspector on http://").nth(1) {
+            return rest.split('/').next().unwrap().to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no inspector address logged:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn docker(host: &str, args: &[&str]) -> std::process::Output {
+    docker_at(host, args)
+}
+
+fn ok(host: &str, args: &[&str]) -> String {
+    let o = docker(host, args);
+    assert!(o.status.success(), "docker {args:?}: {}", output_text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The calls the inspector holds, once `done` says they are all there.
+fn calls_when(addr: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let v = json(addr, "/api/calls");
+        let calls = v["calls"].as_array().cloned().unwrap_or_default();
+        if done(&calls) {
+            return calls;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the inspector never got there: {}",
+            serde_json::to_string_pretty(&calls).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The endpoints of each command, in order: `("docker ps -a", ["SystemPingHead", …])`.
+fn commands(calls: &[Value]) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(u64, String, Vec<String>)> = Vec::new();
+    for c in calls {
+        let g = c["group"].as_u64().unwrap();
+        let endpoint = c["endpoint"].as_str().unwrap().to_string();
+        match out.iter_mut().find(|(id, _, _)| *id == g) {
+            Some((_, _, eps)) => eps.push(endpoint),
+            None => out.push((
+                g,
+                c["command"].as_str().unwrap().to_string(),
+                vec![endpoint],
+            )),
+        }
+    }
+    out.into_iter().map(|(_, c, e)| (c, e)).collect()
+}
+
+fn group<'a>(cmds: &'a [(String, Vec<String>)], starts: &str) -> &'a Vec<String> {
+    &cmds
+        .iter()
+        .find(|(c, _)| c.starts_with(starts))
+        .unwrap_or_else(|| panic!("no command {starts:?} in {cmds:#?}"))
+        .1
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `sockeye ui FILE --ui 127.0.0.1:0`, and its address.
+fn sockeye_ui(file: &Path, log: &Path) -> (Killed, String) {
+    let child = Command::new(env!("CARGO_BIN_EXE_sockeye"))
+        .args(["ui", &file.display().to_string(), "--ui", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .expect("run sockeye ui");
+    let child = Killed(child);
+    let addr = ui_addr(|| std::fs::read_to_string(log).unwrap_or_default());
+    (child, addr)
+}
+
+#[test]
+fn the_inspector_shows_a_docker_session_as_commands_with_their_calls() {
+    let Some(d) = daemon() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ro = dir.path().join("ro.sock");
+    let audit = dir.path().join("audit.log");
+    let s = Sockeye::start_sockeye([
+        "--upstream".to_string(),
+        d.host.clone(),
+        "--listen".into(),
+        format!("unix://{},profile=read-only", ro.display()),
+        "--audit".into(),
+        audit.display().to_string(),
+        "--ui".into(),
+        "127.0.0.1:0".into(),
+        "-q".into(),
+    ]);
+    let addr = ui_addr(|| s.log());
+    let host = s.host();
+    let name = format!("sk{}-ui", std::process::id());
+
+    // The page and its files come from the binary.
+    let (status, head, page) = get(&addr, "/");
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        page.contains("<script type=\"module\" src=\"/app.js\">"),
+        "{page}"
+    );
+    for file in [
+        "/app.js",
+        "/render.js",
+        "/learn.js",
+        "/style.css",
+        "/summaries.json",
+    ] {
+        assert_eq!(get(&addr, file).0, 200, "{file}");
+    }
+    // Read-only, and only for this machine's names (no DNS rebinding).
+    assert_eq!(get_as(&addr, "/api/calls", "evil.example").0, 403);
+
+    // The session.
+    ok(&host, &["images"]);
+    ok(&host, &["ps", "-a"]);
+    ok(
+        &host,
+        &[
+            "run",
+            "-d",
+            "--name",
+            &name,
+            IMAGE,
+            "sh",
+            "-c",
+            "echo to-the-log; sleep 60",
+        ],
+    );
+    assert_eq!(ok(&host, &["exec", &name, "echo", "hi"]), "hi\n");
+    let logs = docker(&host, &["logs", &name]);
+    assert!(String::from_utf8_lossy(&logs.stdout).contains("to-the-log"));
+    ok(&host, &["rm", "-f", &name]);
+    let denied = docker(
+        &format!("unix://{}", ro.display()),
+        &["run", "--rm", IMAGE, "true"],
+    );
+    assert!(!denied.status.success(), "{}", output_text(&denied));
+
+    let calls = calls_when(&addr, |calls| {
+        calls.iter().any(|c| c["endpoint"] == "ContainerDelete")
+            && calls.iter().any(|c| c["status"] == 403)
+            && calls.iter().all(|c| c["running"] == false)
+    });
+    let cmds = commands(&calls);
+    // Each command begins with its version negotiation, and has the calls it made.
+    for (command, endpoints) in &cmds {
+        assert_eq!(endpoints[0], "SystemPingHead", "{command}: {endpoints:?}");
+    }
+    assert!(group(&cmds, "docker images").contains(&"ImageList".to_string()));
+    assert!(group(&cmds, "docker ps -a").contains(&"ContainerList".to_string()));
+    let run = group(&cmds, &format!("docker run -d --name {name}"));
+    for e in ["ContainerCreate", "ContainerStart"] {
+        assert!(run.contains(&e.to_string()), "docker run: {run:?}");
+    }
+    let exec = group(&cmds, &format!("docker exec {name}"));
+    for e in ["ContainerExec", "ExecStart", "ExecInspect"] {
+        assert!(exec.contains(&e.to_string()), "docker exec: {exec:?}");
+    }
+    assert!(group(&cmds, &format!("docker logs {name}")).contains(&"ContainerLogs".to_string()));
+    assert!(group(&cmds, &format!("docker rm -f {name}")).contains(&"ContainerDelete".to_string()));
+
+    // The denied call, with its rule.
+    let denial = calls
+        .iter()
+        .find(|c| c["status"] == 403)
+        .expect("a denied call");
+    assert_eq!(denial["endpoint"], "ContainerCreate", "{denial}");
+    assert_eq!(denial["policy"]["decision"], "deny", "{denial}");
+    let rule = denial["policy"]["rule"].as_str().unwrap().to_string();
+    assert!(!rule.is_empty(), "{denial}");
+
+    // Details: the create body as JSON; the exec's output as labelled stdout; the logs'
+    // frames decoded; a curl command that replays it.
+    let seq = |endpoint: &str| {
+        calls
+            .iter()
+            .find(|c| c["endpoint"] == endpoint && c["status"].as_u64().is_some_and(|s| s < 300))
+            .unwrap_or_else(|| panic!("no {endpoint}"))["seq"]
+            .as_u64()
+            .unwrap()
+    };
+    let create = json(&addr, &format!("/api/call/{}", seq("ContainerCreate")));
+    assert_eq!(
+        create["request"]["body"]["json"]["Image"], IMAGE,
+        "{create}"
+    );
+    assert!(
+        create["request"]["line"]
+            .as_str()
+            .unwrap()
+            .starts_with("POST /v1."),
+        "{create}"
+    );
+    assert!(
+        create["curl"]
+            .as_str()
+            .unwrap()
+            .contains("curl --unix-socket"),
+        "{create}"
+    );
+    let start = json(&addr, &format!("/api/call/{}", seq("ExecStart")));
+    assert!(
+        start["response"]["body"]["lines"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(["stdout", "hi"])),
+        "{start}"
+    );
+    let logs = json(&addr, &format!("/api/call/{}", seq("ContainerLogs")));
+    assert!(
+        logs["response"]["body"]["lines"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(["stdout", "to-the-log"])),
+        "{logs}"
+    );
+
+    // The live feed: everything held, in order, as server-sent events.
+    let mut feed = TcpStream::connect(&addr).unwrap();
+    feed.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    feed.write_all(format!("GET /api/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut seen = String::new();
+    let mut buf = [0u8; 65536];
+    while !seen.contains("\"type\":\"status\"") {
+        let n = feed.read(&mut buf).expect("read the event stream");
+        assert!(n > 0, "the event stream ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(seen.contains("content-type: text/event-stream"), "{seen}");
+    let events: Vec<Value> = seen
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events[0]["type"], "hello");
+    let streamed: Vec<&Value> = events.iter().filter(|e| e["type"] == "call").collect();
+    assert_eq!(streamed.len(), calls.len());
+    drop(feed);
+
+    // HAR of everything, and of one call.
+    let har = json(&addr, "/api/har");
+    assert_eq!(har["log"]["entries"].as_array().unwrap().len(), calls.len());
+    let one = json(&addr, &format!("/api/har?seq={}", seq("ContainerCreate")));
+    assert_eq!(one["log"]["entries"].as_array().unwrap().len(), 1);
+
+    // The session, read back: the audit log and the HAR file give the same commands.
+    let har_file = dir.path().join("session.har");
+    std::fs::write(&har_file, har.to_string()).unwrap();
+    for (file, what) in [(&audit, "audit log"), (&har_file, "HAR")] {
+        let (_ui, raddr) = sockeye_ui(file, &dir.path().join("ui.log"));
+        let recorded = json(&raddr, "/api/calls");
+        assert_eq!(recorded["live"], false);
+        let rcalls = recorded["calls"].as_array().unwrap();
+        assert_eq!(rcalls.len(), calls.len(), "{what}");
+        let rcmds = commands(rcalls);
+        assert!(
+            group(&rcmds, &format!("docker rm -f {name}")).contains(&"ContainerDelete".to_string()),
+            "{what}: {rcmds:#?}"
+        );
+        if what == "audit log" {
+            let d = rcalls.iter().find(|c| c["status"] == 403).unwrap();
+            assert_eq!(d["policy"]["rule"], rule.as_str(), "{what}");
+        }
+    }
+
+    browser(&addr, &rule);
+}
+
+/// Debian's chromium on the page, through tests/browser/inspector.mjs.
+fn browser(addr: &str, rule: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script_dir = root.join("tests/browser");
+    let required = std::env::var("SOCKEYE_TEST_BROWSER").is_ok_and(|v| v == "1");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() || !script_dir.join("node_modules/playwright-core").exists() {
+        assert!(
+            !required,
+            "SOCKEYE_TEST_BROWSER=1 but {chromium} or tests/browser/node_modules is missing"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n######## SKIPPED the browser: no {chromium} or tests/browser/node_modules ########\n"
+        );
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let expect = out.path().join("expect.json");
+    std::fs::write(
+        &expect,
+        serde_json::json!({ "image": IMAGE, "denied_rule": rule }).to_string(),
+    )
+    .unwrap();
+    // Kept where a person (and the README) can look at them.
+    let shots = root.join("target/ui-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let o = Command::new("node")
+        .arg(script_dir.join("inspector.mjs"))
+        .arg(format!("http://{addr}/"))
+        .arg(shots.join("inspector.png"))
+        .arg(&expect)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("run node");
+    let text = output_text(&o);
+    assert!(
+        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("ok"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_inspector_refuses_a_public_address_without_its_flag() {
+    let o = Command::new(env!("CARGO_BIN_EXE_sockeye"))
+        .args([
+            "proxy",
+            "--listen",
+            "unix:///nonexistent/x.sock",
+            "--ui",
+            "0.0.0.0:0",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("--ui 0.0.0.0:0 is not a loopback address"),
+        "{err}"
+    );
+    assert!(err.contains("--ui-insecure"), "{err}");
+}
