@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use support::common::{tail, Sockeye};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
 const SECRET: &str = "hunter2-audit-secret";
@@ -263,4 +263,101 @@ async fn a_call_whose_client_goes_away_mid_call_is_still_recorded() {
     assert_eq!(recs[0]["endpoint"], "ContainerStop");
     assert_eq!(recs[0]["incomplete"], true, "{}", recs[0]);
     drop(s);
+}
+
+/// Reads one response head and returns it with the bytes that came after it.
+async fn head_and_rest(s: &mut UnixStream) -> (String, Vec<u8>) {
+    let mut buf = Vec::new();
+    let mut tmp = [0u8; 65536];
+    loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..i]).into_owned();
+            return (head, buf[i + 4..].to_vec());
+        }
+        let n = tokio::time::timeout(Duration::from_secs(30), s.read(&mut tmp))
+            .await
+            .expect("a response head within 30 s")
+            .unwrap();
+        assert!(n > 0, "closed before a response head: {buf:?}");
+        buf.extend_from_slice(&tmp[..n]);
+    }
+}
+
+/// Once nobody reads a session's bytes (no `-v`, the audit's 64 KiB of a request body kept),
+/// sockeye moves them kernel-side and only counts them: the exec session's record must still
+/// say exactly how many bytes went each way, well past what it keeps, and that it ended whole.
+#[tokio::test]
+async fn an_exec_session_is_counted_byte_for_byte_both_ways_in_its_record() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    let s = Sockeye::start_with(&daemon, &["-q", "--audit", log.to_str().unwrap()]);
+    let name = support::unique("sockeye-audit-exec");
+    let _c = support::Container::run(&daemon, &name, &["sleep", "60"]);
+
+    let mut c = UnixStream::connect(&s.socket).await.unwrap();
+    let create = r#"{"AttachStdin":true,"AttachStdout":true,"AttachStderr":true,"Cmd":["sh","-c","wc -c; head -c 3000000 /dev/zero"]}"#;
+    let req = format!(
+        "POST /v1.41/containers/{name}/exec HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{create}",
+        create.len()
+    );
+    c.write_all(req.as_bytes()).await.unwrap();
+    let (status, _, body) = support::read_response(&mut c, false).await;
+    assert!(status.contains(" 201 "), "{status}");
+    let id = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let mut c = UnixStream::connect(&s.socket).await.unwrap();
+    let start = r#"{"Detach":false,"Tty":false}"#;
+    let req = format!(
+        "POST /v1.41/exec/{id}/start HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{start}",
+        start.len()
+    );
+    c.write_all(req.as_bytes()).await.unwrap();
+    let (head, early) = head_and_rest(&mut c).await;
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    let (mut r, mut w) = c.into_split();
+    const STDIN: usize = 1_000_000;
+    let writer = tokio::spawn(async move {
+        w.write_all(&vec![b'x'; STDIN]).await.unwrap();
+        // stdin's end, as `docker exec -i` sends it: a half-close.
+        w.shutdown().await.unwrap();
+        w
+    });
+    let mut out = early;
+    tokio::time::timeout(Duration::from_secs(60), r.read_to_end(&mut out))
+        .await
+        .expect("the session ends")
+        .unwrap();
+    let _w = writer.await.unwrap();
+
+    // Demultiplex: 8-byte headers (stream, 0, 0, 0, length big-endian), then the payload.
+    let mut stdout = Vec::new();
+    let mut rest = &out[..];
+    while rest.len() >= 8 {
+        let len = u32::from_be_bytes(rest[4..8].try_into().unwrap()) as usize;
+        assert_eq!(rest[0], 1, "only stdout");
+        stdout.extend_from_slice(&rest[8..8 + len]);
+        rest = &rest[8 + len..];
+    }
+    assert!(rest.is_empty(), "whole frames");
+    assert_eq!(&stdout[..8], b"1000000\n", "the process read all of stdin");
+    assert_eq!(stdout.len(), 8 + 3_000_000);
+    assert!(stdout[8..].iter().all(|&b| b == 0));
+
+    drop(s);
+    let recs = records(&log);
+    let session = recs
+        .iter()
+        .find(|r| r["endpoint"] == "ExecStart")
+        .unwrap_or_else(|| panic!("no ExecStart record: {recs:?}"));
+    assert_eq!(session["hijacked"], true, "{session}");
+    assert_eq!(session["incomplete"], false, "{session}");
+    assert_eq!(session["error"], serde_json::Value::Null, "{session}");
+    assert_eq!(session["bytes_in"], start.len() + STDIN, "{session}");
+    assert_eq!(session["bytes_out"], out.len(), "{session}");
 }

@@ -48,6 +48,18 @@ impl Recorder {
         }
     }
 
+    /// `n` bytes passed that nobody needed to see: counted only. Call it only once
+    /// [`Recorder::wants_bytes`] says no.
+    pub fn count(&self, n: usize) {
+        self.flow.count(n);
+    }
+
+    /// Whether the bytes themselves are still wanted (a view's copy, or a capture not yet
+    /// full); once not, they may pass without being read by sockeye, only counted.
+    pub fn wants_bytes(&self) -> bool {
+        self.tap.is_some() || (self.flow.total() as usize) < self.flow.limit
+    }
+
     /// The bytes reached their natural end.
     pub fn end(&self) {
         self.flow.end();
@@ -83,6 +95,11 @@ impl Flow {
             let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
             kept.extend_from_slice(&data[..data.len().min(room)]);
         }
+    }
+
+    /// `n` bytes passed beyond the capture: counted.
+    fn count(&self, n: usize) {
+        self.total.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// The body reached its natural end.

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::caller::Caller;
 use crate::docker::endpoint::{Classified, Operation};
+use crate::docker::gojson::url::escape_unreserved_into;
 use crate::docker::owner::{self, Owned, Scope};
 use crate::docker::state::{Answer, Kind, Reference, Role};
 use crate::guard::error::ProxyError;
@@ -285,32 +286,22 @@ fn with_query_param(
     key: &str,
     value: &str,
 ) -> Result<http::Uri, ProxyError> {
-    let mut query: Vec<String> = reading
-        .query
-        .pairs()
-        .iter()
-        .filter(|(k, _)| k != key)
-        .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
-        .collect();
-    query.push(format!("{key}={}", escape(value)));
-    format!("{}?{}", parts.uri.path(), query.join("&"))
-        .parse()
-        .map_err(|_| ProxyError::LookupFailed {
-            what: "the request target".into(),
-            reason: "the rewritten query is not a valid request target".into(),
-        })
-}
-
-/// Percent-encode all but unreserved characters: what Go's `ParseQuery` decodes back to the
-/// same value, and what a request target may carry (JSON's `{"` may not appear raw).
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+    let mut target = String::with_capacity(parts.uri.path().len() + 128);
+    target.push_str(parts.uri.path());
+    let mut sep = '?';
+    for (k, v) in reading.query.pairs().iter().filter(|(k, _)| k != key) {
+        target.push(sep);
+        escape_unreserved_into(&mut target, k);
+        target.push('=');
+        escape_unreserved_into(&mut target, v);
+        sep = '&';
     }
-    out
+    target.push(sep);
+    target.push_str(key);
+    target.push('=');
+    escape_unreserved_into(&mut target, value);
+    target.parse().map_err(|_| ProxyError::LookupFailed {
+        what: "the request target".into(),
+        reason: "the rewritten query is not a valid request target".into(),
+    })
 }

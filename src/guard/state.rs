@@ -359,13 +359,7 @@ fn segment(name: &str, what: impl Fn() -> String) -> Result<String, Unresolved> 
         ));
     }
     let mut out = String::with_capacity(name.len());
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
+    crate::docker::gojson::url::escape_unreserved_into(&mut out, name);
     Ok(out)
 }
 

@@ -26,6 +26,7 @@ use crate::relay::body::{Metered, OnEnd, RelayBody, Sender};
 use crate::relay::error::{IntoResponse, ProxyError};
 use crate::relay::grpc;
 use crate::relay::shape::{self, Answer};
+use crate::relay::splice;
 use crate::relay::tls_live::SessionGuard;
 use crate::relay::upstream::{self, Upstream};
 
@@ -234,7 +235,7 @@ pub async fn handle(
                         report.recorder(Dir::ToClient),
                     );
                     report.open_session();
-                    let splice = upstream::splice(client_io, daemon_io, recorders);
+                    let splice = splice::splice(client_io, daemon_io, recorders);
                     let revoked = revoked(session.as_deref());
                     let spliced = tokio::select! {
                         spliced = splice => spliced,
@@ -351,6 +352,27 @@ fn record_whole(report: &Report, bytes: &Bytes) {
     }
 }
 
+/// The request headers a call keeps: all of them for consumers that show heads or export
+/// calls (a live view, `trace`), only `Content-Type` (which tells a JSON body) when only the
+/// sinks look (the audit log names a call's action from its body): copying and dropping the
+/// whole map was ≈ 1.4 k instructions per audited call.
+fn request_headers(
+    events: &Events,
+    detail: &crate::event::Detail,
+    headers: &http::HeaderMap,
+) -> http::HeaderMap {
+    if detail.heads || (detail.request_capture > 0 && events.viewed()) {
+        return headers.clone();
+    }
+    let mut kept = http::HeaderMap::new();
+    if detail.request_capture > 0 {
+        if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+            kept.insert(header::CONTENT_TYPE, ct.clone());
+        }
+    }
+    kept
+}
+
 /// What is known about a call so far; turned into a [`Call`] event once it ends.
 struct Report {
     events: Events,
@@ -391,12 +413,7 @@ impl Report {
             method: req.method().clone(),
             target,
             version: req.version(),
-            // Only consumers that show headers pay for the copy.
-            headers: if detail.heads || detail.request_capture > 0 {
-                req.headers().clone()
-            } else {
-                Default::default()
-            },
+            headers: request_headers(&events, &detail, req.headers()),
             route,
         });
         if detail.heads {

@@ -16,6 +16,7 @@ pub mod serve_ui;
 pub mod server;
 pub mod shape;
 mod side;
+pub mod splice;
 pub mod stream;
 pub mod tls;
 pub mod tls_live;

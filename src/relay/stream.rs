@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
@@ -66,6 +66,23 @@ impl Stream {
             )),
         }
     }
+
+    /// The socket itself, ready to be read and written from two tasks at once through
+    /// shared references (a hijacked stream moved kernel-side, `relay::splice`); `None` for
+    /// TLS, whose bytes only rustls can read.
+    pub fn plain(&mut self) -> io::Result<Option<Plain<'_>>> {
+        Ok(match self {
+            Stream::Unix(s) => Some(Plain::Unix(s.both_ways()?)),
+            Stream::Tcp(s) => Some(Plain::Tcp(s.both_ways()?)),
+            Stream::Tls(_) => None,
+        })
+    }
+}
+
+/// A plain socket of either kind, registered for reading and writing.
+pub enum Plain<'a> {
+    Unix(&'a FdStream<std::os::unix::net::UnixStream>),
+    Tcp(&'a FdStream<std::net::TcpStream>),
 }
 
 mod sealed {
@@ -76,7 +93,7 @@ mod sealed {
 
 /// A socket sockeye can read, write and half-close: std's own Unix and TCP streams only
 /// (sealed), which own their file descriptor for their whole life.
-pub trait Sock: sealed::Sealed + AsRawFd + Sized
+pub trait Sock: sealed::Sealed + AsRawFd + AsFd + Sized
 where
     for<'a> &'a Self: Read + Write,
 {
@@ -141,6 +158,47 @@ where
 
     pub fn get_ref(&self) -> &T {
         self.read.get_ref()
+    }
+
+    /// Register for writability now, so that reads and writes can then go through `&self`.
+    fn both_ways(&mut self) -> io::Result<&Self> {
+        if self.write.is_none() {
+            let dup = self.read.get_ref().try_clone()?;
+            self.write = Some(register(dup, Interest::WRITABLE)?);
+        }
+        Ok(self)
+    }
+
+    /// Run a non-blocking operation that reads the socket (`read`, `splice` from it) once it
+    /// is readable; an operation that would block waits for the next readiness.
+    pub async fn when_readable<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        loop {
+            let mut guard = self.read.readable().await?;
+            match guard.try_io(|inner| op(inner.get_ref())) {
+                Ok(result) => return result,
+                Err(_would_block) => continue,
+            }
+        }
+    }
+
+    /// [`FdStream::when_readable`] for writing; the socket must be registered for it
+    /// ([`Stream::plain`] does that).
+    pub async fn when_writable<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        let Some(write) = &self.write else {
+            return Err(io::Error::other("socket not registered for writing"));
+        };
+        loop {
+            let mut guard = write.writable().await?;
+            match guard.try_io(|inner| op(inner.get_ref())) {
+                Ok(result) => return result,
+                Err(_would_block) => continue,
+            }
+        }
+    }
+
+    /// `shutdown(SHUT_WR)`: the peer reads end of stream; reading goes on.
+    pub fn shutdown_write(&self) -> io::Result<()> {
+        self.read.get_ref().shutdown_write()
     }
 
     fn poll_write_with(

@@ -1,4 +1,4 @@
-//! The daemon side: connect, forward one request at a time, splice hijacked streams.
+//! The daemon side: connect, forward one request at a time.
 //!
 //! Each client connection gets its own daemon connection, opened on its first request and
 //! reused while both stay open. This keeps the daemon's view of connections the same as
@@ -9,17 +9,15 @@ use std::io;
 
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::upgrade::Upgraded;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::config::UpstreamAddr;
-use crate::event::{Fault, Recorder};
 use crate::guard::{self, Permitted};
 use crate::relay::body::RelayBody;
 use crate::relay::error::ProxyError;
@@ -132,73 +130,6 @@ impl Upstream {
 
 /// Read buffer size for hyper on both sides: large enough to move bulk data in few syscalls.
 pub const MAX_BUF: usize = 512 * 1024;
-
-/// How a hijacked session ended.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Spliced {
-    pub error: Option<io::ErrorKind>,
-    /// Whose side failed, when one did.
-    pub fault: Option<Fault>,
-}
-
-/// Relay raw bytes both ways until both directions have ended, recording each direction
-/// (client → daemon, daemon → client).
-///
-/// When one side half-closes (EOF on read), the other side's write half is shut down and
-/// the opposite direction keeps flowing for as long as it lasts: `docker exec` without `-i`
-/// half-closes at once and still expects all of the command's output.
-pub async fn splice(
-    client: Upgraded,
-    daemon: Upgraded,
-    recorders: (Recorder, Recorder),
-) -> Spliced {
-    let mut client = TokioIo::new(client);
-    let mut daemon = TokioIo::new(daemon);
-    let (mut cr, mut cw) = tokio::io::split(&mut client);
-    let (mut dr, mut dw) = tokio::io::split(&mut daemon);
-    let sides = (Fault::ClientAborted, Fault::UpstreamBroke);
-    let up = pump(&mut cr, &mut dw, &recorders.0, sides);
-    let down = pump(&mut dr, &mut cw, &recorders.1, (sides.1, sides.0));
-    let (up, down) = tokio::join!(up, down);
-    match up.or(down) {
-        Some((kind, fault)) => Spliced {
-            error: Some(kind),
-            fault: Some(fault),
-        },
-        None => Spliced::default(),
-    }
-}
-
-/// Copy until EOF, then shut down the writer (propagating the half-close). `sides` names
-/// whose fault a read and a write failure are.
-async fn pump<R, W>(
-    r: &mut R,
-    w: &mut W,
-    recorder: &Recorder,
-    sides: (Fault, Fault),
-) -> Option<(io::ErrorKind, Fault)>
-where
-    R: AsyncRead + Unpin,
-    W: AsyncWrite + Unpin,
-{
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match r.read(&mut buf).await {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) => {
-                let _ = w.shutdown().await;
-                return Some((e.kind(), sides.0));
-            }
-        };
-        if let Err(e) = w.write_all(&buf[..n]).await {
-            return Some((e.kind(), sides.1));
-        }
-        recorder.record_slice(&buf[..n]);
-    }
-    recorder.end();
-    w.shutdown().await.err().map(|e| (e.kind(), sides.1))
-}
 
 /// The client's body error inside a failed exchange with the daemon: hyper wraps what the
 /// request body yielded (a user body error) around it. Only a client's body can fail so:

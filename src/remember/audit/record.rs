@@ -4,13 +4,16 @@
 //! action and path come from [`crate::see::describe`], and body content appears only as
 //! [`Facts`] (names of environment variables, never their values).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::{Arc, Weak};
 use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::caller::{Peer, Wire};
+use crate::caller::{Caller, Peer, Wire};
 use crate::docker::endpoint::Section;
 use crate::docker::facts::Facts;
 use crate::docker::time::{unix, write_rfc3339};
@@ -27,8 +30,8 @@ pub const VERSION: u32 = 1;
 /// line costs no copy of the call's text; readers get a `Record` (`Record<String>`, the
 /// default) that owns it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "S: Deserialize<'de> + Ord"))]
-pub struct Record<S = String> {
+#[serde(bound(deserialize = "S: Deserialize<'de> + Ord, C: Deserialize<'de>"))]
+pub struct Record<S = String, C = Wire<S>> {
     pub v: u32,
     /// When the request head arrived (RFC 3339, UTC, milliseconds).
     pub time: S,
@@ -37,7 +40,8 @@ pub struct Record<S = String> {
     pub id: S,
     pub conn: u64,
     pub req: u64,
-    pub caller: Wire<S>,
+    /// A [`Wire`]; written as its JSON, made once per connection (`CallerJson`).
+    pub caller: C,
     pub endpoint: S,
     #[serde(default)]
     pub section: Option<S>,
@@ -84,22 +88,31 @@ pub struct Record<S = String> {
     pub facts: Map<String, Value>,
 }
 
-impl Record<&str> {
+impl<'a> Record<&'a str, &'a RawValue> {
     /// The record of `call`, handed to `f`: the record the audit log writes.
     ///
     /// Text is borrowed from the call where the call holds it as written; what has to be
     /// computed (time, id, action, redacted path, a client's address) is computed once, into
     /// locals here, and borrowed too. The action and path come from
     /// [`crate::see::describe::action_and_target`], the same redaction as every view.
-    pub fn with_call<T>(call: &Call, f: impl FnOnce(&Record<&str>) -> T) -> T {
+    pub fn with_call<T>(call: &Call, f: impl FnOnce(&Record<&str, &RawValue>) -> T) -> T {
+        let head = &call.head;
+        CALLER.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let caller = cache.json(&head.caller);
+            Record::with_caller(call, caller, f)
+        })
+    }
+
+    fn with_caller<T>(
+        call: &Call,
+        caller: &RawValue,
+        f: impl FnOnce(&Record<&str, &RawValue>) -> T,
+    ) -> T {
         let head = &call.head;
         let (action, path) = action_and_target(head, &call.request_body);
         let (text, at) = time_and_id(call);
         let (time, id) = text.split_at(at);
-        let addr = match &head.caller.peer {
-            Peer::Unix { .. } => None,
-            Peer::Tcp { addr } | Peer::Tls { addr, .. } => Some(addr.to_string()),
-        };
         let (decision, rule, reason) = match &call.verdict {
             Some(v) => (
                 Some(match v.decision {
@@ -115,7 +128,7 @@ impl Record<&str> {
             }
             None => (None, None, None),
         };
-        let record: Record<&str> = Record {
+        let record: Record<&str, &RawValue> = Record {
             v: VERSION,
             time,
             time_unix: head
@@ -126,7 +139,7 @@ impl Record<&str> {
             id,
             conn: head.id.conn,
             req: head.id.req,
-            caller: Wire::of(&head.caller, addr.as_deref()),
+            caller,
             endpoint: head.route.name(),
             section: head.route.section().map(Section::as_str),
             action: &action,
@@ -158,6 +171,38 @@ impl Record<&str> {
             facts: call.facts.as_deref().map(summary).unwrap_or_default(),
         };
         f(&record)
+    }
+}
+
+thread_local! {
+    /// The caller of the last record written on this thread, as JSON.
+    static CALLER: RefCell<CallerJson> = RefCell::new(CallerJson::default());
+}
+
+/// A caller's JSON, kept while its connection makes calls: a connection's caller never
+/// changes, and writing it (escaping the process, executable, container names) was a tenth
+/// of an audit record's instructions.
+#[derive(Default)]
+struct CallerJson {
+    /// Whose: a weak reference, so the `Caller` it points to cannot be freed and another
+    /// allocated at its address while this is kept.
+    of: Weak<Caller>,
+    json: Option<Box<RawValue>>,
+}
+
+impl CallerJson {
+    fn json(&mut self, caller: &Arc<Caller>) -> &RawValue {
+        let same = self.of.upgrade().is_some_and(|c| Arc::ptr_eq(&c, caller));
+        if !same || self.json.is_none() {
+            let addr = match &caller.peer {
+                Peer::Unix { .. } => None,
+                Peer::Tcp { addr } | Peer::Tls { addr, .. } => Some(addr.to_string()),
+            };
+            let wire = Wire::of(caller, addr.as_deref());
+            self.json = Some(serde_json::value::to_raw_value(&wire).expect("a caller serializes"));
+            self.of = Arc::downgrade(caller);
+        }
+        self.json.as_deref().expect("set above")
     }
 }
 
