@@ -566,6 +566,23 @@ pub struct ProxyArgs {
     )]
     pub audit_keep: usize,
 
+    /// How the audit log file is written: json (sockeye's record, docs/audit-log.md) or ecs
+    /// (the same record in Elastic Common Schema field names, for Filebeat and Elastic).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "json",
+        value_name = "FORMAT",
+        requires = "audit"
+    )]
+    pub audit_format: AuditFormatArg,
+
+    /// The host name every audit record names (`host`) [default: this host's name]. In a
+    /// container, whose host name is its ID, give the machine's name (or share its UTS
+    /// namespace: compose `uts: host`).
+    #[arg(long, value_name = "NAME", value_parser = host_name)]
+    pub audit_host: Option<String>,
+
     /// Largest request body sockeye reads whole to decide on it (container create, exec,
     /// service and volume specs, …); a larger one is refused, never passed unread.
     #[arg(long, default_value = "1048576", value_name = "BYTES",
@@ -602,6 +619,22 @@ pub struct ProxyArgs {
 
     #[command(flatten)]
     pub ui: UiArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormatArg {
+    Json,
+    Ecs,
+}
+
+/// A host name as records carry it: one line of text (it is printed in listings), not empty.
+fn host_name(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "{s:?} is not a host name (empty, or with spaces or control characters)"
+        ));
+    }
+    Ok(s.to_owned())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

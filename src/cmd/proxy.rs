@@ -124,6 +124,9 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
         let task = control.spawn(view::run(feed, watchers));
         (events, Some(task))
     };
+    if let Some(host) = &cfg.audit_host {
+        crate::remember::audit::record::set_host(host.clone());
+    }
     let audit = match &cfg.audit {
         Some(opts) => Some(Arc::new(AuditLog::open(opts.clone()).map_err(|e| {
             format!(

@@ -99,12 +99,35 @@ fn parse(bytes: &[u8]) -> Line {
         Err(_) => return Line::Malformed("not text (not UTF-8)".into()),
     };
     match serde_json::from_str::<Record>(text) {
-        // New fields are added without a version bump, but a new version may change what
-        // known fields mean: reading it as v1 could misstate what happened.
-        Ok(r) if r.v != VERSION => Line::Malformed(super::why::unsupported(&r.v.to_string())),
-        Ok(r) => Line::Record(Box::new(r), text.to_owned()),
+        Ok(r) => checked(r, text),
         Err(_) if is_event(text) => Line::Event,
-        Err(e) => Line::Malformed(super::why::not_a_record(&e, text)),
+        Err(e) => match ecs(text) {
+            Some(line) => line,
+            None => Line::Malformed(super::why::not_a_record(&e, text)),
+        },
+    }
+}
+
+/// New fields are added without a version bump, but a new version may change what known
+/// fields mean: reading it as v1 could misstate what happened.
+fn checked(r: Record, text: &str) -> Line {
+    if r.v != VERSION {
+        return Line::Malformed(super::why::unsupported(&r.v.to_string()));
+    }
+    Line::Record(Box::new(r), text.to_owned())
+}
+
+/// A line of a log written with `--audit-format ecs`, read as the record it maps; `None`
+/// when it is no such document.
+fn ecs(text: &str) -> Option<Line> {
+    let doc = serde_json::from_str::<serde_json::Value>(text).ok()?;
+    match super::ecs::from_ecs(&doc) {
+        super::ecs::Read::Record(v) => Some(match serde_json::from_value::<Record>(v) {
+            Ok(r) => checked(r, text),
+            Err(e) => Line::Malformed(format!("an ECS document that is not a sockeye record: {e}")),
+        }),
+        super::ecs::Read::Event => Some(Line::Event),
+        super::ecs::Read::Foreign => None,
     }
 }
 
