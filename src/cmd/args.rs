@@ -115,8 +115,8 @@ pub struct DropInArgs {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Audit logs, `-` for standard input. Give rotated files oldest first
-    /// (FILE.2 FILE.1 FILE).
+    /// Audit logs, of one host or several, `-` for standard input: their records are
+    /// merged by time.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
 
@@ -139,6 +139,11 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DECISION")]
     pub decision: Vec<String>,
 
+    /// Only calls recorded on this host (a glob on the record's `host`; `-` for records
+    /// that name none, written before sockeye recorded it). May be repeated.
+    #[arg(long, value_name = "NAME")]
+    pub host: Vec<String>,
+
     #[command(flatten)]
     pub time: TimeArgs,
 
@@ -157,8 +162,9 @@ pub struct AuditArgs {
           allow_hyphen_values = true, value_parser = whole::<usize>(1, 1_000_000, "rows", ""))]
     pub top: usize,
 
-    /// Keep reading the last FILE as it grows, as `tail -F` does (across rotation, by name),
-    /// printing matching records as they are written, until interrupted.
+    /// Keep reading every FILE as it grows, as `tail -F` does (across rotation, by name;
+    /// not a rotated FILE.N given with FILE), and `-` as a stream, printing matching records
+    /// as they are written, until interrupted.
     #[arg(long, short, conflicts_with = "summary")]
     pub follow: bool,
 }

@@ -11,9 +11,11 @@
 
 pub mod ecs;
 pub mod follow;
+pub mod merge;
 pub mod query;
 pub mod read;
 pub mod record;
+pub mod stream;
 mod why;
 
 use std::collections::VecDeque;

@@ -227,15 +227,28 @@ pub fn each_line<R: BufRead>(
     malformed: &mut Malformed,
     each: &mut impl FnMut(&Record, &str) -> bool,
 ) -> Result<bool, String> {
+    while let Some((r, raw)) = next_record(name, lines, malformed)? {
+        if !each(&r, &raw) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The next record `lines` has now, and the line as written; `None` at the end (of what has
+/// been written so far, when following). Events are skipped; a line that is not a record
+/// goes to `malformed`, unless it is the file's first: then the file is no audit log at all
+/// (a binary, the wrong file, a newer sockeye's log), an error.
+pub fn next_record<R: BufRead>(
+    name: &str,
+    lines: &mut Lines<R>,
+    malformed: &mut Malformed,
+) -> Result<Option<(Box<Record>, String)>, String> {
     while let Some(line) = lines.next() {
         let first = lines.nonblank == 1;
         let (number, line) = line.map_err(|e| format!("cannot read {name}: {e}"))?;
         match line {
-            Line::Record(r, raw) => {
-                if !each(&r, &raw) {
-                    return Ok(false);
-                }
-            }
+            Line::Record(r, raw) => return Ok(Some((r, raw))),
             Line::Event => {}
             Line::Malformed(why) if first => {
                 return Err(format!(
@@ -245,7 +258,7 @@ pub fn each_line<R: BufRead>(
             Line::Malformed(why) => malformed.add(name, number, &why),
         }
     }
-    Ok(true)
+    Ok(None)
 }
 
 /// The recorded session of tests/data/audit (see its README), older file first, as
