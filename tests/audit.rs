@@ -410,6 +410,11 @@ fn records_name_their_host_and_an_ecs_log_is_queried_like_a_json_one() {
         };
         assert!(docker(&["version"]).status.success());
         assert!(!docker(&["volume", "create"]).status.success());
+        // The startup line says which host the records name, and in which field names.
+        if !more.is_empty() {
+            let log = s.log();
+            assert!(log.contains("(ECS field names), host web1; "), "{log}");
+        }
     }
     // Without --audit-host, the host name; with it, the name given.
     let json = records(&json_log);
