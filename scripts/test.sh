@@ -14,6 +14,8 @@ need=()
 command -v socat >/dev/null || need+=(socat)
 command -v curl >/dev/null || need+=(curl)
 command -v script >/dev/null || need+=(bsdutils)
+# tests/shipping.rs reads the OpenTelemetry Collector example with Debian python3's yaml module.
+{ [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import yaml" 2>/dev/null; } || need+=(python3-yaml)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         log "installing ${need[*]}"
