@@ -162,6 +162,8 @@ pub struct ProxyConfig {
     /// `--isolate`, for every listener's guard.
     pub isolation: Option<Isolation>,
     pub audit: Option<AuditOptions>,
+    /// Remote audit sinks (`--audit-syslog`) and their spool.
+    pub ship: ShipConfig,
     /// Where to serve `/metrics` and `/healthz`.
     pub metrics: Option<std::net::SocketAddr>,
     /// Listen on the sockets systemd passed (socket activation) instead of `listen`, which
@@ -331,16 +333,23 @@ impl ProxyArgs {
                 keep: self.audit_keep,
             }
         });
+        let ship = match self.ship() {
+            Ok(ship) => Some(ship),
+            Err(found) => {
+                found.into_iter().for_each(|p| problems.note(p));
+                None
+            }
+        };
         let view = problems.check(self.view.build(Output::Stdout));
         let ui = problems.check(self.ui.build()).flatten();
         // Each value is missing only with a problem noted, and any problem stops here.
         let (
             (Some(listen), Some(upstream), Some(tls), Some(upstream_tls)),
-            (Some(loaded), Some(view)),
+            (Some(loaded), Some(view), Some(ship)),
             true,
         ) = (
             (listen, upstream, tls, upstream_tls),
-            (loaded, view),
+            (loaded, view, ship),
             problems.0.is_empty(),
         )
         else {
@@ -362,6 +371,7 @@ impl ProxyArgs {
         });
         Ok(ProxyConfig {
             audit,
+            ship,
             listen,
             tls,
             upstream,
@@ -531,5 +541,8 @@ impl ProxyArgs {
     }
 }
 
+mod ship;
 #[cfg(test)]
 mod tests;
+
+pub use ship::ShipConfig;

@@ -28,8 +28,9 @@ use format::{Fit, Header};
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The default `--audit-syslog-max-message`: rsyslog's default `maxMessageSize` (8 KiB).
-pub const DEFAULT_MAX_MESSAGE: usize = 8192;
+/// The default `--audit-syslog-max-message`: rsyslog's default `maxMessageSize` (8096 bytes;
+/// rsyslog truncates a longer message and reads the rest as another).
+pub const DEFAULT_MAX_MESSAGE: usize = 8096;
 /// The smallest `--audit-syslog-max-message`: room for a shortened record.
 pub const MIN_MAX_MESSAGE: usize = 1024;
 
