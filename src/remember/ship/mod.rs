@@ -4,14 +4,14 @@
 //!
 //! A call's record is appended to the sink's spool ([`spool::Spool`]) by the relay thread
 //! that finishes the call, before its response completes, so an answered call's record
-//! survives a crash or a restart. The shipping task ([`ship::run`]) reads from the
+//! survives a crash or a restart. The shipping task ([`shipping::run`]) reads from the
 //! acknowledged position, sends batches, and moves the acknowledged position only once the
 //! receiver took a whole batch: at-least-once, in order. While the receiver is down the
 //! spool grows, up to `--audit-spool-max`; past it the sink refuses new calls
 //! ([`crate::event::Sink::admit`], fail closed), or with `--audit-fail-open` serves them,
 //! counts them, and says how many in the next record it keeps (`unrecorded`).
 
-mod ship;
+mod shipping;
 pub mod spool;
 mod state;
 pub mod syslog;

@@ -31,7 +31,7 @@ pub struct RemoteSink {
     /// Tells the shipping task there is something new.
     pub(super) wake: Notify,
     pub(super) stats: Counters,
-    task: Mutex<Option<super::ship::Task>>,
+    task: Mutex<Option<super::shipping::Task>>,
 }
 
 pub(super) struct Inner {
@@ -108,7 +108,7 @@ impl RemoteSink {
             },
             task: Mutex::new(None),
         });
-        let task = super::ship::Task::spawn(sink.clone(), Box::new(transport))?;
+        let task = super::shipping::Task::spawn(sink.clone(), Box::new(transport))?;
         *sink.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
         Ok(sink)
     }

@@ -287,3 +287,34 @@ fn the_unrecorded_count_is_added_as_the_last_field() {
 }
 
 use super::state::with_unrecorded as state_with_unrecorded;
+
+#[test]
+fn metrics_show_each_sink_by_name() {
+    use crate::remember::metrics::{Metrics, Scraped};
+    let dir = tempfile::tempdir().unwrap();
+    let fake = Fake::default();
+    *fake.down.lock().unwrap() = true;
+    let max = 2 * line(1).len() as u64;
+    let sink = RemoteSink::start(fake.clone(), &opts(dir.path(), max, true)).unwrap();
+    for n in 1..=3 {
+        sink.keep_line(&record(n), false);
+    }
+    wait_until("a send failed", || !sink.stats().up);
+    let m = Metrics::new(Scraped {
+        ship: vec![sink.clone()],
+        ..Scraped::default()
+    });
+    let text = m.encode();
+    for want in [
+        "sockeye_audit_sink_queued_records{sink=\"fake test://receiver\"} 2\n",
+        "sockeye_audit_sink_up{sink=\"fake test://receiver\"} 0\n",
+        &format!("sockeye_audit_sink_spool_limit_bytes{{sink=\"fake test://receiver\"}} {max}\n"),
+        "sockeye_audit_sink_delivered_records_total{sink=\"fake test://receiver\"} 0\n",
+        "sockeye_audit_unrecorded_total{sink=\"fake test://receiver\",call=\"served\"} 1\n",
+        "sockeye_audit_unrecorded_total{sink=\"fake test://receiver\",call=\"refused\"} 0\n",
+    ] {
+        assert!(text.contains(want), "{want} not in\n{text}");
+    }
+    assert!(text.contains("sockeye_audit_sink_send_failures_total{sink=\"fake test://receiver\"} "));
+    sink.stop(Duration::ZERO);
+}
