@@ -14,7 +14,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use nix::fcntl::{Flock, FlockArg};
@@ -48,13 +48,18 @@ impl Spool {
     /// by a crash (only possible after a power loss: records are written whole) is cut off.
     pub fn open(dir: &Path, fsync: bool, bound: u64) -> Result<Spool, String> {
         let said = |e: io::Error| format!("the audit spool {}: {e}", dir.display());
-        fs::create_dir_all(dir).map_err(|e| {
-            format!(
-                "cannot create the audit spool directory {}: {e}; give --audit-spool DIR on a \
+        // Records name who did what: the spool is the owner's alone, as the audit file is.
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| {
+                format!(
+                    "cannot create the audit spool directory {}: {e}; give --audit-spool DIR on a \
                  writable filesystem",
-                dir.display()
-            )
-        })?;
+                    dir.display()
+                )
+            })?;
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)

@@ -136,8 +136,8 @@ impl RemoteSink {
         }
         if inner.unrecorded > 0 {
             tracing::warn!(
-                "audit sink {}: {} call(s) it holds no record of (--audit-fail-open, spool \
-                 full) were never said in a record",
+                "audit sink {}: its spool was full for {} call(s) (refused, or served under \
+                 --audit-fail-open), and no record it kept since says so",
                 self.name,
                 inner.unrecorded
             );

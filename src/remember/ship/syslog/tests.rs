@@ -230,3 +230,114 @@ async fn datagrams_carry_one_message_each() {
         assert!(m.ends_with(&format!("\u{feff}{{\"id\":\"{id}\"}}")), "{m}");
     }
 }
+
+/// tls://: the receiver's certificate is checked against --audit-syslog-ca, and the messages
+/// are octet-counted inside TLS.
+#[tokio::test]
+async fn tls_delivers_octet_counted_messages_to_a_receiver_the_ca_vouches_for() {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use tokio::io::AsyncReadExt;
+    let issued = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, issued.cert.pem()).unwrap();
+    let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![CertificateDer::from(issued.cert.der().to_vec())],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(issued.signing_key.serialize_der())),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let opts = SyslogOptions {
+        addr: SyslogAddr::Tls("localhost".into(), port),
+        facility: 16,
+        app_name: "sockeye".into(),
+        max_message: 8192,
+        tls_files: None,
+    };
+    let config = crate::relay::tls::audit_client_config(&ca, None, "--audit-syslog").unwrap();
+    let mut syslog = Syslog::new(&opts, Some(config));
+    let accept = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut tls = tokio_rustls::TlsAcceptor::from(Arc::new(server))
+            .accept(tcp)
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        tls.read_to_end(&mut got).await.ok();
+        got
+    });
+    syslog
+        .send(&[
+            br##"{"id":"#1.1"}"##.to_vec(),
+            br##"{"id":"#1.2"}"##.to_vec(),
+        ])
+        .await
+        .unwrap();
+    drop(syslog);
+    let got = text(&accept.await.unwrap());
+    let mut rest = got.as_str();
+    for id in ["#1.1", "#1.2"] {
+        let (len, after) = rest.split_once(' ').unwrap();
+        let (msg, next) = after.split_at(len.parse().unwrap());
+        assert!(msg.starts_with("<134>1 - "), "{msg}");
+        assert!(
+            msg.ends_with(&format!("\u{feff}{{\"id\":\"{id}\"}}")),
+            "{msg}"
+        );
+        rest = next;
+    }
+    assert_eq!(rest, "");
+}
+
+#[tokio::test]
+async fn tls_refuses_a_receiver_the_ca_does_not_vouch_for() {
+    let ours = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let other = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, other.cert.pem()).unwrap();
+    let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![rustls::pki_types::CertificateDer::from(
+            ours.cert.der().to_vec(),
+        )],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+            ours.signing_key.serialize_der(),
+        )),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let _ = tokio_rustls::TlsAcceptor::from(Arc::new(server))
+            .accept(tcp)
+            .await;
+    });
+    let opts = SyslogOptions {
+        addr: SyslogAddr::Tls("localhost".into(), port),
+        facility: 16,
+        app_name: "sockeye".into(),
+        max_message: 8192,
+        tls_files: None,
+    };
+    let config = crate::relay::tls::audit_client_config(&ca, None, "--audit-syslog").unwrap();
+    let mut syslog = Syslog::new(&opts, Some(config));
+    let err = syslog
+        .send(&[br##"{"id":"#1.1"}"##.to_vec()])
+        .await
+        .unwrap_err();
+    assert!(err.contains("TLS"), "{err}");
+}
