@@ -52,21 +52,36 @@ fn rsyslogd() -> Option<PathBuf> {
 struct Rsyslog {
     bin: PathBuf,
     dir: PathBuf,
+    /// imtcp's port.
     port: u16,
+    /// imudp's port.
+    udp: u16,
     child: Option<Child>,
 }
 
 impl Rsyslog {
     /// Started on a port of the kernel's choosing.
     fn start(bin: &Path, dir: &Path) -> Rsyslog {
+        // imudp writes no port file: a port the kernel just had free.
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let mut r = Rsyslog {
             bin: bin.to_owned(),
             dir: dir.to_owned(),
             port: 0,
+            udp,
             child: None,
         };
         r.run();
         r
+    }
+
+    /// imuxsock's datagram socket, as `/dev/log` is the system's.
+    fn unix(&self) -> PathBuf {
+        self.dir.join("log")
     }
 
     fn out(&self) -> PathBuf {
@@ -89,11 +104,17 @@ module(load="imtcp")
 template(name="raw" type="string" string="%rawmsg%\n")
 ruleset(name="audit") {{ action(type="omfile" file="{out}" template="raw") }}
 input(type="imtcp" address="127.0.0.1" port="{port}" listenPortFileName="{port_file}" ruleset="audit")
+module(load="imudp")
+input(type="imudp" address="127.0.0.1" port="{udp}" ruleset="audit")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" socket="{unix}" ruleset="audit")
 "#,
                 work = work.display(),
                 out = self.out().display(),
                 port = self.port,
                 port_file = port_file.display(),
+                udp = self.udp,
+                unix = self.unix().display(),
             ),
         )
         .unwrap();
@@ -242,7 +263,10 @@ fn expected_pri(record: &Value) -> u32 {
 }
 
 fn sockeye(daemon: &Path, file: &Path, rsyslog: &Rsyslog, spool: &Path, more: &[&str]) -> Sockeye {
-    let addr = rsyslog.addr();
+    sockeye_to(daemon, file, &rsyslog.addr(), spool, more)
+}
+
+fn sockeye_to(daemon: &Path, file: &Path, addr: &str, spool: &Path, more: &[&str]) -> Sockeye {
     let mut args = vec![
         "-q",
         "--profile",
@@ -250,7 +274,7 @@ fn sockeye(daemon: &Path, file: &Path, rsyslog: &Rsyslog, spool: &Path, more: &[
         "--audit",
         file.to_str().unwrap(),
         "--audit-syslog",
-        &addr,
+        addr,
         "--audit-spool",
         spool.to_str().unwrap(),
     ];
@@ -527,4 +551,61 @@ fn records_spooled_while_rsyslog_is_down_survive_a_sockeye_restart() {
         "the first run's records, then the second's, each once\n--- sockeye's log:\n{}",
         tail(&log, 3000)
     );
+}
+
+/// `unix://` (rsyslog's imuxsock, as `/dev/log`) and `udp://` (imudp): one datagram per call,
+/// the same well-formed message, with the facility and app-name asked for.
+#[test]
+fn unix_datagram_and_udp_receivers_get_one_message_per_call_too() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let Some(bin) = rsyslogd() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut rsyslog = Rsyslog::start(&bin, dir.path());
+    let mut want = Vec::new();
+    for (i, addr) in [
+        format!("unix://{}", rsyslog.unix().display()),
+        format!("udp://127.0.0.1:{}", rsyslog.udp),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = dir.path().join(format!("audit{i}.log"));
+        let s = sockeye_to(
+            &daemon,
+            &file,
+            addr,
+            &dir.path().join("spool"),
+            &[
+                "--audit-syslog-facility",
+                "local0",
+                "--audit-syslog-app-name",
+                "sockeye-test",
+            ],
+        );
+        let out = docker_at(&s.host(), &["version"]);
+        assert!(out.status.success(), "{}", output_text(&out));
+        let before = want.len();
+        want.extend(records(&file).into_iter().map(|(line, _)| line));
+        wait_for(&format!("the records sent to {addr}"), || {
+            (rsyslog.messages().len() >= want.len()).then_some(())
+        });
+        stop(s);
+        assert!(want.len() > before);
+    }
+    rsyslog.stop();
+    let got: Vec<Message> = rsyslog
+        .messages()
+        .iter()
+        .map(|m| parse(m, "sockeye-test"))
+        .collect();
+    let mut lines: Vec<&str> = got.iter().map(|m| m.json.as_str()).collect();
+    let mut wanted: Vec<&str> = want.iter().map(String::as_str).collect();
+    lines.sort_unstable();
+    wanted.sort_unstable();
+    assert_eq!(lines, wanted, "one message per call, nothing more");
+    for m in &got {
+        assert_eq!(m.pri, 16 * 8 + 6, "local0.info");
+    }
 }
