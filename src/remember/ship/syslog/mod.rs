@@ -33,6 +33,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_MESSAGE: usize = 8096;
 /// The smallest `--audit-syslog-max-message`: room for a shortened record.
 pub const MIN_MAX_MESSAGE: usize = 1024;
+/// The longest datagram (UDP's largest payload over IPv4): a longer message is shortened on
+/// udp:// and unix:// datagram sockets whatever `--audit-syslog-max-message` says, as a
+/// datagram the kernel refuses would be retried for ever.
+pub const MAX_DATAGRAM: usize = 65507;
 
 /// Where syslog messages go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -225,15 +229,19 @@ impl Syslog {
     }
 
     /// Each record as one message that fits.
-    fn messages<'a>(&'a self, batch: &'a [Vec<u8>]) -> impl Iterator<Item = Vec<u8>> + 'a {
-        batch.iter().filter_map(|line| {
-            match format::message(&self.header, line, self.max_message) {
+    fn messages<'a>(
+        &'a self,
+        batch: &'a [Vec<u8>],
+        max: usize,
+    ) -> impl Iterator<Item = Vec<u8>> + 'a {
+        batch
+            .iter()
+            .filter_map(move |line| match format::message(&self.header, line, max) {
                 Some((msg, Fit::Whole)) => Some(msg),
                 Some((msg, fit)) => {
                     tracing::debug!(
-                        "{}: a record longer than --audit-syslog-max-message {} was sent {}",
+                        "{}: a record longer than {max} bytes was sent {}",
                         self.name,
-                        self.max_message,
                         if fit == Fit::NoSd {
                             "without structured data"
                         } else {
@@ -244,15 +252,12 @@ impl Syslog {
                 }
                 None => {
                     tracing::error!(
-                        "{}: a record does not fit in --audit-syslog-max-message {} even \
-                         shortened; left out",
+                        "{}: a record does not fit in {max} bytes even shortened; left out",
                         self.name,
-                        self.max_message
                     );
                     None
                 }
-            }
-        })
+            })
     }
 
     async fn deliver(&mut self, batch: &[Vec<u8>]) -> Result<(), String> {
@@ -262,7 +267,11 @@ impl Syslog {
         if self.conn.is_none() {
             self.conn = Some(self.connect().await?);
         }
-        let msgs: Vec<Vec<u8>> = self.messages(batch).collect();
+        let max = match self.conn {
+            Some(Conn::UnixDgram(_) | Conn::Udp(_)) => self.max_message.min(MAX_DATAGRAM),
+            _ => self.max_message,
+        };
+        let msgs: Vec<Vec<u8>> = self.messages(batch, max).collect();
         let conn = self.conn.as_mut().expect("connected above");
         let sent = match conn {
             Conn::UnixDgram(s) => {

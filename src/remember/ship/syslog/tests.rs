@@ -341,3 +341,26 @@ async fn tls_refuses_a_receiver_the_ca_does_not_vouch_for() {
         .unwrap_err();
     assert!(err.contains("TLS"), "{err}");
 }
+
+/// A datagram is never longer than UDP can carry, whatever --audit-syslog-max-message says:
+/// one the kernel refused would be retried for ever.
+#[tokio::test]
+async fn a_record_longer_than_a_datagram_is_shortened_to_fit_one() {
+    let rx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let port = rx.local_addr().unwrap().port();
+    let opts = SyslogOptions {
+        addr: SyslogAddr::Udp("127.0.0.1".into(), port),
+        facility: 10,
+        app_name: "sockeye".into(),
+        max_message: 1 << 20,
+        tls_files: None,
+    };
+    let mut syslog = Syslog::new(&opts, None);
+    let long = format!(r##"{{"id":"#1.1","action":"{}"}}"##, "x".repeat(100_000));
+    syslog.send(&[long.into_bytes()]).await.unwrap();
+    let mut buf = vec![0u8; 1 << 17];
+    let n = rx.recv(&mut buf).await.unwrap();
+    assert!(n <= MAX_DATAGRAM);
+    let m = text(&buf[..n]);
+    assert!(m.ends_with(r##"{"id":"#1.1","truncated":true}"##), "{m}");
+}
