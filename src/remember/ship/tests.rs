@@ -318,3 +318,17 @@ fn metrics_show_each_sink_by_name() {
     assert!(text.contains("sockeye_audit_sink_send_failures_total{sink=\"fake test://receiver\"} "));
     sink.stop(Duration::ZERO);
 }
+
+#[test]
+fn with_fsync_records_and_the_acknowledged_position_are_synced_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spool = Spool::open(dir.path(), true, 16 << 10).unwrap();
+    for n in 1..=60 {
+        spool.append(&line(n)).unwrap();
+    }
+    let (batch, to) = spool.read(spool.acked(), 50, 1 << 20).unwrap();
+    spool.ack(to, batch.len() as u64).unwrap();
+    drop(spool);
+    let spool = Spool::open(dir.path(), true, 16 << 10).unwrap();
+    assert_eq!((spool.records(), spool.acked()), (10, to));
+}
