@@ -16,6 +16,8 @@ command -v curl >/dev/null || need+=(curl)
 command -v script >/dev/null || need+=(bsdutils)
 # tests/shipping.rs reads the OpenTelemetry Collector example with Debian python3's yaml module.
 { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import yaml" 2>/dev/null; } || need+=(python3-yaml)
+# tests/syslog.rs runs its own rsyslogd (its own config, port and files; never the system's).
+[ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         log "installing ${need[*]}"

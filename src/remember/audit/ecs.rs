@@ -47,6 +47,7 @@ const SIMPLE: &[(&str, &str)] = &[
     ("fault", "error.type"),
     ("error", "error.message"),
     ("facts", "docker.facts"),
+    ("unrecorded", "docker.unrecorded"),
 ];
 
 /// Caller fields that move unchanged: `(caller.…, ecs)`.

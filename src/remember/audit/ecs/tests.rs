@@ -52,6 +52,7 @@ fn full(transport: &str) -> Record {
         fault: Some("denied".into()),
         error: Some("denied by rule no-escape".into()),
         facts: serde_json::from_str(r#"{"privileged":true,"escalations":["privileged"]}"#).unwrap(),
+        unrecorded: 7,
     }
 }
 
@@ -88,7 +89,8 @@ fn every_field_is_mapped_and_read_back() {
                 "record",
                 "redacted",
                 "request",
-                "time_unix"
+                "time_unix",
+                "unrecorded"
             ],
             "{doc:#}"
         );
