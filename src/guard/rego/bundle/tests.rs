@@ -328,3 +328,59 @@ fn json_files_are_hashed_in_opa_canonical_form() {
     );
     assert!(sign::digest("p.rego", b"x", "MD5").is_err());
 }
+
+#[test]
+fn a_bundle_compiles_to_one_policy_that_reads_its_data_and_names_its_revision() {
+    use crate::guard::rego::{RegoOptions, RegoPolicy};
+    let policy =
+        "package docker.authz\n\nimport data.teams\n\nallow if input.User == teams.ci.users[_]\n";
+    // A v0 module beside a v1 one: each is read as what it is.
+    let helper = "package docker.helper\n\nsays_hi { true }\n";
+    let bundle = read(
+        &gz(&[
+            (
+                ".manifest",
+                br#"{"revision": "2026-12-07", "roots": ["docker", "teams"]}"#,
+            ),
+            ("docker/authz.rego", policy.as_bytes()),
+            ("docker/helper.rego", helper.as_bytes()),
+            ("teams/ci/data.json", br#"{"users": ["ci-bot"]}"#),
+        ]),
+        None,
+    )
+    .unwrap();
+    let rego =
+        RegoPolicy::load_bundle("http://b/x.tar.gz", &bundle, &RegoOptions::default()).unwrap();
+    assert_eq!(rego.rule(), "rego:bundle");
+    assert_eq!(rego.revision().map(|r| &**r), Some("2026-12-07"));
+    assert!(rego.rego_v0());
+    let ask = |user: &str| {
+        rego.evaluate(&json!({"Method": "GET", "Path": "/v1.41/info", "User": user}))
+            .unwrap()
+            .allow
+    };
+    assert!(ask("ci-bot"));
+    assert!(!ask("mallory"));
+}
+
+#[test]
+fn a_package_outside_the_roots_or_no_queried_rule_does_not_compile() {
+    use crate::guard::rego::{RegoOptions, RegoPolicy};
+    let outside = read(
+        &gz(&[
+            (".manifest", br#"{"roots": ["teams"]}"#),
+            ("p.rego", POLICY.as_bytes()),
+        ]),
+        None,
+    )
+    .unwrap();
+    let e = RegoPolicy::load_bundle("b", &outside, &RegoOptions::default()).unwrap_err();
+    assert!(e.contains("outside the manifest's roots"), "{e}");
+    let other = read(
+        &gz(&[("p.rego", b"package other\n\nallow := true\n")]),
+        None,
+    )
+    .unwrap();
+    let e = RegoPolicy::load_bundle("b", &other, &RegoOptions::default()).unwrap_err();
+    assert!(e.contains("defines no rule data.docker.authz.allow"), "{e}");
+}
