@@ -29,7 +29,7 @@ pub enum Command {
     /// Run a command against a private sockeye and show the API calls it made.
     ///
     /// Example: sockeye trace -- docker run --rm IMAGE echo hi
-    Trace(TraceArgs),
+    Trace(Box<TraceArgs>),
     /// Check a policy, show how it decides a sample request, or learn one from an audit log
     /// (docs/policy.md).
     #[command(subcommand)]

@@ -256,14 +256,21 @@ impl BundleSource {
 
     /// The first fetch, before anything runs: no good bundle is a startup error.
     fn first(&self) -> Result<(), String> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err("the policy bundle is fetched before sockeye starts serving".into());
-        }
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        rt.block_on(self.poll_saying(false));
+        // On a thread of its own, with a runtime of its own: the caller may be sync (`proxy`)
+        // or already inside a runtime (`trace`), and either way waits for the answer.
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+                    rt.block_on(self.poll_saying(false));
+                    Ok::<(), String>(())
+                })
+                .join()
+                .map_err(|_| "the policy bundle fetch panicked".to_owned())?
+        })?;
         let state = self.state();
         match (&state.current, &state.failure) {
             (Some(_), _) => Ok(()),
