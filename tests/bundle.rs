@@ -45,17 +45,23 @@ reason := "volumes are closed in this revision" if not allow
 struct Server {
     child: Child,
     dir: tempfile::TempDir,
-    port: u16,
+    url: String,
 }
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// With `[cert, key]`: over HTTPS.
+    fn start_with(tls: &[&Path]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/bundle_server.py");
         let mut child = Command::new("python3")
             .arg(&script)
             .arg(dir.path())
             .arg(dir.path().join("requests.log"))
+            .args(tls)
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs the bundle server");
@@ -63,12 +69,17 @@ impl Server {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let port = line.trim().parse().expect("the server prints its port");
-        Server { child, dir, port }
+        let port: u16 = line.trim().parse().expect("the server prints its port");
+        let scheme = if tls.is_empty() { "http" } else { "https" };
+        Server {
+            child,
+            dir,
+            url: format!("{scheme}://127.0.0.1:{port}/bundle.tar.gz"),
+        }
     }
 
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/bundle.tar.gz", self.port)
+        self.url.clone()
     }
 
     /// Serve `bytes` from now on (renamed into place: a poll never reads half a file).
@@ -353,4 +364,72 @@ fn a_bundle_that_does_not_verify_with_the_key_stops_startup_with_one_line() {
         "{stderr}"
     );
     assert!(!keys.path().join("s.sock").exists());
+}
+
+/// `sockeye policy explain` with a bundle: asks the bundle server once, as proxy does at start.
+fn explain(bundle_args: &[&str], request: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sockeye"))
+        .args(["policy", "explain", "--request", request])
+        .args(bundle_args)
+        .env_remove("SOCKEYE_LOG")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn an_https_bundle_server_is_trusted_through_the_ca_given_and_no_other() {
+    let pki = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    for dir in [pki.path(), other.path()] {
+        let out = Command::new(env!("CARGO_BIN_EXE_sockeye"))
+            .args(["certs", "init"])
+            .arg(dir.join("pki"))
+            .args(["--host", "127.0.0.1"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let file = |dir: &Path, name: &str| dir.join("pki").join(name);
+    let (signer, public) = key(pki.path(), "bundle.pem");
+    let server = Server::start_with(&[
+        &file(pki.path(), "server-cert.pem"),
+        &file(pki.path(), "server-key.pem"),
+    ]);
+    server.serve(&bundle("r1", false, &signer, POLICY));
+    let url = server.url();
+    let ca = file(pki.path(), "ca.pem");
+    let key = public.to_str().unwrap();
+    let args = |ca: &Path| {
+        vec![
+            "--policy-rego-bundle".to_owned(),
+            url.clone(),
+            "--policy-rego-bundle-ca".to_owned(),
+            ca.display().to_string(),
+            "--policy-rego-bundle-key".to_owned(),
+            key.to_owned(),
+        ]
+    };
+    let trusted: Vec<String> = args(&ca);
+    let trusted: Vec<&str> = trusted.iter().map(String::as_str).collect();
+    let denied = explain(&trusted, "POST /v1.41/volumes/create");
+    assert_eq!(denied.status.code(), Some(1), "{}", text(&denied));
+    assert!(
+        String::from_utf8_lossy(&denied.stdout).contains("volumes are closed in this revision"),
+        "{}",
+        text(&denied)
+    );
+    let allowed = explain(&trusted, "GET /v1.41/containers/json");
+    assert_eq!(allowed.status.code(), Some(0), "{}", text(&allowed));
+
+    // Another CA: the handshake fails, and so does the command, in one line.
+    let untrusted: Vec<String> = args(&file(other.path(), "ca.pem"));
+    let untrusted: Vec<&str> = untrusted.iter().map(String::as_str).collect();
+    let refused = explain(&untrusted, "GET /v1.41/containers/json");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot load the policy bundle") && stderr.contains("TLS handshake"),
+        "{stderr}"
+    );
 }

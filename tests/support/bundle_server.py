@@ -2,12 +2,14 @@
 with an ETag (a digest of the file) and 304 Not Modified for a matching If-None-Match, as
 OPA bundle servers (nginx, S3) do; Python's SimpleHTTPRequestHandler sends no ETag.
 
-Usage: bundle_server.py DIR LOG. Prints the port it listens on, then serves until killed.
-Each request is appended to LOG as `METHOD PATH STATUS`."""
+Usage: bundle_server.py DIR LOG [CERT KEY]. With CERT and KEY (PEM files) it serves HTTPS.
+Prints the port it listens on, then serves until killed. Each request is appended to LOG as
+`METHOD PATH STATUS`."""
 
 import hashlib
 import http.server
 import os
+import ssl
 import sys
 
 ROOT, LOG = sys.argv[1], sys.argv[2]
@@ -50,5 +52,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) == 5:
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(sys.argv[3], sys.argv[4])
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()
