@@ -89,6 +89,12 @@ impl Server {
         std::fs::rename(&tmp, self.dir.path().join("bundle.tar.gz")).unwrap();
     }
 
+    /// The server goes away (its port then refuses connections).
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     fn requests(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("requests.log")).unwrap_or_default()
     }
@@ -234,7 +240,7 @@ fn a_signed_bundle_decides_polls_new_revisions_and_refuses_a_tampered_one() {
     let Some(d) = daemon() else { return };
     let keys = tempfile::tempdir().unwrap();
     let (signer, public) = key(keys.path(), "bundle.pem");
-    let server = Server::start();
+    let mut server = Server::start();
     server.serve(&bundle("r1", false, &signer, POLICY));
     let audit = keys.path().join("audit.log");
     let s = Sockeye::start_with(
@@ -335,6 +341,18 @@ fn a_signed_bundle_decides_polls_new_revisions_and_refuses_a_tampered_one() {
         .then_some(String::new())
     });
     assert_eq!(s.log().matches("digest mismatch").count(), 1, "{}", s.log());
+
+    // The server goes away: r2 still decides, and the metrics say why nothing is new.
+    server.stop();
+    wait_until("a fetch failure in the metrics", || {
+        scrape(&metrics)
+            .contains(r#"sockeye_policy_bundle_failures_total{reason="fetch"}"#)
+            .then_some(String::new())
+    });
+    s.wait_for_log(&["cannot connect to 127.0.0.1:", "revision r2 stays in force"]);
+    let still = docker(&host, &["volume", "create", &volume]);
+    assert!(still.status.success(), "r2 still decides: {}", text(&still));
+    let _ = docker(&d.host, &["volume", "rm", "-f", &volume]);
 }
 
 #[test]
