@@ -118,6 +118,10 @@ pub struct Verdict {
     /// only when the relay did rewrite it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub redacted: Vec<&'static str>,
+    /// The revision of the policy bundle in force when the call was decided
+    /// (`--policy-rego-bundle`); `None` without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_revision: Option<Arc<str>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -141,14 +145,22 @@ impl Verdict {
                 rule: denial.rule.clone(),
                 reason: Some(denial.reason.clone()),
                 redacted: Vec::new(),
+                policy_revision: None,
             },
             None => Verdict {
                 decision: Decision::Allow,
                 rule: permit.rule().to_owned(),
                 reason: None,
                 redacted: Vec::new(),
+                policy_revision: None,
             },
         })
+    }
+
+    /// The same verdict, naming the policy bundle revision that decided it.
+    pub fn by_revision(mut self, revision: Option<&Arc<str>>) -> Verdict {
+        self.policy_revision = revision.cloned();
+        self
     }
 
     pub fn denied(denial: &Denial) -> Verdict {
@@ -157,6 +169,7 @@ impl Verdict {
             rule: denial.rule.clone(),
             reason: Some(denial.reason.clone()),
             redacted: Vec::new(),
+            policy_revision: None,
         }
     }
 }

@@ -125,7 +125,7 @@ pub async fn handle(
         Ok(cleared) => cleared,
         Err(refused) => {
             if let ProxyError::Denied(denial) = &refused.error {
-                report.verdict = Some(Verdict::denied(denial));
+                report.verdict = Some(Verdict::denied(denial).by_revision(guard.revision()));
             }
             report.facts = refused.facts;
             if let Some(bytes) = &refused.body {
@@ -134,7 +134,7 @@ pub async fn handle(
             return Ok(report.refuse(refused.error));
         }
     };
-    report.verdict = Verdict::of(cleared.permit());
+    report.verdict = Verdict::of(cleared.permit()).map(|v| v.by_revision(guard.revision()));
     report.facts = cleared.facts.take();
     if let Some(uri) = cleared.pinned.take() {
         parts.uri = uri;

@@ -48,6 +48,8 @@ const SIMPLE: &[(&str, &str)] = &[
     ("error", "error.message"),
     ("facts", "docker.facts"),
     ("unrecorded", "docker.unrecorded"),
+    // The bundle revision that decided: ECS's "version / revision of the rule".
+    ("policy_revision", "rule.version"),
 ];
 
 /// Caller fields that move unchanged: `(caller.…, ecs)`.

@@ -53,6 +53,7 @@ fn full(transport: &str) -> Record {
         error: Some("denied by rule no-escape".into()),
         facts: serde_json::from_str(r#"{"privileged":true,"escalations":["privileged"]}"#).unwrap(),
         unrecorded: 7,
+        policy_revision: Some("r42".into()),
     }
 }
 
