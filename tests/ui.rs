@@ -4,8 +4,9 @@
 //! `sockeye ui FILE`; and a headless Chromium sees it all on the page itself.
 //!
 //! Needs a Docker daemon (see `common`). The browser part needs Debian's `chromium` and
-//! `tests/browser/node_modules` (`npm ci` there; scripts/test.sh does both): without them it
-//! is skipped, unless `SOCKEYE_TEST_BROWSER=1`, which makes it required.
+//! `firefox-esr` and `tests/browser/node_modules` (`npm ci` there; scripts/test.sh does all
+//! three): without them it is skipped, unless `SOCKEYE_TEST_BROWSER=1`, which makes it
+//! required.
 
 mod common;
 
@@ -337,6 +338,7 @@ fn the_inspector_shows_a_docker_session_as_commands_with_their_calls() {
     }
 
     browser(&addr, &rule);
+    firefox(&addr, &rule);
 }
 
 /// Debian's chromium and the scripts' node modules: `(tests/browser, chromium)`, or None
@@ -382,6 +384,48 @@ fn browser(addr: &str, rule: &str) {
         .arg(shots.join("inspector.png"))
         .arg(&expect)
         .env("CHROMIUM", &chromium)
+        .output()
+        .expect("run node");
+    let text = output_text(&o);
+    assert!(
+        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("ok"),
+        "{text}"
+    );
+}
+
+/// The same page in a stock Firefox (Debian's firefox-esr over WebDriver BiDi), through
+/// tests/browser/firefox.mjs: the page must work with JavaScript modules there too.
+fn firefox(addr: &str, rule: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script_dir = root.join("tests/browser");
+    let required = std::env::var("SOCKEYE_TEST_BROWSER").is_ok_and(|v| v == "1");
+    let firefox = std::env::var("FIREFOX").unwrap_or_else(|_| "/usr/bin/firefox-esr".into());
+    if !Path::new(&firefox).exists() || !script_dir.join("node_modules/puppeteer-core").exists() {
+        assert!(
+            !required,
+            "SOCKEYE_TEST_BROWSER=1 but {firefox} or tests/browser/node_modules/puppeteer-core is missing"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n######## SKIPPED Firefox: no {firefox} or puppeteer-core in tests/browser ########\n"
+        );
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let expect = out.path().join("expect.json");
+    std::fs::write(
+        &expect,
+        serde_json::json!({ "image": IMAGE, "denied_rule": rule }).to_string(),
+    )
+    .unwrap();
+    let shots = root.join("target/ui-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let o = Command::new("node")
+        .arg(script_dir.join("firefox.mjs"))
+        .arg(format!("http://{addr}/"))
+        .arg(shots.join("inspector-firefox.png"))
+        .arg(&expect)
+        .env("FIREFOX", &firefox)
         .output()
         .expect("run node");
     let text = output_text(&o);
