@@ -239,6 +239,21 @@ fn the_inspector_shows_a_docker_session_as_commands_with_their_calls() {
     assert_eq!(denial["policy"]["decision"], "deny", "{denial}");
     let rule = denial["policy"]["rule"].as_str().unwrap().to_string();
     assert!(!rule.is_empty(), "{denial}");
+    // Its detail says how the policy got there, as `policy explain` would: the rules tried
+    // in order, down to the one that matched.
+    let why = json(&addr, &format!("/api/call/{}", denial["seq"]));
+    let trace: Vec<&str> = why["explain"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no explain trace in the denied call's detail: {why}"))
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        trace
+            .last()
+            .is_some_and(|l| l.starts_with(&format!("{rule} (")) && l.ends_with(": matched")),
+        "{trace:#?}"
+    );
 
     // Details: the create body as JSON; the exec's output as labelled stdout; the logs'
     // frames decoded; a curl command that replays it.

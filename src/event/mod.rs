@@ -118,6 +118,11 @@ pub struct Verdict {
     /// only when the relay did rewrite it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub redacted: Vec<&'static str>,
+    /// The rules tried and the Rego policy's word, as `policy explain` prints them: only
+    /// when a consumer asked for it ([`crate::event::Detail::explain`], the inspector), and
+    /// only for it (not in the JSON object, the audit log or the exports).
+    #[serde(skip)]
+    pub trace: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -141,12 +146,14 @@ impl Verdict {
                 rule: denial.rule.clone(),
                 reason: Some(denial.reason.clone()),
                 redacted: Vec::new(),
+                trace: Vec::new(),
             },
             None => Verdict {
                 decision: Decision::Allow,
                 rule: permit.rule().to_owned(),
                 reason: None,
                 redacted: Vec::new(),
+                trace: Vec::new(),
             },
         })
     }
@@ -157,6 +164,7 @@ impl Verdict {
             rule: denial.rule.clone(),
             reason: Some(denial.reason.clone()),
             redacted: Vec::new(),
+            trace: Vec::new(),
         }
     }
 }

@@ -81,6 +81,9 @@ try {
   await page.waitForSelector("#detail .verdict.deny");
   const verdict = await page.locator("#detail .verdict").innerText();
   check(verdict.includes("denied") && verdict.includes(expect.denied_rule), `verdict: ${verdict}`);
+  // How the policy got there, as `policy explain` prints it.
+  const matched = await page.locator("#detail details.explain li.hit").innerText();
+  check(matched.startsWith(`${expect.denied_rule} (`) && matched.endsWith(": matched"), `explain trace: ${matched}`);
   await page.uncheck("#f-denied");
   // Free text narrows too.
   await page.fill("#f-text", "docker logs");

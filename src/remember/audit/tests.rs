@@ -180,6 +180,7 @@ mod lines {
                 rule: "no-escape-allow".into(),
                 reason: None,
                 redacted: Vec::new(),
+                trace: Vec::new(),
             }),
             ..sample_call(peer, method, target, status)
         }
@@ -224,6 +225,7 @@ mod lines {
             rule: "no-escape".into(),
             reason: Some("refuses \"privileged\"\nand / mounts\t\u{1}".into()),
             redacted: Vec::new(),
+            trace: Vec::new(),
         });
         c.error = Some("denied by rule no-escape: \\ é \u{2028} \u{7f}".into());
         c.facts = Some(Arc::new(Facts {
@@ -290,6 +292,7 @@ mod lines {
                 rule: "default".into(),
                 reason: Some("not allowed".into()),
                 redacted: Vec::new(),
+                trace: Vec::new(),
             });
             out.push(c);
         }

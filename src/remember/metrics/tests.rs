@@ -19,6 +19,7 @@ fn verdict(decision: Decision) -> Option<Verdict> {
         rule: "r".into(),
         reason: None,
         redacted: Vec::new(),
+        trace: Vec::new(),
     })
 }
 

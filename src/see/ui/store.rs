@@ -49,6 +49,8 @@ struct Entry {
     row: Map<String, Value>,
     group: u64,
     detail: Detail,
+    /// What the policy's decision went through (`policy explain`'s lines), when recorded.
+    trace: Vec<String>,
 }
 
 enum Detail {
@@ -142,22 +144,28 @@ impl Store {
             )))
         };
         let row = entry::row(call);
+        let trace = call
+            .verdict
+            .as_ref()
+            .map(|v| v.trace.clone())
+            .unwrap_or_default();
         match replaces.filter(|seq| self.entries.contains_key(seq)) {
             Some(seq) => {
                 let group = self.entries[&seq].group;
-                self.put(seq, group, row, running, detail);
+                self.put(seq, group, row, running, (detail, trace));
                 seq
             }
             None => {
                 let client = client_key(head.caller.peer.pid(), head.id.conn);
-                self.push(&client, record, row, running, detail)
+                self.push(&client, record, row, running, (detail, trace))
             }
         }
     }
 
     /// A call read from an audit log.
     pub fn add_recorded(&mut self, r: Recorded) -> u64 {
-        self.push(&r.client, r.record, r.row, false, Detail::Recorded(r.extra))
+        let detail = (Detail::Recorded(r.extra), Vec::new());
+        self.push(&r.client, r.record, r.row, false, detail)
     }
 
     fn push(
@@ -166,7 +174,7 @@ impl Store {
         record: ActionRecord,
         row: Map<String, Value>,
         running: bool,
-        detail: Detail,
+        detail: (Detail, Vec<String>),
     ) -> u64 {
         let group_id = self.grouper.assign(client, record.op);
         let group = self.groups.entry(group_id).or_default();
@@ -191,7 +199,7 @@ impl Store {
         group: u64,
         mut row: Map<String, Value>,
         running: bool,
-        detail: Detail,
+        (detail, trace): (Detail, Vec<String>),
     ) {
         let command = self.groups.get(&group).map_or("", |g| g.command.as_str());
         row.insert("seq".into(), seq.into());
@@ -207,6 +215,7 @@ impl Store {
                 row,
                 group,
                 detail,
+                trace,
             },
         );
     }
@@ -288,11 +297,15 @@ impl Store {
     /// One call's detail: `GET /api/call/SEQ`.
     pub fn detail(&self, seq: u64) -> Option<Value> {
         let e = self.entries.get(&seq)?;
-        Some(match &e.detail {
+        let mut detail = match &e.detail {
             Detail::Exchange(ex) => entry::detail(&e.row, ex, &self.daemon),
             Detail::Running => json!({ "call": e.row, "running": true }),
             Detail::Recorded(extra) => json!({ "call": e.row, "recorded": extra }),
-        })
+        };
+        if !e.trace.is_empty() {
+            detail["explain"] = json!(e.trace);
+        }
+        Some(detail)
     }
 
     /// The calls `seqs` (all when empty) that have heads and bodies, as a HAR document.

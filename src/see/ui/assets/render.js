@@ -129,6 +129,11 @@ export function detail(d) {
     h += `<div class="verdict ${esc(p.decision)}"><b>${esc(p.decision === "would_deny" ? "would be denied (audit mode)" : p.decision === "deny" ? "denied" : "allowed")}</b>
  by rule <code class="rule">${esc(p.rule)}</code>${p.reason ? `: ${esc(p.reason)}` : ""}${p.redacted && p.redacted.length ? ` · answer rewritten to hide ${esc(p.redacted.join(", "))}` : ""}</div>`;
   }
+  if (d.explain) {
+    // What `sockeye policy explain` prints for this request: each rule tried, in order.
+    h += `<details class="explain" open><summary>How the policy decided <span class="dim">(as <code>sockeye policy explain</code> prints it)</span></summary>
+<ol>${d.explain.map((l) => `<li class="${/: matched$|allowed by rule/.test(l) ? "hit" : ""}">${esc(l)}</li>`).join("")}</ol></details>`;
+  }
   if (c.error || c.daemon_message) {
     h += `<p class="s5">${esc(c.daemon_message || c.error)}</p>`;
   }
