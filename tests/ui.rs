@@ -64,6 +64,13 @@ fn ui_addr(log: impl Fn() -> String) -> String {
     }
 }
 
+/// What `docker exec -t` runs: a backspace, a carriage return, colour and an erased line.
+const TTY_SCRIPT: &str = r#"printf 'abX\bc\r\033[31mR\033[0m\n\033[2Kline2\n'"#;
+/// What it writes through the TTY (which turns `\n` into `\r\n`)…
+const TTY_OUTPUT: &str = "abX\x08c\r\x1b[31mR\x1b[0m\r\n\x1b[2Kline2\r\n";
+/// …and what a terminal shows of it.
+const TTY_SCREEN: &str = "Rbc\nline2";
+
 fn docker(host: &str, args: &[&str]) -> std::process::Output {
     docker_at(host, args)
 }
@@ -172,6 +179,8 @@ fn the_inspector_shows_a_docker_session_as_commands_with_their_calls() {
     for file in [
         "/app.js",
         "/render.js",
+        "/timeline.js",
+        "/terminal.js",
         "/learn.js",
         "/style.css",
         "/summaries.json",
@@ -198,6 +207,8 @@ fn the_inspector_shows_a_docker_session_as_commands_with_their_calls() {
         ],
     );
     assert_eq!(ok(&host, &["exec", &name, "echo", "hi"]), "hi\n");
+    // With a TTY: what a terminal does with these bytes is the page's to show.
+    ok(&host, &["exec", "-t", &name, "sh", "-c", TTY_SCRIPT]);
     let logs = docker(&host, &["logs", &name]);
     assert!(String::from_utf8_lossy(&logs.stdout).contains("to-the-log"));
     ok(&host, &["rm", "-f", &name]);
@@ -291,6 +302,16 @@ fn the_inspector_shows_a_docker_session_as_commands_with_their_calls() {
             .unwrap()
             .contains(&serde_json::json!(["stdout", "hi"])),
         "{start}"
+    );
+    // The TTY session's output as it came, for the page to play (the views escape it).
+    let tty_start = calls
+        .iter()
+        .rfind(|c| c["endpoint"] == "ExecStart")
+        .unwrap();
+    let tty = json(&addr, &format!("/api/call/{}", tty_start["seq"]));
+    assert_eq!(
+        tty["response"]["body"]["tty"], TTY_OUTPUT,
+        "the exec -t detail: {tty}"
     );
     let logs = json(&addr, &format!("/api/call/{}", seq("ContainerLogs")));
     assert!(
@@ -387,7 +408,8 @@ fn browser(addr: &str, rule: &str) {
     let expect = out.path().join("expect.json");
     std::fs::write(
         &expect,
-        serde_json::json!({ "image": IMAGE, "denied_rule": rule }).to_string(),
+        serde_json::json!({ "image": IMAGE, "denied_rule": rule, "tty_screen": TTY_SCREEN })
+            .to_string(),
     )
     .unwrap();
     // Kept where a person (and the README) can look at them.
@@ -558,4 +580,28 @@ fn the_inspector_shows_5000_recorded_calls_in_under_a_second() {
         "{text}"
     );
     let _ = writeln!(std::io::stderr(), "5,000 calls shown in (ms): {text}");
+}
+
+/// The page's terminal (src/see/ui/assets/terminal.js) plays TTY output as a terminal would:
+/// carriage returns, backspaces, colours, erasing, cursor moves; never markup.
+#[test]
+fn the_inspectors_terminal_plays_tty_output_as_a_terminal_would() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let required = std::env::var("SOCKEYE_TEST_BROWSER").is_ok_and(|v| v == "1");
+    let o = match Command::new("node")
+        .arg(root.join("tests/browser/terminal.test.mjs"))
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => {
+            assert!(!required, "SOCKEYE_TEST_BROWSER=1 but node cannot run: {e}");
+            let _ = writeln!(std::io::stderr(), "\n######## SKIPPED: no node ({e}) ########\n");
+            return;
+        }
+    };
+    assert!(
+        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("ok"),
+        "{}",
+        output_text(&o)
+    );
 }

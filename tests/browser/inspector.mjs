@@ -69,6 +69,13 @@ try {
   await execStart.click();
   await page.waitForSelector("#detail pre.lines .lbl-stdout");
 
+  // The exec -t session's output, as a terminal shows it (not as escapes).
+  await page.locator("tr.call[data-endpoint=ExecStart]").last().click();
+  await page.waitForSelector("#detail pre.tty");
+  const screen = await page.locator("#detail pre.tty").innerText();
+  check(screen.replace(/ +$/gm, "").trimEnd() === expect.tty_screen, `the TTY output shows ${JSON.stringify(screen)}`);
+  check(await page.locator("#detail pre.tty .t-fg1").innerText() === "R", "the red R is not red");
+
   // A filter narrows the list: denied only leaves the denied call, with its rule.
   const before = await page.locator("tr.call").count();
   await page.check("#f-denied");

@@ -29,6 +29,11 @@ pub const FILES: &[(&str, &str, &str)] = &[
         include_str!("assets/timeline.js"),
     ),
     (
+        "/terminal.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/terminal.js"),
+    ),
+    (
         "/learn.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/learn.js"),

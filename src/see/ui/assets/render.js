@@ -1,6 +1,7 @@
 // HTML for calls, groups and details. Every value from a call is escaped.
 
 import { apiUrl, cliUrl, summary } from "./learn.js";
+import { terminal } from "./terminal.js";
 
 export function esc(s) {
   return String(s ?? "").replace(/[&<>"']/g, (c) =>
@@ -104,6 +105,9 @@ export function tree(v, key, depth = 0) {
 function body(b) {
   if (!b) return "";
   if (b.json !== undefined) return `<div class="json">${tree(b.json, null)}</div>`;
+  if (b.tty !== undefined) {
+    return `<p class="dim">TTY output, as a terminal shows it</p><pre class="tty">${terminal(b.tty)}</pre>${b.cut ? `<p class="dim">… the first ${b.tty.length} of ${b.size} bytes</p>` : ""}`;
+  }
   if (b.lines) {
     return `<pre class="lines">${b.lines.map(([l, t]) => `<span class="lbl lbl-${esc(l)}">${esc(l)}</span>${esc(t)}`).join("\n")}</pre>`;
   }
