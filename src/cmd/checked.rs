@@ -183,6 +183,7 @@ pub struct ProxyConfig {
 pub struct UiConfig {
     pub addr: std::net::SocketAddr,
     pub keep: usize,
+    pub keep_bytes: usize,
 }
 
 impl crate::cmd::args::UiArgs {
@@ -191,6 +192,7 @@ impl crate::cmd::args::UiArgs {
         Ok(self.addr()?.map(|addr| UiConfig {
             addr,
             keep: self.ui_keep,
+            keep_bytes: self.ui_keep_bytes,
         }))
     }
 }

@@ -52,7 +52,7 @@ pub async fn run(args: TraceArgs, env: DockerEnv) -> Result<i32, String> {
     let inspector = match ui {
         Some(ui) => {
             detail = detail.with(crate::see::ui::detail());
-            let inspector = crate::cmd::ui::live(&upstream, ui.keep);
+            let inspector = crate::cmd::ui::live(&upstream, ui.keep, ui.keep_bytes);
             let bound = crate::cmd::ui::serve(ui.addr, inspector.clone())?;
             eprintln!("sockeye: inspector on http://{bound}/");
             Some((inspector, bound))

@@ -32,9 +32,15 @@ pub fn daemon(upstream: &UpstreamAddr) -> Daemon {
     }
 }
 
-/// A live inspector of calls relayed to `upstream`, keeping `keep` of them.
-pub fn live(upstream: &UpstreamAddr, keep: usize) -> Inspector {
-    Inspector::new(Store::new(keep, BODY_KEEP, daemon(upstream), true))
+/// A live inspector of calls relayed to `upstream`, keeping `keep` of them and at most
+/// `keep_bytes`.
+pub fn live(upstream: &UpstreamAddr, keep: usize, keep_bytes: usize) -> Inspector {
+    Inspector::new(Store::new(
+        (keep, keep_bytes),
+        BODY_KEEP,
+        daemon(upstream),
+        true,
+    ))
 }
 
 /// Bind the inspector's listener and serve it on the current runtime; returns the address.
@@ -57,7 +63,7 @@ pub fn run(args: UiFilesArgs) -> Result<(), String> {
         1_000_000
     };
     let mut store = Store::new(
-        keep,
+        (keep, args.ui.ui_keep_bytes),
         BODY_KEEP,
         Daemon::Unix("/var/run/docker.sock".into()),
         false,

@@ -28,6 +28,9 @@ pub const CLIENT_BACKLOG: usize = 4096;
 /// Everything the inspector knows.
 pub struct Store {
     keep: usize,
+    /// Most bytes kept ([`Entry::cost`] summed), and the sum now.
+    keep_bytes: usize,
+    bytes: usize,
     body_keep: usize,
     daemon: Daemon,
     live: bool,
@@ -51,6 +54,9 @@ struct Entry {
     detail: Detail,
     /// What the policy's decision went through (`policy explain`'s lines), when recorded.
     trace: Vec<String>,
+    /// The bytes this entry holds, about: its row (kept serialized and as a map), heads,
+    /// bodies and trace.
+    cost: usize,
 }
 
 enum Detail {
@@ -80,10 +86,18 @@ pub struct Recorded {
 }
 
 impl Store {
-    /// `live`: calls arrive as they happen (else they were loaded from files).
-    pub fn new(keep: usize, body_keep: usize, daemon: Daemon, live: bool) -> Store {
+    /// `keep`: most calls and most bytes kept; `live`: calls arrive as they happen (else
+    /// they were loaded from files).
+    pub fn new(
+        (keep, keep_bytes): (usize, usize),
+        body_keep: usize,
+        daemon: Daemon,
+        live: bool,
+    ) -> Store {
         Store {
             keep: keep.max(1),
+            keep_bytes,
+            bytes: 0,
             body_keep,
             daemon,
             live,
@@ -187,10 +201,17 @@ impl Store {
         self.next += 1;
         self.order.push_back(seq);
         self.put(seq, group_id, row, running, detail);
-        while self.order.len() > self.keep {
+        self.trim();
+        seq
+    }
+
+    /// The oldest calls go until the newest `keep` and `keep_bytes` remain (the newest call
+    /// stays, whatever its size: it is the one a person is looking for).
+    fn trim(&mut self) {
+        while self.order.len() > self.keep || (self.bytes > self.keep_bytes && self.order.len() > 1)
+        {
             self.evict();
         }
-        seq
     }
 
     fn put(
@@ -208,7 +229,9 @@ impl Store {
         row.insert("running".into(), running.into());
         let json = Bytes::from(serde_json::to_vec(&row).unwrap_or_default());
         self.send(call_event(&json));
-        self.entries.insert(
+        let cost = cost(&json, &detail, &trace);
+        self.bytes += cost;
+        let old = self.entries.insert(
             seq,
             Entry {
                 json,
@@ -216,8 +239,14 @@ impl Store {
                 group,
                 detail,
                 trace,
+                cost,
             },
         );
+        if let Some(old) = old {
+            // A running call's row, replaced by the call as it ended.
+            self.bytes -= old.cost;
+            self.trim();
+        }
     }
 
     fn evict(&mut self) {
@@ -226,6 +255,7 @@ impl Store {
         };
         self.evicted += 1;
         if let Some(e) = self.entries.remove(&seq) {
+            self.bytes -= e.cost;
             if let Some(g) = self.groups.get_mut(&e.group) {
                 g.calls -= 1;
                 if g.calls == 0 {
@@ -288,6 +318,8 @@ impl Store {
         json!({
             "live": self.live,
             "keep": self.keep,
+            "keep_bytes": self.keep_bytes,
+            "bytes": self.bytes,
             "dropped": self.dropped,
             "evicted": self.evicted,
             "calls": calls,
@@ -326,6 +358,24 @@ impl Store {
     }
 }
 
+/// What an entry holds, about: the row twice (serialized, and as a map of about the same
+/// size again), heads and bodies, the trace.
+fn cost(json: &[u8], detail: &Detail, trace: &[String]) -> usize {
+    let heads = |h: &[(String, String)]| h.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+    let held = match detail {
+        Detail::Exchange(ex) => {
+            heads(&ex.request_headers)
+                + heads(&ex.response_headers)
+                + ex.request_body.as_ref().map_or(0, Bytes::len)
+                + ex.response_body.as_ref().map_or(0, Bytes::len)
+                + ex.target.len()
+        }
+        Detail::Running => 0,
+        Detail::Recorded(extra) => extra.to_string().len(),
+    };
+    2 * json.len() + held + trace.iter().map(String::len).sum::<usize>()
+}
+
 fn status_event(dropped: u64, evicted: u64, live: bool) -> Bytes {
     sse(&json!({ "type": "status", "dropped": dropped, "evicted": evicted, "live": live }))
 }
@@ -341,4 +391,68 @@ fn call_event(row: &Bytes) -> Bytes {
 /// One server-sent event: JSON has no raw newline, so one `data:` line.
 fn sse(v: &Value) -> Bytes {
     Bytes::from(format!("data: {v}\n\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::caller::Peer;
+    use crate::event::{sample_call, Captured};
+
+    fn big_answer(store: &mut Store, n: usize) {
+        let mut call = sample_call(
+            Peer::Tcp {
+                addr: ([127, 0, 0, 1], 1).into(),
+            },
+            "GET",
+            "/v1.41/containers/json",
+            Some(200),
+        );
+        call.response_body = Captured {
+            bytes: Bytes::from(vec![b' '; n]),
+            whole: true,
+        };
+        store.add(&call, false, None);
+    }
+
+    /// 5,000 calls of 64 KiB answers would be 640 MB: the byte bound holds first, the
+    /// oldest go, and they are counted.
+    #[test]
+    fn the_oldest_calls_go_when_the_bytes_kept_would_pass_the_bound() {
+        let keep_bytes = 1024 * 1024;
+        let mut store = Store::new(
+            (5000, keep_bytes),
+            64 * 1024,
+            Daemon::Unix("/x.sock".into()),
+            true,
+        );
+        for _ in 0..100 {
+            big_answer(&mut store, 64 * 1024);
+            assert!(store.bytes <= keep_bytes, "{} bytes kept", store.bytes);
+        }
+        let rows = store.rows();
+        let kept = rows["calls"].as_array().unwrap();
+        assert!((10..16).contains(&kept.len()), "{} calls kept", kept.len());
+        assert_eq!(rows["evicted"], 100 - kept.len());
+        // The newest are the ones kept.
+        assert_eq!(kept.last().unwrap()["seq"], 99);
+        assert!(store.detail(99).is_some() && store.detail(0).is_none());
+    }
+
+    /// The count of bytes follows a running call replaced by its end, and eviction.
+    #[test]
+    fn the_bytes_kept_are_counted_back_when_calls_go() {
+        let mut store = Store::new(
+            (2, 1 << 30),
+            64 * 1024,
+            Daemon::Unix("/x.sock".into()),
+            true,
+        );
+        for _ in 0..5 {
+            big_answer(&mut store, 1000);
+        }
+        let two: usize = store.entries.values().map(|e| e.cost).sum();
+        assert_eq!(store.bytes, two);
+        assert!(two > 2000, "{two}");
+    }
 }

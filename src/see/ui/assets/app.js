@@ -161,7 +161,7 @@ function renderCounts() {
   const s = state.status;
   const parts = [`${state.calls.size} calls`];
   if (s.dropped) parts.push(`${s.dropped} events lost (the page could not keep up)`);
-  if (s.evicted) parts.push(`older calls dropped: keeps the newest ${state.keep}`);
+  if (s.evicted) parts.push(`${s.evicted} older calls dropped (sockeye keeps the newest ${state.keep}, within --ui-keep-bytes)`);
   if (state.paused && state.pending) parts.push(`${state.pending} new while paused`);
   $("counts").textContent = parts.join(" · ");
   const st = $("state");
