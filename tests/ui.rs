@@ -605,3 +605,55 @@ fn the_inspectors_terminal_plays_tty_output_as_a_terminal_would() {
         output_text(&o)
     );
 }
+
+/// `trace --ui` serves on after the traced command ends, until stopped: SIGTERM (a
+/// supervisor, `kill`) and SIGINT (Ctrl-C) both end it cleanly — the command's exit status,
+/// its temporary socket directory removed. SIGTERM used to kill it by its default action,
+/// leaving `sockeye-trace-*` behind.
+#[test]
+fn trace_ui_ends_cleanly_on_sigterm_and_sigint() {
+    for signal in ["TERM", "INT"] {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        let log = dir.path().join("trace.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_sockeye"))
+            .args(["trace", "--ui", "127.0.0.1:0", "--", "true"])
+            .env("TMPDIR", &tmp)
+            .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("run sockeye trace");
+        let mut child = Killed(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("still serves")
+        {
+            assert!(
+                Instant::now() < deadline,
+                "never served after the command: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(Command::new("kill")
+            .args([format!("-{signal}"), child.0.id().to_string()])
+            .status()
+            .unwrap()
+            .success());
+        let status = loop {
+            if let Some(s) = child.0.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "SIG{signal} did not stop trace --ui");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        assert_eq!(status.code(), Some(0), "SIG{signal}: {status:?}\n{text}");
+        let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert!(left.is_empty(), "SIG{signal} left {left:?} behind");
+    }
+}
