@@ -373,7 +373,7 @@ fn the_inspector_shows_a_docker_session_as_commands_with_their_calls() {
         }
     }
 
-    browser(&addr, &rule);
+    browser(&addr, &rule, &host);
     firefox(&addr, &rule);
 }
 
@@ -399,7 +399,7 @@ fn chromium() -> Option<(std::path::PathBuf, String)> {
 }
 
 /// Debian's chromium on the page, through tests/browser/inspector.mjs.
-fn browser(addr: &str, rule: &str) {
+fn browser(addr: &str, rule: &str, docker_host: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let Some((script_dir, chromium)) = chromium() else {
         return;
@@ -408,8 +408,13 @@ fn browser(addr: &str, rule: &str) {
     let expect = out.path().join("expect.json");
     std::fs::write(
         &expect,
-        serde_json::json!({ "image": IMAGE, "denied_rule": rule, "tty_screen": TTY_SCREEN })
-            .to_string(),
+        serde_json::json!({
+            "image": IMAGE,
+            "denied_rule": rule,
+            "tty_screen": TTY_SCREEN,
+            "docker_host": docker_host,
+        })
+        .to_string(),
     )
     .unwrap();
     // Kept where a person (and the README) can look at them.
@@ -562,7 +567,10 @@ fn the_inspector_shows_5000_recorded_calls_in_under_a_second() {
     let har = dir.path().join("5000.har");
     std::fs::write(&har, har_of(5000).to_string()).unwrap();
     let (_ui, addr) = sockeye_ui(&har, &dir.path().join("ui.log"));
-    let calls = json(&addr, "/api/calls")["calls"].as_array().unwrap().clone();
+    let calls = json(&addr, "/api/calls")["calls"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(calls.len(), 5000);
     let groups: std::collections::HashSet<u64> =
         calls.iter().map(|c| c["group"].as_u64().unwrap()).collect();
@@ -595,7 +603,10 @@ fn the_inspectors_terminal_plays_tty_output_as_a_terminal_would() {
         Ok(o) => o,
         Err(e) => {
             assert!(!required, "SOCKEYE_TEST_BROWSER=1 but node cannot run: {e}");
-            let _ = writeln!(std::io::stderr(), "\n######## SKIPPED: no node ({e}) ########\n");
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n######## SKIPPED: no node ({e}) ########\n"
+            );
             return;
         }
     };
@@ -648,12 +659,19 @@ fn trace_ui_ends_cleanly_on_sigterm_and_sigint() {
             if let Some(s) = child.0.try_wait().unwrap() {
                 break s;
             }
-            assert!(Instant::now() < deadline, "SIG{signal} did not stop trace --ui");
+            assert!(
+                Instant::now() < deadline,
+                "SIG{signal} did not stop trace --ui"
+            );
             std::thread::sleep(Duration::from_millis(20));
         };
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         assert_eq!(status.code(), Some(0), "SIG{signal}: {status:?}\n{text}");
-        let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().map(|e| e.file_name()).collect();
+        let left: Vec<_> = std::fs::read_dir(&tmp)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert!(left.is_empty(), "SIG{signal} left {left:?} behind");
     }
 }

@@ -21,8 +21,8 @@ use crate::event::{
     Tap, Verdict,
 };
 use crate::guard;
-use crate::guard::{Account, Body};
 use crate::guard::current::CurrentGuard;
+use crate::guard::{Account, Body};
 use crate::relay::body::{Metered, OnEnd, RelayBody, Sender};
 use crate::relay::error::{IntoResponse, ProxyError};
 use crate::relay::grpc;

@@ -59,7 +59,7 @@ function addCall(c) {
     const oldest = state.calls.keys().next().value;
     const old = state.calls.get(oldest);
     state.calls.delete(oldest);
-    list.note(oldest);
+    list.note(oldest, old.group);
     const og = state.groups.get(old.group);
     if (og) {
       og.seqs = og.seqs.filter((s) => s !== oldest);

@@ -37,6 +37,7 @@ export class Timeline {
     this.groupEls = new Map();  // group id → details.group
     this.seen = new Set();      // learning aids already shown
     this.changed = new Set();   // seqs added, updated or gone since the last flush
+    this.stale = new Set();     // groups that lost a call since the last flush
     this.aidsFor = new Map();   // seq → the learning aids' rows shown beside that call
     this.filters = null;
     /** Called after groups were filled with their rows (the view may need scrolling). */
@@ -50,9 +51,10 @@ export class Timeline {
     }, { root: el, rootMargin: "1500px 0px" });
   }
 
-  /** A call was added, updated or forgotten. */
-  note(seq) {
+  /** A call was added, updated or forgotten (then `group` is the one it was in). */
+  note(seq, group) {
     this.changed.add(seq);
+    if (group !== undefined) this.stale.add(group);
   }
 
   visibleCalls(g, f) {
@@ -92,6 +94,7 @@ export class Timeline {
   full(f) {
     this.filters = f;
     this.changed.clear();
+    this.stale.clear();
     this.seen = new Set();
     this.aidsFor.clear();
     this.near.disconnect();
@@ -133,7 +136,9 @@ export class Timeline {
   flush() {
     if (!this.changed.size) return;
     const f = this.filters;
-    const dirty = new Set();
+    // A group whose rows are not made yet still shows its count in its header.
+    const dirty = new Set(this.stale);
+    this.stale.clear();
     for (const seq of this.changed) {
       const c = this.state.calls.get(seq);
       const tr = this.rows.get(seq);
