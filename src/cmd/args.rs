@@ -76,6 +76,13 @@ pub struct UiArgs {
           allow_hyphen_values = true, value_parser = whole::<usize>(1, 1_000_000, "calls", ""))]
     pub ui_keep: usize,
 
+    /// Bytes the inspector keeps at most (its calls' rows, heads and bodies, counted): the
+    /// oldest calls go first when a new one would pass it, and are counted on the page.
+    #[arg(long, default_value = "268435456", value_name = "BYTES", requires = "ui",
+          allow_hyphen_values = true,
+          value_parser = whole::<usize>(1024 * 1024, range::MAX_MEMORY_BYTES, "bytes", " (a GiB)"))]
+    pub ui_keep_bytes: usize,
+
     /// Allow --ui on an address other than loopback. Anyone who can reach it reads every
     /// call, unauthenticated and unencrypted.
     #[arg(long, requires = "ui")]

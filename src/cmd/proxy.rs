@@ -115,7 +115,7 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
     // The terminal view and the inspector read one lossy channel, drained on one task.
     let inspector = cfg
         .ui
-        .map(|ui| crate::cmd::ui::live(&cfg.upstream, ui.keep));
+        .map(|ui| crate::cmd::ui::live(&cfg.upstream, ui.keep, ui.keep_bytes));
     let mut watchers: Vec<Box<dyn Watcher>> = Vec::new();
     let mut detail = Detail::default();
     if let Some(view) = cfg.view.clone() {

@@ -122,6 +122,11 @@ pub struct Verdict {
     /// (`--policy-rego-bundle`); `None` without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_revision: Option<Arc<str>>,
+    /// The rules tried and the Rego policy's word, as `policy explain` prints them: only
+    /// when a consumer asked for it ([`crate::event::Detail::explain`], the inspector), and
+    /// only for it (not in the JSON object, the audit log or the exports).
+    #[serde(skip)]
+    pub trace: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -146,6 +151,7 @@ impl Verdict {
                 reason: Some(denial.reason.clone()),
                 redacted: Vec::new(),
                 policy_revision: None,
+                trace: Vec::new(),
             },
             None => Verdict {
                 decision: Decision::Allow,
@@ -153,6 +159,7 @@ impl Verdict {
                 reason: None,
                 redacted: Vec::new(),
                 policy_revision: None,
+                trace: Vec::new(),
             },
         })
     }
@@ -170,6 +177,7 @@ impl Verdict {
             reason: Some(denial.reason.clone()),
             redacted: Vec::new(),
             policy_revision: None,
+            trace: Vec::new(),
         }
     }
 }

@@ -185,6 +185,7 @@ mod lines {
                 reason: None,
                 redacted: Vec::new(),
                 policy_revision: None,
+                trace: Vec::new(),
             }),
             ..sample_call(peer, method, target, status)
         }
@@ -230,6 +231,7 @@ mod lines {
             reason: Some("refuses \"privileged\"\nand / mounts\t\u{1}".into()),
             redacted: Vec::new(),
             policy_revision: None,
+            trace: Vec::new(),
         });
         c.error = Some("denied by rule no-escape: \\ é \u{2028} \u{7f}".into());
         c.facts = Some(Arc::new(Facts {
@@ -297,6 +299,7 @@ mod lines {
                 reason: Some("not allowed".into()),
                 redacted: Vec::new(),
                 policy_revision: None,
+                trace: Vec::new(),
             });
             out.push(c);
         }

@@ -20,6 +20,7 @@ fn verdict(decision: Decision) -> Option<Verdict> {
         reason: None,
         redacted: Vec::new(),
         policy_revision: None,
+        trace: Vec::new(),
     })
 }
 
