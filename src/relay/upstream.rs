@@ -1,9 +1,13 @@
 //! The daemon side: connect, forward one request at a time.
 //!
-//! Each client connection gets its own daemon connection, opened on its first request and
-//! reused while both stay open. This keeps the daemon's view of connections the same as
-//! without sockeye: a request that hijacks arrives on the connection the client opened for
-//! it, and a client that closes its connection closes the daemon's.
+//! A request gets a daemon connection of its own, which ends with its answer (its body, or
+//! its tunnel after a 101): an idle keep-alive client then holds no daemon connection, its
+//! buffers or its task (≈ 11 KiB and a descriptor each; docs/benchmarks.md, "Memory per
+//! connection"), as HAProxy's `option http-server-close` does. Dialing a Unix socket costs
+//! little; a `tcp://` or `tls://` daemon connection (a TCP, and perhaps a TLS, handshake) is
+//! kept for the client connection's next request instead. Either way the daemon sees what
+//! it would see without sockeye where it matters: a request that hijacks arrives on a
+//! connection of its own, and a client that hangs up mid-request closes the daemon's.
 
 use std::io;
 
@@ -46,16 +50,20 @@ pub async fn connect(
     }
 }
 
-/// The daemon connection that belongs to one client connection.
+/// The daemon side of one client connection: a daemon connection per request, or one kept
+/// across its requests for a `tcp://` or `tls://` daemon.
 pub struct Upstream {
     addr: UpstreamAddr,
     tls: Option<Arc<rustls::ClientConfig>>,
     sender: Option<SendRequest<RelayBody>>,
+    /// Keep the daemon connection for the next request (a TCP or TLS one: costly to open).
+    keep: bool,
 }
 
 impl Upstream {
     pub fn new(addr: UpstreamAddr, tls: Option<Arc<rustls::ClientConfig>>) -> Self {
         Upstream {
+            keep: !matches!(addr, UpstreamAddr::Unix(_)),
             addr,
             tls,
             sender: None,
@@ -76,16 +84,19 @@ impl Upstream {
         req: Permitted<Request<RelayBody>>,
     ) -> Result<Response<hyper::body::Incoming>, ProxyError> {
         let sender = self.ready_sender().await?;
-        sender
-            .send_request(req.into_request())
-            .await
-            .map_err(|e| match client_body_error(&e) {
-                Some(body) => guard::broken_body("the request body".into(), body),
-                None => ProxyError::UpstreamFailed {
-                    upstream: self.addr.to_string(),
-                    reason: error_chain(&e),
-                },
-            })
+        let answer = sender.send_request(req.into_request()).await;
+        if !self.keep {
+            // The daemon connection serves this answer (hyper closes it once the answer's
+            // body or tunnel ends, as no handle can send on it any more) and nothing else.
+            self.sender = None;
+        }
+        answer.map_err(|e| match client_body_error(&e) {
+            Some(body) => guard::broken_body("the request body".into(), body),
+            None => ProxyError::UpstreamFailed {
+                upstream: self.addr.to_string(),
+                reason: error_chain(&e),
+            },
+        })
     }
 
     async fn ready_sender(&mut self) -> Result<&mut SendRequest<RelayBody>, ProxyError> {
