@@ -1,6 +1,7 @@
-//! What an idle client costs: a keep-alive client connection between requests holds no
-//! daemon connection (each request gets one of its own, which ends with its answer), and
-//! the client sees nothing of that: its connection stays open and answers its next request.
+//! What an idle client costs: a keep-alive client connection that has been idle for a
+//! moment holds no daemon connection (sockeye closes it, and opens another for the next
+//! request), and the client sees nothing of that: its connection stays open and answers its
+//! next requests, pipelined or not.
 //!
 //! A stub daemon counts the connections open to it; the real one is shared with other tests.
 
@@ -139,9 +140,10 @@ async fn an_idle_keep_alive_client_holds_no_daemon_connection_and_keeps_its_own(
         got.extend_from_slice(&buf[..n]);
     }
     assert_eq!(String::from_utf8(got).unwrap(), first.repeat(2));
+    // Back to back, they may share one daemon connection; it is closed all the same.
     daemon
         .until("after two pipelined answers", |open, all| {
-            open == 0 && all == 4
+            open == 0 && all >= 3
         })
         .await;
     drop(client);

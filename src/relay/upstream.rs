@@ -1,15 +1,21 @@
 //! The daemon side: connect, forward one request at a time.
 //!
-//! A request gets a daemon connection of its own, which ends with its answer (its body, or
-//! its tunnel after a 101): an idle keep-alive client then holds no daemon connection, its
-//! buffers or its task (≈ 11 KiB and a descriptor each; docs/benchmarks.md, "Memory per
-//! connection"), as HAProxy's `option http-server-close` does. Dialing a Unix socket costs
-//! little; a `tcp://` or `tls://` daemon connection (a TCP, and perhaps a TLS, handshake) is
-//! kept for the client connection's next request instead. Either way the daemon sees what
-//! it would see without sockeye where it matters: a request that hijacks arrives on a
-//! connection of its own, and a client that hangs up mid-request closes the daemon's.
+//! A client connection's daemon connection is opened on its first request and reused for
+//! the requests that follow; on a Unix-socket daemon it is closed once it has been idle for
+//! [`LINGER`] (the client's own connection stays open). An idle keep-alive client then holds
+//! no daemon connection, nor its buffers, task or descriptor (≈ 13 KiB of 27; as HAProxy's
+//! `option http-server-close`, which closes it after every answer), while a client that
+//! sends its requests back to back (the docker CLI's ping and its call, an SDK's loop) pays
+//! for no dial (≈ 35 µs of CPU each: docs/benchmarks.md, "Memory per connection"). A `tcp://`
+//! or `tls://` daemon connection (a TCP, and perhaps a TLS, handshake to open) is kept while
+//! the client's is. Either way the daemon sees what it would see without sockeye where it
+//! matters: a request that hijacks arrives on the connection the client opened for it (the
+//! docker CLI opens one for each), and a client that hangs up mid-request closes the
+//! daemon's.
 
 use std::io;
+use std::sync::{Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper::client::conn::http1::{self, SendRequest};
@@ -50,23 +56,32 @@ pub async fn connect(
     }
 }
 
-/// The daemon side of one client connection: a daemon connection per request, or one kept
-/// across its requests for a `tcp://` or `tls://` daemon.
+/// The daemon side of one client connection.
 pub struct Upstream {
     addr: UpstreamAddr,
     tls: Option<Arc<rustls::ClientConfig>>,
-    sender: Option<SendRequest<RelayBody>>,
-    /// Keep the daemon connection for the next request (a TCP or TLS one: costly to open).
-    keep: bool,
+    /// The daemon connection between requests; the connection's task empties it once it has
+    /// been idle for [`LINGER`] (Unix sockets only).
+    kept: Arc<Mutex<Option<Kept>>>,
 }
+
+/// A daemon connection kept for the next request.
+struct Kept {
+    sender: SendRequest<RelayBody>,
+    /// When its last answer's head came.
+    since: Instant,
+}
+
+/// How long a Unix-socket daemon connection outlives its last answer's head for the next
+/// request; the answer's body, however long it streams, keeps it too.
+pub const LINGER: Duration = Duration::from_secs(1);
 
 impl Upstream {
     pub fn new(addr: UpstreamAddr, tls: Option<Arc<rustls::ClientConfig>>) -> Self {
         Upstream {
-            keep: !matches!(addr, UpstreamAddr::Unix(_)),
             addr,
             tls,
-            sender: None,
+            kept: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -83,52 +98,73 @@ impl Upstream {
         &mut self,
         req: Permitted<Request<RelayBody>>,
     ) -> Result<Response<hyper::body::Incoming>, ProxyError> {
-        let sender = self.ready_sender().await?;
+        let mut sender = self.ready_sender().await?;
         let answer = sender.send_request(req.into_request()).await;
-        if !self.keep {
-            // The daemon connection serves this answer (hyper closes it once the answer's
-            // body or tunnel ends, as no handle can send on it any more) and nothing else.
-            self.sender = None;
+        match answer {
+            // After a 101 the connection is the tunnel's: no request follows on it.
+            Ok(resp) if resp.status() != StatusCode::SWITCHING_PROTOCOLS => {
+                *lock(&self.kept) = Some(Kept {
+                    sender,
+                    since: Instant::now(),
+                });
+                Ok(resp)
+            }
+            Ok(resp) => Ok(resp),
+            Err(e) => Err(match client_body_error(&e) {
+                Some(body) => guard::broken_body("the request body".into(), body),
+                None => ProxyError::UpstreamFailed {
+                    upstream: self.addr.to_string(),
+                    reason: error_chain(&e),
+                },
+            }),
         }
-        answer.map_err(|e| match client_body_error(&e) {
-            Some(body) => guard::broken_body("the request body".into(), body),
-            None => ProxyError::UpstreamFailed {
-                upstream: self.addr.to_string(),
-                reason: error_chain(&e),
-            },
-        })
     }
 
-    async fn ready_sender(&mut self) -> Result<&mut SendRequest<RelayBody>, ProxyError> {
+    async fn ready_sender(&mut self) -> Result<SendRequest<RelayBody>, ProxyError> {
         // The daemon may have closed an idle keep-alive connection; then open a new one,
         // as the client itself would have done.
-        let reusable = match &mut self.sender {
-            Some(sender) => sender.ready().await.is_ok(),
-            None => false,
-        };
-        if !reusable {
-            let stream = connect(&self.addr, self.tls.as_ref())
-                .await
-                .map_err(|e| self.unreachable(e.to_string()))?;
-            // The Go docker CLI sends canonical Title-Case names, and Go servers read names
-            // case-insensitively anyway: Title-Case matches the CLI's bytes at no cost.
-            let (mut sender, conn) = http1::Builder::new()
-                .title_case_headers(true)
-                .max_buf_size(MAX_BUF)
-                .handshake(TokioIo::new(stream))
-                .await
-                .map_err(|e| self.unreachable(error_chain(&e)))?;
-            tokio::spawn(async move {
-                // Errors here surface to the waiting request; nothing more to do.
-                let _ = conn.with_upgrades().await;
-            });
-            sender
-                .ready()
-                .await
-                .map_err(|e| self.unreachable(error_chain(&e)))?;
-            self.sender = Some(sender);
+        let kept = lock(&self.kept).take();
+        if let Some(Kept { mut sender, .. }) = kept {
+            if sender.ready().await.is_ok() {
+                return Ok(sender);
+            }
         }
-        Ok(self.sender.as_mut().expect("ready above"))
+        let stream = connect(&self.addr, self.tls.as_ref())
+            .await
+            .map_err(|e| self.unreachable(e.to_string()))?;
+        // The Go docker CLI sends canonical Title-Case names, and Go servers read names
+        // case-insensitively anyway: Title-Case matches the CLI's bytes at no cost.
+        let (mut sender, conn) = http1::Builder::new()
+            .title_case_headers(true)
+            .max_buf_size(MAX_BUF)
+            .handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| self.unreachable(error_chain(&e)))?;
+        let reap = matches!(self.addr, UpstreamAddr::Unix(_)).then(|| Arc::downgrade(&self.kept));
+        tokio::spawn(async move {
+            let conn = conn.with_upgrades();
+            tokio::pin!(conn);
+            loop {
+                tokio::select! {
+                    // Errors here surface to the waiting request; nothing more to do.
+                    _ = &mut conn => return,
+                    () = tokio::time::sleep(LINGER), if reap.is_some() => {
+                        // Dropping the kept handle lets hyper close the connection (at once
+                        // when idle, else once the answer in flight has ended).
+                        let Some(kept) = reap.as_ref().and_then(Weak::upgrade) else { continue };
+                        let mut kept = lock(&kept);
+                        if kept.as_ref().is_some_and(|k| k.since.elapsed() >= LINGER) {
+                            *kept = None;
+                        }
+                    }
+                }
+            }
+        });
+        sender
+            .ready()
+            .await
+            .map_err(|e| self.unreachable(error_chain(&e)))?;
+        Ok(sender)
     }
 
     fn unreachable(&self, reason: String) -> ProxyError {
@@ -137,6 +173,11 @@ impl Upstream {
             reason,
         }
     }
+}
+
+/// The kept daemon connection; a panic elsewhere while it was held leaves nothing broken in it.
+fn lock(kept: &Mutex<Option<Kept>>) -> MutexGuard<'_, Option<Kept>> {
+    kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Read buffer size for hyper on both sides: large enough to move bulk data in few syscalls.
