@@ -140,21 +140,34 @@ impl Upstream {
             .handshake(TokioIo::new(stream))
             .await
             .map_err(|e| self.unreachable(error_chain(&e)))?;
-        let reap = matches!(self.addr, UpstreamAddr::Unix(_)).then(|| Arc::downgrade(&self.kept));
+        let mut reap =
+            matches!(self.addr, UpstreamAddr::Unix(_)).then(|| Arc::downgrade(&self.kept));
         tokio::spawn(async move {
             let conn = conn.with_upgrades();
             tokio::pin!(conn);
+            let mut wait = LINGER;
             loop {
                 tokio::select! {
                     // Errors here surface to the waiting request; nothing more to do.
                     _ = &mut conn => return,
-                    () = tokio::time::sleep(LINGER), if reap.is_some() => {
-                        // Dropping the kept handle lets hyper close the connection (at once
-                        // when idle, else once the answer in flight has ended).
-                        let Some(kept) = reap.as_ref().and_then(Weak::upgrade) else { continue };
+                    () = tokio::time::sleep(wait), if reap.is_some() => {
+                        let Some(kept) = reap.as_ref().and_then(Weak::upgrade) else {
+                            // The client connection is gone, and the handle with it.
+                            reap = None;
+                            continue;
+                        };
                         let mut kept = lock(&kept);
-                        if kept.as_ref().is_some_and(|k| k.since.elapsed() >= LINGER) {
-                            *kept = None;
+                        match kept.as_ref().map(|k| k.since.elapsed()) {
+                            // Dropping the handle lets hyper close the connection (at once
+                            // when idle, else once the answer in flight has ended: a stream
+                            // then wakes nothing more).
+                            Some(idle) if idle >= LINGER => {
+                                *kept = None;
+                                reap = None;
+                            }
+                            Some(idle) => wait = LINGER - idle,
+                            // A request has it and has no answer yet.
+                            None => wait = LINGER,
                         }
                     }
                 }
