@@ -289,8 +289,9 @@ def idle_row(args, work, upstream, kind, row, n):
             c.close()
         before = settle(p)
         conns = open_clients(p.sock, n, row)
-        # sockeye closes an idle client's daemon connection 1 s after its last answer.
-        after = settle(p, 3.0)
+        # sockeye closes an idle client's daemon connection 1 s after its last answer, and
+        # jemalloc purges what was freed after 10 s: --settle 12 to read it after that.
+        after = settle(p, args.settle)
         for c in conns:
             c.close()
         return before, after
@@ -328,6 +329,8 @@ def main():
     ap.add_argument("-n", type=int, default=10000, help="idle connections per row")
     ap.add_argument("--socat-n", type=int, default=None,
                     help="socat forks a process per connection: fewer for it (default: -n)")
+    ap.add_argument("--settle", type=float, default=3.0,
+                    help="seconds between the last client's answer and reading memory")
     ap.add_argument("--bursts", type=int, default=8)
     ap.add_argument("--burst-size", type=int, default=5000)
     ap.add_argument("--late", type=float, default=15.0,

@@ -140,39 +140,15 @@ impl Upstream {
             .handshake(TokioIo::new(stream))
             .await
             .map_err(|e| self.unreachable(error_chain(&e)))?;
-        let mut reap =
-            matches!(self.addr, UpstreamAddr::Unix(_)).then(|| Arc::downgrade(&self.kept));
         tokio::spawn(async move {
-            let conn = conn.with_upgrades();
-            tokio::pin!(conn);
-            let mut wait = LINGER;
-            loop {
-                tokio::select! {
-                    // Errors here surface to the waiting request; nothing more to do.
-                    _ = &mut conn => return,
-                    () = tokio::time::sleep(wait), if reap.is_some() => {
-                        let Some(kept) = reap.as_ref().and_then(Weak::upgrade) else {
-                            // The client connection is gone, and the handle with it.
-                            reap = None;
-                            continue;
-                        };
-                        let mut kept = lock(&kept);
-                        match kept.as_ref().map(|k| k.since.elapsed()) {
-                            // Dropping the handle lets hyper close the connection (at once
-                            // when idle, else once the answer in flight has ended: a stream
-                            // then wakes nothing more).
-                            Some(idle) if idle >= LINGER => {
-                                *kept = None;
-                                reap = None;
-                            }
-                            Some(idle) => wait = LINGER - idle,
-                            // A request has it and has no answer yet.
-                            None => wait = LINGER,
-                        }
-                    }
-                }
-            }
+            // Errors here surface to the waiting request; nothing more to do.
+            let _ = conn.with_upgrades().await;
         });
+        if matches!(self.addr, UpstreamAddr::Unix(_)) {
+            // A task of its own, so that the connection's task, woken on every step of every
+            // exchange, polls no timer (≈ 1,100 instructions per request, measured).
+            tokio::spawn(reap(Arc::downgrade(&self.kept)));
+        }
         sender
             .ready()
             .await
@@ -184,6 +160,28 @@ impl Upstream {
         ProxyError::UpstreamUnreachable {
             upstream: self.addr.to_string(),
             reason,
+        }
+    }
+}
+
+/// Close the kept daemon connection once it has been idle for [`LINGER`]: dropping its
+/// handle lets hyper close it (at once when idle, else once the answer in flight has ended).
+/// Ends then, or when the client connection is gone; a stream wakes nothing more once its
+/// head has come.
+async fn reap(kept: Weak<Mutex<Option<Kept>>>) {
+    let mut wait = LINGER;
+    loop {
+        tokio::time::sleep(wait).await;
+        let Some(kept) = kept.upgrade() else { return };
+        let mut kept = lock(&kept);
+        match kept.as_ref().map(|k| k.since.elapsed()) {
+            Some(idle) if idle >= LINGER => {
+                *kept = None;
+                return;
+            }
+            Some(idle) => wait = LINGER - idle,
+            // A request has it and has no answer yet.
+            None => wait = LINGER,
         }
     }
 }
