@@ -2,7 +2,7 @@
 """Memory per idle connection, side by side: sockeye, HAProxy configured as Tecnativa's
 docker-socket-proxy image configures it, and socat, each in front of the same stub upstream.
 
-    bench/memory.py [--sockeye target/release/sockeye] [-n 10000] [--socat-n 1000]
+    bench/memory.py [--sockeye target/release/sockeye] [-n 10000] [--socat-n N]
                     [--bursts 8 --burst-size 5000] [--only sockeye,haproxy,socat]
 
 Rows (each on a fresh proxy):
@@ -12,11 +12,17 @@ Rows (each on a fresh proxy):
   hang up; the proxy's RSS after each round and once more --late seconds after the last,
   against its baseline: is memory given back?
 
-The proxy's memory is read from /proc before the N connections and once they are all open
-(VmRSS summed over the proxy's processes; PSS from smaps_rollup, shared pages split between
-processes: the figure to compare for socat, which forks a process per connection) and
-reported in KiB per connection. Memory is not sensitive to CPU load, so these rows mean
-something on a busy machine too. Run as root (raises the descriptor limit for N ≥ 10,000).
+The proxy's memory (and its open descriptors) is read from /proc before the N connections and
+once they are all open (VmRSS summed over the proxy's processes; PSS from smaps_rollup,
+shared pages split between processes: the figure to compare for socat, which forks a
+process per connection) and reported in KiB per connection. Memory is not sensitive to CPU
+load, so these rows mean something on a busy machine too.
+
+Descriptors: the script raises its soft limit to the hard one (and the proxies inherit it).
+A proxy that holds two descriptors per client (the client's and a daemon connection: every
+proxy on the events row, HAProxy nowhere else) can hold at most (hard limit - 100) / 2 of
+them; such a row is cut to that count and says so. socat forks a process per client, each
+with its own two.
 """
 
 import argparse
@@ -110,11 +116,18 @@ def kib(path, key):
     return 0
 
 
+def fds(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
 def memory(pid):
     procs = tree(pid)
     rss = sum(kib(f"/proc/{p}/status", "VmRSS:") for p in procs)
     pss = sum(kib(f"/proc/{p}/smaps_rollup", "Pss:") for p in procs)
-    return rss, pss, len(procs)
+    return rss, pss, len(procs), sum(fds(p) for p in procs)
 
 
 # --- clients -------------------------------------------------------------------------------------
@@ -178,6 +191,7 @@ def haproxy_cfg(listen, upstream, maxconn, keepalive):
     return f"""global
     log stdout format raw daemon "${{LOG_LEVEL}}"
     maxconn {maxconn}
+    no strict-limits
 
 defaults
     mode http
@@ -238,7 +252,10 @@ class Proxy:
             cfg = os.path.join(work, "haproxy.cfg")
             # Tecnativa's maxconn (3,000; 4,000 global) would refuse the rows' connections
             # and its 10 s keep-alive timeout would close the idle ones before they are
-            # measured: both are raised here, nothing else is changed.
+            # measured: both are raised here. `no strict-limits`: HAProxy 2.6 refuses to
+            # start when the descriptor limit is below 2 x maxconn (20,000 < 21,017 for
+            # 10,000 clients), although an idle keep-alive client holds one. Nothing else is
+            # changed.
             with open(cfg, "w") as f:
                 f.write(haproxy_cfg(self.sock, upstream, max(4000, n + 500), "10m"))
             env.update({s.upper().lstrip("_"): "1" if s in ON_BY_DEFAULT else "0" for s in SECTIONS})
@@ -272,7 +289,9 @@ def idle_row(args, work, upstream, kind, row, n):
             c.close()
         before = settle(p)
         conns = open_clients(p.sock, n, row)
-        after = settle(p)
+        # sockeye closes an idle client's daemon connection 1 s after its last answer, and
+        # jemalloc purges what was freed after 10 s: --settle 12 to read it after that.
+        after = settle(p, args.settle)
         for c in conns:
             c.close()
         return before, after
@@ -308,8 +327,10 @@ def main():
     ap.add_argument("--haproxy", default=shutil.which("haproxy") or "/usr/sbin/haproxy")
     ap.add_argument("--socat", default=shutil.which("socat") or "/usr/bin/socat")
     ap.add_argument("-n", type=int, default=10000, help="idle connections per row")
-    ap.add_argument("--socat-n", type=int, default=1000,
-                    help="socat forks a process per connection: fewer for it (default 1000)")
+    ap.add_argument("--socat-n", type=int, default=None,
+                    help="socat forks a process per connection: fewer for it (default: -n)")
+    ap.add_argument("--settle", type=float, default=3.0,
+                    help="seconds between the last client's answer and reading memory")
     ap.add_argument("--bursts", type=int, default=8)
     ap.add_argument("--burst-size", type=int, default=5000)
     ap.add_argument("--late", type=float, default=15.0,
@@ -318,16 +339,18 @@ def main():
     ap.add_argument("--rows", default="keep-alive,events,bursts")
     args = ap.parse_args()
 
+    if args.socat_n is None:
+        args.socat_n = args.n
     want = 2 * max(args.n, args.burst_size) + 1000
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < want:
         try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (max(want, hard), max(want, hard)))
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(want, hard)))
         except (ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-            print(f"!! descriptor limit {hard} (raising it needs CAP_SYS_RESOURCE): sockeye "
-                  f"holds 2 per idle client, so -n above {hard // 2 - 100} fails",
-                  file=sys.stderr)
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    # The most clients a proxy holding two descriptors for each can take.
+    two_per_client = (limit - 100) // 2
 
     work = tempfile.mkdtemp(prefix="sockeye-memory.")
     upstream = os.path.join(work, "stub.sock")
@@ -341,21 +364,26 @@ def main():
               f"{os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}; sockeye {args.sockeye} "
               f"{' '.join(args.sockeye_arg)}")
         print("\n| row | proxy | connections | RSS before MiB | RSS after MiB | RSS KiB/conn "
-              "| PSS before MiB | PSS after MiB | PSS KiB/conn | processes |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+              "| PSS before MiB | PSS after MiB | PSS KiB/conn | processes | descriptors |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for row in [r for r in rows if r in ("keep-alive", "events")]:
             for kind in kinds:
                 n = args.socat_n if kind == "socat" else args.n
-                (rb, pb, _), (ra, pa, procs) = idle_row(args, work, upstream, kind, row, n)
+                # On the events row every proxy holds a daemon connection per client.
+                if row == "events" and kind != "socat" and n > two_per_client:
+                    print(f"<!-- {kind} {row}: {n} cut to {two_per_client}, the most two "
+                          f"descriptors each allow under the limit of {limit} -->", flush=True)
+                    n = two_per_client
+                (rb, pb, _, _), (ra, pa, procs, fd) = idle_row(args, work, upstream, kind, row, n)
                 print(f"| {row} | {kind} | {n} | {rb / 1024:.1f} | {ra / 1024:.1f} | "
                       f"{(ra - rb) / n:.1f} | {pb / 1024:.1f} | {pa / 1024:.1f} | "
-                      f"{(pa - pb) / n:.1f} | {procs} |", flush=True)
+                      f"{(pa - pb) / n:.1f} | {procs} | {fd} |", flush=True)
         if "bursts" in rows:
             print(f"\n| proxy | baseline RSS MiB | {args.bursts} rounds of {args.burst_size}: "
                   f"RSS MiB with all open → 2 s after they hung up | {args.late:g} s later |")
             print("|---|---:|---|---:|")
             for kind in [k for k in kinds if k != "socat"]:
-                (base, _, _), rounds, late = burst_row(args, work, upstream, kind)
+                (base, _, _, _), rounds, late = burst_row(args, work, upstream, kind)
                 cells = ", ".join(f"{peak[0] / 1024:.0f}→{after[0] / 1024:.1f}"
                                   for peak, after in rounds)
                 print(f"| {kind} | {base / 1024:.1f} | {cells} | {late[0] / 1024:.1f} |",

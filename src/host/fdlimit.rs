@@ -1,6 +1,7 @@
-//! The open-file limit. Each client costs two descriptors (its connection and the daemon's),
-//! so the usual soft limit of 1,024 caps sockeye near 500 clients while the hard limit,
-//! which an unprivileged process may raise itself to, is often far higher.
+//! The open-file limit. A client costs one descriptor while idle and two while a request is
+//! in flight (its connection and the daemon's), so the usual soft limit of 1,024 caps
+//! sockeye near 500 busy clients while the hard limit, which an unprivileged process may
+//! raise itself to, is often far higher.
 
 use std::fmt;
 
