@@ -3,3 +3,4 @@
 pub mod audit;
 pub mod learn;
 pub mod metrics;
+pub mod ship;
