@@ -13,13 +13,15 @@
 //!   forbids sending them again), and there is no saying which ones, so a retry would
 //!   deliver the others twice.
 //! - 429, 502, 503, 504, no connection, a timeout: the receiver is busy or away; retried,
-//!   no sooner than its `Retry-After` (seconds).
+//!   no sooner than its `Retry-After` (seconds; until then a send fails at once, so the
+//!   shipping task's backoff and its timeout stay its own).
 //! - 413: the batch is sent again in halves, down to one record a request.
 //! - any other status (400, 401, 403, 404, 500, …): OTLP says drop the data. An audit log
 //!   does not: a wrong token, path or collector configuration is fixed by an operator, and
 //!   the records must still be there when it is. They stay in the spool and are retried
-//!   like the rest, and the refusal is logged as an error once each time it starts (not on
-//!   every retry), so that it cannot go unnoticed nor flood the log. The spool's bound then
+//!   like the rest, and the refusal is logged as an error once each time it starts or
+//!   changes (not on every retry), so that it cannot go unnoticed nor flood the log. The
+//!   spool's bound then
 //!   decides, as for a receiver that is down: calls are refused, or with
 //!   `--audit-fail-open` served and counted as unrecorded.
 
@@ -160,6 +162,8 @@ pub struct Otlp {
     not_before: Option<tokio::time::Instant>,
     /// The refusal last logged as an error; cleared by a delivery.
     refusing: Option<StatusCode>,
+    /// The last send failed: the shipping task has said so in the log already.
+    failing: bool,
     rejected: Arc<AtomicU64>,
 }
 
@@ -171,6 +175,7 @@ impl Otlp {
             conn: None,
             not_before: None,
             refusing: None,
+            failing: false,
             rejected: Arc::new(AtomicU64::new(0)),
         }
     }
@@ -181,8 +186,24 @@ impl Otlp {
     }
 
     async fn deliver(&mut self, batch: &[Vec<u8>]) -> Result<(), String> {
-        if let Some(at) = self.not_before.take() {
-            tokio::time::sleep_until(at).await;
+        let sent = self.deliver_all(batch).await;
+        self.failing = sent.is_err();
+        if sent.is_ok() {
+            self.refusing = None;
+        }
+        sent
+    }
+
+    async fn deliver_all(&mut self, batch: &[Vec<u8>]) -> Result<(), String> {
+        if let Some(at) = self.not_before {
+            let now = tokio::time::Instant::now();
+            if now < at {
+                return Err(format!(
+                    "the receiver asked to be sent nothing for {} s more (Retry-After)",
+                    (at - now).as_secs_f64().ceil()
+                ));
+            }
+            self.not_before = None;
         }
         // Halves still to send, last first: a 413 splits the batch until it fits.
         let mut todo = vec![batch];
@@ -202,7 +223,6 @@ impl Otlp {
                 Answer::Accepted => {}
             }
         }
-        self.refusing = None;
         Ok(())
     }
 
@@ -218,15 +238,11 @@ impl Otlp {
             Ok(Ok(reply)) => reply,
             Ok(Err(e)) => {
                 self.conn = None;
-                return Err(format!("{}: {e}", self.name));
+                return Err(e);
             }
             Err(_) => {
                 self.conn = None;
-                return Err(format!(
-                    "{}: no answer within {} s",
-                    self.name,
-                    timeout.as_secs()
-                ));
+                return Err(format!("no answer within {} s", timeout.as_secs()));
             }
         };
         if reply.status.is_success() {
@@ -242,22 +258,25 @@ impl Otlp {
         }
         match reply.status.as_u16() {
             429 | 502 | 503 | 504 => Err(format!(
-                "{}: the receiver is unavailable (HTTP {}{why}); retrying",
-                self.name, reply.status
+                "the receiver is unavailable (HTTP {}{why})",
+                reply.status
             )),
             _ => Err(self.refused(reply.status, &why)),
         }
     }
 
-    /// A refusal that retrying alone will not cure: an error in the log when it starts.
+    /// A refusal that retrying alone will not cure: an error in the log when it starts or
+    /// changes. The shipping task logs a sink's first failure itself; this logs a refusal
+    /// that follows another failure (a receiver back up, but refusing), which it would not.
     fn refused(&mut self, status: StatusCode, why: &str) -> String {
         let message = format!(
-            "{}: the receiver refuses the records (HTTP {status}{why}); they stay spooled and are retried until it takes them: check the URL, --audit-otlp-header and the receiver's configuration",
-            self.name
+            "the receiver refuses the records (HTTP {status}{why}); they stay spooled and are retried until it takes them: check the URL, --audit-otlp-header and the receiver's configuration"
         );
         if self.refusing != Some(status) {
             self.refusing = Some(status);
-            tracing::error!("{message}");
+            if self.failing {
+                tracing::error!("audit sink {}: {message}", self.name);
+            }
         }
         message
     }
@@ -275,14 +294,14 @@ impl Otlp {
             self.rejected
                 .fetch_add(partial.rejected_log_records as u64, Ordering::Relaxed);
             tracing::warn!(
-                "{}: the receiver took {sent} records but rejected {} of them ({}); they are not sent again",
+                "audit sink {}: the receiver took {sent} records but rejected {} of them ({}); they are not sent again",
                 self.name,
                 partial.rejected_log_records,
                 partial.error_message
             );
         } else if !partial.error_message.is_empty() {
             tracing::warn!(
-                "{}: the receiver took the records, saying: {}",
+                "audit sink {}: the receiver took the records, saying: {}",
                 self.name,
                 partial.error_message
             );
