@@ -145,6 +145,38 @@ pub fn parse_header(kv: &str) -> Result<(HeaderName, HeaderValue), String> {
     Ok((name, value))
 }
 
+/// `OTEL_EXPORTER_OTLP_LOGS_HEADERS` or `OTEL_EXPORTER_OTLP_HEADERS`, as OpenTelemetry SDKs
+/// read them: `name=value` pairs joined by commas, values percent-encoded. `var` names the
+/// variable in an error; a value is never repeated in one.
+pub fn parse_env_headers(var: &str, list: &str) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+    let mut out = Vec::new();
+    for pair in list.split(',').filter(|p| !p.trim().is_empty()) {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("{var}: each entry is name=value"))?;
+        let v = percent_decode(v.trim())
+            .ok_or_else(|| format!("{var} {}: the value is not percent-encoded UTF-8", k.trim()))?;
+        let (name, value) = parse_header(&format!("{}={v}", k.trim()))
+            .map_err(|e| e.replace("--audit-otlp-header", var))?;
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let hex = [bytes.next()?, bytes.next()?];
+            out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
+        } else {
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// The host's name, for the resource's `host.name`.
 pub fn local_host_name() -> String {
     nix::unistd::gethostname()

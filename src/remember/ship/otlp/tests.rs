@@ -480,3 +480,33 @@ fn a_header_is_name_equals_value_and_its_value_is_never_repeated() {
     assert!(!err.contains("s3cret"), "{err}");
     assert!(parse_header("no-equals").is_err());
 }
+
+#[test]
+fn headers_from_the_environment_are_read_as_opentelemetry_sdks_read_them() {
+    let got = parse_env_headers(
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "Authorization=Bearer%20s3cret%3D, x-scope-orgid = ops ,",
+    )
+    .unwrap();
+    let got: Vec<(String, String)> = got
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("authorization".into(), "Bearer s3cret=".into()),
+            ("x-scope-orgid".into(), "ops".into())
+        ]
+    );
+    let err = parse_env_headers(
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "Authorization=Bearer%zz-s3cret",
+    )
+    .unwrap_err();
+    assert!(
+        err.starts_with("OTEL_EXPORTER_OTLP_HEADERS Authorization:"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret"), "{err}");
+}
