@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HOST, RETRY_AFTER, USER_AGENT};
-use http::{HeaderValue, Method, Request, StatusCode};
+use http::header::{CONTENT_TYPE, HOST, RETRY_AFTER, TE, USER_AGENT};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper_util::rt::TokioIo;
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
@@ -18,6 +18,7 @@ use super::OtlpOptions;
 const MAX_ANSWER: usize = 64 * 1024;
 
 const PROTOBUF: &str = "application/x-protobuf";
+const GRPC: &str = "application/grpc";
 
 /// What a 2xx or 413 means to the sender; any other status is an error.
 pub enum Answer {
@@ -30,7 +31,10 @@ pub struct Reply {
     pub status: StatusCode,
     pub retry_after: Option<Duration>,
     pub protobuf: bool,
+    /// The message (unframed, for gRPC).
     pub body: Bytes,
+    /// gRPC's `grpc-status` and `grpc-message`, when the receiver speaks gRPC.
+    pub grpc: Option<(i32, String)>,
 }
 
 impl Reply {
@@ -59,7 +63,12 @@ impl Reply {
 }
 
 pub struct Connection {
-    sender: SendRequest<Full<Bytes>>,
+    sender: Sender,
+}
+
+enum Sender {
+    Http1(http1::SendRequest<Full<Bytes>>),
+    Http2(http2::SendRequest<Full<Bytes>>),
 }
 
 impl Connection {
@@ -81,30 +90,50 @@ impl Connection {
                 .connect(name, tcp)
                 .await
                 .map_err(|e| format!("TLS: {}", chain(&e)))?;
-            handshake(tls).await?
+            handshake(tls, end.grpc).await?
         } else {
-            handshake(tcp).await?
+            handshake(tcp, end.grpc).await?
         };
         Ok(Connection { sender })
     }
 
     /// Whether a request can go out on it now (the receiver has not closed it).
     pub fn is_ready(&self) -> bool {
-        !self.sender.is_closed()
+        match &self.sender {
+            Sender::Http1(s) => !s.is_closed(),
+            Sender::Http2(s) => !s.is_closed(),
+        }
     }
 
     pub async fn post(&mut self, opts: &OtlpOptions, body: Vec<u8>) -> Result<Reply, String> {
+        let grpc = opts.endpoint.grpc;
+        let body = if grpc {
+            // gRPC's length-prefixed message: not compressed, then its length.
+            let mut framed = Vec::with_capacity(body.len() + 5);
+            framed.push(0);
+            framed.extend_from_slice(&u32::try_from(body.len()).unwrap_or(u32::MAX).to_be_bytes());
+            framed.extend_from_slice(&body);
+            framed
+        } else {
+            body
+        };
         let mut req = Request::builder()
             .method(Method::POST)
-            .uri(opts.endpoint.path.as_str())
+            .uri(opts.endpoint.uri())
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| format!("request: {e}"))?;
         let headers = req.headers_mut();
-        headers.insert(
-            HOST,
-            HeaderValue::from_str(&opts.endpoint.authority).map_err(|e| format!("Host: {e}"))?,
-        );
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(PROTOBUF));
+        if grpc {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(GRPC));
+            headers.insert(TE, HeaderValue::from_static("trailers"));
+        } else {
+            headers.insert(
+                HOST,
+                HeaderValue::from_str(&opts.endpoint.authority)
+                    .map_err(|e| format!("Host: {e}"))?,
+            );
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(PROTOBUF));
+        }
         headers.insert(
             USER_AGENT,
             HeaderValue::from_static(concat!("sockeye/", env!("CARGO_PKG_VERSION"))),
@@ -112,21 +141,37 @@ impl Connection {
         for (k, v) in &opts.headers {
             headers.insert(k.clone(), v.clone());
         }
-        self.sender
-            .ready()
-            .await
-            .map_err(|e| format!("connection: {}", chain(&e)))?;
-        let resp = self
-            .sender
-            .send_request(req)
-            .await
-            .map_err(|e| format!("request: {}", chain(&e)))?;
+        let resp = match &mut self.sender {
+            Sender::Http1(s) => {
+                s.ready()
+                    .await
+                    .map_err(|e| format!("connection: {}", chain(&e)))?;
+                s.send_request(req).await
+            }
+            Sender::Http2(s) => {
+                s.ready()
+                    .await
+                    .map_err(|e| format!("connection: {}", chain(&e)))?;
+                s.send_request(req).await
+            }
+        }
+        .map_err(|e| format!("request: {}", chain(&e)))?;
         let (head, body) = resp.into_parts();
-        let body = Limited::new(body, MAX_ANSWER)
+        let collected = Limited::new(body, MAX_ANSWER)
             .collect()
             .await
-            .map_err(|e| format!("reading the answer: {e}"))?
-            .to_bytes();
+            .map_err(|e| format!("reading the answer: {e}"))?;
+        let trailers = collected.trailers().cloned();
+        let mut body = collected.to_bytes();
+        let grpc = match grpc {
+            false => None,
+            // A trailers-only answer has its status in the headers.
+            true => grpc_status(trailers.as_ref().unwrap_or(&head.headers))
+                .or_else(|| grpc_status(&head.headers)),
+        };
+        if grpc.is_some() && body.len() >= 5 {
+            body = body.slice(5..);
+        }
         let retry_after = head
             .headers
             .get(RETRY_AFTER)
@@ -138,27 +183,59 @@ impl Connection {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with(PROTOBUF));
+        if opts.endpoint.grpc && head.status.is_success() && grpc.is_none() {
+            return Err("a gRPC answer without grpc-status".into());
+        }
         Ok(Reply {
             status: head.status,
             retry_after,
             protobuf,
             body,
+            grpc,
         })
     }
 }
 
-async fn handshake<S>(io: S) -> Result<SendRequest<Full<Bytes>>, String>
+/// `grpc-status` and its percent-encoded `grpc-message`.
+fn grpc_status(headers: &HeaderMap) -> Option<(i32, String)> {
+    let code = headers
+        .get("grpc-status")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let message = headers
+        .get("grpc-message")
+        .and_then(|m| m.to_str().ok())
+        .map(|m| super::percent_decode(m).unwrap_or_else(|| m.to_owned()))
+        .unwrap_or_default();
+    Some((code, message))
+}
+
+async fn handshake<S>(io: S, h2: bool) -> Result<Sender, String>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let (sender, conn) = http1::handshake(TokioIo::new(io))
-        .await
-        .map_err(|e| format!("HTTP: {}", chain(&e)))?;
-    tokio::spawn(async move {
-        // Its failure is the next request's.
-        let _ = conn.await;
-    });
-    Ok(sender)
+    let io = TokioIo::new(io);
+    // Either connection's failure is the next request's.
+    if h2 {
+        let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
+            .await
+            .map_err(|e| format!("HTTP/2: {}", chain(&e)))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(Sender::Http2(sender))
+    } else {
+        let (sender, conn) = http1::handshake(io)
+            .await
+            .map_err(|e| format!("HTTP: {}", chain(&e)))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(Sender::Http1(sender))
+    }
 }
 
 /// An error and its causes, one line.

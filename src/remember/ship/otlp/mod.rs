@@ -1,5 +1,5 @@
 //! `--audit-otlp URL`: audit records as OpenTelemetry log records, sent over OTLP/HTTP
-//! (protobuf) to an OpenTelemetry Collector or any OTLP receiver (docs/audit-log.md,
+//! (protobuf), or OTLP/gRPC, to an OpenTelemetry Collector or any OTLP receiver (docs/audit-log.md,
 //! "OpenTelemetry (OTLP)").
 //!
 //! The spool and the shipping task ([`super`]) hand a batch of records to [`Otlp::send`];
@@ -48,6 +48,9 @@ use client::{Answer, Connection};
 /// (OpenTelemetry SDKs' default export timeout).
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// OTLP/gRPC's method.
+const GRPC_EXPORT: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+
 /// The longest `Retry-After` obeyed: a receiver that asks for more is asked again then,
 /// rather than leaving the spool to fill for an hour.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
@@ -69,6 +72,8 @@ pub struct OtlpOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
     pub https: bool,
+    /// OTLP/gRPC (`--audit-otlp-protocol grpc`): HTTP/2, the `LogsService/Export` method.
+    pub grpc: bool,
     /// As written in the URL (`collector:4318`, `[::1]:4318`): the `Host` header.
     pub authority: String,
     /// To connect to and to name in TLS (IPv6 unbracketed).
@@ -115,6 +120,7 @@ impl Endpoint {
         };
         Ok(Endpoint {
             https,
+            grpc: false,
             authority: authority.as_str().to_owned(),
             host: host.to_owned(),
             port: authority.port_u16().unwrap_or(if https { 443 } else { 80 }),
@@ -122,11 +128,40 @@ impl Endpoint {
         })
     }
 
-    /// `https://collector:4318/v1/logs`, without the query (which may hold a token).
+    /// `http://HOST[:PORT]` or `https://…` of an OTLP/gRPC receiver: no path, the method's
+    /// is fixed.
+    pub fn parse_grpc(url: &str) -> Result<Endpoint, String> {
+        let mut end = Endpoint::parse(url)?;
+        if end.path != "/v1/logs" {
+            return Err(format!(
+                "--audit-otlp {url}: an OTLP/gRPC receiver is named by its address alone (http://HOST:4317)"
+            ));
+        }
+        end.grpc = true;
+        end.path = GRPC_EXPORT.into();
+        Ok(end)
+    }
+
+    /// `https://collector:4318/v1/logs`, without the query (which may hold a token); for
+    /// gRPC `grpc http://collector:4317`.
     pub fn url(&self) -> String {
         let scheme = if self.https { "https" } else { "http" };
+        if self.grpc {
+            return format!("grpc {scheme}://{}", self.authority);
+        }
         let path = self.path.split('?').next().unwrap_or_default();
         format!("{scheme}://{}{path}", self.authority)
+    }
+
+    /// The request's URI: origin-form for HTTP/1.1, absolute for HTTP/2 (its `:scheme` and
+    /// `:authority`).
+    fn uri(&self) -> String {
+        if self.grpc {
+            let scheme = if self.https { "https" } else { "http" };
+            format!("{scheme}://{}{}", self.authority, self.path)
+        } else {
+            self.path.clone()
+        }
     }
 }
 
@@ -163,7 +198,7 @@ pub fn parse_env_headers(var: &str, list: &str) -> Result<Vec<(HeaderName, Heade
     Ok(out)
 }
 
-fn percent_decode(s: &str) -> Option<String> {
+pub(super) fn percent_decode(s: &str) -> Option<String> {
     let mut out = Vec::with_capacity(s.len());
     let mut bytes = s.bytes();
     while let Some(b) = bytes.next() {
@@ -193,14 +228,23 @@ pub struct Otlp {
     /// Not before this: the receiver's `Retry-After`.
     not_before: Option<tokio::time::Instant>,
     /// The refusal last logged as an error; cleared by a delivery.
-    refusing: Option<StatusCode>,
+    refusing: Option<String>,
     /// The last send failed: the shipping task has said so in the log already.
     failing: bool,
     rejected: Arc<AtomicU64>,
 }
 
 impl Otlp {
-    pub fn new(opts: OtlpOptions) -> Otlp {
+    pub fn new(mut opts: OtlpOptions) -> Otlp {
+        // gRPC servers want HTTP/2 named in the TLS handshake.
+        if let Some(tls) = &mut opts.tls {
+            let alpn: &[u8] = if opts.endpoint.grpc {
+                b"h2"
+            } else {
+                b"http/1.1"
+            };
+            Arc::make_mut(tls).alpn_protocols = vec![alpn.to_vec()];
+        }
         Otlp {
             name: format!("otlp {}", opts.endpoint.url()),
             opts,
@@ -248,8 +292,7 @@ impl Otlp {
                 }
                 Answer::TooLarge => {
                     return Err(self.refused(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "one record is larger than the receiver takes",
+                        "HTTP 413 Payload Too Large: one record is larger than the receiver takes",
                     ))
                 }
                 Answer::Accepted => {}
@@ -277,6 +320,9 @@ impl Otlp {
                 return Err(format!("no answer within {} s", timeout.as_secs()));
             }
         };
+        if let (true, Some((code, message))) = (reply.status.is_success(), &reply.grpc) {
+            return self.grpc_answer(part.len(), *code, message, &reply.body);
+        }
         if reply.status.is_success() {
             self.accepted(part.len(), &reply.body);
             return Ok(Answer::Accepted);
@@ -293,19 +339,50 @@ impl Otlp {
                 "the receiver is unavailable (HTTP {}{why})",
                 reply.status
             )),
-            _ => Err(self.refused(reply.status, &why)),
+            _ => Err(self.refused(&format!("HTTP {}{why}", reply.status))),
+        }
+    }
+
+    /// A gRPC status, as OTLP/gRPC's rules read it (with the same exception for refusals
+    /// as HTTP's: kept and retried).
+    fn grpc_answer(
+        &mut self,
+        sent: usize,
+        code: i32,
+        message: &str,
+        body: &[u8],
+    ) -> Result<Answer, String> {
+        let why = if message.is_empty() {
+            String::new()
+        } else {
+            format!(": {message}")
+        };
+        match code {
+            0 => {
+                self.accepted(sent, body);
+                Ok(Answer::Accepted)
+            }
+            // RESOURCE_EXHAUSTED: a message over the receiver's limit, or a rate limit;
+            // smaller requests suit both.
+            8 => Ok(Answer::TooLarge),
+            // CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS.
+            1 | 4 | 10 | 11 | 14 | 15 => Err(format!(
+                "the receiver is unavailable (gRPC status {code}{why})"
+            )),
+            _ => Err(self.refused(&format!("gRPC status {code}{why}"))),
         }
     }
 
     /// A refusal that retrying alone will not cure: an error in the log when it starts or
     /// changes. The shipping task logs a sink's first failure itself; this logs a refusal
     /// that follows another failure (a receiver back up, but refusing), which it would not.
-    fn refused(&mut self, status: StatusCode, why: &str) -> String {
+    fn refused(&mut self, status: &str) -> String {
         let message = format!(
-            "the receiver refuses the records (HTTP {status}{why}); they stay spooled and are retried until it takes them: check the URL, --audit-otlp-header and the receiver's configuration"
+            "the receiver refuses the records ({status}); they stay spooled and are retried until it takes them: check the URL, --audit-otlp-header and the receiver's configuration"
         );
-        if self.refusing != Some(status) {
-            self.refusing = Some(status);
+        let kind = status.split(':').next().unwrap_or_default();
+        if self.refusing.as_deref() != Some(kind) {
+            self.refusing = Some(kind.to_owned());
             if self.failing {
                 tracing::error!("audit sink {}: {message}", self.name);
             }

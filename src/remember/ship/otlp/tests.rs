@@ -510,3 +510,16 @@ fn headers_from_the_environment_are_read_as_opentelemetry_sdks_read_them() {
     );
     assert!(!err.contains("s3cret"), "{err}");
 }
+
+#[test]
+fn a_grpc_endpoint_is_an_address_and_the_export_method() {
+    let e = Endpoint::parse_grpc("http://127.0.0.1:4317").unwrap();
+    assert!(e.grpc);
+    assert_eq!(
+        e.path,
+        "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
+    );
+    assert_eq!(e.url(), "grpc http://127.0.0.1:4317");
+    let err = Endpoint::parse_grpc("http://127.0.0.1:4317/v1/logs/x").unwrap_err();
+    assert!(err.contains("by its address alone"), "{err}");
+}

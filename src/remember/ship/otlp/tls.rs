@@ -35,13 +35,12 @@ pub fn client_config(ca: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
             path.display()
         ));
     }
-    let mut config =
+    let config =
         ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("TLS: {e}"))?
             .with_root_certificates(roots)
             .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
 
