@@ -39,7 +39,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use http::header::{HeaderName, HeaderValue};
 use http::{StatusCode, Uri};
 
-pub use tls::client_config;
+pub use tls::{client_config, system_bundle};
 
 use super::Transport;
 use client::{Answer, Connection};

@@ -44,7 +44,8 @@ pub fn client_config(ca: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
     Ok(Arc::new(config))
 }
 
-fn system_bundle() -> Result<PathBuf, String> {
+/// The system's CA bundle: `SSL_CERT_FILE`, else the first of the usual paths that exists.
+pub fn system_bundle() -> Result<PathBuf, String> {
     if let Some(file) = std::env::var_os("SSL_CERT_FILE") {
         return Ok(PathBuf::from(file));
     }
