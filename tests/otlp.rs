@@ -11,7 +11,9 @@ mod support;
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -27,7 +29,7 @@ use prost::Message;
 use serde_json::{json, Value as Json};
 use sockeye::remember::ship::otlp::{self, Endpoint, Otlp, OtlpOptions};
 use sockeye::remember::ship::Transport;
-use support::common::{docker_at, output_text, Sockeye};
+use support::common::{docker_at, output_text, tail, Sockeye};
 use tokio::net::TcpListener;
 
 // ---------------------------------------------------------------------------------------------
@@ -71,7 +73,10 @@ struct Receiver {
 
 impl Receiver {
     async fn start() -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Receiver::serve(TcpListener::bind("127.0.0.1:0").await.unwrap())
+    }
+
+    fn serve(listener: TcpListener) -> Receiver {
         let receiver = Receiver {
             addr: listener.local_addr().unwrap(),
             seen: Arc::default(),
@@ -378,6 +383,48 @@ fn read_records(path: &std::path::Path) -> Vec<Json> {
 // Calls through sockeye
 // ---------------------------------------------------------------------------------------------
 
+/// `sockeye proxy --profile no-escape --audit FILE --audit-otlp URL --audit-spool DIR`.
+fn sockeye(daemon: &Path, file: &Path, url: &str, spool: &Path) -> Sockeye {
+    Sockeye::start_with(
+        daemon,
+        &[
+            "-q",
+            "--profile",
+            "no-escape",
+            "--audit",
+            file.to_str().unwrap(),
+            "--audit-otlp",
+            url,
+            "--audit-spool",
+            spool.to_str().unwrap(),
+        ],
+    )
+}
+
+/// Stop sockeye the way a supervisor does (SIGTERM): it delivers what it can, and what it
+/// cannot stays in its spool.
+fn stop(mut s: Sockeye) -> String {
+    s.signal("-TERM");
+    s.wait_exit(Duration::from_secs(30))
+        .expect("sockeye stops on SIGTERM");
+    s.log()
+}
+
+async fn docker(host: &str, args: &'static [&'static str]) -> std::process::Output {
+    let host = host.to_owned();
+    tokio::task::spawn_blocking(move || docker_at(&host, args))
+        .await
+        .unwrap()
+}
+
+/// A record's identity across runs: `#conn.req` starts again at each start.
+fn identity(record: &Json) -> (String, String) {
+    (
+        record["id"].as_str().unwrap().to_owned(),
+        record["time"].as_str().unwrap().to_owned(),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_call_reaches_the_receiver_as_one_log_record_with_every_attribute() {
     let Some(daemon) = support::daemon() else {
@@ -386,58 +433,40 @@ async fn every_call_reaches_the_receiver_as_one_log_record_with_every_attribute(
     let receiver = Receiver::start().await;
     let dir = tempfile::tempdir().unwrap();
     let audit = dir.path().join("audit.log");
-    let s = Sockeye::start_with(
-        &daemon,
-        &[
-            "-q",
-            "--profile",
-            "no-escape",
-            "--audit",
-            audit.to_str().unwrap(),
-        ],
-    );
+    let s = sockeye(&daemon, &audit, &receiver.url(), &dir.path().join("spool"));
     let host = s.host();
-    let run = |args: &'static [&'static str]| {
-        let host = host.clone();
-        async move {
-            tokio::task::spawn_blocking(move || docker_at(&host, args))
-                .await
-                .unwrap()
-        }
-    };
-    let out = run(&["ps", "-a", "--filter", "label=sockeye-otlp-test"]).await;
+    let out = docker(&host, &["ps", "-a", "--filter", "label=sockeye-otlp-test"]).await;
     assert!(out.status.success(), "{}", output_text(&out));
-    let out = run(&[
-        "run",
-        "--rm",
-        "--privileged",
-        "sockeye-test/busybox:1",
-        "true",
-    ])
+    let out = docker(
+        &host,
+        &[
+            "run",
+            "--rm",
+            "--privileged",
+            "sockeye-test/busybox:1",
+            "true",
+        ],
+    )
     .await;
     assert!(
         !out.status.success(),
         "a privileged run is denied: {}",
         output_text(&out)
     );
-    let out = run(&["inspect", "sockeye-otlp-no-such-container"]).await;
+    let out = docker(&host, &["inspect", "sockeye-otlp-no-such-container"]).await;
     assert!(!out.status.success(), "{}", output_text(&out));
-    drop(s);
+    let log = stop(s);
 
-    // What the file sink wrote, shipped by the OTLP sink's transport as its spool hands
-    // records over.
+    // The file sink's records are the calls; the receiver has each once, in order.
     let records = read_records(&audit);
     assert!(records.len() >= 3, "{records:?}");
-    let lines: Vec<Vec<u8>> = records.iter().map(|r| r.to_string().into_bytes()).collect();
-    let mut sink = Otlp::new(options(&receiver.url()));
-    assert_eq!(
-        sink.name(),
-        format!("otlp http://{}/v1/logs", receiver.addr)
-    );
-    sink.send(&lines).await.unwrap();
-
     let got = receiver.accepted();
-    assert_eq!(got.len(), records.len(), "one log record per call");
+    assert_eq!(
+        got.len(),
+        records.len(),
+        "one log record per call\n--- sockeye's log:\n{}",
+        tail(&log, 3000)
+    );
     for (record, (resource, lr)) in records.iter().zip(&got) {
         check(record, resource, lr, &host_name());
     }
@@ -447,11 +476,93 @@ async fn every_call_reaches_the_receiver_as_one_log_record_with_every_attribute(
         .find(|(r, _)| r["decision"] == "deny")
         .expect("the privileged run's record");
     assert_eq!(denied.1 .1.severity_number, 13);
-    let seen = receiver.seen.lock().unwrap();
-    assert_eq!(
-        seen[0].content_type.as_deref(),
-        Some("application/x-protobuf")
+    for seen in receiver.seen.lock().unwrap().iter() {
+        assert_eq!(seen.content_type.as_deref(), Some("application/x-protobuf"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_spooled_while_the_receiver_is_down_survive_a_restart_and_arrive_once() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    // The receiver's port, taken and let go: the receiver is down.
+    let port = {
+        let l = reusable(0);
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/v1/logs");
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join("spool");
+    let first = dir.path().join("first.log");
+    let s = sockeye(&daemon, &first, &url, &spool);
+    for args in [&["version"][..], &["ps", "-a"]] {
+        let out = docker(&s.host(), args).await;
+        assert!(out.status.success(), "{}", output_text(&out));
+    }
+    s.wait_for_log(&["audit sink otlp", "cannot deliver"]);
+    let log = stop(s);
+    assert!(
+        log.contains("not delivered stay in its spool"),
+        "{}",
+        tail(&log, 3000)
     );
+
+    let second = dir.path().join("second.log");
+    let s = sockeye(&daemon, &second, &url, &spool);
+    s.wait_for_log(&["from an earlier run wait in its spool"]);
+    let receiver = Receiver::serve(reusable(port));
+    let out = docker(&s.host(), &["ps", "-a"]).await;
+    assert!(out.status.success(), "{}", output_text(&out));
+    let log = stop(s);
+
+    let want: Vec<(String, String)> = read_records(&first)
+        .iter()
+        .chain(&read_records(&second))
+        .map(identity)
+        .collect();
+    let got: Vec<(String, String)> = receiver
+        .accepted()
+        .iter()
+        .map(|(_, lr)| {
+            let a = attributes(&lr.attributes);
+            let Val::Str(id) = &a["docker.call.id"] else {
+                panic!("docker.call.id")
+            };
+            (id.clone(), time_of(lr.time_unix_nano))
+        })
+        .collect();
+    assert_eq!(
+        got,
+        want,
+        "the first run's records, then the second's, each once\n--- sockeye's log:\n{}",
+        tail(&log, 3000)
+    );
+}
+
+/// A record's `time` (RFC 3339, milliseconds) from its log record's nanoseconds.
+fn time_of(nanos: u64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(nanos.into()).unwrap();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// A loopback listener on `port` (0: any) that a later one may bind again.
+fn reusable(port: u16) -> TcpListener {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_reuseaddr(true).unwrap();
+    socket
+        .bind(SocketAddr::from(([127, 0, 0, 1], port)))
+        .unwrap();
+    socket.listen(64).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -610,4 +721,149 @@ async fn a_receiver_that_is_not_there_is_an_error_not_a_hang() {
     let mut sink = Otlp::new(options(&format!("http://127.0.0.1:{port}/v1/logs")));
     let err = sink.send(&lines(1)).await.unwrap_err();
     assert!(err.contains("cannot connect"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// OTLP/gRPC
+// ---------------------------------------------------------------------------------------------
+
+/// An OTLP/gRPC logs receiver: HTTP/2, `LogsService/Export`, answering each call with the
+/// next scripted gRPC status (then OK), its records kept for an OK.
+struct GrpcReceiver {
+    addr: SocketAddr,
+    ids: Arc<Mutex<Vec<String>>>,
+    calls: Arc<Mutex<usize>>,
+    connections: Arc<Mutex<usize>>,
+    script: Arc<Mutex<VecDeque<(u32, &'static str)>>>,
+}
+
+impl GrpcReceiver {
+    async fn start() -> GrpcReceiver {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let r = GrpcReceiver {
+            addr: listener.local_addr().unwrap(),
+            ids: Arc::default(),
+            calls: Arc::default(),
+            connections: Arc::default(),
+            script: Arc::default(),
+        };
+        let (ids, calls, connections, script) = (
+            r.ids.clone(),
+            r.calls.clone(),
+            r.connections.clone(),
+            r.script.clone(),
+        );
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                *connections.lock().unwrap() += 1;
+                let (ids, calls, script) = (ids.clone(), calls.clone(), script.clone());
+                let service = service_fn(move |req: Request<hyper::body::Incoming>| {
+                    let (ids, calls, script) = (ids.clone(), calls.clone(), script.clone());
+                    async move {
+                        assert_eq!(
+                            req.uri().path(),
+                            "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
+                        );
+                        assert_eq!(req.headers()["content-type"], "application/grpc");
+                        assert_eq!(req.headers()["te"], "trailers");
+                        let body = req.into_body().collect().await.unwrap().to_bytes();
+                        assert_eq!(body[0], 0, "not compressed");
+                        let len = u32::from_be_bytes(body[1..5].try_into().unwrap()) as usize;
+                        assert_eq!(len, body.len() - 5);
+                        let request = ExportLogsServiceRequest::decode(body.slice(5..))
+                            .expect("a request the official definitions decode");
+                        *calls.lock().unwrap() += 1;
+                        let (code, message) = script.lock().unwrap().pop_front().unwrap_or((0, ""));
+                        if code == 0 {
+                            for rl in &request.resource_logs {
+                                for sl in &rl.scope_logs {
+                                    for lr in &sl.log_records {
+                                        let Val::Str(id) =
+                                            &attributes(&lr.attributes)["docker.call.id"]
+                                        else {
+                                            panic!("docker.call.id")
+                                        };
+                                        ids.lock().unwrap().push(id.clone());
+                                    }
+                                }
+                            }
+                        }
+                        let answer = ExportLogsServiceResponse::default().encode_to_vec();
+                        let mut framed = vec![0];
+                        framed.extend_from_slice(&(answer.len() as u32).to_be_bytes());
+                        framed.extend_from_slice(&answer);
+                        let mut trailers = http::HeaderMap::new();
+                        trailers.insert("grpc-status", code.to_string().parse().unwrap());
+                        if !message.is_empty() {
+                            trailers.insert("grpc-message", message.parse().unwrap());
+                        }
+                        let body = Full::new(Bytes::from(if code == 0 { framed } else { vec![] }))
+                            .with_trailers(async move { Some(Ok(trailers)) });
+                        Ok::<_, Infallible>(
+                            Response::builder()
+                                .header("content-type", "application/grpc")
+                                .body(body)
+                                .unwrap(),
+                        )
+                    }
+                });
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http2::Builder::new(
+                        hyper_util::rt::TokioExecutor::new(),
+                    )
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+                });
+            }
+        });
+        r
+    }
+}
+
+fn grpc_options(addr: SocketAddr) -> OtlpOptions {
+    OtlpOptions {
+        endpoint: Endpoint::parse_grpc(&format!("http://{addr}")).unwrap(),
+        ..options(&format!("http://{addr}"))
+    }
+}
+
+#[tokio::test]
+async fn over_grpc_batches_share_one_http2_connection() {
+    let receiver = GrpcReceiver::start().await;
+    let mut sink = Otlp::new(grpc_options(receiver.addr));
+    assert_eq!(sink.name(), format!("otlp grpc http://{}", receiver.addr));
+    for batch in lines(6).chunks(3) {
+        sink.send(batch).await.unwrap();
+    }
+    assert_eq!(*receiver.ids.lock().unwrap(), ids(1..=6));
+    assert_eq!(*receiver.connections.lock().unwrap(), 1);
+}
+
+#[tokio::test]
+async fn over_grpc_an_unavailable_or_refusing_receiver_gets_the_batch_again() {
+    let receiver = GrpcReceiver::start().await;
+    receiver.script.lock().unwrap().extend([
+        (14, "shutting%20down"),
+        (7, "no token"),
+        // RESOURCE_EXHAUSTED: the batch goes again in halves.
+        (8, "message too large"),
+    ]);
+    let mut sink = Otlp::new(grpc_options(receiver.addr));
+    let batch = lines(4);
+    let err = sink.send(&batch).await.unwrap_err();
+    assert!(
+        err.contains("unavailable (gRPC status 14: shutting down)"),
+        "{err}"
+    );
+    let err = sink.send(&batch).await.unwrap_err();
+    assert!(
+        err.contains("refuses the records (gRPC status 7: no token)"),
+        "{err}"
+    );
+    sink.send(&batch).await.unwrap();
+    assert_eq!(*receiver.ids.lock().unwrap(), ids(1..=4));
+    assert_eq!(*receiver.calls.lock().unwrap(), 5);
 }
