@@ -361,3 +361,99 @@ async fn an_exec_session_is_counted_byte_for_byte_both_ways_in_its_record() {
     assert_eq!(session["bytes_in"], start.len() + STDIN, "{session}");
     assert_eq!(session["bytes_out"], out.len(), "{session}");
 }
+
+/// `sockeye audit` on a log, its stdout.
+fn audit_query(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_sockeye"))
+        .arg("audit")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn records_name_their_host_and_an_ecs_log_is_queried_like_a_json_one() {
+    let Some(daemon) = support::daemon() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (json_log, ecs_log) = (dir.path().join("json.log"), dir.path().join("ecs.log"));
+    let machine = String::from_utf8(Command::new("hostname").output().unwrap().stdout).unwrap();
+    for (log, more) in [
+        (&json_log, &[][..]),
+        (
+            &ecs_log,
+            &["--audit-format", "ecs", "--audit-host", "web1"][..],
+        ),
+    ] {
+        let mut args = vec![
+            "-q",
+            "--profile",
+            "read-only",
+            "--audit",
+            log.to_str().unwrap(),
+        ];
+        args.extend(more);
+        let s = Sockeye::start_with(&daemon, &args);
+        let docker = |args: &[&str]| {
+            Command::new("docker")
+                .env("DOCKER_HOST", s.host())
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        assert!(docker(&["version"]).status.success());
+        assert!(!docker(&["volume", "create"]).status.success());
+        // The startup line says which host the records name, and in which field names.
+        if !more.is_empty() {
+            let log = s.log();
+            assert!(log.contains("(ECS field names), host web1; "), "{log}");
+        }
+    }
+    // Without --audit-host, the host name; with it, the name given.
+    let json = records(&json_log);
+    assert!(json.len() >= 3, "{json:?}");
+    assert!(json.iter().all(|r| r["host"] == machine.trim()), "{json:?}");
+    let ecs = records(&ecs_log);
+    assert_eq!(ecs.len(), json.len());
+    for r in &ecs {
+        assert_eq!(r["host"]["name"], "web1", "{r}");
+        assert_eq!(r["ecs"]["version"], "8.17.0", "{r}");
+        assert!(r["event"]["id"].is_string(), "{r}");
+        assert!(r.get("v").is_none(), "{r}");
+    }
+    let create = ecs
+        .iter()
+        .find(|r| r["event"]["action"] == "VolumeCreate")
+        .unwrap();
+    assert_eq!(
+        create["event"]["type"],
+        serde_json::json!(["access", "denied"])
+    );
+    assert_eq!(create["event"]["outcome"], "failure");
+    assert_eq!(create["http"]["response"]["status_code"], 403);
+    assert_eq!(create["rule"]["name"], "read-only-deny");
+
+    // The two logs, queried together: merged by time, each record under its host.
+    let (j, e) = (json_log.to_str().unwrap(), ecs_log.to_str().unwrap());
+    let summary: serde_json::Value =
+        serde_json::from_str(&audit_query(&[e, j, "--summary", "--json"])).unwrap();
+    assert_eq!(summary["records"], json.len() * 2);
+    let hosts = summary["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 2, "{summary:#}");
+    for h in hosts {
+        assert_eq!(h["calls"], json.len(), "{summary:#}");
+        assert_eq!(h["denied"], 1, "{summary:#}");
+    }
+    let denied = audit_query(&[e, j, "--decision", "denied", "--host", "web1"]);
+    assert_eq!(denied.lines().count(), 1, "{denied}");
+    assert!(denied.contains("  web1  "), "{denied}");
+    assert!(denied.contains("docker volume create"), "{denied}");
+    assert!(denied.ends_with("deny/read-only-deny  403\n"), "{denied}");
+}

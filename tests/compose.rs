@@ -267,4 +267,12 @@ fn two_compose_services_get_their_own_rules_and_the_audit_names_each() {
     assert_eq!(decided("dashboard", "ImageList").as_deref(), Some("deny"));
     assert_eq!(decided("updater", "ImageList").as_deref(), Some("allow"));
     assert_eq!(decided("updater", "ContainerList").as_deref(), Some("deny"));
+    // With `uts: host`, the records name the machine the daemon runs on (this one), not the
+    // container's ID. (An image older than the `host` field writes none.)
+    let machine = String::from_utf8(Command::new("hostname").output().unwrap().stdout).unwrap();
+    for r in &audit {
+        if let Some(host) = r.get("host") {
+            assert_eq!(host.as_str(), Some(machine.trim()), "{r}");
+        }
+    }
 }

@@ -39,6 +39,7 @@ impl Recorded {
                 fail_open: false,
                 max_size: None,
                 keep: 1,
+                format: Default::default(),
             })
             .unwrap(),
         );

@@ -228,8 +228,8 @@ fn audit_filters_records_and_prints_lines_json_or_a_summary() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         stdout,
-        "2026-11-22T23:25:48.117Z  uid=0 curl        docker ps  allow/read-only  200\n\
-         2026-11-22T23:25:48.177Z  uid=65534 curl    docker info  allow/read-only  200\n",
+        "2026-11-22T23:25:48.117Z  -             uid=0 curl        docker ps  allow/read-only  200\n\
+         2026-11-22T23:25:48.177Z  -             uid=65534 curl    docker info  allow/read-only  200\n",
         "{}",
         text(&out)
     );

@@ -115,8 +115,8 @@ pub struct DropInArgs {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Audit logs, `-` for standard input. Give rotated files oldest first
-    /// (FILE.2 FILE.1 FILE).
+    /// Audit logs, of one host or several, `-` for standard input: their records are
+    /// merged by time.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
 
@@ -139,6 +139,11 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DECISION")]
     pub decision: Vec<String>,
 
+    /// Only calls recorded on this host (a glob on the record's `host`; `-` for records
+    /// that name none, written before sockeye recorded it). May be repeated.
+    #[arg(long, value_name = "NAME")]
+    pub host: Vec<String>,
+
     #[command(flatten)]
     pub time: TimeArgs,
 
@@ -157,8 +162,9 @@ pub struct AuditArgs {
           allow_hyphen_values = true, value_parser = whole::<usize>(1, 1_000_000, "rows", ""))]
     pub top: usize,
 
-    /// Keep reading the last FILE as it grows, as `tail -F` does (across rotation, by name),
-    /// printing matching records as they are written, until interrupted.
+    /// Keep reading every FILE as it grows, as `tail -F` does (across rotation, by name;
+    /// not a rotated FILE.N given with FILE), and `-` as a stream, printing matching records
+    /// as they are written, until interrupted.
     #[arg(long, short, conflicts_with = "summary")]
     pub follow: bool,
 }
@@ -566,6 +572,23 @@ pub struct ProxyArgs {
     )]
     pub audit_keep: usize,
 
+    /// How the audit log file is written: json (sockeye's record, docs/audit-log.md) or ecs
+    /// (the same record in Elastic Common Schema field names, for Filebeat and Elastic).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "json",
+        value_name = "FORMAT",
+        requires = "audit"
+    )]
+    pub audit_format: AuditFormatArg,
+
+    /// The host name every audit record names (`host`) [default: this host's name]. In a
+    /// container, whose host name is its ID, give the machine's name (or share its UTS
+    /// namespace: compose `uts: host`).
+    #[arg(long, value_name = "NAME", value_parser = host_name)]
+    pub audit_host: Option<String>,
+
     /// Largest request body sockeye reads whole to decide on it (container create, exec,
     /// service and volume specs, …); a larger one is refused, never passed unread.
     #[arg(long, default_value = "1048576", value_name = "BYTES",
@@ -602,6 +625,22 @@ pub struct ProxyArgs {
 
     #[command(flatten)]
     pub ui: UiArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormatArg {
+    Json,
+    Ecs,
+}
+
+/// A host name as records carry it: one line of text (it is printed in listings), not empty.
+fn host_name(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "{s:?} is not a host name (empty, or with spaces or control characters)"
+        ));
+    }
+    Ok(s.to_owned())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,17 +1,21 @@
-//! `sockeye audit FILE…`: the records of audit logs that match, one line each or as JSON,
-//! or a summary of them. Files are streamed: a log of any size takes the memory of one line
-//! (plus the summary's counters). `--follow` reads the last file on as it grows.
+//! `sockeye audit FILE…`: the records of audit logs (of one host or several) that match,
+//! merged by time, one line each or as JSON, or a summary of them. Files are streamed: a log
+//! of any size takes the memory of one line per file (plus the summary's counters).
+//! `--follow` reads the files on as they grow.
 
-use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::cmd::args::AuditArgs;
 use crate::docker::endpoint::Operation;
 use crate::guard::policy::Glob;
 use crate::remember::audit::follow::Follow;
+use crate::remember::audit::merge::{Merge, Plain, Source};
 use crate::remember::audit::query::{line, CallerSpec, DecisionFilter, Filter, Summary};
-use crate::remember::audit::read::{Malformed, Sources};
+use crate::remember::audit::read::Malformed;
+use crate::remember::audit::stream::Stream;
 use crate::remember::audit::Record;
 
 /// Exit status on errors (bad arguments, unreadable files).
@@ -73,17 +77,12 @@ fn query(args: AuditArgs) -> Result<(), String> {
             .iter()
             .map(|d| DecisionFilter::parse(d).map_err(|e| format!("--decision: {e}")))
             .collect::<Result<_, _>>()?,
+        hosts: args.host.iter().map(|h| Glob(h.clone())).collect(),
         since,
         until,
     };
-    // The followed file is opened with the others, so a typo fails before any output.
-    let (files, follow): (&[PathBuf], Option<Follow>) = match args.files.split_last() {
-        Some((last, rest)) if args.follow && last.as_os_str() != "-" => {
-            (rest, Some(Follow::open(last)?))
-        }
-        _ => (&args.files, None),
-    };
-    let sources = Sources::open(files)?;
+    // Every log is opened before any is read, so a typo fails before any output.
+    let mut merge = Merge::new(open(&args.files, args.follow)?);
     let mut malformed = Malformed::default();
     let mut p = Printer {
         filter,
@@ -94,29 +93,30 @@ fn query(args: AuditArgs) -> Result<(), String> {
         total: 0,
         matched: 0,
     };
-    let mut read = sources.for_each(&mut malformed, |r, raw| p.record(r, raw));
+    let mut read = Ok(());
     let mut reported = 0;
-    if let (Ok(()), Some(mut follow)) = (&read, follow) {
-        loop {
-            match follow.read(&mut malformed, &mut |r, raw| p.record(r, raw)) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    read = Err(e);
-                    break;
-                }
-            }
-            // Shown as they come: a follow has no end to report them at.
-            for l in &malformed.shown[reported..] {
-                eprintln!("sockeye: {l}");
-            }
-            reported = malformed.shown.len();
-            if let Err(e) = p.out.flush() {
-                p.write_error = Some(e);
+    loop {
+        match merge.round(&mut malformed, &mut |r, raw| p.record(r, raw)) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                read = Err(e);
                 break;
             }
-            std::thread::sleep(POLL);
         }
+        if !args.follow || merge.ended() {
+            break;
+        }
+        // Shown as they come: a follow has no end to report them at.
+        for l in &malformed.shown[reported..] {
+            eprintln!("sockeye: {l}");
+        }
+        reported = malformed.shown.len();
+        if let Err(e) = p.out.flush() {
+            p.write_error = Some(e);
+            break;
+        }
+        std::thread::sleep(POLL);
     }
     if malformed.count > reported as u64 {
         for l in malformed.report().lines().skip(reported) {
@@ -158,6 +158,45 @@ fn query(args: AuditArgs) -> Result<(), String> {
             Err(format!("cannot write to standard output: {e}"))
         }
         _ => Ok(()),
+    }
+}
+
+const STDIN: &str = "(standard input)";
+
+/// The logs, each as it is read: to its end, or followed (`--follow`: every file but a
+/// rotated one, and standard input as a stream).
+fn open(files: &[PathBuf], follow: bool) -> Result<Vec<Box<dyn Source>>, String> {
+    if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        return Err("- (standard input) may be given once".into());
+    }
+    let mut out: Vec<Box<dyn Source>> = Vec::new();
+    for f in files {
+        if f.as_os_str() == "-" {
+            out.push(if follow {
+                Box::new(Stream::spawn(STDIN.into(), io::stdin()))
+            } else {
+                Box::new(Plain::new(STDIN.into(), io::stdin().lock()))
+            });
+        } else if follow && !rotated(f, files) {
+            out.push(Box::new(Follow::open(f)?));
+        } else {
+            let name = f.display().to_string();
+            let file = File::open(f).map_err(|e| format!("cannot read {name}: {e}"))?;
+            out.push(Box::new(Plain::new(name, BufReader::new(file))));
+        }
+    }
+    Ok(out)
+}
+
+/// `FILE.N` given with `FILE`: a rotated file, which no longer grows. Following it by name
+/// would read the next rotation's file again (`FILE` becomes `FILE.1`).
+fn rotated(f: &Path, files: &[PathBuf]) -> bool {
+    let name = f.as_os_str().to_string_lossy();
+    match name.rsplit_once('.') {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            files.iter().any(|g| g.as_os_str() == base)
+        }
+        _ => false,
     }
 }
 

@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::cmd::args::{ModeArg, PolicyArgs, ProxyArgs, TimeArgs, TraceArgs, ViewArgs};
+use crate::cmd::args::{
+    AuditFormatArg, ModeArg, PolicyArgs, ProxyArgs, TimeArgs, TraceArgs, ViewArgs,
+};
 use crate::config::{
     DockerEnv, EnvUpstream, Group, Limits, ListenAddr, ListenSpec, SocketPerms, UpstreamAddr,
 };
@@ -14,7 +16,7 @@ use crate::guard::isolate::Isolation;
 use crate::guard::policy::{Glob, Mode, Policy, ProfileParams};
 use crate::guard::Guard;
 use crate::relay::tls;
-use crate::remember::audit::AuditOptions;
+use crate::remember::audit::{AuditFormat, AuditOptions};
 use crate::see::view::{Format, Output, ViewOptions};
 
 /// The smallest `--max-body` (of `proxy`, and of `policy explain`, which answers as it does).
@@ -162,6 +164,8 @@ pub struct ProxyConfig {
     /// `--isolate`, for every listener's guard.
     pub isolation: Option<Isolation>,
     pub audit: Option<AuditOptions>,
+    /// `--audit-host`: the host every record names, in place of this host's name.
+    pub audit_host: Option<String>,
     /// Where to serve `/metrics` and `/healthz`.
     pub metrics: Option<std::net::SocketAddr>,
     /// Listen on the sockets systemd passed (socket activation) instead of `listen`, which
@@ -329,6 +333,10 @@ impl ProxyArgs {
                 fail_open: self.audit_fail_open,
                 max_size: self.audit_max_size,
                 keep: self.audit_keep,
+                format: match self.audit_format {
+                    AuditFormatArg::Json => AuditFormat::Json,
+                    AuditFormatArg::Ecs => AuditFormat::Ecs,
+                },
             }
         });
         let view = problems.check(self.view.build(Output::Stdout));
@@ -362,6 +370,7 @@ impl ProxyArgs {
         });
         Ok(ProxyConfig {
             audit,
+            audit_host: self.audit_host.clone(),
             listen,
             tls,
             upstream,

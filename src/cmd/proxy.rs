@@ -40,6 +40,10 @@ const VIEW_GRACE: Duration = Duration::from_secs(2);
 /// relaying a request never wakes another thread (measured: cross-thread wake-ups were most
 /// of the CPU per small request; see docs/benchmarks.md).
 pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
+    // First: every record, and the startup line, name this host.
+    if let Some(host) = &cfg.audit_host {
+        crate::remember::audit::record::set_host(host.clone());
+    }
     let fd_limit = fdlimit::raise().map_or_else(
         |e| {
             tracing::warn!("{e}");
@@ -464,10 +468,19 @@ fn startup_facts(cfg: &ProxyConfig, fd_limit: &str) -> String {
         None => "nothing enforced",
     };
     let audit = match &cfg.audit {
-        Some(a) => match &a.path {
-            Some(p) => format!("audit {}", p.display()),
-            None => "audit standard output".to_owned(),
-        },
+        Some(a) => {
+            let to = match &a.path {
+                Some(p) => format!("audit {}", p.display()),
+                None => "audit standard output".to_owned(),
+            };
+            let format = match a.format {
+                crate::remember::audit::AuditFormat::Json => "",
+                crate::remember::audit::AuditFormat::Ecs => " (ECS field names)",
+            };
+            // The host records name, once said: a container's ID there is worth noticing.
+            let host = crate::remember::audit::record::host();
+            format!("{to}{format}, host {host}")
+        }
         None => "audit none".to_owned(),
     };
     let metrics = cfg

@@ -8,7 +8,7 @@ use std::io::{self, BufReader, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::read::{each_line, Lines, Malformed};
+use super::read::{next_record, Lines, Malformed};
 use super::Record;
 
 pub struct Follow {
@@ -17,6 +17,9 @@ pub struct Follow {
     lines: Lines<BufReader<File>>,
     /// Device and inode of the open file: another one under the name means a rotation.
     id: (u64, u64),
+    /// The file now under the name, once found, read when the old one has been read to
+    /// its end.
+    next: Option<(File, (u64, u64))>,
 }
 
 impl Follow {
@@ -29,39 +32,42 @@ impl Follow {
             name,
             lines: Lines::following(BufReader::new(file)),
             id,
+            next: None,
         })
     }
 
-    /// Every whole record written since the last call, through `each` as
-    /// [`super::read::Sources::for_each`] hands them; `Ok(false)` when `each` asked to stop.
-    pub fn read(
+    /// The next whole record written since the last one, as
+    /// [`super::read::next_record`] reads them; `None` when there is none yet.
+    pub fn next(
         &mut self,
         malformed: &mut Malformed,
-        each: &mut impl FnMut(&Record, &str) -> bool,
-    ) -> Result<bool, String> {
+    ) -> Result<Option<(Box<Record>, String)>, String> {
         loop {
-            if !each_line(&self.name, &mut self.lines, malformed, each)? {
-                return Ok(false);
+            if let Some(r) = next_record(&self.name, &mut self.lines, malformed)? {
+                return Ok(Some(r));
+            }
+            // The old file has been read to its end since the new one was found (a last
+            // record may have reached it in between): on to the new one.
+            if let Some((file, id)) = self.next.take() {
+                self.id = id;
+                self.lines = Lines::following(BufReader::new(file));
+                continue;
             }
             // At the end of the open file: is the name still this file, and as long?
             let now = match std::fs::metadata(&self.path) {
                 Ok(m) => m,
                 // Between the rename and the new file: wait for it.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(true),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
                 Err(e) => return Err(format!("cannot read {}: {e}", self.name)),
             };
             if (now.dev(), now.ino()) != self.id {
                 let file = match File::open(&self.path) {
                     Ok(f) => f,
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(true),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
                     Err(e) => return Err(format!("cannot read {}: {e}", self.name)),
                 };
-                // A last record may have reached the old file since it was read to its end.
-                if !each_line(&self.name, &mut self.lines, malformed, each)? {
-                    return Ok(false);
-                }
-                self.id = identity(&file).map_err(|e| format!("cannot read {}: {e}", self.name))?;
-                self.lines = Lines::following(BufReader::new(file));
+                let id = identity(&file).map_err(|e| format!("cannot read {}: {e}", self.name))?;
+                self.next = Some((file, id));
                 continue;
             }
             let at = self
@@ -78,7 +84,7 @@ impl Follow {
                 self.lines.restart();
                 continue;
             }
-            return Ok(true);
+            return Ok(None);
         }
     }
 }
@@ -86,4 +92,13 @@ impl Follow {
 fn identity(file: &File) -> io::Result<(u64, u64)> {
     let m = file.metadata()?;
     Ok((m.dev(), m.ino()))
+}
+
+impl super::merge::Source for Follow {
+    fn pull(&mut self, malformed: &mut Malformed) -> Result<super::merge::Pull, String> {
+        Ok(match self.next(malformed)? {
+            Some((r, raw)) => super::merge::Pull::Record(r, raw),
+            None => super::merge::Pull::Later,
+        })
+    }
 }

@@ -9,10 +9,13 @@
 //! and nothing lost. `--audit-fail-open` keeps serving instead (and still keeps what
 //! it can).
 
+pub mod ecs;
 pub mod follow;
+pub mod merge;
 pub mod query;
 pub mod read;
 pub mod record;
+pub mod stream;
 mod why;
 
 use std::collections::VecDeque;
@@ -43,6 +46,17 @@ pub struct AuditOptions {
     pub max_size: Option<u64>,
     /// Rotated files kept (`FILE.1` … `FILE.N`).
     pub keep: usize,
+    /// Field names the file is written in.
+    pub format: AuditFormat,
+}
+
+/// How records are written: sockeye's own field names, or the Elastic Common Schema's
+/// ([`ecs`]), one JSON document a line either way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AuditFormat {
+    #[default]
+    Json,
+    Ecs,
 }
 
 /// Records kept in memory while the file cannot be written; beyond this, with
@@ -127,7 +141,12 @@ impl AuditLog {
     /// Write one line that is not a call: an event of sockeye's own (a policy reload), with
     /// an `"event"` key that tells readers it is not a call record (docs/audit-log.md).
     pub fn write_event(&self, event: &impl Serialize) {
-        let mut line = serde_json::to_vec(event).expect("an event serializes");
+        let mut line = match self.opts.format {
+            AuditFormat::Json => serde_json::to_vec(event),
+            AuditFormat::Ecs => serde_json::to_value(event)
+                .and_then(|v| serde_json::to_vec(&ecs::event_to_ecs(&v, record::host()))),
+        }
+        .expect("an event serializes");
         line.push(b'\n');
         let mut state = self.lock();
         self.flush(&mut state, Some(line));
@@ -139,7 +158,13 @@ impl AuditLog {
         // Serialized outside the log's lock, so relay threads do not wait on each other's
         // serialization.
         let mut line = Vec::with_capacity(LINE);
-        serde_json::to_writer(&mut line, record).expect("a record serializes");
+        match self.opts.format {
+            AuditFormat::Json => serde_json::to_writer(&mut line, record),
+            // The same record, renamed: through its JSON, so no field can be missed.
+            AuditFormat::Ecs => serde_json::to_value(record)
+                .and_then(|v| serde_json::to_writer(&mut line, &ecs::to_ecs(&v))),
+        }
+        .expect("a record serializes");
         line.push(b'\n');
         let mut state = self.lock();
         self.flush(&mut state, Some(line));

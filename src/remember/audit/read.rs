@@ -99,12 +99,35 @@ fn parse(bytes: &[u8]) -> Line {
         Err(_) => return Line::Malformed("not text (not UTF-8)".into()),
     };
     match serde_json::from_str::<Record>(text) {
-        // New fields are added without a version bump, but a new version may change what
-        // known fields mean: reading it as v1 could misstate what happened.
-        Ok(r) if r.v != VERSION => Line::Malformed(super::why::unsupported(&r.v.to_string())),
-        Ok(r) => Line::Record(Box::new(r), text.to_owned()),
+        Ok(r) => checked(r, text),
         Err(_) if is_event(text) => Line::Event,
-        Err(e) => Line::Malformed(super::why::not_a_record(&e, text)),
+        Err(e) => match ecs(text) {
+            Some(line) => line,
+            None => Line::Malformed(super::why::not_a_record(&e, text)),
+        },
+    }
+}
+
+/// New fields are added without a version bump, but a new version may change what known
+/// fields mean: reading it as v1 could misstate what happened.
+fn checked(r: Record, text: &str) -> Line {
+    if r.v != VERSION {
+        return Line::Malformed(super::why::unsupported(&r.v.to_string()));
+    }
+    Line::Record(Box::new(r), text.to_owned())
+}
+
+/// A line of a log written with `--audit-format ecs`, read as the record it maps; `None`
+/// when it is no such document.
+fn ecs(text: &str) -> Option<Line> {
+    let doc = serde_json::from_str::<serde_json::Value>(text).ok()?;
+    match super::ecs::from_ecs(&doc) {
+        super::ecs::Read::Record(v) => Some(match serde_json::from_value::<Record>(v) {
+            Ok(r) => checked(r, text),
+            Err(e) => Line::Malformed(format!("an ECS document that is not a sockeye record: {e}")),
+        }),
+        super::ecs::Read::Event => Some(Line::Event),
+        super::ecs::Read::Foreign => None,
     }
 }
 
@@ -204,15 +227,28 @@ pub fn each_line<R: BufRead>(
     malformed: &mut Malformed,
     each: &mut impl FnMut(&Record, &str) -> bool,
 ) -> Result<bool, String> {
+    while let Some((r, raw)) = next_record(name, lines, malformed)? {
+        if !each(&r, &raw) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The next record `lines` has now, and the line as written; `None` at the end (of what has
+/// been written so far, when following). Events are skipped; a line that is not a record
+/// goes to `malformed`, unless it is the file's first: then the file is no audit log at all
+/// (a binary, the wrong file, a newer sockeye's log), an error.
+pub fn next_record<R: BufRead>(
+    name: &str,
+    lines: &mut Lines<R>,
+    malformed: &mut Malformed,
+) -> Result<Option<(Box<Record>, String)>, String> {
     while let Some(line) = lines.next() {
         let first = lines.nonblank == 1;
         let (number, line) = line.map_err(|e| format!("cannot read {name}: {e}"))?;
         match line {
-            Line::Record(r, raw) => {
-                if !each(&r, &raw) {
-                    return Ok(false);
-                }
-            }
+            Line::Record(r, raw) => return Ok(Some((r, raw))),
             Line::Event => {}
             Line::Malformed(why) if first => {
                 return Err(format!(
@@ -222,7 +258,7 @@ pub fn each_line<R: BufRead>(
             Line::Malformed(why) => malformed.add(name, number, &why),
         }
     }
-    Ok(true)
+    Ok(None)
 }
 
 /// The recorded session of tests/data/audit (see its README), older file first, as

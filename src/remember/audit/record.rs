@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
@@ -40,6 +40,10 @@ pub struct Record<S = String, C = Wire<S>> {
     pub id: S,
     pub conn: u64,
     pub req: u64,
+    /// The host sockeye ran on: `--audit-host`, else its host name. Absent from records
+    /// written before sockeye recorded it; readers then name the host `-` ([`Record::host`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<S>,
     /// A [`Wire`]; written as its JSON, made once per connection (`CallerJson`).
     pub caller: C,
     pub endpoint: S,
@@ -86,6 +90,37 @@ pub struct Record<S = String, C = Wire<S>> {
     /// plus `escalations`.
     #[serde(default)]
     pub facts: Map<String, Value>,
+}
+
+/// The name a record without `host` (written before sockeye recorded it) is shown and
+/// filtered by.
+pub const NO_HOST: &str = "-";
+
+impl<S: AsRef<str>, C> Record<S, C> {
+    /// The host the record was written on, `-` when it does not say.
+    pub fn host(&self) -> &str {
+        self.host.as_ref().map_or(NO_HOST, AsRef::as_ref)
+    }
+}
+
+/// The host records name: set once at startup ([`set_host`]), else the host name.
+static HOST: OnceLock<String> = OnceLock::new();
+
+/// Name the host in every record from now on (`--audit-host`: in a container, whose host name
+/// is its random ID). Must come before the first record; `false` if one was already written.
+pub fn set_host(name: String) -> bool {
+    HOST.set(name).is_ok()
+}
+
+/// The host records name: read once, since it is asked for every record.
+pub fn host() -> &'static str {
+    HOST.get_or_init(|| {
+        nix::unistd::gethostname()
+            .map(|h| h.to_string_lossy().into_owned())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| NO_HOST.to_owned())
+    })
 }
 
 impl<'a> Record<&'a str, &'a RawValue> {
@@ -139,6 +174,7 @@ impl<'a> Record<&'a str, &'a RawValue> {
             id,
             conn: head.id.conn,
             req: head.id.req,
+            host: Some(host()),
             caller,
             endpoint: head.route.name(),
             section: head.route.section().map(Section::as_str),

@@ -8,6 +8,7 @@ fn record(n: u64) -> Record {
         id: format!("#1.{n}"),
         conn: 1,
         req: n,
+        host: Some("web1".into()),
         caller: crate::caller::Wire::default(),
         endpoint: "ContainerList".into(),
         section: Some("containers".into()),
@@ -40,6 +41,7 @@ fn opts(path: &Path) -> AuditOptions {
         fail_open: false,
         max_size: None,
         keep: 3,
+        format: AuditFormat::Json,
     }
 }
 
@@ -395,8 +397,14 @@ mod lines {
 
     #[test]
     fn records_serialize_to_the_pinned_lines() {
-        assert_eq!(line(&ps()), PS);
-        assert_eq!(line(&denied_create()), DENIED_CREATE);
+        // Every record names its host, after the call's number (the pinned lines are older).
+        let host = format!(
+            "\"req\":2000,\"host\":{},",
+            serde_json::to_string(crate::remember::audit::record::host()).unwrap()
+        );
+        let pinned = |l: &str| l.replacen("\"req\":2000,", &host, 1);
+        assert_eq!(line(&ps()), pinned(PS));
+        assert_eq!(line(&denied_create()), pinned(DENIED_CREATE));
     }
 
     #[test]
@@ -463,5 +471,34 @@ mod lines {
             want.push('\n');
         }
         assert_eq!(std::fs::read_to_string(&path).unwrap(), want);
+    }
+}
+
+#[test]
+fn an_ecs_log_reads_back_as_the_records_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.log");
+    let log = AuditLog::open(AuditOptions {
+        format: AuditFormat::Ecs,
+        ..opts(&path)
+    })
+    .unwrap();
+    log.write(&record(1));
+    log.write_event(&serde_json::json!({"v":1,"time":"2026-11-22T00:00:00.000Z",
+        "time_unix":0.0,"event":"reload","what":"policy","ok":true}));
+    log.write(&record(2));
+    let text = std::fs::read(&path).unwrap();
+    let first: serde_json::Value =
+        serde_json::from_slice(text.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(first["event"]["id"], "#1.1");
+    assert_eq!(first["ecs"]["version"], ecs::ECS_VERSION);
+    let lines: Vec<read::Line> = read::Lines::new(&text[..]).map(|l| l.unwrap().1).collect();
+    assert_eq!(lines.len(), 3);
+    match (&lines[0], &lines[1], &lines[2]) {
+        (read::Line::Record(a, _), read::Line::Event, read::Line::Record(b, _)) => {
+            assert_eq!(**a, record(1));
+            assert_eq!(**b, record(2));
+        }
+        other => panic!("{other:?}"),
     }
 }

@@ -203,6 +203,7 @@ fn the_audit_log_state_is_read_when_scraped() {
             fail_open: false,
             max_size: None,
             keep: 1,
+            format: Default::default(),
         })
         .unwrap(),
     );
@@ -260,6 +261,7 @@ async fn an_unwritable_audit_log_is_unhealthy_and_shows_in_the_gauge() {
             fail_open: false,
             max_size: None,
             keep: 1,
+            format: Default::default(),
         })
         .unwrap(),
     );

@@ -1,4 +1,4 @@
-//! Which records to keep: by caller, endpoint, decision and time.
+//! Which records to keep: by caller, endpoint, decision, host and time.
 
 use super::caller_spec::CallerSpec;
 use crate::guard::policy::Glob;
@@ -59,6 +59,8 @@ pub struct Filter {
     /// Globs on the endpoint name (`Container*`, `SystemPing*`).
     pub endpoints: Vec<Glob>,
     pub decisions: Vec<DecisionFilter>,
+    /// Globs on the host the record names (`-` for records that name none).
+    pub hosts: Vec<Glob>,
     /// Seconds since the epoch, inclusive.
     pub since: Option<f64>,
     pub until: Option<f64>,
@@ -73,6 +75,7 @@ impl Filter {
                     .decisions
                     .iter()
                     .any(|d| d.matches(r.decision.as_deref())))
+            && (self.hosts.is_empty() || self.hosts.iter().any(|g| g.matches(r.host())))
             && self
                 .since
                 .is_none_or(|t| millis(r.time_unix) >= t_millis(t))

@@ -28,7 +28,7 @@ pub fn caller_label(c: &Caller) -> String {
     }
 }
 
-/// One record as one line: time, caller, action, decision (and its rule), status.
+/// One record as one line: time, host, caller, action, decision (and its rule), status.
 pub fn line(r: &Record) -> String {
     let decision = match (&r.decision, &r.rule) {
         (Some(d), Some(rule)) => format!("{d}/{rule}"),
@@ -43,8 +43,9 @@ pub fn line(r: &Record) -> String {
         r.action.clone()
     };
     let mut out = format!(
-        "{}  {:<16}  {}  {decision}  {status}",
+        "{}  {:<12}  {:<16}  {}  {decision}  {status}",
         r.time,
+        one_line(r.host()),
         caller_label(&r.caller),
         one_line(&action)
     );

@@ -1,4 +1,4 @@
-//! A summary of who did what and what was denied, kept as counters.
+//! A summary of who did what, on which host, and what was denied, kept as counters.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::client::Client;
 use super::filter::is_denial;
+use super::line::one_line;
 use crate::remember::audit::record::Record;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,11 +30,14 @@ pub struct Summary {
     first: Option<(f64, String)>,
     last: Option<(f64, String)>,
     decisions: BTreeMap<String, u64>,
-    callers: HashMap<Client, Counts>,
+    /// By the host records name (`-` for none).
+    hosts: HashMap<String, Counts>,
+    /// A caller on one host is another than the same on another host.
+    callers: HashMap<Caller, Counts>,
     endpoints: HashMap<String, Counts>,
     /// (rule, caller) → denials; the rule is `(refused)` for a request refused before the
     /// policy.
-    denials: HashMap<(String, Client), u64>,
+    denials: HashMap<(String, Caller), u64>,
     statuses: BTreeMap<String, u64>,
 }
 
@@ -53,7 +57,15 @@ impl Summary {
             .entry(decision.unwrap_or("none").to_owned())
             .or_default() += 1;
         let denied = is_denial(decision);
-        let client = Client::of(&r.caller);
+        let host = r.host();
+        match self.hosts.get_mut(host) {
+            Some(c) => c.add(denied),
+            None => self.hosts.entry(host.to_owned()).or_default().add(denied),
+        }
+        let client = Caller {
+            client: Client::of(&r.caller),
+            host: host.to_owned(),
+        };
         self.callers.entry(client.clone()).or_default().add(denied);
         self.endpoints
             .entry(r.endpoint.clone())
@@ -89,8 +101,8 @@ impl Summary {
         v
     }
 
-    fn top_denials(&self, top: usize) -> Vec<(String, Client, u64)> {
-        let mut v: Vec<(String, Client, u64)> = self
+    fn top_denials(&self, top: usize) -> Vec<(String, Caller, u64)> {
+        let mut v: Vec<(String, Caller, u64)> = self
             .denials
             .iter()
             .map(|((rule, client), n)| (rule.clone(), client.clone(), *n))
@@ -98,10 +110,19 @@ impl Summary {
         v.sort_by(|a, b| {
             b.2.cmp(&a.2)
                 .then_with(|| a.0.cmp(&b.0))
-                .then_with(|| a.1.cmp(&b.1))
+                .then_with(|| a.1.to_string().cmp(&b.1.to_string()))
         });
         v.truncate(top);
         v
+    }
+
+    /// A caller as a table names it: with its host once there are several.
+    fn name(&self, c: &Caller) -> String {
+        if self.hosts.len() > 1 {
+            format!("{} on {}", c.client, one_line(&c.host))
+        } else {
+            c.client.to_string()
+        }
     }
 
     /// Tables for a person, `top` rows each.
@@ -135,9 +156,19 @@ impl Summary {
                 out.push_str(&format!("{:>8}  {:>6}  {name}\n", c.calls, c.denied));
             }
         };
+        table(
+            &mut out,
+            "hosts",
+            "host",
+            Self::top(&self.hosts, top)
+                .into_iter()
+                .map(|(k, c)| (one_line(&k), c))
+                .collect(),
+            self.hosts.len(),
+        );
         let callers = Self::top(&self.callers, top)
             .into_iter()
-            .map(|(k, c)| (k.to_string(), c))
+            .map(|(k, c)| (self.name(&k), c))
             .collect();
         table(
             &mut out,
@@ -165,6 +196,7 @@ impl Summary {
             let width = denials.iter().map(|d| d.0.len()).max().unwrap_or(0);
             out.push_str(&format!("   calls  {:<width$}  caller\n", "rule"));
             for (rule, client, n) in denials {
+                let client = self.name(&client);
                 out.push_str(&format!("{n:>8}  {rule:<width$}  {client}\n"));
             }
         }
@@ -184,14 +216,28 @@ impl Summary {
             "last": self.last.as_ref().map(|l| &l.1),
             "decisions": self.decisions,
             "statuses": self.statuses,
-            "callers": rows(
-                Self::top(&self.callers, top).into_iter().map(|(k, c)| (k.to_string(), c)).collect(),
-                "caller"
-            ),
+            "hosts": rows(Self::top(&self.hosts, top), "host"),
+            "callers": Self::top(&self.callers, top).into_iter().map(|(k, c)| {
+                json!({ "caller": k.client.to_string(), "host": k.host, "calls": c.calls, "denied": c.denied })
+            }).collect::<Vec<_>>(),
             "endpoints": rows(Self::top(&self.endpoints, top), "endpoint"),
             "denials": self.top_denials(top).into_iter().map(|(rule, client, n)| {
-                json!({ "rule": rule, "caller": client.to_string(), "calls": n })
+                json!({ "rule": rule, "caller": client.client.to_string(), "host": client.host, "calls": n })
             }).collect::<Vec<_>>(),
         })
+    }
+}
+
+/// A caller and the host it called on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Caller {
+    client: Client,
+    host: String,
+}
+
+/// For ordering ties alike on every run (tables show [`Summary::name`]).
+impl fmt::Display for Caller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} on {}", self.client, self.host)
     }
 }

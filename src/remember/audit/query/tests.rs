@@ -212,11 +212,11 @@ fn time_ranges_are_inclusive_and_take_rfc3339_relative_and_epoch_times() {
 }
 
 #[test]
-fn a_line_shows_time_caller_action_decision_and_status() {
+fn a_line_shows_time_host_caller_action_decision_and_status() {
     let all = session();
     assert_eq!(
         line(&all[1]),
-        "2026-11-22T23:25:43.607Z  uid=0 docker      docker version  allow/read-only  200"
+        "2026-11-22T23:25:43.607Z  -             uid=0 docker      docker version  allow/read-only  200"
     );
     let create = all
         .iter()
@@ -224,14 +224,14 @@ fn a_line_shows_time_caller_action_decision_and_status() {
         .unwrap();
     assert_eq!(
         line(create),
-        "2026-11-22T23:25:49.752Z  uid=0 docker      docker create --rm sockeye-test/busybox:1 true  \
+        "2026-11-22T23:25:49.752Z  -             uid=0 docker      docker create --rm sockeye-test/busybox:1 true  \
          deny/read-only-deny  403"
     );
     let refused = all.last().unwrap();
     // Without an endpoint, the request itself says more than the action.
     assert_eq!(
         line(refused),
-        "2026-11-22T23:25:49.796Z  uid=0 curl        GET /v1.41/containers//json  refused  400"
+        "2026-11-22T23:25:49.796Z  -             uid=0 curl        GET /v1.41/containers//json  refused  400"
     );
     assert_eq!(one_line("a\nb\tc"), "a b c");
 }
@@ -248,6 +248,10 @@ fn the_summary_counts_callers_endpoints_denials_and_statuses() {
 41 record(s), 2026-11-22T23:25:43.599Z to 2026-11-22T23:25:49.796Z
 decisions: allow 31, deny 1, refused 1, would_deny 8
 statuses: 1xx 2, 2xx 36, 4xx 2, 5xx 1
+
+hosts (1 of 1):
+   calls  denied  host
+      41      10  -
 
 top callers (3 of 3):
    calls  denied  caller
@@ -276,4 +280,46 @@ denials by rule and caller (2 of 2):
 
     let empty = Summary::default().render(10);
     assert_eq!(empty, "0 record(s)\n");
+}
+
+#[test]
+fn the_summary_counts_per_host_and_names_each_callers_host_once_there_are_several() {
+    let mut s = Summary::default();
+    for (i, r) in session().into_iter().enumerate() {
+        let mut r = r;
+        r.host = Some(if i % 2 == 0 { "web1" } else { "web2" }.into());
+        s.add(&r);
+    }
+    let text = s.render(2);
+    assert!(
+        text.contains("hosts (2 of 2):\n   calls  denied  host\n      21       5  web1\n      20       5  web2\n"),
+        "\n{text}"
+    );
+    assert!(
+        text.contains("  uid 0 /usr/local/bin/docker on web1\n"),
+        "\n{text}"
+    );
+    assert!(
+        text.contains("  read-only-deny  uid 0 /usr/local/bin/docker on web2\n"),
+        "\n{text}"
+    );
+    let json = s.to_json(5);
+    assert_eq!(json["hosts"][0]["host"], "web1");
+    assert_eq!(json["hosts"][1]["denied"], 5);
+    assert_eq!(json["callers"][0]["host"], "web1");
+    assert_eq!(json["callers"][0]["caller"], "uid 0 /usr/local/bin/docker");
+    // Filtered by host: `-` is a record that names none.
+    let web2 = Filter {
+        hosts: vec![Glob("web2".into())],
+        ..Filter::default()
+    };
+    let mut named = session()[0].clone();
+    assert!(!web2.matches(&named));
+    named.host = Some("web2".into());
+    assert!(web2.matches(&named));
+    let none = Filter {
+        hosts: vec![Glob("-".into())],
+        ..Filter::default()
+    };
+    assert!(none.matches(&session()[0]));
 }
