@@ -290,6 +290,7 @@ fn a_record_as_the_audit_log_writes_it_maps_every_field() {
         id: "#1.2".into(),
         conn: 1,
         req: 2,
+        host: Some("node-7".into()),
         caller: Wire {
             transport: "tls".into(),
             addr: Some("10.0.0.7:51000".into()),
@@ -327,7 +328,8 @@ fn a_record_as_the_audit_log_writes_it_maps_every_field() {
         error: None,
         facts: serde_json::Map::new(),
     };
-    let (mapped, _) = log_record(&serde_json::to_vec(&record).unwrap(), 1);
+    let (mapped, host) = log_record(&serde_json::to_vec(&record).unwrap(), 1);
+    assert_eq!(host.as_deref(), Some("node-7"));
     let got = attributes(&mapped);
     let names: Vec<&str> = got.keys().map(String::as_str).collect();
     assert_eq!(
