@@ -366,7 +366,7 @@ fn options(url: &str) -> OtlpOptions {
         endpoint: Endpoint::parse(url).unwrap(),
         headers: vec![],
         tls: None,
-        host: otlp::local_host_name(),
+        host: sockeye::remember::audit::record::host().to_owned(),
         timeout: otlp::TIMEOUT,
     }
 }

@@ -63,7 +63,8 @@ pub struct OtlpOptions {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// For `https`: whom to trust ([`client_config`]).
     pub tls: Option<Arc<rustls::ClientConfig>>,
-    /// The resource's `host.name` for records that do not name their host.
+    /// The resource's `host.name` for records that do not name their host (written by a
+    /// sockeye before records named it): [`crate::remember::audit::record::host`].
     pub host: String,
     pub timeout: Duration,
 }
@@ -210,14 +211,6 @@ pub(super) fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
-}
-
-/// The host's name, for the resource's `host.name`.
-pub fn local_host_name() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".into())
 }
 
 /// The OTLP sink's transport.
