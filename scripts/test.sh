@@ -14,6 +14,8 @@ need=()
 command -v socat >/dev/null || need+=(socat)
 command -v curl >/dev/null || need+=(curl)
 command -v script >/dev/null || need+=(bsdutils)
+# tests/syslog.rs runs its own rsyslogd (its own config, port and files; never the system's).
+[ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         log "installing ${need[*]}"

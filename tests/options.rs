@@ -66,6 +66,9 @@ fn requirements(long: &str) -> &'static [&'static str] {
         "audit-max-size" | "audit-fsync" | "audit-fail-open" => &["--audit", "audit.log"],
         "audit-keep" => &["--audit", "audit.log", "--audit-max-size", "1048576"],
         "ui-keep" | "ui-insecure" => &["--ui", "127.0.0.1:0"],
+        "audit-syslog-max-message" | "audit-syslog-facility" | "audit-syslog-app-name" => {
+            &["--audit-syslog", "tcp://127.0.0.1:1"]
+        }
         _ => &[],
     }
 }
@@ -167,6 +170,8 @@ fn extreme_numbers_are_one_line_of_error_for_every_numeric_option() {
         "proxy --max-body",
         "proxy --audit-max-size",
         "proxy --audit-keep",
+        "proxy --audit-syslog-max-message",
+        "proxy --audit-spool-max",
         "trace --body-limit",
         "health --timeout",
         "audit --top",

@@ -547,13 +547,15 @@ pub struct ProxyArgs {
     #[arg(long, value_name = "FILE")]
     pub audit: Option<String>,
 
-    /// fdatasync the audit log after every record.
-    #[arg(long, requires = "audit")]
+    /// fdatasync the audit log after every record (and a remote sink's spool: each record
+    /// and what was delivered).
+    #[arg(long)]
     pub audit_fsync: bool,
 
     /// Keep serving when the audit log cannot be written (records are kept in memory, up
-    /// to a limit, until it can).
-    #[arg(long, requires = "audit")]
+    /// to a limit, until it can), or when a remote sink's spool is full (calls are counted
+    /// as unrecorded).
+    #[arg(long)]
     pub audit_fail_open: bool,
 
     /// Rotate the audit log when it would grow beyond this many bytes (FILE.1, FILE.2, …).
@@ -588,6 +590,60 @@ pub struct ProxyArgs {
     /// namespace: compose `uts: host`).
     #[arg(long, value_name = "NAME", value_parser = host_name)]
     pub audit_host: Option<String>,
+    /// Also send every record to a syslog receiver, as an RFC 5424 message (the record as
+    /// structured data and as JSON): unix:///dev/log, udp://HOST:PORT, tcp://HOST:PORT or
+    /// tls://HOST:PORT. Records wait in a spool (--audit-spool) while it is down.
+    #[arg(long, value_name = "ADDR")]
+    pub audit_syslog: Option<String>,
+
+    /// The syslog facility of audit messages (kern, user, daemon, auth, authpriv, local0 …
+    /// local7, …).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "authpriv",
+        requires = "audit_syslog"
+    )]
+    pub audit_syslog_facility: String,
+
+    /// The APP-NAME of audit messages.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "sockeye",
+        requires = "audit_syslog"
+    )]
+    pub audit_syslog_app_name: String,
+
+    /// Longest syslog message; a longer record is sent without its structured data, or,
+    /// if still too long, shortened to its key fields (`"truncated":true`).
+    #[arg(long, value_name = "BYTES", default_value = "8096", requires = "audit_syslog",
+          allow_hyphen_values = true, value_parser = whole::<usize>(1024, 1 << 20, "bytes", ""))]
+    pub audit_syslog_max_message: usize,
+
+    /// CA certificates (PEM) that issued a tls:// syslog receiver's certificate.
+    #[arg(long, value_name = "FILE", requires = "audit_syslog")]
+    pub audit_syslog_ca: Option<PathBuf>,
+
+    /// Client certificate (PEM) for a tls:// syslog receiver that asks for one.
+    #[arg(long, value_name = "FILE", requires = "audit_syslog_key")]
+    pub audit_syslog_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --audit-syslog-cert.
+    #[arg(long, value_name = "FILE", requires = "audit_syslog_cert")]
+    pub audit_syslog_key: Option<PathBuf>,
+
+    /// Where remote sinks keep records until their receiver has them: one directory per
+    /// sink, locked by one sockeye. Default: /var/lib/sockeye/spool as root, else
+    /// $XDG_STATE_HOME/sockeye/spool.
+    #[arg(long, value_name = "DIR")]
+    pub audit_spool: Option<PathBuf>,
+
+    /// Most bytes a remote sink's spool holds (K, M, G suffixes); past it, calls are refused
+    /// (or, with --audit-fail-open, served and counted as unrecorded).
+    #[arg(long, value_name = "SIZE", default_value = "256M", allow_hyphen_values = true,
+          value_parser = range::spool_size)]
+    pub audit_spool_max: u64,
 
     /// Largest request body sockeye reads whole to decide on it (container create, exec,
     /// service and volume specs, …); a larger one is refused, never passed unread.

@@ -166,6 +166,8 @@ pub struct ProxyConfig {
     pub audit: Option<AuditOptions>,
     /// `--audit-host`: the host every record names, in place of this host's name.
     pub audit_host: Option<String>,
+    /// Remote audit sinks (`--audit-syslog`) and their spool.
+    pub ship: ShipConfig,
     /// Where to serve `/metrics` and `/healthz`.
     pub metrics: Option<std::net::SocketAddr>,
     /// Listen on the sockets systemd passed (socket activation) instead of `listen`, which
@@ -339,16 +341,23 @@ impl ProxyArgs {
                 },
             }
         });
+        let ship = match self.ship() {
+            Ok(ship) => Some(ship),
+            Err(found) => {
+                found.into_iter().for_each(|p| problems.note(p));
+                None
+            }
+        };
         let view = problems.check(self.view.build(Output::Stdout));
         let ui = problems.check(self.ui.build()).flatten();
         // Each value is missing only with a problem noted, and any problem stops here.
         let (
             (Some(listen), Some(upstream), Some(tls), Some(upstream_tls)),
-            (Some(loaded), Some(view)),
+            (Some(loaded), Some(view), Some(ship)),
             true,
         ) = (
             (listen, upstream, tls, upstream_tls),
-            (loaded, view),
+            (loaded, view, ship),
             problems.0.is_empty(),
         )
         else {
@@ -371,6 +380,7 @@ impl ProxyArgs {
         Ok(ProxyConfig {
             audit,
             audit_host: self.audit_host.clone(),
+            ship,
             listen,
             tls,
             upstream,
@@ -540,5 +550,8 @@ impl ProxyArgs {
     }
 }
 
+mod ship;
 #[cfg(test)]
 mod tests;
+
+pub use ship::ShipConfig;

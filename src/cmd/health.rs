@@ -185,6 +185,7 @@ mod tests {
             upstream: UpstreamAddr::Unix(gone),
             upstream_tls: None,
             audit: None,
+            ship: Vec::new(),
         };
         let failing = health.check().await.unwrap_err();
         assert_eq!(failing.len(), 1);

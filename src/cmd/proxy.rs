@@ -7,7 +7,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::cmd::checked::{listener_policy, ProxyConfig};
+use crate::cmd::checked::{listener_policy, ProxyConfig, ShipConfig};
 use crate::cmd::reload::{AuditReopen, Listening, PolicyReload, TlsReload, UpstreamTlsReload};
 use crate::config::{ListenAddr, ListenSpec};
 use crate::event::{Detail, Events, Sink, Watcher};
@@ -25,13 +25,18 @@ use crate::relay::serve_metrics::MetricsServer;
 use crate::relay::serve_ui::UiServer;
 use crate::relay::server::{self, Relay};
 use crate::relay::tls_live::{self, LiveTls};
-use crate::relay::tls_upstream;
+use crate::relay::{tls, tls_upstream};
 use crate::remember::audit::AuditLog;
 use crate::remember::metrics::{Metrics, Scraped};
+use crate::remember::ship::syslog::Syslog;
+use crate::remember::ship::RemoteSink;
 use crate::see::view;
 
 /// How long shutdown lets the live view finish its last lines once the relay has stopped.
 const VIEW_GRACE: Duration = Duration::from_secs(2);
+
+/// How long shutdown lets remote audit sinks deliver what their spool holds.
+const SHIP_GRACE: Duration = Duration::from_secs(5);
 
 /// Run `sockeye proxy` until SIGINT or SIGTERM (a second signal stops at once).
 ///
@@ -141,6 +146,10 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
     if let Some(a) = &audit {
         sinks.push(a.clone());
     }
+    let remote = open_remote_sinks(&cfg.ship)?;
+    for r in &remote {
+        sinks.push(r.clone());
+    }
     // Counting needs no caller identity: metrics alone must not cost a lookup per connection.
     let identify = cfg.guard.is_some() || events.viewed() || !sinks.is_empty();
     // Bound now, so a taken port fails startup.
@@ -153,6 +162,7 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
             let m = Arc::new(Metrics::new(Scraped {
                 view_dropped: Some(events.dropped_counter()),
                 audit: audit.clone(),
+                ship: remote.clone(),
             }));
             sinks.push(m.clone());
             if let Some(digest) = &cfg.policy_digest {
@@ -162,6 +172,7 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
                 upstream: cfg.upstream.clone(),
                 upstream_tls: upstream_tls.clone(),
                 audit: audit.clone(),
+                ship: remote.clone(),
             };
             Some((MetricsServer::bind(addr, m.clone(), health)?, m))
         }
@@ -412,10 +423,38 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
         }
         Ok(())
     });
+    // Every call is recorded: remote sinks deliver what they can in a few seconds, and keep
+    // the rest in their spool for the next start (at once after a second Ctrl-C).
+    let grace = if result.is_ok() {
+        SHIP_GRACE
+    } else {
+        Duration::ZERO
+    };
+    for r in &remote {
+        r.stop(grace);
+    }
     // Dropping the runtime would wait for the blocking join of the workers: after a second
     // Ctrl-C they may still be draining, and the process must end now.
     control.shutdown_background();
     result
+}
+
+/// The remote audit sinks (`--audit-syslog`), each with its spool opened and its shipping
+/// started. A spool that cannot be created or is held by another sockeye fails startup.
+fn open_remote_sinks(ship: &ShipConfig) -> Result<Vec<Arc<RemoteSink>>, String> {
+    let mut remote = Vec::new();
+    if let Some(opts) = &ship.syslog {
+        let tls = match &opts.tls_files {
+            Some(files) => Some(tls::audit_client_config(
+                &files.ca,
+                files.cert.as_ref().map(|(c, k)| (c.as_path(), k.as_path())),
+                "--audit-syslog",
+            )?),
+            None => None,
+        };
+        remote.push(RemoteSink::start(Syslog::new(opts, tls), &ship.options)?);
+    }
+    Ok(remote)
 }
 
 /// The sockets systemd passed, adopted, each with the address it is bound to and its name.
@@ -467,7 +506,7 @@ fn startup_facts(cfg: &ProxyConfig, fd_limit: &str) -> String {
         Some(Mode::Enforce) => "mode enforce: denied calls never reach the daemon",
         None => "nothing enforced",
     };
-    let audit = match &cfg.audit {
+    let mut audit = match &cfg.audit {
         Some(a) => {
             let to = match &a.path {
                 Some(p) => format!("audit {}", p.display()),
@@ -481,8 +520,23 @@ fn startup_facts(cfg: &ProxyConfig, fd_limit: &str) -> String {
             let host = crate::remember::audit::record::host();
             format!("{to}{format}, host {host}")
         }
+        None if cfg.ship.any() => "audit".to_owned(),
         None => "audit none".to_owned(),
     };
+    if let Some(s) = &cfg.ship.syslog {
+        audit.push_str(&format!(
+            "{} syslog {}",
+            if cfg.audit.is_some() { "," } else { "" },
+            s.addr
+        ));
+    }
+    if cfg.ship.any() {
+        audit.push_str(&format!(
+            " (spool {}, at most {} bytes)",
+            cfg.ship.options.spool.display(),
+            cfg.ship.options.max_bytes
+        ));
+    }
     let metrics = cfg
         .metrics
         .map(|m| format!("; metrics {m}"))

@@ -59,6 +59,22 @@ pub const MIN_AUDIT_SIZE: u64 = 64 * 1024;
 /// The most rotated audit files kept (each rotation renames them all).
 pub const MAX_AUDIT_KEEP: u64 = 1000;
 
+/// The smallest `--audit-spool-max`: a few dozen records.
+pub const MIN_SPOOL: u64 = 16 << 10;
+/// The largest `--audit-spool-max`: a TiB.
+pub const MAX_SPOOL: u64 = 1 << 40;
+
+/// A value parser for `--audit-spool-max`: bytes with an optional K, M or G suffix, from
+/// 16 KiB to a TiB.
+pub fn spool_size(s: &str) -> Result<u64, String> {
+    let range = "from 16K to 1024G bytes (K, M, G: powers of 1024)";
+    let v = crate::remember::ship::parse_size(s).map_err(|_| format!("expected {range}"))?;
+    if !(MIN_SPOOL..=MAX_SPOOL).contains(&v) {
+        return Err(format!("{s} is out of range: give {range}"));
+    }
+    Ok(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use crate::config::UpstreamAddr;
 use crate::relay::upstream::ask_once;
 use crate::remember::audit::AuditLog;
+use crate::remember::ship::RemoteSink;
 
 /// How long `/healthz` waits for the daemon's `/_ping`: a daemon slower than this is not
 /// serving clients well either, and a HEALTHCHECK has its own timeout (30 s by default).
@@ -22,6 +23,8 @@ pub struct Health {
     pub upstream: UpstreamAddr,
     pub upstream_tls: Option<Arc<rustls::ClientConfig>>,
     pub audit: Option<Arc<AuditLog>>,
+    /// Remote audit sinks: unhealthy while one refuses calls (its spool full).
+    pub ship: Vec<Arc<RemoteSink>>,
 }
 
 impl Health {
@@ -33,6 +36,11 @@ impl Health {
         }
         if let Some(audit) = &self.audit {
             if let Err(e) = audit.health() {
+                failing.push(format!("audit: {e}"));
+            }
+        }
+        for sink in &self.ship {
+            if let Err(e) = sink.health() {
                 failing.push(format!("audit: {e}"));
             }
         }

@@ -374,3 +374,33 @@ fn tls_error(e: &io::Error) -> String {
 fn rfc3339(secs: u64) -> String {
     crate::docker::time::rfc3339(i64::try_from(secs).unwrap_or(i64::MAX), 0, 0)
 }
+
+/// The client configuration for a `tls://` audit receiver (`--audit-syslog-ca`, and a
+/// client certificate when it asks for one); `flag` prefixes every file's error.
+pub fn audit_client_config(
+    ca: &Path,
+    cert: Option<(&Path, &Path)>,
+    flag: &str,
+) -> Result<Arc<ClientConfig>, String> {
+    let roots = load_roots(ca, &format!("{flag}-ca"))?;
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_root_certificates(roots);
+    let config = match cert {
+        None => builder.with_no_client_auth(),
+        Some((cert, key_path)) => {
+            let certs = load_certs(cert, &format!("{flag}-cert"))?;
+            let key = load_key(key_path, &format!("{flag}-key"))?;
+            builder.with_client_auth_cert(certs, key).map_err(|e| {
+                format!(
+                    "{flag}-cert {} with {flag}-key {}: {}",
+                    cert.display(),
+                    key_path.display(),
+                    pair_error(&e)
+                )
+            })?
+        }
+    };
+    Ok(Arc::new(config))
+}

@@ -441,3 +441,57 @@ fn an_export_that_cannot_be_written_fails_before_the_command_runs() {
         "checked, not created"
     );
 }
+
+#[test]
+fn a_syslog_sink_is_checked_with_its_spool_and_every_problem_said() {
+    let cfg = args(&[
+        "--audit-syslog",
+        "tcp://logs.example",
+        "--audit-spool",
+        "/var/spool/x",
+        "--audit-spool-max",
+        "1G",
+        "--audit-fail-open",
+        "--audit-syslog-facility",
+        "local3",
+    ])
+    .build(Some("unix:///run/dk.sock"))
+    .unwrap();
+    let syslog = cfg.ship.syslog.as_ref().unwrap();
+    assert_eq!(syslog.addr.to_string(), "tcp://logs.example:514");
+    assert_eq!((syslog.facility, syslog.app_name.as_str()), (19, "sockeye"));
+    assert_eq!(syslog.max_message, 8096);
+    assert_eq!(cfg.ship.options.spool, PathBuf::from("/var/spool/x"));
+    assert_eq!(cfg.ship.options.max_bytes, 1 << 30);
+    assert!(cfg.ship.options.fail_open && cfg.ship.any() && cfg.audit.is_none());
+
+    let err = args(&[
+        "--audit-syslog",
+        "tls://logs.example",
+        "--audit-syslog-app-name",
+        "two words",
+    ])
+    .build(Some("unix:///run/dk.sock"))
+    .unwrap_err();
+    assert!(
+        err.contains("--audit-syslog tls://logs.example:6514 needs --audit-syslog-ca FILE"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--audit-syslog-app-name \"two words\""),
+        "{err}"
+    );
+
+    let err = args(&["--audit-syslog", "udp://h", "--audit-syslog-ca", "/ca.pem"])
+        .build(Some("unix:///run/dk.sock"))
+        .unwrap_err();
+    assert!(err.contains("are for a tls:// receiver"), "{err}");
+    let err = args(&["--audit-fail-open"])
+        .build(Some("unix:///run/dk.sock"))
+        .unwrap_err();
+    assert!(
+        err.contains("give --audit FILE or --audit-syslog ADDR"),
+        "{err}"
+    );
+    assert!(Cli::try_parse_from(["sockeye", "proxy", "--audit-spool-max", "1K"]).is_err());
+}

@@ -90,6 +90,14 @@ pub struct Record<S = String, C = Wire<S>> {
     /// plus `escalations`.
     #[serde(default)]
     pub facts: Map<String, Value>,
+    /// Calls a remote sink holds no record of since its previous record (its spool was full
+    /// past `--audit-spool-max`): said in the next record it keeps; left out when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unrecorded: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The name a record without `host` (written before sockeye recorded it) is shown and
@@ -205,6 +213,7 @@ impl<'a> Record<&'a str, &'a RawValue> {
             fault: call.fault.map(Fault::as_str),
             error: call.error.as_deref(),
             facts: call.facts.as_deref().map(summary).unwrap_or_default(),
+            unrecorded: 0,
         };
         f(&record)
     }

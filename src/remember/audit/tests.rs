@@ -31,6 +31,7 @@ fn record(n: u64) -> Record {
         fault: None,
         error: None,
         facts: Default::default(),
+        unrecorded: 0,
     }
 }
 

@@ -21,10 +21,12 @@ use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::event::{AnsweredBy, Call, Decision, Fault, Sink};
 use crate::remember::audit::AuditLog;
+use crate::remember::ship::{RemoteSink, SinkStats};
 
 /// What `GET /metrics` answers with: prometheus-client writes OpenMetrics 1.0 text (counters
 /// as `_total`, a closing `# EOF`), which Prometheus reads when told so by this header.
@@ -95,6 +97,8 @@ pub struct Scraped {
     /// [`crate::event::Events::dropped_counter`] of the live view.
     pub view_dropped: Option<Arc<AtomicU64>>,
     pub audit: Option<Arc<AuditLog>>,
+    /// Remote audit sinks (`--audit-syslog`), read for their spool and delivery counts.
+    pub ship: Vec<Arc<RemoteSink>>,
 }
 
 impl Metrics {
@@ -365,8 +369,89 @@ impl Collector for ScrapeTime {
                 counter.metric_type(),
             )?)?;
         }
+        if !self.0.ship.is_empty() {
+            let stats: Vec<SinkStats> = self.0.ship.iter().map(|s| s.stats()).collect();
+            encode_sinks(&mut encoder, &stats)?;
+        }
         Ok(())
     }
+}
+
+/// Per remote sink, labelled `sink` by its name (`syslog tcp://…`): from the configuration,
+/// so a closed set.
+fn encode_sinks(encoder: &mut DescriptorEncoder, stats: &[SinkStats]) -> fmt::Result {
+    type Value = fn(&SinkStats) -> u64;
+    let gauges: [(&str, &str, Value); 4] = [
+        (
+            "sockeye_audit_sink_queued_records",
+            "Records in a remote audit sink's spool, not yet delivered",
+            |s| s.queued_records,
+        ),
+        (
+            "sockeye_audit_sink_queued_bytes",
+            "Bytes in a remote audit sink's spool, not yet delivered; calls are refused (or, \
+             with --audit-fail-open, served unrecorded) once they reach \
+             sockeye_audit_sink_spool_limit_bytes",
+            |s| s.queued_bytes,
+        ),
+        (
+            "sockeye_audit_sink_spool_limit_bytes",
+            "--audit-spool-max: the most bytes a remote audit sink's spool holds",
+            |s| s.max_bytes,
+        ),
+        (
+            "sockeye_audit_sink_up",
+            "1 while a remote audit sink's receiver takes records, 0 after a failed send until \
+             one succeeds",
+            |s| u64::from(s.up),
+        ),
+    ];
+    for (name, help, value) in gauges {
+        let mut family = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+        for s in stats {
+            let labels = [("sink", s.name.as_str())];
+            let gauge = ConstGauge::new(i64::try_from(value(s)).unwrap_or(i64::MAX));
+            gauge.encode(family.encode_family(&labels)?)?;
+        }
+    }
+    let counters: [(&str, &str, Value); 2] = [
+        (
+            "sockeye_audit_sink_delivered_records",
+            "Records a remote audit sink's receiver accepted (a batch sent again after a failure \
+             counts again)",
+            |s| s.delivered,
+        ),
+        (
+            "sockeye_audit_sink_send_failures",
+            "Batches a remote audit sink failed to send (each is retried)",
+            |s| s.failures,
+        ),
+    ];
+    for (name, help, value) in counters {
+        let mut family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+        for s in stats {
+            let labels = [("sink", s.name.as_str())];
+            ConstCounter::new(value(s)).encode(family.encode_family(&labels)?)?;
+        }
+    }
+    let mut family = encoder.encode_descriptor(
+        "sockeye_audit_unrecorded",
+        "Calls a remote audit sink holds no record of because its spool was full: served under \
+         --audit-fail-open (call=\"served\"), or refused (call=\"refused\"); the next record it \
+         keeps says how many (\"unrecorded\")",
+        None,
+        MetricType::Counter,
+    )?;
+    for s in stats {
+        for (call, n) in [
+            ("served", s.unrecorded_served),
+            ("refused", s.unrecorded_refused),
+        ] {
+            let labels = [("sink", s.name.as_str()), ("call", call)];
+            ConstCounter::new(n).encode(family.encode_family(&labels)?)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -162,6 +162,7 @@ fn connections_open_and_total_and_scrape_time_values() {
     let m = Metrics::new(Scraped {
         view_dropped: Some(dropped.clone()),
         audit: None,
+        ship: Vec::new(),
     });
     m.connection(true);
     m.connection(true);
@@ -210,6 +211,7 @@ fn the_audit_log_state_is_read_when_scraped() {
     let m = Metrics::new(Scraped {
         view_dropped: None,
         audit: Some(audit),
+        ship: Vec::new(),
     });
     let text = m.encode();
     assert_eq!(sample(&text, "sockeye_audit_writable"), Some(1.0), "{text}");
@@ -221,6 +223,7 @@ fn every_family_is_described_once_and_every_sample_belongs_to_one() {
     let m = Metrics::new(Scraped {
         view_dropped: Some(Arc::default()),
         audit: None,
+        ship: Vec::new(),
     });
     m.call(&call("GET", "/_ping", Some(200)));
     let text = m.encode();
@@ -274,12 +277,14 @@ async fn an_unwritable_audit_log_is_unhealthy_and_shows_in_the_gauge() {
     let m = Metrics::new(Scraped {
         view_dropped: None,
         audit: Some(audit.clone()),
+        ship: Vec::new(),
     });
     assert_eq!(sample(&m.encode(), "sockeye_audit_writable"), Some(0.0));
     let health = crate::relay::health::Health {
         upstream: crate::config::UpstreamAddr::Unix(dir.path().join("no-daemon.sock")),
         upstream_tls: None,
         audit: Some(audit),
+        ship: Vec::new(),
     };
     let failing = health.check().await.unwrap_err();
     assert_eq!(failing.len(), 2, "{failing:?}");
