@@ -52,6 +52,7 @@ fn full(transport: &str) -> Record {
         fault: Some("denied".into()),
         error: Some("denied by rule no-escape".into()),
         facts: serde_json::from_str(r#"{"privileged":true,"escalations":["privileged"]}"#).unwrap(),
+        unrecorded: 0,
     }
 }
 

@@ -327,6 +327,7 @@ fn a_record_as_the_audit_log_writes_it_maps_every_field() {
         fault: None,
         error: None,
         facts: serde_json::Map::new(),
+        unrecorded: 0,
     };
     let (mapped, host) = log_record(&serde_json::to_vec(&record).unwrap(), 1);
     assert_eq!(host.as_deref(), Some("node-7"));
