@@ -14,6 +14,8 @@ need=()
 command -v socat >/dev/null || need+=(socat)
 command -v curl >/dev/null || need+=(curl)
 command -v script >/dev/null || need+=(bsdutils)
+# tests/shipping.rs reads the OpenTelemetry Collector example with Debian python3's yaml module.
+{ [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import yaml" 2>/dev/null; } || need+=(python3-yaml)
 # tests/syslog.rs runs its own rsyslogd (its own config, port and files; never the system's).
 [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
 if [ ${#need[@]} -gt 0 ]; then
@@ -85,17 +87,24 @@ fi
 log "setting up the Node.js, Python and Go clients"
 bash tests/clients/setup.sh || log "some clients are missing (see above)"
 
-# The inspector page's browser test (tests/ui.rs): Debian's chromium, driven by playwright-core
-# (versions pinned by tests/browser/package-lock.json). Under CI=true it is required.
-if ! command -v chromium >/dev/null; then
-    log "installing chromium"
+# The inspector page's browser tests (tests/ui.rs): Debian's chromium, driven by playwright-core,
+# and Debian's firefox-esr, driven over WebDriver BiDi by puppeteer-core (playwright drives only
+# its own patched Firefox builds). Versions pinned by tests/browser/package-lock.json. Under
+# CI=true they are required.
+browsers=""
+command -v chromium >/dev/null || browsers="chromium"
+command -v firefox-esr >/dev/null || browsers="$browsers firefox-esr"
+if [ -n "$browsers" ]; then
+    log "installing$browsers"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null ||
-        log "chromium could not be installed (the browser test will skip or, in CI, fail)"
+    # shellcheck disable=SC2086 # one word per package
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $browsers >/dev/null ||
+        log "$browsers could not be installed (the browser test will skip or, in CI, fail)"
 fi
 if [ ! -d tests/browser/node_modules/playwright-core ] ||
+    [ ! -d tests/browser/node_modules/puppeteer-core ] ||
     [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
-    log "npm ci (playwright-core)"
+    log "npm ci (playwright-core, puppeteer-core)"
     (cd tests/browser && npm ci --no-audit --no-fund --silent) || log "npm ci in tests/browser failed"
 fi
 if in_ci; then export SOCKEYE_TEST_BROWSER=1; fi

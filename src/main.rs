@@ -55,7 +55,7 @@ fn main() -> ExitCode {
         Command::Certs(cmd) => sockeye::cmd::certs::run(cmd).map(|()| 0),
         Command::Trace(args) => tokio::runtime::Runtime::new()
             .map_err(|e| format!("cannot start the async runtime: {e}"))
-            .and_then(|rt| rt.block_on(sockeye::cmd::trace::run(args, docker_env))),
+            .and_then(|rt| rt.block_on(sockeye::cmd::trace::run(*args, docker_env))),
         Command::Policy(cmd) => Ok(sockeye::cmd::policy::run(cmd)),
         Command::Audit(args) => Ok(sockeye::cmd::audit::run(args)),
         Command::Health(args) => sockeye::cmd::health::run(&args),

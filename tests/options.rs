@@ -65,7 +65,7 @@ fn requirements(long: &str) -> &'static [&'static str] {
     match long {
         "audit-max-size" | "audit-fsync" | "audit-fail-open" => &["--audit", "audit.log"],
         "audit-keep" => &["--audit", "audit.log", "--audit-max-size", "1048576"],
-        "ui-keep" | "ui-insecure" => &["--ui", "127.0.0.1:0"],
+        "ui-keep" | "ui-keep-bytes" | "ui-insecure" => &["--ui", "127.0.0.1:0"],
         "audit-syslog-max-message" | "audit-syslog-facility" | "audit-syslog-app-name" => {
             &["--audit-syslog", "tcp://127.0.0.1:1"]
         }

@@ -29,7 +29,7 @@ pub enum Command {
     /// Run a command against a private sockeye and show the API calls it made.
     ///
     /// Example: sockeye trace -- docker run --rm IMAGE echo hi
-    Trace(TraceArgs),
+    Trace(Box<TraceArgs>),
     /// Check a policy, show how it decides a sample request, or learn one from an audit log
     /// (docs/policy.md).
     #[command(subcommand)]
@@ -75,6 +75,13 @@ pub struct UiArgs {
     #[arg(long, default_value = "5000", value_name = "N", requires = "ui",
           allow_hyphen_values = true, value_parser = whole::<usize>(1, 1_000_000, "calls", ""))]
     pub ui_keep: usize,
+
+    /// Bytes the inspector keeps at most (its calls' rows, heads and bodies, counted): the
+    /// oldest calls go first when a new one would pass it, and are counted on the page.
+    #[arg(long, default_value = "268435456", value_name = "BYTES", requires = "ui",
+          allow_hyphen_values = true,
+          value_parser = whole::<usize>(1024 * 1024, range::MAX_MEMORY_BYTES, "bytes", " (a GiB)"))]
+    pub ui_keep_bytes: usize,
 
     /// Allow --ui on an address other than loopback. Anyone who can reach it reads every
     /// call, unauthenticated and unencrypted.
@@ -287,12 +294,42 @@ pub struct PolicyArgs {
 
     /// Also decide with a Rego policy (opa-docker-authz's input; docs/policy.md). With
     /// another policy, a request must be allowed by both.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", group = "rego_source")]
     pub policy_rego: Option<PathBuf>,
 
     /// The Rego rule that allows a request.
-    #[arg(long, default_value = crate::guard::rego::DEFAULT_QUERY, value_name = "QUERY", requires = "policy_rego")]
+    #[arg(long, default_value = crate::guard::rego::DEFAULT_QUERY, value_name = "QUERY", requires = "rego_source")]
     pub rego_query: String,
+
+    /// Decide with the Rego policy of an OPA bundle (tar.gz) fetched from this http:// or
+    /// https:// URL and polled for new revisions, as --policy-rego decides with a file
+    /// (docs/policy.md, "Rego bundles").
+    #[arg(long, value_name = "URL", group = "rego_source")]
+    pub policy_rego_bundle: Option<String>,
+
+    /// The CA certificate(s) (PEM) an https:// bundle server's certificate must chain to.
+    /// Default: the system's CA bundle.
+    #[arg(long, value_name = "FILE", requires = "policy_rego_bundle")]
+    pub policy_rego_bundle_ca: Option<PathBuf>,
+
+    /// The public key (PEM) the bundle's .signatures.json must verify with; an unsigned or
+    /// altered bundle is then refused. For HS256, the file holds the shared secret.
+    #[arg(long, value_name = "FILE", requires = "policy_rego_bundle")]
+    pub policy_rego_bundle_key: Option<PathBuf>,
+
+    /// The signature's algorithm (RS256, PS256, ES256, EdDSA, HS256, …). Default: from the
+    /// key (RS256 for an RSA key).
+    #[arg(long, value_name = "ALG", requires = "policy_rego_bundle_key")]
+    pub policy_rego_bundle_key_alg: Option<String>,
+
+    /// How often to ask the bundle server for a new revision (with the last ETag).
+    #[arg(long, default_value = "60", value_name = "SECONDS", requires = "policy_rego_bundle",
+          allow_hyphen_values = true, value_parser = crate::cmd::range::seconds)]
+    pub policy_rego_bundle_interval: Duration,
+
+    /// The bundle once fetched: shared by every copy of these options.
+    #[arg(skip)]
+    pub bundle: crate::cmd::bundle::BundleCell,
 }
 
 #[derive(Debug, Args)]

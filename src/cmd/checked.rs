@@ -189,6 +189,7 @@ pub struct ProxyConfig {
 pub struct UiConfig {
     pub addr: std::net::SocketAddr,
     pub keep: usize,
+    pub keep_bytes: usize,
 }
 
 impl crate::cmd::args::UiArgs {
@@ -197,6 +198,7 @@ impl crate::cmd::args::UiArgs {
         Ok(self.addr()?.map(|addr| UiConfig {
             addr,
             keep: self.ui_keep,
+            keep_bytes: self.ui_keep_bytes,
         }))
     }
 }

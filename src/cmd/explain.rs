@@ -174,17 +174,9 @@ pub fn explain(args: ExplainArgs) -> Result<(String, i32), String> {
             out.push_str(&format!("  {step}\n"));
         }
     }
-    if let Some(rego) = &guard.rego {
-        match &account.rego {
-            Some(Ok(rule)) => {
-                out.push_str(&format!("rego {}: allowed by rule {rule}\n", rego.name()))
-            }
-            Some(Err(denial)) => out.push_str(&format!("rego {}: {denial}\n", rego.name())),
-            None => out.push_str(&format!(
-                "rego {}: not asked (the rules above denied first)\n",
-                rego.name()
-            )),
-        }
+    if let Some(line) = account.rego_line(guard.rego.as_ref().map(|r| r.name())) {
+        out.push_str(&line);
+        out.push('\n');
     }
     Ok(match judged {
         Ok(cleared) => {

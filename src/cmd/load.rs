@@ -43,10 +43,15 @@ impl PolicyArgs {
             || self.profile.is_some()
             || self.tecnativa_env
             || self.policy_rego.is_some()
+            || self.policy_rego_bundle.is_some()
     }
 
-    /// The Rego policy asked for, if any.
+    /// The Rego policy asked for, if any: a file, read now, or a bundle's, in force now
+    /// (fetched the first time it is asked for).
     pub fn load_rego(&self) -> Result<Option<RegoPolicy>, String> {
+        if let Some(source) = self.bundle.get_or_fetch(self)? {
+            return Ok(source.current().map(|c| c.policy));
+        }
         let Some(path) = &self.policy_rego else {
             return Ok(None);
         };
@@ -131,6 +136,11 @@ impl PolicyArgs {
             .map_err(|e| problems.push(e))
             .ok()
             .flatten();
+        // The bundle's tar.gz as fetched (the policy in force changes exactly when it does).
+        if let Some(current) = self.bundle.get().and_then(|s| s.current()) {
+            ctx.update(b"\0bundle\0");
+            ctx.update(&current.sha256);
+        }
         if !problems.is_empty() {
             return Err(problems.join("\n"));
         }
@@ -163,6 +173,12 @@ impl PolicyArgs {
         }
         if let Some(r) = &self.policy_rego {
             parts.push(format!("rego {}", r.display()));
+        }
+        if let Some(url) = &self.policy_rego_bundle {
+            match self.bundle.get().and_then(|s| s.current()) {
+                Some(c) => parts.push(format!("rego bundle {url} revision {}", c.revision)),
+                None => parts.push(format!("rego bundle {url}")),
+            }
         }
         match parts.is_empty() {
             true => "no policy (every call relayed)".to_owned(),

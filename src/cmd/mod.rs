@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod audit;
+pub mod bundle;
 pub mod certs;
 pub mod certs_index;
 pub mod check;

@@ -15,7 +15,7 @@ use crate::guard::current::CurrentGuard;
 use crate::guard::policy::Mode;
 use crate::guard::state::DaemonState;
 use crate::guard::Guard;
-use crate::host::reload::Reloader;
+use crate::host::reload::{Reload, Reloader};
 use crate::host::{fdlimit, systemd};
 use crate::relay::health::Health;
 use crate::relay::identity::Resolver;
@@ -116,7 +116,7 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
     // The terminal view and the inspector read one lossy channel, drained on one task.
     let inspector = cfg
         .ui
-        .map(|ui| crate::cmd::ui::live(&cfg.upstream, ui.keep));
+        .map(|ui| crate::cmd::ui::live(&cfg.upstream, ui.keep, ui.keep_bytes));
     let mut watchers: Vec<Box<dyn Watcher>> = Vec::new();
     let mut detail = Detail::default();
     if let Some(view) = cfg.view.clone() {
@@ -143,6 +143,8 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
         })?)),
         None => None,
     };
+    // The policy bundle, fetched while the configuration was checked; polled from here on.
+    let bundle = cfg.policy_source.bundle.get().cloned();
     let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();
     if let Some(a) = &audit {
         sinks.push(a.clone());
@@ -160,11 +162,18 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
     };
     let metrics_server = match cfg.metrics {
         Some(addr) => {
-            let m = Arc::new(Metrics::new(Scraped {
+            let m = Metrics::new(Scraped {
                 view_dropped: Some(events.dropped_counter()),
                 audit: audit.clone(),
                 ship: remote.clone(),
-            }));
+            });
+            let m = Arc::new(match &bundle {
+                Some(_) => m.with_bundle(),
+                None => m,
+            });
+            if let Some(b) = &bundle {
+                b.report_to(m.clone());
+            }
             sinks.push(m.clone());
             if let Some(digest) = &cfg.policy_digest {
                 m.policy_in_force(digest);
@@ -273,7 +282,7 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
         });
     }
     if let (true, Some(g)) = (cfg.policy_source.given(), &cfg.guard) {
-        reloader.add(PolicyReload {
+        let policy = Arc::new(PolicyReload {
             source: cfg.policy_source.clone(),
             mode: g.mode,
             body_limit: g.body_limit,
@@ -292,6 +301,15 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
             state: daemon_state.clone(),
             isolation: cfg.isolation.clone(),
         });
+        reloader.add(policy.clone());
+        // A new bundle rebuilds every listener's guard, as a SIGHUP does.
+        if let Some(b) = &bundle {
+            control.spawn(b.clone().run(move || {
+                if let Err(why) = policy.reload() {
+                    tracing::error!("policy bundle: the new revision is not in force: {why}");
+                }
+            }));
+        }
     }
     let stop = CancellationToken::new();
     let bound = Arc::new(bound);
@@ -371,6 +389,10 @@ pub fn proxy(mut cfg: ProxyConfig) -> Result<(), String> {
                         break;
                     }
                     tell_systemd("RELOADING=1");
+                    // And ask the bundle server now rather than at the next interval.
+                    if let Some(b) = &bundle {
+                        b.wake();
+                    }
                     // Policy files are small; the control thread serves only metrics.
                     reloader.reload();
                     tell_systemd("READY=1");
@@ -546,15 +568,12 @@ fn startup_facts(cfg: &ProxyConfig, fd_limit: &str) -> String {
             let host = crate::remember::audit::record::host();
             format!("{to}{format}, host {host}")
         }
-        None if cfg.ship.any() => "audit".to_owned(),
+        // Only remote sinks: the host their records name, said all the same.
+        None if cfg.ship.any() => format!("audit host {}", crate::remember::audit::record::host()),
         None => "audit none".to_owned(),
     };
     if let Some(s) = &cfg.ship.syslog {
-        audit.push_str(&format!(
-            "{} syslog {}",
-            if cfg.audit.is_some() { "," } else { "" },
-            s.addr
-        ));
+        audit.push_str(&format!(", syslog {}", s.addr));
     }
     if let Some(o) = &cfg.ship.otlp {
         audit.push_str(&format!(

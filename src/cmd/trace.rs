@@ -52,7 +52,7 @@ pub async fn run(args: TraceArgs, env: DockerEnv) -> Result<i32, String> {
     let inspector = match ui {
         Some(ui) => {
             detail = detail.with(crate::see::ui::detail());
-            let inspector = crate::cmd::ui::live(&upstream, ui.keep);
+            let inspector = crate::cmd::ui::live(&upstream, ui.keep, ui.keep_bytes);
             let bound = crate::cmd::ui::serve(ui.addr, inspector.clone())?;
             eprintln!("sockeye: inspector on http://{bound}/");
             Some((inspector, bound))
@@ -125,8 +125,9 @@ pub async fn run(args: TraceArgs, env: DockerEnv) -> Result<i32, String> {
     }
     let status = status?;
     if let Some((_, bound)) = inspector {
+        let stop = crate::cmd::ui::until_stopped()?;
         eprintln!("sockeye: the inspector still serves http://{bound}/ (Ctrl-C to stop)");
-        let _ = tokio::signal::ctrl_c().await;
+        stop.await;
     }
     Ok(exit_code(status))
 }

@@ -32,9 +32,15 @@ pub fn daemon(upstream: &UpstreamAddr) -> Daemon {
     }
 }
 
-/// A live inspector of calls relayed to `upstream`, keeping `keep` of them.
-pub fn live(upstream: &UpstreamAddr, keep: usize) -> Inspector {
-    Inspector::new(Store::new(keep, BODY_KEEP, daemon(upstream), true))
+/// A live inspector of calls relayed to `upstream`, keeping `keep` of them and at most
+/// `keep_bytes`.
+pub fn live(upstream: &UpstreamAddr, keep: usize, keep_bytes: usize) -> Inspector {
+    Inspector::new(Store::new(
+        (keep, keep_bytes),
+        BODY_KEEP,
+        daemon(upstream),
+        true,
+    ))
 }
 
 /// Bind the inspector's listener and serve it on the current runtime; returns the address.
@@ -57,7 +63,7 @@ pub fn run(args: UiFilesArgs) -> Result<(), String> {
         1_000_000
     };
     let mut store = Store::new(
-        keep,
+        (keep, args.ui.ui_keep_bytes),
         BODY_KEEP,
         Daemon::Unix("/var/run/docker.sock".into()),
         false,
@@ -69,11 +75,29 @@ pub fn run(args: UiFilesArgs) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     rt.block_on(async move {
+        let stop = until_stopped()?;
         let bound = serve(addr, inspector)?;
         tracing::info!("{loaded}; inspector on http://{bound}/ (Ctrl-C to stop)");
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| format!("cannot catch signals: {e}"))
+        stop.await;
+        Ok(())
+    })
+}
+
+/// Caught now, awaited later: resolves on SIGINT or SIGTERM, so that serving the page ends
+/// as a stop ends anything else (the caller cleans up and exits 0) rather than by the
+/// default action of SIGTERM (`trace --ui` left its socket's directory behind).
+pub fn until_stopped() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let catch = |kind| signal(kind).map_err(|e| format!("cannot catch signals: {e}"));
+    let (mut int, mut term) = (
+        catch(SignalKind::interrupt())?,
+        catch(SignalKind::terminate())?,
+    );
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
     })
 }
 

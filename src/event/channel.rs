@@ -24,6 +24,9 @@ pub struct Detail {
     /// Capture up to this many bytes of each error answer's body (status 400 and up): the
     /// daemon's `{"message": ...}`, for the one-line view.
     pub error_capture: usize,
+    /// Record what each decision went through ([`crate::event::Verdict::trace`]): the
+    /// relay then decides as `policy explain` does, which costs a little more per call.
+    pub explain: bool,
 }
 
 impl Detail {
@@ -36,6 +39,7 @@ impl Detail {
             request_capture: self.request_capture.max(other.request_capture),
             response_capture: self.response_capture.max(other.response_capture),
             error_capture: self.error_capture.max(other.error_capture),
+            explain: self.explain || other.explain,
         }
     }
 }

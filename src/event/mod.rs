@@ -118,6 +118,15 @@ pub struct Verdict {
     /// only when the relay did rewrite it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub redacted: Vec<&'static str>,
+    /// The revision of the policy bundle in force when the call was decided
+    /// (`--policy-rego-bundle`); `None` without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_revision: Option<Arc<str>>,
+    /// The rules tried and the Rego policy's word, as `policy explain` prints them: only
+    /// when a consumer asked for it ([`crate::event::Detail::explain`], the inspector), and
+    /// only for it (not in the JSON object, the audit log or the exports).
+    #[serde(skip)]
+    pub trace: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -141,14 +150,24 @@ impl Verdict {
                 rule: denial.rule.clone(),
                 reason: Some(denial.reason.clone()),
                 redacted: Vec::new(),
+                policy_revision: None,
+                trace: Vec::new(),
             },
             None => Verdict {
                 decision: Decision::Allow,
                 rule: permit.rule().to_owned(),
                 reason: None,
                 redacted: Vec::new(),
+                policy_revision: None,
+                trace: Vec::new(),
             },
         })
+    }
+
+    /// The same verdict, naming the policy bundle revision that decided it.
+    pub fn by_revision(mut self, revision: Option<&Arc<str>>) -> Verdict {
+        self.policy_revision = revision.cloned();
+        self
     }
 
     pub fn denied(denial: &Denial) -> Verdict {
@@ -157,6 +176,8 @@ impl Verdict {
             rule: denial.rule.clone(),
             reason: Some(denial.reason.clone()),
             redacted: Vec::new(),
+            policy_revision: None,
+            trace: Vec::new(),
         }
     }
 }

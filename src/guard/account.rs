@@ -41,3 +41,32 @@ pub struct Account {
     /// The Rego policy's word, when it was asked: its rule's name, or its denial.
     pub rego: Option<Result<String, Denial>>,
 }
+
+/// Most lines of a decision's trace kept for the inspector: a policy of hundreds of rules
+/// tried in order must not make every call it decides that large.
+pub const TRACE_LINES: usize = 64;
+
+impl Account {
+    /// The Rego policy's line of `policy explain`, when the guard has one (`rego` is its name).
+    pub fn rego_line(&self, rego: Option<&str>) -> Option<String> {
+        let name = rego?;
+        Some(match &self.rego {
+            Some(Ok(rule)) => format!("rego {name}: allowed by rule {rule}"),
+            Some(Err(denial)) => format!("rego {name}: {denial}"),
+            None => format!("rego {name}: not asked (the rules above denied first)"),
+        })
+    }
+
+    /// What the decision went through, one line each as `policy explain` prints them (the
+    /// rules tried, then the Rego policy's word), at most [`TRACE_LINES`].
+    pub fn trace(&self, rego: Option<&str>) -> Vec<String> {
+        let mut lines: Vec<String> = self.steps.iter().map(ToString::to_string).collect();
+        lines.extend(self.rego_line(rego));
+        if lines.len() > TRACE_LINES {
+            let more = lines.len() - (TRACE_LINES - 1);
+            lines.truncate(TRACE_LINES - 1);
+            lines.push(format!("… {more} more"));
+        }
+        lines
+    }
+}

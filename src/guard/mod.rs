@@ -179,6 +179,11 @@ impl Guard {
         }
     }
 
+    /// The revision of the policy bundle this guard decides with (`--policy-rego-bundle`).
+    pub fn revision(&self) -> Option<&Arc<str>> {
+        self.rego.as_ref().and_then(RegoPolicy::revision)
+    }
+
     /// Whether this guard clears everything without reading it.
     pub fn is_open(&self) -> bool {
         self.open

@@ -10,6 +10,16 @@ pub trait Reload: Send + Sync {
     fn reload(&self) -> Result<String, String>;
 }
 
+/// A part shared with whatever else reloads it (the policy, also reloaded by a new bundle).
+impl<T: Reload + ?Sized> Reload for std::sync::Arc<T> {
+    fn what(&self) -> &str {
+        (**self).what()
+    }
+    fn reload(&self) -> Result<String, String> {
+        (**self).reload()
+    }
+}
+
 /// The parts to reload on SIGHUP, in the order registered.
 #[derive(Default)]
 pub struct Reloader {

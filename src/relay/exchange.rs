@@ -22,6 +22,7 @@ use crate::event::{
 };
 use crate::guard;
 use crate::guard::current::CurrentGuard;
+use crate::guard::{Account, Body};
 use crate::relay::body::{Metered, OnEnd, RelayBody, Sender};
 use crate::relay::error::{IntoResponse, ProxyError};
 use crate::relay::grpc;
@@ -118,14 +119,29 @@ pub async fn handle(
 
     // Guard. Its word is held until the request is forwarded: the daemon side takes only a
     // request the guard cleared.
-    let mut cleared = match guard
-        .check(&conn.caller, &parts, &report.head.route, &mut body)
-        .await
-    {
+    // The inspector shows what the decision went through: then the guard keeps an account,
+    // as for `policy explain` (the same judge either way).
+    let mut account = conn.events.detail().explain.then(Account::default);
+    let judged = guard
+        .judge(
+            &conn.caller,
+            &parts,
+            &report.head.route,
+            Body::Wire(&mut body),
+            account.as_mut(),
+        )
+        .await;
+    let trace = |verdict: &mut Option<Verdict>| {
+        if let (Some(v), Some(a)) = (verdict.as_mut(), &account) {
+            v.trace = a.trace(guard.rego.as_ref().map(|r| r.name()));
+        }
+    };
+    let mut cleared = match judged {
         Ok(cleared) => cleared,
         Err(refused) => {
             if let ProxyError::Denied(denial) = &refused.error {
-                report.verdict = Some(Verdict::denied(denial));
+                report.verdict = Some(Verdict::denied(denial).by_revision(guard.revision()));
+                trace(&mut report.verdict);
             }
             report.facts = refused.facts;
             if let Some(bytes) = &refused.body {
@@ -134,7 +150,8 @@ pub async fn handle(
             return Ok(report.refuse(refused.error));
         }
     };
-    report.verdict = Verdict::of(cleared.permit());
+    report.verdict = Verdict::of(cleared.permit()).map(|v| v.by_revision(guard.revision()));
+    trace(&mut report.verdict);
     report.facts = cleared.facts.take();
     if let Some(uri) = cleared.pinned.take() {
         parts.uri = uri;

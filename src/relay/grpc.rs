@@ -195,7 +195,7 @@ async fn relay_call(
     };
     match decided {
         Ok((mut cleared, unread)) => {
-            let verdict = Verdict::of(cleared.permit());
+            let verdict = Verdict::of(cleared.permit()).map(|v| v.by_revision(guard.revision()));
             let facts = cleared.facts.take();
             let body: RelayBody = match (cleared.body.take(), unread) {
                 (Some(bytes), _) => Full::new(bytes).map_err(|n| match n {}).boxed_unsync(),
@@ -219,7 +219,9 @@ async fn relay_call(
                 other => (INVALID_ARGUMENT, other.to_string()),
             };
             let verdict = match &refused.error {
-                ProxyError::Denied(denial) => Some(Verdict::denied(denial)),
+                ProxyError::Denied(denial) => {
+                    Some(Verdict::denied(denial).by_revision(guard.revision()))
+                }
                 _ => None,
             };
             let resp = status(code, &format!("sockeye: {message}"));

@@ -3,6 +3,7 @@
 
 pub mod accept_failures;
 pub mod body;
+pub mod bundle_fetch;
 pub mod error;
 pub mod exchange;
 pub mod grpc;

@@ -4,6 +4,7 @@
 // Prints "ok" and exits 0 when every check passed; otherwise the first failure, exit 1.
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 
 const [url, shot, expectFile] = process.argv.slice(2);
 const expect = JSON.parse(readFileSync(expectFile, "utf8"));
@@ -69,6 +70,14 @@ try {
   await execStart.click();
   await page.waitForSelector("#detail pre.lines .lbl-stdout");
 
+  // The exec -t session's output, as a terminal shows it (not as escapes).
+  await page.locator("tr.call[data-endpoint=ExecStart]").last().click();
+  await page.waitForSelector("#detail pre.tty");
+  const screen = await page.locator("#detail pre.tty").innerText();
+  check(screen.replace(/ +$/gm, "").trimEnd() === expect.tty_screen, `the TTY output shows ${JSON.stringify(screen)}`);
+  check(await page.locator("#detail pre.tty .t-fg1").innerText() === "R", "the red R is not red");
+  await page.screenshot({ path: shot.replace(/\.png$/, "-tty.png") });
+
   // A filter narrows the list: denied only leaves the denied call, with its rule.
   const before = await page.locator("tr.call").count();
   await page.check("#f-denied");
@@ -81,17 +90,37 @@ try {
   await page.waitForSelector("#detail .verdict.deny");
   const verdict = await page.locator("#detail .verdict").innerText();
   check(verdict.includes("denied") && verdict.includes(expect.denied_rule), `verdict: ${verdict}`);
+  // How the policy got there, as `policy explain` prints it.
+  const matched = await page.locator("#detail details.explain li.hit").innerText();
+  check(matched.startsWith(`${expect.denied_rule} (`) && matched.endsWith(": matched"), `explain trace: ${matched}`);
+  await page.screenshot({ path: shot.replace(/\.png$/, "-denied.png") });
   await page.uncheck("#f-denied");
   // Free text narrows too.
   await page.fill("#f-text", "docker logs");
   await until(() => document.querySelectorAll("details.group").length === 1);
   await page.fill("#f-text", "");
   await until((n) => document.querySelectorAll("tr.call").length === n, before);
+  // Live: a command run now, with the page open, appears as it runs (rows added to the list
+  // in place, its running calls replaced by their ends), and its group's header counts them.
+  const groupsBefore = await page.locator("details.group").count();
+  execFileSync("docker", ["run", "--rm", expect.image, "echo", "live"], {
+    env: { ...process.env, DOCKER_HOST: expect.docker_host }, stdio: "ignore",
+  });
+  await until(() => {
+    const g = [...document.querySelectorAll("details.group")]
+      .find((d) => d.querySelector("summary .command").textContent.startsWith("docker run --rm"));
+    return g && g.querySelector("tr.call[data-endpoint=ContainerWait]") && !g.querySelector("tr.call.running");
+  }, undefined, "the live docker run's calls, ended");
+  check(await page.locator("details.group").count() === groupsBefore + 1, "the live command is not one new group");
+  const liveRows = await page.locator("details.group").last().locator("tr.call").count();
+  const liveMeta = await page.locator("details.group").last().locator("summary .meta").innerText();
+  check(liveMeta.includes(`${liveRows} calls`), `the live group's header says ${liveMeta}, with ${liveRows} rows`);
+
   // Select the run's create again for the picture.
   await runGroup.locator("tr.call[data-endpoint=ContainerCreate]").click();
   await page.waitForSelector("#detail .json details");
   await page.screenshot({ path: shot });
-  check(errors.length === 0, `console errors: ${errors.join("; ")}`);
+  check(errors.length === 0, `console errors: ${errors.slice(0, 3).join("; ")}`);
 } catch (e) {
   failed = e;
 } finally {

@@ -257,7 +257,7 @@ fn trace(argv: &[&str]) -> TraceArgs {
     let mut full = vec!["sockeye", "trace"];
     full.extend_from_slice(argv);
     match Cli::try_parse_from(full).unwrap().command {
-        Command::Trace(a) => a,
+        Command::Trace(a) => *a,
         _ => unreachable!(),
     }
 }

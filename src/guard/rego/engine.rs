@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::builtins::unavailable_call;
 use super::INPUT_ERROR;
 use crate::guard::policy::{Decision, Denial, Permit};
 
@@ -44,6 +45,8 @@ struct Compiled {
     allow: regorus::CompiledPolicy,
     /// The [`REASON_RULE`] next to the query's rule, when the policy defines one.
     reason: Option<regorus::CompiledPolicy>,
+    /// The bundle's revision (its manifest's), for a policy from an OPA bundle.
+    revision: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -114,6 +117,34 @@ impl RegoPolicy {
             inner: Arc::new(Compiled::new(name, text, &query)?),
             skip_ping: options.skip_ping,
         })
+    }
+
+    /// An OPA bundle's modules and data, compiled as one policy and asked the same query as
+    /// a file would be. `name` names it in messages (the bundle's URL); decisions carry the
+    /// rule `rego:bundle`. Every package must lie within the manifest's roots.
+    pub fn load_bundle(
+        name: &str,
+        bundle: &super::bundle::Bundle,
+        options: &RegoOptions,
+    ) -> Result<RegoPolicy, String> {
+        let query = normalize_query(&options.query)?;
+        let mut compiled = Compiled::build(
+            name,
+            "rego:bundle".to_owned(),
+            &bundle.modules,
+            Some((&bundle.data, &bundle.roots)),
+            &query,
+        )?;
+        compiled.revision = bundle.revision.as_deref().map(Arc::from);
+        Ok(RegoPolicy {
+            inner: Arc::new(compiled),
+            skip_ping: options.skip_ping,
+        })
+    }
+
+    /// The revision of the bundle this policy came from, if it came from one that names it.
+    pub fn revision(&self) -> Option<&Arc<str>> {
+        self.inner.revision.as_ref()
     }
 
     /// [`RegoPolicy::load`] on a file's contents, named by its path.
@@ -266,12 +297,52 @@ fn scalar_text(value: &regorus::Value) -> String {
 
 impl Compiled {
     fn new(name: &str, text: &str, query: &str) -> Result<Compiled, String> {
-        let (mut engine, rego_v0) = parse(name, text)?;
-        if let Some((line, call)) = unavailable_call(text) {
-            return Err(format!(
-                "{name}:{line}: {call}() is an OPA built-in sockeye does not provide \
-                 (no network, YAML, JSON schema, JWT, crypto, UUID, semver or URL query functions)"
-            ));
+        let stem = Path::new(name)
+            .file_stem()
+            .map_or(Cow::Borrowed(name), |s| s.to_string_lossy());
+        let modules = [(name.to_owned(), text.to_owned())];
+        Compiled::build(name, format!("rego:{stem}"), &modules, None, query)
+    }
+
+    /// Modules (each read as v1, or v0 when only its syntax is v0) and, for a bundle, its
+    /// data and roots, compiled for `query`.
+    fn build(
+        name: &str,
+        rule: String,
+        modules: &[(String, String)],
+        bundle: Option<(&Value, &[String])>,
+        query: &str,
+    ) -> Result<Compiled, String> {
+        let mut engine = regorus::Engine::new();
+        // OPA's default (`opa eval`, `opa test` and opa-docker-authz alike): a built-in
+        // that fails (a type error, a bad regex) makes its expression undefined instead of
+        // aborting the evaluation. Policies are tested that way, so they must run that way.
+        engine.set_strict_builtin_errors(false);
+        let mut rego_v0 = false;
+        for (file, text) in modules {
+            if let Some((line, call)) = unavailable_call(text) {
+                return Err(format!(
+                    "{file}:{line}: {call}() is an OPA built-in sockeye does not provide \
+                     (no network, YAML, JSON schema, JWT, crypto, UUID, semver or URL query functions)"
+                ));
+            }
+            let (package, v0) = add_module(&mut engine, file, text)?;
+            rego_v0 |= v0;
+            if let Some((_, roots)) = bundle {
+                let path: Vec<&str> = package.split('.').skip(1).collect();
+                if !super::bundle::within_roots(roots, &path) {
+                    return Err(format!(
+                        "{file}: package {package} is outside the manifest's roots"
+                    ));
+                }
+            }
+        }
+        if let Some((data, _)) = bundle {
+            let data =
+                regorus::Value::deserialize(data).map_err(|e| format!("{name}: data: {e}"))?;
+            engine
+                .add_data(data)
+                .map_err(|e| format!("{name}: data: {e}"))?;
         }
         let allow = engine.compile_with_entrypoint(&query.into()).map_err(|e| {
             match e.to_string().as_str() {
@@ -281,44 +352,41 @@ impl Compiled {
         })?;
         let reason = sibling(query, REASON_RULE)
             .and_then(|path| engine.compile_with_entrypoint(&path.into()).ok());
-        let stem = Path::new(name)
-            .file_stem()
-            .map_or(Cow::Borrowed(name), |s| s.to_string_lossy());
         Ok(Compiled {
             name: name.to_owned(),
-            rule: format!("rego:{stem}"),
+            rule,
             query: query.to_owned(),
             rego_v0,
             allow,
             reason,
+            revision: None,
         })
     }
 }
 
-/// A parsed module: as Rego v1, or as v0 when the v1 parser's only complaint is v0 syntax
-/// (a rule body without `if`). Anything else is reported as the v1 error, never retried as
-/// v0: regorus's v0 parser prints warnings on stderr about v1 keywords.
-fn parse(name: &str, text: &str) -> Result<(regorus::Engine, bool), String> {
-    let engine = |v0: bool| {
-        let mut engine = regorus::Engine::new();
-        engine.set_rego_v0(v0);
-        // OPA's default (`opa eval`, `opa test` and opa-docker-authz alike): a built-in
-        // that fails (a type error, a bad regex) makes its expression undefined instead of
-        // aborting the evaluation. Policies are tested that way, so they must run that way.
-        engine.set_strict_builtin_errors(false);
-        engine
-    };
-    let mut v1 = engine(false);
-    let v1_error = match v1.add_policy(name.to_owned(), text.to_owned()) {
-        Ok(_) => return Ok((v1, false)),
+/// Add a module: as Rego v1, or as v0 when the v1 parser's only complaint is v0 syntax (a
+/// rule body without `if`); its package (`data.a.b`) and whether it was read as v0.
+/// Anything else is reported as the v1 error, never retried as v0: regorus's v0 parser
+/// prints warnings on stderr about v1 keywords.
+fn add_module(
+    engine: &mut regorus::Engine,
+    name: &str,
+    text: &str,
+) -> Result<(String, bool), String> {
+    // The version is the parser's, chosen per module as it is added.
+    engine.set_rego_v0(false);
+    let v1_error = match engine.add_policy(name.to_owned(), text.to_owned()) {
+        Ok(package) => return Ok((package, false)),
         Err(e) => e.to_string(),
     };
     if !v1_error.contains("keyword is required") {
         return Err(located(&v1_error));
     }
-    let mut v0 = engine(true);
-    match v0.add_policy(name.to_owned(), text.to_owned()) {
-        Ok(_) => Ok((v0, true)),
+    engine.set_rego_v0(true);
+    let added = engine.add_policy(name.to_owned(), text.to_owned());
+    engine.set_rego_v0(false);
+    match added {
+        Ok(package) => Ok((package, true)),
         Err(e) => {
             let v0_error = located(&e.to_string());
             let (first, snippet) = v0_error.split_once('\n').unwrap_or((&v0_error, ""));
@@ -343,74 +411,6 @@ fn located(message: &str) -> String {
         return message.to_owned();
     };
     format!("{location}: {what}\n{snippet}")
-}
-
-/// OPA built-ins this build lacks, by full name or by namespace (ending in `.`). regorus
-/// finds an unknown function only when a request reaches the call, and then fails that
-/// request; a policy that needs one is better refused when it is loaded.
-pub(super) const UNAVAILABLE: &[&str] = &[
-    "http.send",
-    "net.lookup_ip_addr",
-    "urlquery.",
-    "yaml.",
-    "uuid.",
-    "semver.",
-    "json.match_schema",
-    "json.verify_schema",
-    "opa.runtime",
-    "crypto.",
-    "io.jwt.",
-    "graphql.",
-    "rego.parse_module",
-    "providers.aws.",
-];
-
-/// The first call of an [`UNAVAILABLE`] built-in in the policy's code (strings and comments
-/// skipped), with its line.
-fn unavailable_call(text: &str) -> Option<(usize, String)> {
-    let bytes = text.as_bytes();
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let (mut i, mut line) = (0, 1);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => line += 1,
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            quote @ (b'"' | b'`') => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote {
-                    if quote == b'"' && bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    line += usize::from(bytes.get(i) == Some(&b'\n'));
-                    i += 1;
-                }
-            }
-            b if ident(b) && (i == 0 || !(ident(bytes[i - 1]) || bytes[i - 1] == b'.')) => {
-                let start = i;
-                while i < bytes.len() && (ident(bytes[i]) || bytes[i] == b'.') {
-                    i += 1;
-                }
-                let name = &text[start..i];
-                let rest = text[i..].trim_start_matches([' ', '\t']);
-                let listed = |u: &&str| match u.strip_suffix('.') {
-                    Some(ns) => name.strip_prefix(ns).is_some_and(|r| r.starts_with('.')),
-                    None => name == *u,
-                };
-                if rest.starts_with('(') && UNAVAILABLE.iter().any(listed) {
-                    return Some((line, name.to_owned()));
-                }
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
 }
 
 /// `data.a.b` or `/a/b` (opa-docker-authz's `normalizeAllowPath`) as `data.a.b`; only plain

@@ -15,6 +15,8 @@
 //! `engine` loads and evaluates a policy and turns its answer into a decision; `input`
 //! builds the document it is asked about.
 
+mod builtins;
+pub mod bundle;
 mod engine;
 mod input;
 

@@ -47,6 +47,9 @@ const SIMPLE: &[(&str, &str)] = &[
     ("fault", "error.type"),
     ("error", "error.message"),
     ("facts", "docker.facts"),
+    ("unrecorded", "docker.unrecorded"),
+    // The bundle revision that decided: ECS's "version / revision of the rule".
+    ("policy_revision", "rule.version"),
 ];
 
 /// Caller fields that move unchanged: `(caller.…, ecs)`.

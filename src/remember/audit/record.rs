@@ -71,6 +71,10 @@ pub struct Record<S = String, C = Wire<S>> {
     /// left out when it got the daemon's answer whole.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redacted: Vec<S>,
+    /// The revision of the policy bundle that decided (`--policy-rego-bundle`); left out
+    /// without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_revision: Option<S>,
     #[serde(default)]
     pub status: Option<u16>,
     /// `daemon` or `sockeye`.
@@ -200,6 +204,10 @@ impl<'a> Record<&'a str, &'a RawValue> {
                 .as_ref()
                 .map(|v| v.redacted.clone())
                 .unwrap_or_default(),
+            policy_revision: call
+                .verdict
+                .as_ref()
+                .and_then(|v| v.policy_revision.as_deref()),
             status: call.status(),
             answered_by: match call.answered_by {
                 AnsweredBy::Daemon => "daemon",

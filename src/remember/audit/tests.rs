@@ -21,6 +21,7 @@ fn record(n: u64) -> Record {
         rule: None,
         reason: None,
         redacted: Vec::new(),
+        policy_revision: None,
         status: Some(200),
         answered_by: "daemon".into(),
         bytes_in: 0,
@@ -183,6 +184,8 @@ mod lines {
                 rule: "no-escape-allow".into(),
                 reason: None,
                 redacted: Vec::new(),
+                policy_revision: None,
+                trace: Vec::new(),
             }),
             ..sample_call(peer, method, target, status)
         }
@@ -227,6 +230,8 @@ mod lines {
             rule: "no-escape".into(),
             reason: Some("refuses \"privileged\"\nand / mounts\t\u{1}".into()),
             redacted: Vec::new(),
+            policy_revision: None,
+            trace: Vec::new(),
         });
         c.error = Some("denied by rule no-escape: \\ é \u{2028} \u{7f}".into());
         c.facts = Some(Arc::new(Facts {
@@ -293,6 +298,8 @@ mod lines {
                 rule: "default".into(),
                 reason: Some("not allowed".into()),
                 redacted: Vec::new(),
+                policy_revision: None,
+                trace: Vec::new(),
             });
             out.push(c);
         }

@@ -28,6 +28,9 @@ use crate::event::{AnsweredBy, Call, Decision, Fault, Sink};
 use crate::remember::audit::AuditLog;
 use crate::remember::ship::{RemoteSink, SinkStats};
 
+mod bundle;
+pub use bundle::BundleMetrics;
+
 /// What `GET /metrics` answers with: prometheus-client writes OpenMetrics 1.0 text (counters
 /// as `_total`, a closing `# EOF`), which Prometheus reads when told so by this header.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -89,6 +92,8 @@ pub struct Metrics {
     policy_reloads: Family<[(&'static str, &'static str); 1], Counter>,
     policy_info: Family<[(&'static str, String); 1], Gauge>,
     cert_expiry: Family<[(&'static str, String); 1], Gauge>,
+    /// `--policy-rego-bundle`'s; exposed only [`Metrics::with_bundle`].
+    pub bundle: BundleMetrics,
 }
 
 /// Values owned by other parts of sockeye, read when scraped.
@@ -183,7 +188,7 @@ impl Metrics {
         let policy_reloads = Family::<[(&'static str, &'static str); 1], Counter>::default();
         registry.register(
             "sockeye_policy_reloads",
-            "Policy reloads asked for by SIGHUP, by result: ok (the new policy is in force) or \
+            "Policy reloads asked for by SIGHUP or a new policy bundle, by result: ok (the new policy is in force) or \
              failed (the old one still is)",
             policy_reloads.clone(),
         );
@@ -200,6 +205,7 @@ impl Metrics {
              always, and a connected client's (certificate=\"cn=NAME\") when it expires within 7 days",
             cert_expiry.clone(),
         );
+        let bundle = BundleMetrics::default();
         registry.register_collector(Box::new(ScrapeTime(scraped)));
         Metrics {
             registry,
@@ -215,7 +221,14 @@ impl Metrics {
             policy_reloads,
             policy_info,
             cert_expiry,
+            bundle,
         }
+    }
+
+    /// The same metrics, with the policy bundle's (`--policy-rego-bundle`).
+    pub fn with_bundle(mut self) -> Metrics {
+        self.bundle.register(&mut self.registry);
+        self
     }
 
     /// A certificate's expiry (the server's at start and on reload; clients' that expire soon).

@@ -19,6 +19,8 @@ fn verdict(decision: Decision) -> Option<Verdict> {
         rule: "r".into(),
         reason: None,
         redacted: Vec::new(),
+        policy_revision: None,
+        trace: Vec::new(),
     })
 }
 

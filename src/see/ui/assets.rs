@@ -24,6 +24,16 @@ pub const FILES: &[(&str, &str, &str)] = &[
         include_str!("assets/render.js"),
     ),
     (
+        "/timeline.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/timeline.js"),
+    ),
+    (
+        "/terminal.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/terminal.js"),
+    ),
+    (
         "/learn.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/learn.js"),

@@ -140,6 +140,16 @@ fn body(
     };
     let whole = bytes.len() as u64 >= size;
     let format = decode::choose(op, dir, content_type, tty);
+    if terminal_output(op, dir, format, bytes) {
+        // As the bytes came: the page plays them as a terminal would (carriage returns,
+        // backspaces, colours, erasing), where the views show them escaped. JSON carries
+        // every control character escaped; the page puts text, never markup, on screen.
+        return json!({
+            "tty": String::from_utf8_lossy(bytes),
+            "size": size,
+            "cut": !whole,
+        });
+    }
     if matches!(format, Format::Json | Format::Sniff)
         || bytes.first() == Some(&b'{')
         || bytes.first() == Some(&b'[')
@@ -164,4 +174,20 @@ fn body(
         .map(|l| (l.label.as_str(), l.text))
         .collect();
     json!({ "lines": lines, "size": size })
+}
+
+/// Whether `bytes` are what a container's TTY wrote: the output of an attach, exec or logs
+/// whose container or exec has a TTY, or that is not framed as the multiplexed stream is
+/// (`docker run -t` attaches before anything says whether there is a TTY).
+fn terminal_output(op: Option<Operation>, dir: Direction, format: Format, bytes: &[u8]) -> bool {
+    use Operation::*;
+    let output = matches!(dir, Direction::TunnelToClient | Direction::Response)
+        && matches!(op, Some(ContainerAttach | ExecStart | ContainerLogs));
+    let framed = bytes.len() >= 8 && bytes[0] <= 2 && bytes[1..4] == [0, 0, 0];
+    output
+        && match format {
+            Format::Raw(decode::Label::Stdout) => true,
+            Format::Multiplexed => !framed,
+            _ => false,
+        }
 }

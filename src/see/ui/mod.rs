@@ -46,13 +46,15 @@ impl Watcher for Inspector {
     }
 }
 
-/// What the relay must record for the inspector: the request bodies that name a call, and
-/// the first bytes of every answer (the detail's bodies).
+/// What the relay must record for the inspector: the request bodies that name a call, the
+/// first bytes of every answer (the detail's bodies), and what each decision went through.
 pub fn detail() -> crate::event::Detail {
     crate::event::Detail {
         request_capture: crate::see::view::REQUEST_CAPTURE,
         response_capture: BODY_KEEP,
         error_capture: crate::see::view::ERROR_CAPTURE,
+        // The detail of a decided call shows the rules it went through.
+        explain: true,
         ..Default::default()
     }
 }

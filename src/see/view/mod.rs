@@ -123,6 +123,7 @@ impl ViewOptions {
             request_capture: REQUEST_CAPTURE.max(if self.verbose { self.body_limit } else { 0 }),
             response_capture: 0,
             error_capture: ERROR_CAPTURE,
+            explain: false,
         }
     }
 }

@@ -4,7 +4,7 @@ use std::time::Instant;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
-use super::engine::UNAVAILABLE;
+use super::builtins::UNAVAILABLE;
 use super::*;
 use crate::caller::{Caller, ClientContainer, Peer};
 use crate::docker::endpoint::{classify, Classified};

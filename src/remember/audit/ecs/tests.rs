@@ -52,7 +52,8 @@ fn full(transport: &str) -> Record {
         fault: Some("denied".into()),
         error: Some("denied by rule no-escape".into()),
         facts: serde_json::from_str(r#"{"privileged":true,"escalations":["privileged"]}"#).unwrap(),
-        unrecorded: 0,
+        unrecorded: 7,
+        policy_revision: Some("r42".into()),
     }
 }
 
@@ -89,7 +90,8 @@ fn every_field_is_mapped_and_read_back() {
                 "record",
                 "redacted",
                 "request",
-                "time_unix"
+                "time_unix",
+                "unrecorded"
             ],
             "{doc:#}"
         );

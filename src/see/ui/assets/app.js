@@ -1,13 +1,16 @@
 // The inspector page: calls from /api/events, grouped under their docker command,
 // filtered, and one call's detail from /api/call/SEQ. It only reads from sockeye.
 
-import { aids, loadSummaries } from "./learn.js";
-import { caller, commandLink, denied, detail, esc, clock, row, statusClass } from "./render.js";
+import { loadSummaries } from "./learn.js";
+import { caller, denied, detail, esc, statusClass } from "./render.js";
+import { Timeline } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
 const state = {
   calls: new Map(),     // seq → call
   groups: new Map(),    // group id → { command, seqs: [] }
+  callers: new Set(),
+  endpoints: new Set(),
   keep: 5000,
   live: false,
   paused: false,
@@ -17,13 +20,27 @@ const state = {
   collapsed: new Set(),
   status: { dropped: 0, evicted: 0 },
   dirty: false,
+  rebuild: true,
+  connected: false,  // the first snapshot came
+  atEnd: true,       // the list was scrolled to its end: a live list stays there
 };
+const list = new Timeline($("timeline"), state, matches);
+list.onFilled = () => {
+  if (state.live && state.atEnd) endOfList();
+  ready();
+};
+
+function endOfList() {
+  const tl = $("timeline");
+  tl.scrollTop = tl.scrollHeight;
+}
 
 function reset(hello) {
   state.calls.clear();
   state.groups.clear();
   state.keep = hello.keep;
   state.live = hello.live;
+  state.rebuild = true;
 }
 
 function addCall(c) {
@@ -34,11 +51,15 @@ function addCall(c) {
   if (!g) { g = { command: c.command, seqs: [] }; state.groups.set(c.group, g); }
   if (!known) g.seqs.push(c.seq);
   if (c.command) g.command = c.command;
+  state.callers.add(caller(c));
+  state.endpoints.add(c.endpoint);
+  list.note(c.seq);
   // As many as sockeye keeps: the oldest go first.
   while (state.calls.size > state.keep) {
     const oldest = state.calls.keys().next().value;
     const old = state.calls.get(oldest);
     state.calls.delete(oldest);
+    list.note(oldest, old.group);
     const og = state.groups.get(old.group);
     if (og) {
       og.seqs = og.seqs.filter((s) => s !== oldest);
@@ -51,11 +72,28 @@ function addCall(c) {
 
 function onMessage(m) {
   switch (m.type) {
-    case "hello": reset(m); break;
+    case "snapshot":
+      reset(m);
+      state.connected = true;
+      for (const c of m.calls) addCall(c);
+      // Drawn now rather than on the next frame, so that the first picture is the list.
+      render();
+      return;
     case "call": addCall(m.call); break;
     case "status": state.status = m; break;
   }
   schedule();
+}
+
+/**
+ * Note when the list first stood in the document, laid out, with the rows in view made
+ * (tests read it): the first time groups were filled after the calls came.
+ */
+function ready() {
+  const root = document.documentElement;
+  if (root.dataset.listReadyMs || !state.connected) return;
+  void $("timeline").scrollHeight;
+  root.dataset.listReadyMs = performance.now().toFixed(1);
 }
 
 function schedule() {
@@ -89,61 +127,41 @@ function matches(c, f, command) {
 
 /** Keep a select's options to the values seen, keeping the choice. */
 function options(select, values) {
+  if (select.options.length - 1 >= values.size) return;
   const have = new Set([...select.options].map((o) => o.value));
   for (const v of [...values].sort()) {
     if (v && !have.has(v)) select.add(new Option(v, v));
   }
 }
 
-function visible() {
-  const f = filters();
-  const out = [];
-  for (const [id, g] of state.groups) {
-    const calls = g.seqs.map((s) => state.calls.get(s)).filter((c) => c && matches(c, f, g.command));
-    if (calls.length) out.push([id, g, calls]);
-  }
-  return out;
-}
-
 function render() {
   if (state.paused) { renderCounts(); return; }
-  const seen = new Set();
-  const callers = new Set();
-  const endpoints = new Set();
-  for (const c of state.calls.values()) { callers.add(caller(c)); endpoints.add(c.endpoint); }
-  options($("f-caller"), callers);
-  options($("f-endpoint"), endpoints);
-  const html = [];
-  for (const [id, g, calls] of visible()) {
-    const first = calls[0];
-    const running = calls.some((c) => c.running);
-    const deniedN = calls.filter(denied).length;
-    html.push(`<details class="group" data-group="${id}"${state.collapsed.has(id) ? "" : " open"}>
-<summary><span class="dim">${clock(first.time_unix)}</span> ${commandLink(g.command)}
-<span class="meta">${esc(caller(first))} · ${calls.length} call${calls.length === 1 ? "" : "s"}${running ? " · running" : ""}${deniedN ? ` · <span class="decision deny">${deniedN} denied</span>` : ""}</span></summary>
-<table class="calls"><tbody>`);
-    for (const c of calls) {
-      html.push(row(c, c.seq === state.selected));
-      for (const [key, text] of aids(c, seen)) {
-        html.push(`<tr class="aid-row"><td colspan="7"><aside class="aid" data-aid="${key}">${text}</aside></td></tr>`);
-      }
-    }
-    html.push("</tbody></table></details>");
-  }
+  options($("f-caller"), state.callers);
+  options($("f-endpoint"), state.endpoints);
   const tl = $("timeline");
-  const scrolledToEnd = tl.scrollTop + tl.clientHeight >= tl.scrollHeight - 4;
-  tl.innerHTML = html.join("") || `<p class="hint">${state.calls.size ? "No call matches the filters." : "No calls yet."}</p>`;
-  if (scrolledToEnd && state.live) tl.scrollTop = tl.scrollHeight;
+  state.atEnd = tl.scrollTop + tl.clientHeight >= tl.scrollHeight - 4;
+  if (state.rebuild) {
+    state.rebuild = false;
+    list.full(filters());
+  } else {
+    list.flush();
+  }
+  if (state.atEnd && state.live) endOfList();
   renderCounts();
-  const selection = visible().flatMap(([, , calls]) => calls.map((c) => c.seq));
-  $("har").href = `/api/har?seq=${selection.join(",")}`;
+  if (!state.calls.size) ready();
+}
+
+/** The whole list again: the filters changed, or the calls were cleared. */
+function rebuild() {
+  state.rebuild = true;
+  schedule();
 }
 
 function renderCounts() {
   const s = state.status;
   const parts = [`${state.calls.size} calls`];
   if (s.dropped) parts.push(`${s.dropped} events lost (the page could not keep up)`);
-  if (s.evicted) parts.push(`older calls dropped: keeps the newest ${state.keep}`);
+  if (s.evicted) parts.push(`${s.evicted} older calls dropped (sockeye keeps the newest ${state.keep}, within --ui-keep-bytes)`);
   if (state.paused && state.pending) parts.push(`${state.pending} new while paused`);
   $("counts").textContent = parts.join(" · ");
   const st = $("state");
@@ -152,6 +170,7 @@ function renderCounts() {
 }
 
 async function showDetail(seq) {
+  list.select(seq, state.selected);
   state.selected = seq;
   const pane = $("detail");
   try {
@@ -164,7 +183,6 @@ async function showDetail(seq) {
   } catch (e) {
     pane.innerHTML = `<p class="hint">cannot load the call: ${esc(e)}</p>`;
   }
-  schedule();
 }
 
 async function copyText(text, button) {
@@ -197,7 +215,16 @@ function wire() {
     const id = Number(g.dataset.group);
     if (g.open) state.collapsed.delete(id); else state.collapsed.add(id);
   }, true);
-  $("filters").addEventListener("input", schedule);
+  $("filters").addEventListener("input", rebuild);
+  // The calls the filters show, worked out when asked for rather than on every frame.
+  $("har").addEventListener("click", () => {
+    const f = filters();
+    const all = !f.caller && !f.endpoint && !f.status && !f.denied && !f.text;
+    const shown = [...state.calls.values()]
+      .filter((c) => matches(c, f, state.groups.get(c.group)?.command))
+      .map((c) => c.seq);
+    $("har").href = all ? "/api/har" : `/api/har?seq=${shown.join(",")}`;
+  });
   $("filters").addEventListener("submit", (e) => e.preventDefault());
   $("pause").addEventListener("click", () => {
     state.paused = !state.paused;
@@ -209,19 +236,29 @@ function wire() {
     for (const s of state.calls.keys()) state.clearedUpTo = Math.max(state.clearedUpTo, s);
     state.calls.clear();
     state.groups.clear();
-    schedule();
+    rebuild();
   });
 }
 
 function connect() {
   const es = new EventSource("/api/events");
-  es.onmessage = (e) => onMessage(JSON.parse(e.data));
+  // The summaries are asked for at the same time; rows are drawn once they came, with
+  // their links.
+  let pending = [];
+  summaries.then(() => {
+    for (const m of pending) onMessage(m);
+    pending = null;
+  });
+  es.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    if (pending) pending.push(m); else onMessage(m);
+  };
   es.onerror = () => {
     if (!state.live) { es.close(); $("state").textContent = "recorded"; return; }
     $("state").textContent = "reconnecting…";
   };
 }
 
+const summaries = loadSummaries();
 wire();
-loadSummaries().then(schedule);
 connect();

@@ -1,6 +1,7 @@
 // HTML for calls, groups and details. Every value from a call is escaped.
 
 import { apiUrl, cliUrl, summary } from "./learn.js";
+import { terminal } from "./terminal.js";
 
 export function esc(s) {
   return String(s ?? "").replace(/[&<>"']/g, (c) =>
@@ -104,6 +105,9 @@ export function tree(v, key, depth = 0) {
 function body(b) {
   if (!b) return "";
   if (b.json !== undefined) return `<div class="json">${tree(b.json, null)}</div>`;
+  if (b.tty !== undefined) {
+    return `<p class="dim">TTY output, as a terminal shows it</p><pre class="tty">${terminal(b.tty)}</pre>${b.cut ? `<p class="dim">… the first ${b.tty.length} of ${b.size} bytes</p>` : ""}`;
+  }
   if (b.lines) {
     return `<pre class="lines">${b.lines.map(([l, t]) => `<span class="lbl lbl-${esc(l)}">${esc(l)}</span>${esc(t)}`).join("\n")}</pre>`;
   }
@@ -128,6 +132,11 @@ export function detail(d) {
     const p = c.policy;
     h += `<div class="verdict ${esc(p.decision)}"><b>${esc(p.decision === "would_deny" ? "would be denied (audit mode)" : p.decision === "deny" ? "denied" : "allowed")}</b>
  by rule <code class="rule">${esc(p.rule)}</code>${p.reason ? `: ${esc(p.reason)}` : ""}${p.redacted && p.redacted.length ? ` · answer rewritten to hide ${esc(p.redacted.join(", "))}` : ""}</div>`;
+  }
+  if (d.explain) {
+    // What `sockeye policy explain` prints for this request: each rule tried, in order.
+    h += `<details class="explain" open><summary>How the policy decided <span class="dim">(as <code>sockeye policy explain</code> prints it)</span></summary>
+<ol>${d.explain.map((l) => `<li class="${/: matched$|allowed by rule/.test(l) ? "hit" : ""}">${esc(l)}</li>`).join("")}</ol></details>`;
   }
   if (c.error || c.daemon_message) {
     h += `<p class="s5">${esc(c.daemon_message || c.error)}</p>`;
