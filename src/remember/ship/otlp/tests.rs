@@ -327,7 +327,8 @@ fn a_record_as_the_audit_log_writes_it_maps_every_field() {
         fault: None,
         error: None,
         facts: serde_json::Map::new(),
-        unrecorded: 0,
+        unrecorded: 3,
+        policy_revision: Some("r42".into()),
     };
     let (mapped, host) = log_record(&serde_json::to_vec(&record).unwrap(), 1);
     assert_eq!(host.as_deref(), Some("node-7"));
@@ -356,9 +357,11 @@ fn a_record_as_the_audit_log_writes_it_maps_every_field() {
             "docker.hijacked",
             "docker.incomplete",
             "docker.param.name",
+            "docker.policy_revision",
             "docker.record.version",
             "docker.request.seq",
             "docker.rule",
+            "docker.unrecorded",
             "http.request.method",
             "http.response.status_code",
             "network.transport",
