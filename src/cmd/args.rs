@@ -670,6 +670,37 @@ pub struct ProxyArgs {
     #[arg(long, value_name = "FILE", requires = "audit_syslog_cert")]
     pub audit_syslog_key: Option<PathBuf>,
 
+    /// Also send every record to an OpenTelemetry receiver (a Collector) as an OTLP log
+    /// record: http://HOST:PORT/v1/logs or https://… (`/v1/logs` when the URL has no path).
+    /// Records wait in a spool (--audit-spool) while it is down.
+    #[arg(long, value_name = "URL")]
+    pub audit_otlp: Option<String>,
+
+    /// How to send to --audit-otlp: http/protobuf (OTLP/HTTP, port 4318) or grpc (OTLP/gRPC,
+    /// port 4317; the URL is then the address alone).
+    #[arg(long, value_name = "PROTOCOL", default_value = "http/protobuf",
+          value_parser = ["http/protobuf", "grpc"], requires = "audit_otlp")]
+    pub audit_otlp_protocol: String,
+
+    /// A header sent with every OTLP request, for a receiver that wants a token
+    /// (Authorization=Bearer …); repeatable; values are never logged. Also read from
+    /// OTEL_EXPORTER_OTLP_LOGS_HEADERS or OTEL_EXPORTER_OTLP_HEADERS (name=value,…).
+    #[arg(long, value_name = "NAME=VALUE", requires = "audit_otlp")]
+    pub audit_otlp_header: Vec<String>,
+
+    /// CA certificates (PEM) that issued an https:// OTLP receiver's certificate (default:
+    /// the system's CA bundle).
+    #[arg(long, value_name = "FILE", requires = "audit_otlp")]
+    pub audit_otlp_ca: Option<PathBuf>,
+
+    /// Client certificate (PEM) for an https:// OTLP receiver that asks for one.
+    #[arg(long, value_name = "FILE", requires = "audit_otlp_key")]
+    pub audit_otlp_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --audit-otlp-cert.
+    #[arg(long, value_name = "FILE", requires = "audit_otlp_cert")]
+    pub audit_otlp_key: Option<PathBuf>,
+
     /// Where remote sinks keep records until their receiver has them: one directory per
     /// sink, locked by one sockeye. Default: /var/lib/sockeye/spool as root, else
     /// $XDG_STATE_HOME/sockeye/spool.

@@ -28,6 +28,7 @@ use crate::relay::tls_live::{self, LiveTls};
 use crate::relay::{tls, tls_upstream};
 use crate::remember::audit::AuditLog;
 use crate::remember::metrics::{Metrics, Scraped};
+use crate::remember::ship::otlp::{self, Otlp, OtlpOptions};
 use crate::remember::ship::syslog::Syslog;
 use crate::remember::ship::RemoteSink;
 use crate::see::view;
@@ -476,6 +477,31 @@ fn open_remote_sinks(ship: &ShipConfig) -> Result<Vec<Arc<RemoteSink>>, String> 
         };
         remote.push(RemoteSink::start(Syslog::new(opts, tls), &ship.options)?);
     }
+    if let Some(o) = &ship.otlp {
+        let tls = match (o.endpoint.https, &o.cert) {
+            (false, _) => None,
+            (true, None) => Some(otlp::client_config(o.ca.as_deref())?),
+            (true, Some((cert, key))) => {
+                let ca = match &o.ca {
+                    Some(ca) => ca.clone(),
+                    None => otlp::system_bundle()?,
+                };
+                Some(tls::audit_client_config(
+                    &ca,
+                    Some((cert.as_path(), key.as_path())),
+                    "--audit-otlp",
+                )?)
+            }
+        };
+        let opts = OtlpOptions {
+            endpoint: o.endpoint.clone(),
+            headers: o.headers.clone(),
+            tls,
+            host: crate::remember::audit::record::host().to_owned(),
+            timeout: otlp::TIMEOUT,
+        };
+        remote.push(RemoteSink::start(Otlp::new(opts), &ship.options)?);
+    }
     Ok(remote)
 }
 
@@ -548,6 +574,17 @@ fn startup_facts(cfg: &ProxyConfig, fd_limit: &str) -> String {
     };
     if let Some(s) = &cfg.ship.syslog {
         audit.push_str(&format!(", syslog {}", s.addr));
+    }
+    if let Some(o) = &cfg.ship.otlp {
+        audit.push_str(&format!(
+            "{} otlp {}",
+            if cfg.audit.is_some() || cfg.ship.syslog.is_some() {
+                ","
+            } else {
+                ""
+            },
+            o.endpoint.url()
+        ));
     }
     if cfg.ship.any() {
         audit.push_str(&format!(

@@ -490,8 +490,65 @@ fn a_syslog_sink_is_checked_with_its_spool_and_every_problem_said() {
         .build(Some("unix:///run/dk.sock"))
         .unwrap_err();
     assert!(
-        err.contains("give --audit FILE or --audit-syslog ADDR"),
+        err.contains("give --audit FILE, --audit-syslog ADDR or --audit-otlp URL"),
         "{err}"
     );
     assert!(Cli::try_parse_from(["sockeye", "proxy", "--audit-spool-max", "1K"]).is_err());
+}
+
+#[test]
+fn an_otlp_sink_is_checked_and_its_headers_never_repeated() {
+    let cfg = args(&[
+        "--audit-otlp",
+        "http://collector:4318",
+        "--audit-otlp-header",
+        "Authorization=Bearer s3cret",
+        "--audit-otlp-header",
+        "X-Scope-OrgID=ops",
+    ])
+    .build(Some("unix:///run/dk.sock"))
+    .unwrap();
+    let otlp = cfg.ship.otlp.as_ref().unwrap();
+    assert_eq!(otlp.endpoint.url(), "http://collector:4318/v1/logs");
+    assert_eq!(otlp.headers.len(), 2);
+    assert!(cfg.ship.any());
+    assert!(
+        !format!("{cfg:?}").contains("s3cret"),
+        "Debug shows a token"
+    );
+
+    let cfg = args(&[
+        "--audit-otlp",
+        "https://collector:4317",
+        "--audit-otlp-protocol",
+        "grpc",
+        "--audit-otlp-ca",
+        "/ca.pem",
+    ])
+    .build(Some("unix:///run/dk.sock"))
+    .unwrap();
+    let otlp = cfg.ship.otlp.as_ref().unwrap();
+    assert!(otlp.endpoint.grpc && otlp.endpoint.https);
+
+    let err = args(&[
+        "--audit-otlp",
+        "http://collector:4318",
+        "--audit-otlp-ca",
+        "/ca.pem",
+        "--audit-otlp-header",
+        "Authorization",
+    ])
+    .build(Some("unix:///run/dk.sock"))
+    .unwrap_err();
+    assert!(err.contains("are for an https:// receiver"), "{err}");
+    assert!(
+        err.contains("--audit-otlp-header takes NAME=VALUE"),
+        "{err}"
+    );
+
+    let err = args(&["--audit-otlp", "ftp://collector"])
+        .build(Some("unix:///run/dk.sock"))
+        .unwrap_err();
+    assert!(err.contains("OTLP/HTTP takes http:// or https://"), "{err}");
+    assert!(Cli::try_parse_from(["sockeye", "proxy", "--audit-otlp-ca", "/ca.pem"]).is_err());
 }

@@ -11,6 +11,7 @@
 //! ([`crate::event::Sink::admit`], fail closed), or with `--audit-fail-open` serves them,
 //! counts them, and says how many in the next record it keeps (`unrecorded`).
 
+pub mod otlp;
 mod shipping;
 pub mod spool;
 mod state;
