@@ -9,8 +9,12 @@
 #   scripts/image.sh native     the host's architecture only
 #
 # The binary is glibc's static build (RUSTFLAGS=-C target-feature=+crt-static on the gnu
-# target, cargo profile `image`: LTO, stripped): no musl toolchain to download. It resolves
-# no user or host names, so glibc's NSS caveats for static binaries do not apply.
+# target, cargo profile `image`: LTO, stripped): no musl toolchain to download. It resolves no
+# user names. Host names (a tcp:// daemon, --audit-otlp, --audit-syslog, a bundle server) do
+# resolve in the FROM scratch image: glibc 2.34 and later build the files and dns lookups into
+# libc itself, so /etc/hosts and the /etc/resolv.conf Docker mounts (its embedded DNS, compose
+# service names) are read with no NSS module to load (checked by hand on 20.10: a service name
+# on a user network and an --add-host name).
 # `docker build` may be the classic builder or BuildKit: the context holds only the binary
 # and the Dockerfile, and FROM scratch pulls nothing.
 #
