@@ -34,6 +34,8 @@ macro_rules! bail {
     ($($t:tt)*) => { return Err(format!($($t)*).into()) };
 }
 
+mod docker_rows;
+
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
 
@@ -55,6 +57,7 @@ struct Opts {
     image: String,
     big_bytes: u64,
     exec_bytes: u64,
+    image_mib: u64,
     events: usize,
     small_c1: usize,
     small_c64_per_conn: usize,
@@ -77,6 +80,10 @@ const ALL_ROWS: &[&str] = &[
     "json-c64",
     "download",
     "upload",
+    "save",
+    "load",
+    "cp-from",
+    "cp-to",
     "exec",
     "events",
 ];
@@ -91,13 +98,15 @@ sockeye relay benchmark (see docs/benchmarks.md)
   --standin-socat           let socat play sockeye's role when `sockeye proxy` does not exist
   --rounds N                interleaved rounds per row (default 7)
   --rows a,b,...            subset of: ping-c1,ping-c64,ping-new16,json-c1,json-c64,download,
-                            upload,exec,events
+                            upload,save,load,cp-from,cp-to,exec,events
   --workdir DIR             scratch dir (default /tmp/sockeye-bench)
   --out DIR                 write results.md and results.json there
   --socat-buf BYTES         socat -b (default 131072; socat's own default is 8192)
   --image NAME              image for the exec container (default sockeye-test/busybox:1)
   --big-mib N               size of the download/upload (default 1024 = 1 GiB)
   --exec-bytes N            bytes the exec writes to stdout (default 500000000)
+  --image-mib N             size of the file in the save/load/cp image, imported when missing
+                            (default 256)
   --events N                idle /events streams held open (default 1000)
   --ping-c1 N               requests in a /_ping c=1 run (default 6000)
   --ping-c64 N              requests per connection in a /_ping c=64 run (default 150)
@@ -129,6 +138,7 @@ fn parse_opts() -> R<Opts> {
         image: "sockeye-test/busybox:1".into(),
         big_bytes: GIB,
         exec_bytes: 500_000_000,
+        image_mib: 256,
         events: 1000,
         small_c1: 6000,
         small_c64_per_conn: 150,
@@ -180,6 +190,7 @@ fn parse_opts() -> R<Opts> {
             "--image" => o.image = val()?,
             "--big-mib" => o.big_bytes = val()?.parse::<u64>()? * MIB,
             "--exec-bytes" => o.exec_bytes = val()?.parse()?,
+            "--image-mib" => o.image_mib = val()?.parse()?,
             "--events" => o.events = val()?.parse()?,
             "--ping-c1" => o.small_c1 = val()?.parse()?,
             "--ping-c64" => o.small_c64_per_conn = val()?.parse()?,
@@ -699,8 +710,9 @@ impl Env {
                 proxy: Some(socat),
             },
         ];
-        // Tecnativa's rules allow Docker API paths only: not the bulk rows' nginx and stub.
-        let api_row = !matches!(row, "download" | "upload");
+        // Tecnativa's rules allow Docker API paths only: not the bulk rows' nginx and stub; and
+        // its configuration for these rows' sections (IMAGES, POST) denies save, load and cp.
+        let api_row = !matches!(row, "download" | "upload") && !docker_rows::ROWS.contains(&row);
         if let (Some(haproxy), true) = (&self.haproxy, api_row) {
             let sock = w.join(format!("haproxy-{row}.sock"));
             let cfg = w.join(format!("haproxy-{row}.cfg"));
@@ -2360,6 +2372,16 @@ fn run() -> R<usize> {
         None
     };
 
+    let docker_setup = if o
+        .rows
+        .iter()
+        .any(|r| docker_rows::ROWS.contains(&r.as_str()))
+    {
+        Some(docker_rows::setup(&o, &env.api)?)
+    } else {
+        None
+    };
+
     let mut rows = Vec::new();
     for row in ALL_ROWS.iter().filter(|r| o.rows.iter().any(|x| x == *r)) {
         let t0 = Instant::now();
@@ -2386,6 +2408,9 @@ fn run() -> R<usize> {
             )?,
             "download" => run_download(&env, up.as_ref().unwrap())?,
             "upload" => run_upload(&env, up.as_ref().unwrap())?,
+            "save" | "load" | "cp-from" | "cp-to" => {
+                docker_rows::run(&env, docker_setup.as_ref().unwrap(), row)?
+            }
             "exec" => run_exec(&env)?,
             "events" => run_events(&env)?,
             _ => unreachable!(),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The relay benchmark, in one command: direct socket vs `socat UNIX-LISTEN,fork` vs HAProxy
 # (configured as Tecnativa's docker-socket-proxy image configures it) vs `sockeye proxy`,
-# interleaved, on small requests, 1 GiB download/upload, a hijacked exec
+# interleaved, on small requests, 1 GiB download/upload, `docker save`/`load`/`cp` both ways
+# against the real daemon (chunked bodies), a hijacked exec
 # stream and 1,000 idle /events streams. See docs/benchmarks.md.
 #
 #   bench/run.sh [harness options...]      e.g. bench/run.sh --rounds 3 --rows ping-c1,download
