@@ -36,17 +36,4 @@ pub mod relay;
 pub mod remember;
 pub mod see;
 
-/// hyper errors hide their cause: an error and every cause under it, on one line. Here at the
-/// root because the relay and the remote audit sinks below it both speak hyper.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
-
 pub use cmd::proxy::proxy;

@@ -254,4 +254,14 @@ where
     answered
 }
 
-pub use crate::error_chain;
+/// hyper errors hide their cause; show the whole chain in one line.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}

@@ -89,7 +89,7 @@ impl Connection {
             let tls = tokio_rustls::TlsConnector::from(config)
                 .connect(name, tcp)
                 .await
-                .map_err(|e| format!("TLS: {}", crate::error_chain(&e)))?;
+                .map_err(|e| format!("TLS: {}", chain(&e)))?;
             handshake(tls, end.grpc).await?
         } else {
             handshake(tcp, end.grpc).await?
@@ -145,17 +145,17 @@ impl Connection {
             Sender::Http1(s) => {
                 s.ready()
                     .await
-                    .map_err(|e| format!("connection: {}", crate::error_chain(&e)))?;
+                    .map_err(|e| format!("connection: {}", chain(&e)))?;
                 s.send_request(req).await
             }
             Sender::Http2(s) => {
                 s.ready()
                     .await
-                    .map_err(|e| format!("connection: {}", crate::error_chain(&e)))?;
+                    .map_err(|e| format!("connection: {}", chain(&e)))?;
                 s.send_request(req).await
             }
         }
-        .map_err(|e| format!("request: {}", crate::error_chain(&e)))?;
+        .map_err(|e| format!("request: {}", chain(&e)))?;
         let (head, body) = resp.into_parts();
         let collected = Limited::new(body, MAX_ANSWER)
             .collect()
@@ -222,7 +222,7 @@ where
     if h2 {
         let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
             .await
-            .map_err(|e| format!("HTTP/2: {}", crate::error_chain(&e)))?;
+            .map_err(|e| format!("HTTP/2: {}", chain(&e)))?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -230,10 +230,22 @@ where
     } else {
         let (sender, conn) = http1::handshake(io)
             .await
-            .map_err(|e| format!("HTTP: {}", crate::error_chain(&e)))?;
+            .map_err(|e| format!("HTTP: {}", chain(&e)))?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
         Ok(Sender::Http1(sender))
     }
+}
+
+/// An error and its causes, one line.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
 }
