@@ -6,11 +6,15 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use tokio::net::{TcpListener, UnixListener};
+use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+use rustix::net::SocketFlags;
+
+use tokio::io::unix::AsyncFd;
+use tokio::net::TcpListener;
 
 use crate::caller::Peer;
 use crate::config::{Group, ListenAddr, SocketPerms};
-use crate::relay::stream::Stream;
+use crate::relay::stream::{register_listener, Stream};
 use crate::relay::tls_live::LiveTls;
 
 /// Why a listener could not be set up; each says what the user can do about it.
@@ -106,7 +110,7 @@ impl Bound {
     /// core) may each hold one: the kernel hands each new connection to one of them.
     pub fn listener(&self) -> io::Result<Listener> {
         match (&self.socket, &self.tls) {
-            (StdSocket::Unix(l), _) => Ok(Listener::Unix(UnixListener::from_std(l.try_clone()?)?)),
+            (StdSocket::Unix(l), _) => Ok(Listener::Unix(register_listener(l.try_clone()?)?)),
             (StdSocket::Tcp(l), None) => Ok(Listener::Tcp(TcpListener::from_std(l.try_clone()?)?)),
             (StdSocket::Tcp(l), Some(tls)) => Ok(Listener::Tls(
                 TcpListener::from_std(l.try_clone()?)?,
@@ -146,7 +150,9 @@ impl Drop for Bound {
 
 /// Accepts connections for one runtime.
 pub enum Listener {
-    Unix(UnixListener),
+    /// Accepted with `accept4(SOCK_NONBLOCK)` rather than through tokio's listener, whose
+    /// streams sockeye re-registered (see [`Stream::unix_nonblocking`]).
+    Unix(AsyncFd<std::os::unix::net::UnixListener>),
     Tcp(TcpListener),
     /// Accepts TCP; the caller completes the TLS handshake ([`Listener::tls`]) in the
     /// connection's own task.
@@ -167,19 +173,29 @@ impl Listener {
     pub async fn accept(&self) -> io::Result<(Stream, Peer)> {
         match self {
             Listener::Unix(listener) => {
-                let (stream, _) = listener.accept().await?;
-                let cred = stream.peer_cred()?;
+                let stream = loop {
+                    let mut ready = listener.readable().await?;
+                    let accepted = ready.try_io(|l| {
+                        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+                        rustix::net::accept_with(l.get_ref(), flags).map_err(io::Error::from)
+                    });
+                    match accepted {
+                        Ok(fd) => break std::os::unix::net::UnixStream::from(fd?),
+                        Err(_would_block) => continue,
+                    }
+                };
+                let cred = getsockopt(&stream, PeerCredentials)?;
                 // The process's name and executable are read by the connection's own task,
                 // and only when something shows, decides on or records them
                 // (`Relay::identify`): not here, where every accept would wait for `/proc`.
                 let peer = Peer::Unix {
                     uid: cred.uid(),
                     gid: cred.gid(),
-                    pid: cred.pid(),
+                    pid: Some(cred.pid()),
                     process: None,
                     exe: None,
                 };
-                Ok((Stream::unix(stream)?, peer))
+                Ok((Stream::unix_nonblocking(stream)?, peer))
             }
             Listener::Tcp(listener) => {
                 let (stream, addr) = listener.accept().await?;

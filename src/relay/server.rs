@@ -307,11 +307,14 @@ fn max_headers(max_head_bytes: usize) -> usize {
     (max_head_bytes / 3 + 1).min(MAX_HEADERS)
 }
 
-/// hyper parses every head into a table of `max_headers` slots that it writes out first, so
-/// its cost is per slot and per request: as many slots as the default 64 KiB allows (21,846)
-/// doubled the relay's CPU per `GET /_ping` (36 to 75 µs, measured; 1 MiB: 800 µs). A
-/// twentieth of that is lost in the noise, and no Docker client sends a tenth of it.
-const MAX_HEADERS: usize = 1024;
+/// hyper parses every head into two tables of `max_headers` slots that it allocates and
+/// writes out first, so its cost is per slot and per request: as many slots as the default
+/// 64 KiB allows (21,846) doubled the relay's CPU per `GET /_ping` (36 to 75 µs, measured;
+/// 1 MiB: 800 µs), and 1,024 still cost ≈ 7,500 instructions of a keep-alive ping's ≈ 49,400
+/// (callgrind, against 256: docs/benchmarks.md, "New connections, measured again"). A
+/// Docker client sends about ten headers; a head of more than 256 gets 431, where dockerd
+/// counts only the bytes.
+const MAX_HEADERS: usize = 256;
 
 /// The client went away while sockeye was still writing to it (e.g. the docker CLI exits
 /// without reading the end of a long poll it abandoned): an ordinary hang-up.

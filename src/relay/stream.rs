@@ -34,6 +34,17 @@ impl Stream {
         FdStream::new(s.into_std()?).map(Stream::Tcp)
     }
 
+    /// A Unix-socket stream that the call creating it (`accept4` or `socket` with
+    /// `SOCK_NONBLOCK`) made non-blocking: registered once. Through tokio's own stream a new
+    /// connection was registered, deregistered, made non-blocking again and registered again
+    /// (three system calls of the ≈ 20 a new connection costs; docs/benchmarks.md).
+    pub fn unix_nonblocking(s: std::os::unix::net::UnixStream) -> io::Result<Stream> {
+        Ok(Stream::Unix(FdStream {
+            read: register(s, Interest::READABLE)?,
+            write: None,
+        }))
+    }
+
     /// Wait for the first bytes of a plain connection and copy them into `buf` without
     /// consuming them (a `tls://` listener tells TLS from plain HTTP this way, and every
     /// listener tells HTTP/2's preface from HTTP/1); `Ok(0)` at end of stream.
@@ -246,6 +257,18 @@ where
     for<'a> &'a T: Read + Write,
 {
     AsyncFd::with_interest(sock, interest)
+}
+
+/// A listening Unix socket registered for readability, so that connections are accepted
+/// with `accept4(SOCK_NONBLOCK)` ([`Stream::unix_nonblocking`]). The same reasoning as
+/// [`register`]: std's `UnixListener` owns one descriptor from creation to drop and always
+/// returns it, and the `AsyncFd` owns the listener.
+#[allow(deprecated)]
+pub fn register_listener(
+    listener: std::os::unix::net::UnixListener,
+) -> io::Result<AsyncFd<std::os::unix::net::UnixListener>> {
+    listener.set_nonblocking(true)?;
+    AsyncFd::with_interest(listener, Interest::READABLE)
 }
 
 impl<T: Sock + Unpin> AsyncRead for FdStream<T>
