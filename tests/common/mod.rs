@@ -23,6 +23,7 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod pki;
 
 use regex::Regex;
 use std::cell::RefCell;
