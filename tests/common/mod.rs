@@ -1386,6 +1386,12 @@ impl Side<'_> {
         self.program(&self.h.daemon.cli, args)
     }
 
+    /// `docker run --rm --network none IMAGE cat PATH`: what a file in an image (one a case
+    /// just built) holds.
+    pub fn cat_in(&self, image: &str, path: &str) -> Cmd {
+        self.docker(["run", "--rm", "--network", "none", image, "cat", path])
+    }
+
     /// Another program, e.g. `/usr/bin/docker` (the 20.10 CLI with built-in BuildKit).
     pub fn program<S: AsRef<str>>(&self, program: &str, args: impl IntoIterator<Item = S>) -> Cmd {
         Cmd {
