@@ -28,6 +28,7 @@ with its own two.
 import argparse
 import asyncio
 import os
+import re
 import resource
 import shutil
 import signal
@@ -170,57 +171,22 @@ def open_clients(sock, n, kind):
 
 # --- proxies -------------------------------------------------------------------------------------
 
-# The sections of the Docker API Tecnativa's image guards, and its defaults (EVENTS, PING and
-# VERSION on; POST off). The rules below are the shape of its haproxy.cfg: GET/HEAD only
-# unless POST=1, then a section is allowed when its variable is 1, anything else denied.
-SECTIONS = [
-    "auth", "build", "commit", "configs", "containers", "distribution", "events", "exec",
-    "images", "info", "networks", "nodes", "_ping", "plugins", "post", "secrets", "services",
-    "session", "swarm", "system", "tasks", "version", "volumes",
-]
-ON_BY_DEFAULT = {"events", "_ping", "version"}
+# HAProxy's configuration as Tecnativa's image has it, shared with bench/relay.rs.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "haproxy-tecnativa.cfg")) as f:
+    TECNATIVA_CFG = f.read()
+# Every variable its rules read (the image sets them all), and its defaults: EVENTS, PING and
+# VERSION on; POST off.
+TECNATIVA_VARS = sorted(set(re.findall(r"env\((\w+)\)", TECNATIVA_CFG)))
+ON_BY_DEFAULT = {"EVENTS", "PING", "VERSION"}
 
 
 def haproxy_cfg(listen, upstream, maxconn, keepalive):
-    env = lambda s: s.upper().lstrip("_")
-    allow = "\n".join(
-        f"    http-request allow if {{ path,url_dec -m reg -i ^(/v[\\d\\.]+)?/{s} }} "
-        f"{{ env({env(s)}) -m bool }}"
-        for s in SECTIONS
-    )
-    return f"""global
-    log stdout format raw daemon "${{LOG_LEVEL}}"
-    maxconn {maxconn}
-    no strict-limits
-
-defaults
-    mode http
-    log global
-    option httplog
-    option dontlognull
-    option http-server-close
-    option redispatch
-    retries 3
-    timeout http-request 10s
-    timeout queue 1m
-    timeout connect 10s
-    timeout client 10m
-    timeout server 10m
-    timeout http-keep-alive {keepalive}
-    timeout check 10s
-    maxconn {maxconn}
-
-backend dockerbackend
-    server dockersocket {upstream}
-
-frontend dockerfrontend
-    bind {listen} mode 666
-    http-request deny unless METH_GET || {{ env(POST) -m bool }}
-    http-request allow if {{ path,url_dec -m reg -i ^(/v[\\d\\.]+)?/containers/[a-zA-Z0-9_.-]+/((stop)|(restart)|(kill)) }} {{ env(ALLOW_RESTARTS) -m bool }}
-{allow}
-    http-request deny
-    default_backend dockerbackend
-"""
+    cfg = TECNATIVA_CFG
+    for name, value in [("@LISTEN@", listen), ("@UPSTREAM@", upstream),
+                        ("@GLOBAL_MAXCONN@", str(maxconn)), ("@MAXCONN@", str(maxconn)),
+                        ("@KEEPALIVE@", keepalive), ("@GLOBAL_EXTRA@", "    no strict-limits")]:
+        cfg = cfg.replace(name, value)
+    return cfg
 
 
 def wait_socket(path, proc, what):
@@ -258,8 +224,8 @@ class Proxy:
             # changed.
             with open(cfg, "w") as f:
                 f.write(haproxy_cfg(self.sock, upstream, max(4000, n + 500), "10m"))
-            env.update({s.upper().lstrip("_"): "1" if s in ON_BY_DEFAULT else "0" for s in SECTIONS})
-            env.update(LOG_LEVEL="info", POST="0", ALLOW_RESTARTS="0")
+            env.update({v: "1" if v in ON_BY_DEFAULT else "0" for v in TECNATIVA_VARS})
+            env.update(LOG_LEVEL="info")
             cmd = [args.haproxy, "-db", "-f", cfg]
         else:
             cmd = [args.socat, "-b", "131072", f"UNIX-LISTEN:{self.sock},fork,backlog=1024",

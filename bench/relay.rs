@@ -759,102 +759,46 @@ impl Env {
     }
 }
 
-/// The Docker API sections Tecnativa's docker-socket-proxy guards, each allowed when the
-/// variable of its name is 1 (`_ping` is `PING`).
-const TECNATIVA_SECTIONS: &[&str] = &[
-    "auth",
-    "build",
-    "commit",
-    "configs",
-    "containers",
-    "distribution",
-    "events",
-    "exec",
-    "images",
-    "info",
-    "networks",
-    "nodes",
-    "_ping",
-    "plugins",
-    "post",
-    "secrets",
-    "services",
-    "session",
-    "swarm",
-    "system",
-    "tasks",
-    "version",
-    "volumes",
-];
+/// HAProxy's configuration as Tecnativa's image has it, shared with bench/memory.py.
+const TECNATIVA_CFG: &str = include_str!("haproxy-tecnativa.cfg");
+
+/// Every variable the configuration's rules read (`env(NAME)`): the image sets them all.
+fn tecnativa_vars() -> Vec<&'static str> {
+    let mut vars: Vec<&str> = TECNATIVA_CFG
+        .split("env(")
+        .skip(1)
+        .filter_map(|rest| rest.split_once(')').map(|(name, _)| name))
+        .collect();
+    vars.sort_unstable();
+    vars.dedup();
+    vars
+}
 
 /// The image's defaults (EVENTS, PING, VERSION) plus what the bench's rows call:
 /// `containers/json`, and `exec` (a POST), as a user of `docker exec` through it sets them.
 fn tecnativa_env() -> Vec<(String, String)> {
-    let on = ["events", "_ping", "version", "containers", "exec"];
-    let mut env: Vec<(String, String)> = TECNATIVA_SECTIONS
-        .iter()
-        .map(|s| {
-            let v = if on.contains(s) { "1" } else { "0" };
-            (s.trim_start_matches('_').to_uppercase(), v.to_string())
+    let on = ["EVENTS", "PING", "VERSION", "CONTAINERS", "EXEC", "POST"];
+    let mut env: Vec<(String, String)> = tecnativa_vars()
+        .into_iter()
+        .map(|var| {
+            let v = if on.contains(&var) { "1" } else { "0" };
+            (var.to_string(), v.to_string())
         })
         .collect();
-    env.extend([
-        ("POST".to_string(), "1".to_string()),
-        ("ALLOW_RESTARTS".into(), "0".into()),
-        ("LOG_LEVEL".into(), "info".into()),
-    ]);
+    env.push(("LOG_LEVEL".into(), "info".into()));
     env
 }
 
-/// HAProxy as Tecnativa's image configures it (its haproxy.cfg: HTTP mode, one log line per
-/// request to stdout, `http-server-close`, its timeouts, the path rules with `env()`
-/// lookups), listening on a Unix socket instead of :2375. Left out: the server-state file
-/// (for reloads) and the error pages. Its maxconn (3,000; 4,000 global) holds the rows' 1,000
-/// idle streams and 64 clients.
+/// The configuration with Tecnativa's limits: its maxconn (3,000; 4,000 global) holds the
+/// rows' 1,000 idle streams and 64 clients.
 fn haproxy_cfg(listen: &Path, upstream: &Path) -> String {
-    let mut rules = String::new();
-    for s in TECNATIVA_SECTIONS {
-        let var = s.trim_start_matches('_').to_uppercase();
-        let _ = writeln!(
-            rules,
-            "    http-request allow if {{ path,url_dec -m reg -i ^(/v[\\d\\.]+)?/{s} }} {{ env({var}) -m bool }}"
-        );
-    }
-    format!(
-        "global
-    log stdout format raw daemon \"${{LOG_LEVEL}}\"
-    maxconn 4000
-
-defaults
-    mode http
-    log global
-    option httplog
-    option dontlognull
-    option http-server-close
-    option redispatch
-    retries 3
-    timeout http-request 10s
-    timeout queue 1m
-    timeout connect 10s
-    timeout client 10m
-    timeout server 10m
-    timeout http-keep-alive 10s
-    timeout check 10s
-    maxconn 3000
-
-backend dockerbackend
-    server dockersocket {upstream}
-
-frontend dockerfrontend
-    bind {listen} mode 666
-    http-request deny unless METH_GET || {{ env(POST) -m bool }}
-    http-request allow if {{ path,url_dec -m reg -i ^(/v[\\d\\.]+)?/containers/[a-zA-Z0-9_.-]+/((stop)|(restart)|(kill)) }} {{ env(ALLOW_RESTARTS) -m bool }}
-{rules}    http-request deny
-    default_backend dockerbackend
-",
-        upstream = upstream.display(),
-        listen = listen.display(),
-    )
+    TECNATIVA_CFG
+        .replace("@LISTEN@", &listen.display().to_string())
+        .replace("@UPSTREAM@", &upstream.display().to_string())
+        .replace("@GLOBAL_MAXCONN@", "4000")
+        .replace("@MAXCONN@", "3000")
+        .replace("@KEEPALIVE@", "10s")
+        .replace("@GLOBAL_EXTRA@", "")
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -26,11 +26,9 @@ ROOT="$PWD"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 OUT="${SOCKEYE_BENCH_OUT:-$CARGO_TARGET_DIR/sockeye-bench}"
 
-log() { echo "bench/run.sh: $*" >&2; }
-die() {
-    log "ERROR: $*"
-    exit 1
-}
+# log, die and apt_install, as the private daemons' scripts have them.
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
 
@@ -40,25 +38,7 @@ have socat || pkgs+=(socat)
 have nginx || pkgs+=(nginx-light)
 have haproxy || pkgs+=(haproxy)
 if [ "${#pkgs[@]}" -gt 0 ]; then
-    [ "$(id -u)" -eq 0 ] || die "missing ${pkgs[*]} and not root: install them first"
-    command -v apt-get >/dev/null 2>&1 || die "missing ${pkgs[*]} and no apt-get"
-    log "installing ${pkgs[*]}"
-    # Keep the packages' maintainer scripts from starting system services (nginx on :80).
-    policy=/usr/sbin/policy-rc.d
-    made_policy=0
-    if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\nexit 101\n' >"$policy"
-        chmod 755 "$policy"
-        made_policy=1
-    fi
-    rc=0
-    {
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -q >&2 &&
-            apt-get install -y -q --no-install-recommends "${pkgs[@]}" >&2
-    } || rc=$?
-    [ "$made_policy" -eq 1 ] && rm -f "$policy"
-    [ "$rc" -eq 0 ] || die "apt-get install ${pkgs[*]} failed (exit $rc)"
+    apt_install "${pkgs[@]}"
 fi
 have socat || die "socat still missing"
 

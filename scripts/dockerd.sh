@@ -32,11 +32,9 @@ IMAGE="sockeye-test/busybox:1"
 START_TIMEOUT="${SOCKEYE_DOCKERD_START_TIMEOUT:-60}"
 STOP_TIMEOUT="${SOCKEYE_DOCKERD_STOP_TIMEOUT:-30}"
 
-log() { echo "dockerd.sh: $*" >&2; }
-die() {
-    log "ERROR: $*"
-    exit 1
-}
+# log, die, and the steps podman.sh shares.
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---------------------------------------------------------------------------------------------
 # The engine
@@ -75,39 +73,13 @@ select_engine() {
     HOST="unix://$SOCK"
 }
 
-ping_ok() {
-    [ -S "$SOCK" ] && curl -fsS --max-time 3 --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1
-}
-
 daemon_pid() {
-    # The pid of our dockerd if its pidfile names a live dockerd process, else nothing.
-    local pid
-    [ -f "$PIDFILE" ] || return 1
-    pid="$(cat "$PIDFILE" 2>/dev/null || true)"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    grep -q dockerd "/proc/$pid/comm" 2>/dev/null || return 1
-    echo "$pid"
+    pidfile_pid dockerd
 }
 
 # ---------------------------------------------------------------------------------------------
 # Installing what is missing
 # ---------------------------------------------------------------------------------------------
-
-static_busybox() {
-    # Print the path of a statically linked busybox, if there is one.
-    local bb
-    for bb in /usr/bin/busybox /bin/busybox; do
-        [ -x "$bb" ] || continue
-        # ldd exits non-zero for a static binary: look at its words, not its status.
-        case "$(ldd "$bb" 2>&1 || true)" in
-        *"not a dynamic executable"* | *"statically linked"*) ;;
-        *) continue ;;
-        esac
-        echo "$bb"
-        return 0
-    done
-    return 1
-}
 
 ensure_installed() {
     local pkgs=()
@@ -129,28 +101,7 @@ ensure_installed() {
     static_busybox >/dev/null || pkgs+=(busybox-static)
     [ "${#pkgs[@]}" -eq 0 ] && return 0
 
-    [ "$(id -u)" -eq 0 ] || die "missing packages (${pkgs[*]}) and not root: install them first"
-    command -v apt-get >/dev/null 2>&1 || die "missing packages (${pkgs[*]}) and no apt-get"
-    # De-duplicate.
-    mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
-    log "installing ${pkgs[*]}"
-
-    # Keep the package's maintainer scripts from starting the system dockerd (sysvinit script
-    # or systemd units): it would fight ours over docker0 and the iptables chains.
-    local policy=/usr/sbin/policy-rc.d made_policy=0
-    if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\nexit 101\n' >"$policy"
-        chmod 755 "$policy"
-        made_policy=1
-    fi
-    local rc=0
-    {
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -q >&2 &&
-            apt-get install -y -q --no-install-recommends "${pkgs[@]}" >&2
-    } || rc=$?
-    [ "$made_policy" -eq 1 ] && rm -f "$policy"
-    [ "$rc" -eq 0 ] || die "apt-get install ${pkgs[*]} failed (exit $rc)"
+    apt_install "${pkgs[@]}"
     static_busybox >/dev/null || die "no static busybox at /usr/bin/busybox or /bin/busybox after install"
 }
 
@@ -350,21 +301,7 @@ start_daemon() {
         (cd / && PATH="$(engine_path)" exec setsid "$DOCKERD" "${args[@]}" </dev/null >>"$LOG" 2>&1 8>&- 9>&-) &
         pid=$!
     fi
-    local waited=0
-    until ping_ok; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            log "dockerd exited during startup; last lines of $LOG:"
-            tail -n 30 "$LOG" >&2 || true
-            die "dockerd failed to start"
-        fi
-        if [ "$waited" -ge "$START_TIMEOUT" ]; then
-            log "dockerd did not answer /_ping within ${START_TIMEOUT}s; last lines of $LOG:"
-            tail -n 30 "$LOG" >&2 || true
-            die "dockerd start timed out"
-        fi
-        sleep 1
-        waited=$((waited + 1))
-    done
+    wait_for_ping "$pid" dockerd
     if [ "${had_docker0:-0}" = 1 ] && ! ip link show docker0 >/dev/null 2>&1; then
         die "engine 28's dockerd deleted docker0, which the 20.10 daemon needs; stop it" \
             "('$0 stop --engine 28') and recreate docker0 (ip link add docker0 type bridge;" \
@@ -377,31 +314,7 @@ ensure_image() {
     if dk image inspect "$IMAGE" >/dev/null 2>&1; then
         return 0
     fi
-    local bb root
-    bb="$(static_busybox)" || die "no static busybox found"
-    root="$(mktemp -d "${TMPDIR:-/tmp}/sockeye-rootfs.XXXXXX")"
-    # shellcheck disable=SC2064
-    trap "rm -rf '$root'" EXIT
-    log "building $IMAGE from $bb"
-    mkdir -p "$root/bin" "$root/tmp" "$root/etc"
-    chmod 1777 "$root/tmp"
-    cp "$bb" "$root/bin/busybox"
-    local applet
-    # busybox --list also names 'busybox' itself: skip it, or the link would replace the binary
-    # with a symlink to itself.
-    while IFS= read -r applet; do
-        if [ -z "$applet" ] || [ "$applet" = busybox ]; then
-            continue
-        fi
-        ln -sf busybox "$root/bin/$applet"
-    done < <("$bb" --list)
-    if [ ! -f "$root/bin/busybox" ] || [ -L "$root/bin/busybox" ]; then
-        die "rootfs: /bin/busybox got clobbered"
-    fi
-    tar -C "$root" --numeric-owner --owner=0 --group=0 -cf - . |
-        dk import -c 'ENV PATH=/bin' - "$IMAGE" >&2
-    rm -rf "$root"
-    trap - EXIT
+    busybox_rootfs_tar | dk import -c 'ENV PATH=/bin' - "$IMAGE" >&2
     dk run --rm --network none "$IMAGE" sh -c 'echo image ok' >&2 ||
         die "the freshly imported $IMAGE does not run"
 }
@@ -433,18 +346,7 @@ cmd_stop() {
         return 0
     fi
     log "stopping dockerd (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    local waited=0
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ "$waited" -ge "$STOP_TIMEOUT" ]; then
-            log "dockerd (pid $pid) still alive after ${STOP_TIMEOUT}s; sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-            sleep 1
-            break
-        fi
-        sleep 1
-        waited=$((waited + 1))
-    done
+    stop_pid "$pid" dockerd
     log "dockerd stopped"
 }
 

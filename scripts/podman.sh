@@ -40,11 +40,9 @@ STOP_TIMEOUT="${SOCKEYE_PODMAN_STOP_TIMEOUT:-30}"
 SUBNET="${SOCKEYE_PODMAN_SUBNET:-10.213.77.0/24}"
 BRIDGE="sockeye-pm0"
 
-log() { echo "podman.sh: $*" >&2; }
-die() {
-    log "ERROR: $*"
-    exit 1
-}
+# log, die, and the steps dockerd.sh shares.
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Every podman invocation of this script sees the private configuration only.
 export CONTAINERS_CONF="$DIR/containers.conf"
@@ -57,39 +55,13 @@ pm() {
     podman --root "$DIR/root" --runroot "$DIR/runroot" "$@"
 }
 
-ping_ok() {
-    [ -S "$SOCK" ] && curl -fsS --max-time 3 --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1
-}
-
 service_pid() {
-    # The pid of our service if its pidfile names a live podman process, else nothing.
-    local pid
-    [ -f "$PIDFILE" ] || return 1
-    pid="$(cat "$PIDFILE" 2>/dev/null || true)"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    grep -q podman "/proc/$pid/comm" 2>/dev/null || return 1
-    echo "$pid"
+    pidfile_pid podman
 }
 
 # ---------------------------------------------------------------------------------------------
 # Installing what is missing
 # ---------------------------------------------------------------------------------------------
-
-static_busybox() {
-    # Print the path of a statically linked busybox, if there is one.
-    local bb
-    for bb in /usr/bin/busybox /bin/busybox; do
-        [ -x "$bb" ] || continue
-        # ldd exits non-zero for a static binary: look at its words, not its status.
-        case "$(ldd "$bb" 2>&1 || true)" in
-        *"not a dynamic executable"* | *"statically linked"*) ;;
-        *) continue ;;
-        esac
-        echo "$bb"
-        return 0
-    done
-    return 1
-}
 
 ensure_installed() {
     local pkgs=()
@@ -107,29 +79,7 @@ ensure_installed() {
     static_busybox >/dev/null || pkgs+=(busybox-static)
     [ "${#pkgs[@]}" -eq 0 ] && return 0
 
-    [ "$(id -u)" -eq 0 ] || die "missing packages (${pkgs[*]}) and not root: install them first"
-    command -v apt-get >/dev/null 2>&1 || die "missing packages (${pkgs[*]}) and no apt-get"
-    mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
-    log "installing ${pkgs[*]}"
-
-    # Keep maintainer scripts from starting services (podman.socket, a system dockerd pulled
-    # in by a dependency): they would share storage, docker0 or iptables with ours.
-    local policy=/usr/sbin/policy-rc.d made_policy=0
-    if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\nexit 101\n' >"$policy"
-        chmod 755 "$policy"
-        made_policy=1
-    fi
-    local rc=0
-    {
-        export DEBIAN_FRONTEND=noninteractive
-        # No recommends: buildah, slirp4netns, fuse-overlayfs, uidmap and dbus-user-session
-        # serve rootless use; a rootful service with native overlay needs none of them.
-        apt-get update -q >&2 &&
-            apt-get install -y -q --no-install-recommends "${pkgs[@]}" >&2
-    } || rc=$?
-    [ "$made_policy" -eq 1 ] && rm -f "$policy"
-    [ "$rc" -eq 0 ] || die "apt-get install ${pkgs[*]} failed (exit $rc)"
+    apt_install "${pkgs[@]}"
     static_busybox >/dev/null || die "no static busybox at /usr/bin/busybox or /bin/busybox after install"
 }
 
@@ -235,21 +185,7 @@ start_service() {
         pid=$!
         echo "$pid" >"$PIDFILE"
     fi
-    local waited=0
-    until ping_ok; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            log "podman exited during startup; last lines of $LOG:"
-            tail -n 30 "$LOG" >&2 || true
-            die "podman system service failed to start"
-        fi
-        if [ "$waited" -ge "$START_TIMEOUT" ]; then
-            log "podman did not answer /_ping within ${START_TIMEOUT}s; last lines of $LOG:"
-            tail -n 30 "$LOG" >&2 || true
-            die "podman start timed out"
-        fi
-        sleep 1
-        waited=$((waited + 1))
-    done
+    wait_for_ping "$pid" podman
     log "podman service is up (pid $pid) at $SOCK"
 }
 
@@ -257,33 +193,9 @@ ensure_image() {
     if DOCKER_HOST="$HOST" docker image inspect "$IMAGE" >/dev/null 2>&1; then
         return 0
     fi
-    local bb root
-    bb="$(static_busybox)" || die "no static busybox found"
-    root="$(mktemp -d "${TMPDIR:-/tmp}/sockeye-rootfs.XXXXXX")"
-    # shellcheck disable=SC2064
-    trap "rm -rf '$root'" EXIT
-    log "building $IMAGE from $bb"
-    mkdir -p "$root/bin" "$root/tmp" "$root/etc"
-    chmod 1777 "$root/tmp"
-    cp "$bb" "$root/bin/busybox"
-    local applet
-    # busybox --list also names 'busybox' itself: skip it, or the link would replace the binary
-    # with a symlink to itself.
-    while IFS= read -r applet; do
-        if [ -z "$applet" ] || [ "$applet" = busybox ]; then
-            continue
-        fi
-        ln -sf busybox "$root/bin/$applet"
-    done < <("$bb" --list)
-    if [ ! -f "$root/bin/busybox" ] || [ -L "$root/bin/busybox" ]; then
-        die "rootfs: /bin/busybox got clobbered"
-    fi
     # Through the compat API, as dockerd.sh does: the image then carries the same config and
     # comment ("Imported from -") as the dockerd one.
-    tar -C "$root" --numeric-owner --owner=0 --group=0 -cf - . |
-        DOCKER_HOST="$HOST" docker import -c 'ENV PATH=/bin' - "$FQ_IMAGE" >&2
-    rm -rf "$root"
-    trap - EXIT
+    busybox_rootfs_tar | DOCKER_HOST="$HOST" docker import -c 'ENV PATH=/bin' - "$FQ_IMAGE" >&2
     DOCKER_HOST="$HOST" docker image inspect "$IMAGE" >/dev/null 2>&1 ||
         die "$FQ_IMAGE was imported but the compat API does not find it as $IMAGE"
     DOCKER_HOST="$HOST" docker run --rm --network none "$IMAGE" sh -c 'echo image ok' >&2 ||
@@ -310,18 +222,7 @@ cmd_stop() {
         return 0
     fi
     log "stopping podman service (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    local waited=0
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ "$waited" -ge "$STOP_TIMEOUT" ]; then
-            log "podman (pid $pid) still alive after ${STOP_TIMEOUT}s; sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-            sleep 1
-            break
-        fi
-        sleep 1
-        waited=$((waited + 1))
-    done
+    stop_pid "$pid" podman
     log "podman service stopped"
 }
 

@@ -1040,17 +1040,9 @@ fn export_and_import_round_trip_a_filesystem() {
         )
         .ok()
         .stdout_has("sha256:");
-        s.step(s.docker([
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            &tag2,
-            "cat",
-            "/etc/mark",
-        ]))
-        .ok()
-        .stdout_is("mark\n");
+        s.step(s.cat_in(&tag2, "/etc/mark"))
+            .ok()
+            .stdout_is("mark\n");
     });
 }
 
@@ -1095,17 +1087,9 @@ fn build_with_the_classic_builder() {
         .ok()
         .stdout_has("Step 3/4")
         .stdout_has(&format!("Successfully tagged {tag}"));
-        s.step(s.docker([
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            &tag,
-            "cat",
-            "/data/both",
-        ]))
-        .ok()
-        .stdout_is("alpha\nbeta\n");
+        s.step(s.cat_in(&tag, "/data/both"))
+            .ok()
+            .stdout_is("alpha\nbeta\n");
     });
 }
 
@@ -1129,17 +1113,9 @@ fn build_with_buildkit_over_the_session_upgrade() {
         .ok()
         .stderr_has("[3/3] RUN cat /data/a.txt /data/b.txt")
         .stderr_has(&format!("naming to docker.io/library/{tag}"));
-        s.step(s.docker([
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            &tag,
-            "cat",
-            "/data/both",
-        ]))
-        .ok()
-        .stdout_is("alpha\nbeta\n");
+        s.step(s.cat_in(&tag, "/data/both"))
+            .ok()
+            .stdout_is("alpha\nbeta\n");
     });
 }
 

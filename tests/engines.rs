@@ -68,17 +68,9 @@ fn docker_build_with_buildx_runs_copy_and_run_steps_the_same_through_sockeye() {
         .stderr_has("[2/4] COPY conf/ /etc/app/")
         .stderr_has("[4/4] RUN cat /etc/app/app.conf")
         .stderr_has(&format!("naming to docker.io/library/{tag}"));
-        s.step(s.docker([
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            &tag,
-            "cat",
-            "/etc/app/merged",
-        ]))
-        .ok()
-        .stdout_is("listen=8080\nside\n");
+        s.step(s.cat_in(&tag, "/etc/app/merged"))
+            .ok()
+            .stdout_is("listen=8080\nside\n");
         s.step(s.docker([
             "image",
             "inspect",

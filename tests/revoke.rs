@@ -5,67 +5,19 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::pki::{certs_cmd, Pki};
 use common::*;
 use sockeye::cmd::certs;
 
-fn certs_cmd(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_sockeye"))
-        .arg("certs")
-        .args(args)
-        .output()
-        .expect("run sockeye certs");
-    assert!(
-        out.status.success(),
-        "sockeye certs {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// `sockeye certs init` in a temp dir, and clients issued by `certs client`.
-struct Pki {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-}
-
-impl Pki {
-    fn new() -> Pki {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("pki");
-        certs_cmd(&["init", dir.to_str().unwrap(), "--host", "127.0.0.1"]);
-        Pki { _tmp: tmp, dir }
-    }
-
-    fn file(&self, name: &str) -> String {
-        self.dir.join(name).display().to_string()
-    }
-
-    fn client(&self, name: &str) -> PathBuf {
-        certs_cmd(&["client", name, "--dir", self.dir.to_str().unwrap()]);
-        self.dir.join("clients").join(name)
-    }
-
-    /// A tls:// listener requiring this CA's certificates and reading its CRL.
-    fn listener_args(&self, cert: &str) -> Vec<String> {
-        [
-            "--listen",
-            "tls://127.0.0.1:0",
-            "--tls-cert",
-            cert,
-            "--tls-key",
-            &self.file(certs::SERVER_KEY),
-            "--tls-client-ca",
-            &self.file(certs::CA_CERT),
-            "--tls-crl",
-            &self.file("crl.pem"),
-        ]
-        .map(String::from)
-        .to_vec()
-    }
+/// A tls:// listener serving `cert`, requiring this CA's certificates and reading its CRL.
+fn listener_args(pki: &Pki, cert: &str) -> Vec<String> {
+    let mut args = pki.listener_args_serving(cert);
+    args.extend(["--tls-crl".into(), pki.file("crl.pem")]);
+    args
 }
 
 fn docker_tls(d: &Daemon, addr: &str, cert_path: &Path) -> Command {
@@ -119,7 +71,7 @@ fn a_revoked_certificate_is_refused_and_its_open_logs_session_closed_on_sighup()
     let (alice, bob) = (pki.client("alice"), pki.client("bob"));
     let audit = pki.dir.join("audit.log");
     let sk = Sockeye::start_sockeye(
-        pki.listener_args(&pki.file(certs::SERVER_CERT))
+        listener_args(&pki, &pki.file(certs::SERVER_CERT))
             .into_iter()
             .chain(["--upstream".into(), d.host.clone()])
             .chain(["--audit".into(), audit.display().to_string()]),
@@ -248,7 +200,7 @@ fn a_reload_with_a_corrupt_certificate_keeps_serving_with_the_old_one_and_says_s
     let cert = pki.dir.join("live-cert.pem");
     std::fs::copy(pki.dir.join(certs::SERVER_CERT), &cert).unwrap();
     let sk = Sockeye::start_sockeye(
-        pki.listener_args(cert.to_str().unwrap())
+        listener_args(&pki, cert.to_str().unwrap())
             .into_iter()
             .chain(["--upstream".into(), d.host.clone()]),
     );
@@ -271,7 +223,7 @@ fn a_tls_upstream_uses_its_renewed_client_certificate_after_sighup() {
     // certificates and reads a CRL.
     let pki = Pki::new();
     let remote = Sockeye::start_sockeye(
-        pki.listener_args(&pki.file(certs::SERVER_CERT))
+        listener_args(&pki, &pki.file(certs::SERVER_CERT))
             .into_iter()
             .chain(["--upstream".into(), d.host.clone()]),
     );
@@ -340,7 +292,7 @@ fn certificates_about_to_expire_are_called_out_in_the_view_and_the_metrics() {
     ]);
     let carol = pki.dir.join("clients").join("carol");
     let sk = Sockeye::start_sockeye(
-        pki.listener_args(&pki.file(certs::SERVER_CERT))
+        listener_args(&pki, &pki.file(certs::SERVER_CERT))
             .into_iter()
             .chain(["--upstream".into(), d.host.clone()])
             .chain(["--metrics".into(), "127.0.0.1:0".into()]),

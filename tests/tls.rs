@@ -8,74 +8,13 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
+use common::pki::Pki;
 use common::*;
 use sockeye::cmd::certs::{self, Ca, Validity};
-
-/// `sockeye certs ARGS…`, which must succeed.
-fn certs_cmd(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_sockeye"))
-        .arg("certs")
-        .args(args)
-        .output()
-        .expect("run sockeye certs");
-    assert!(
-        out.status.success(),
-        "sockeye certs {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// A CA, server certificate and client certificate from `sockeye certs init`, in a temp dir.
-struct Pki {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-}
-
-impl Pki {
-    fn new() -> Pki {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("pki");
-        certs_cmd(&[
-            "init",
-            dir.to_str().unwrap(),
-            "--host",
-            "localhost",
-            "--host",
-            "127.0.0.1",
-        ]);
-        Pki { _tmp: tmp, dir }
-    }
-
-    fn file(&self, name: &str) -> String {
-        self.dir.join(name).display().to_string()
-    }
-
-    /// `--listen tls://127.0.0.1:0` with this PKI's server certificate, requiring client
-    /// certificates from its CA.
-    fn listener_args(&self) -> Vec<String> {
-        vec![
-            "--listen".into(),
-            "tls://127.0.0.1:0".into(),
-            "--tls-cert".into(),
-            self.file(certs::SERVER_CERT),
-            "--tls-key".into(),
-            self.file(certs::SERVER_KEY),
-            "--tls-client-ca".into(),
-            self.file(certs::CA_CERT),
-        ]
-    }
-
-    /// A client directory (`ca.pem`, `cert.pem`, `key.pem`) issued by `certs client`.
-    fn client(&self, name: &str) -> PathBuf {
-        certs_cmd(&["client", name, "--dir", self.dir.to_str().unwrap()]);
-        self.dir.join("clients").join(name)
-    }
-}
 
 /// curl with a deadline; `args` come before the URL.
 fn curl(args: &[&str], url: &str) -> Output {

@@ -151,3 +151,17 @@ impl Fault {
         }
     }
 }
+
+/// An error and its causes in one line, for the `reason` of a failure: hyper's errors hide
+/// their cause ("connection error" says nothing without "broken pipe" below it). Here, below
+/// both the relay and the remote audit sinks, so that each reads its transport's errors alike.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}

@@ -28,6 +28,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::config::UpstreamAddr;
+pub use crate::guard::error::error_chain;
 use crate::guard::{self, Permitted};
 use crate::relay::body::RelayBody;
 use crate::relay::error::ProxyError;
@@ -270,16 +271,4 @@ where
     .await;
     driver.abort();
     answered
-}
-
-/// hyper errors hide their cause; show the whole chain in one line.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }

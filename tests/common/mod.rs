@@ -23,6 +23,7 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod pki;
 
 use regex::Regex;
 use std::cell::RefCell;
@@ -1383,6 +1384,12 @@ impl Side<'_> {
     /// `docker ARGS` with the engine's CLI (see [`Daemon::cli`]).
     pub fn docker<S: AsRef<str>>(&self, args: impl IntoIterator<Item = S>) -> Cmd {
         self.program(&self.h.daemon.cli, args)
+    }
+
+    /// `docker run --rm --network none IMAGE cat PATH`: what a file in an image (one a case
+    /// just built) holds.
+    pub fn cat_in(&self, image: &str, path: &str) -> Cmd {
+        self.docker(["run", "--rm", "--network", "none", image, "cat", path])
     }
 
     /// Another program, e.g. `/usr/bin/docker` (the 20.10 CLI with built-in BuildKit).

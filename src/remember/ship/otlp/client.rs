@@ -13,6 +13,7 @@ use tokio::net::TcpStream;
 
 use super::proto::Status;
 use super::OtlpOptions;
+use crate::guard::error::error_chain;
 
 /// The most of an answer read: a status and a message, or a partial success.
 const MAX_ANSWER: usize = 64 * 1024;
@@ -89,7 +90,7 @@ impl Connection {
             let tls = tokio_rustls::TlsConnector::from(config)
                 .connect(name, tcp)
                 .await
-                .map_err(|e| format!("TLS: {}", chain(&e)))?;
+                .map_err(|e| format!("TLS: {}", error_chain(&e)))?;
             handshake(tls, end.grpc).await?
         } else {
             handshake(tcp, end.grpc).await?
@@ -145,17 +146,17 @@ impl Connection {
             Sender::Http1(s) => {
                 s.ready()
                     .await
-                    .map_err(|e| format!("connection: {}", chain(&e)))?;
+                    .map_err(|e| format!("connection: {}", error_chain(&e)))?;
                 s.send_request(req).await
             }
             Sender::Http2(s) => {
                 s.ready()
                     .await
-                    .map_err(|e| format!("connection: {}", chain(&e)))?;
+                    .map_err(|e| format!("connection: {}", error_chain(&e)))?;
                 s.send_request(req).await
             }
         }
-        .map_err(|e| format!("request: {}", chain(&e)))?;
+        .map_err(|e| format!("request: {}", error_chain(&e)))?;
         let (head, body) = resp.into_parts();
         let collected = Limited::new(body, MAX_ANSWER)
             .collect()
@@ -222,7 +223,7 @@ where
     if h2 {
         let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
             .await
-            .map_err(|e| format!("HTTP/2: {}", chain(&e)))?;
+            .map_err(|e| format!("HTTP/2: {}", error_chain(&e)))?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -230,22 +231,10 @@ where
     } else {
         let (sender, conn) = http1::handshake(io)
             .await
-            .map_err(|e| format!("HTTP: {}", chain(&e)))?;
+            .map_err(|e| format!("HTTP: {}", error_chain(&e)))?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
         Ok(Sender::Http1(sender))
     }
-}
-
-/// An error and its causes, one line.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
