@@ -4,17 +4,17 @@ use std::io;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 
 use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
 use rustix::net::SocketFlags;
 
 use tokio::io::unix::AsyncFd;
-use tokio::net::TcpListener;
 
 use crate::caller::Peer;
 use crate::config::{Group, ListenAddr, SocketPerms};
-use crate::relay::stream::{register_listener, Stream};
+use crate::relay::stream::{register_listener, Listening, Stream};
 use crate::relay::tls_live::LiveTls;
 
 /// Why a listener could not be set up; each says what the user can do about it.
@@ -111,9 +111,9 @@ impl Bound {
     pub fn listener(&self) -> io::Result<Listener> {
         match (&self.socket, &self.tls) {
             (StdSocket::Unix(l), _) => Ok(Listener::Unix(register_listener(l.try_clone()?)?)),
-            (StdSocket::Tcp(l), None) => Ok(Listener::Tcp(TcpListener::from_std(l.try_clone()?)?)),
+            (StdSocket::Tcp(l), None) => Ok(Listener::Tcp(register_listener(l.try_clone()?)?)),
             (StdSocket::Tcp(l), Some(tls)) => Ok(Listener::Tls(
-                TcpListener::from_std(l.try_clone()?)?,
+                register_listener(l.try_clone()?)?,
                 tls.clone(),
             )),
         }
@@ -153,10 +153,10 @@ pub enum Listener {
     /// Accepted with `accept4(SOCK_NONBLOCK)` rather than through tokio's listener, whose
     /// streams sockeye re-registered (see [`Stream::unix_nonblocking`]).
     Unix(AsyncFd<std::os::unix::net::UnixListener>),
-    Tcp(TcpListener),
+    Tcp(AsyncFd<std::net::TcpListener>),
     /// Accepts TCP; the caller completes the TLS handshake ([`Listener::tls`]) in the
     /// connection's own task.
-    Tls(TcpListener, Arc<LiveTls>),
+    Tls(AsyncFd<std::net::TcpListener>, Arc<LiveTls>),
 }
 
 impl Listener {
@@ -173,17 +173,8 @@ impl Listener {
     pub async fn accept(&self) -> io::Result<(Stream, Peer)> {
         match self {
             Listener::Unix(listener) => {
-                let stream = loop {
-                    let mut ready = listener.readable().await?;
-                    let accepted = ready.try_io(|l| {
-                        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
-                        rustix::net::accept_with(l.get_ref(), flags).map_err(io::Error::from)
-                    });
-                    match accepted {
-                        Ok(fd) => break std::os::unix::net::UnixStream::from(fd?),
-                        Err(_would_block) => continue,
-                    }
-                };
+                let (fd, _) = accept(listener).await?;
+                let stream = std::os::unix::net::UnixStream::from(fd);
                 let cred = getsockopt(&stream, PeerCredentials)?;
                 // The process's name and executable are read by the connection's own task,
                 // and only when something shows, decides on or records them
@@ -198,17 +189,49 @@ impl Listener {
                 Ok((Stream::unix_nonblocking(stream)?, peer))
             }
             Listener::Tcp(listener) => {
-                let (stream, addr) = listener.accept().await?;
-                stream.set_nodelay(true)?;
-                Ok((Stream::tcp(stream)?, Peer::Tcp { addr }))
+                let (stream, addr) = accept_tcp(listener).await?;
+                Ok((Stream::tcp_nonblocking(stream)?, Peer::Tcp { addr }))
             }
             Listener::Tls(listener, _) => {
-                let (stream, addr) = listener.accept().await?;
-                stream.set_nodelay(true)?;
-                Ok((Stream::tcp(stream)?, Peer::Tls { addr, cert: None }))
+                let (stream, addr) = accept_tcp(listener).await?;
+                Ok((
+                    Stream::tcp_nonblocking(stream)?,
+                    Peer::Tls { addr, cert: None },
+                ))
             }
         }
     }
+}
+
+/// The next connection, made non-blocking and close-on-exec by `accept4` itself: tokio's
+/// listeners return streams that sockeye then deregistered, made non-blocking again and
+/// registered anew (docs/benchmarks.md, "New connections, measured again").
+async fn accept<L: Listening>(
+    listener: &AsyncFd<L>,
+) -> io::Result<(OwnedFd, Option<rustix::net::SocketAddrAny>)> {
+    loop {
+        let mut ready = listener.readable().await?;
+        let accepted = ready.try_io(|l| {
+            let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+            rustix::net::acceptfrom_with(l.get_ref(), flags).map_err(io::Error::from)
+        });
+        match accepted {
+            Ok(result) => return result,
+            Err(_would_block) => continue,
+        }
+    }
+}
+
+async fn accept_tcp(
+    listener: &AsyncFd<std::net::TcpListener>,
+) -> io::Result<(std::net::TcpStream, std::net::SocketAddr)> {
+    let (fd, addr) = accept(listener).await?;
+    let addr = addr
+        .and_then(|a| std::net::SocketAddr::try_from(a).ok())
+        .ok_or_else(|| io::Error::other("accept gave no IP address for a TCP client"))?;
+    let stream = std::net::TcpStream::from(fd);
+    stream.set_nodelay(true)?;
+    Ok((stream, addr))
 }
 
 fn bind_unix(path: &Path, perms: &SocketPerms) -> Result<Bound, ListenError> {

@@ -45,6 +45,14 @@ impl Stream {
         }))
     }
 
+    /// [`Stream::unix_nonblocking`] for a TCP connection.
+    pub fn tcp_nonblocking(s: std::net::TcpStream) -> io::Result<Stream> {
+        Ok(Stream::Tcp(FdStream {
+            read: register(s, Interest::READABLE)?,
+            write: None,
+        }))
+    }
+
     /// Wait for the first bytes of a plain connection and copy them into `buf` without
     /// consuming them (a `tls://` listener tells TLS from plain HTTP this way, and every
     /// listener tells HTTP/2's preface from HTTP/1); `Ok(0)` at end of stream.
@@ -100,6 +108,26 @@ mod sealed {
     pub trait Sealed {}
     impl Sealed for std::os::unix::net::UnixStream {}
     impl Sealed for std::net::TcpStream {}
+    impl Sealed for std::os::unix::net::UnixListener {}
+    impl Sealed for std::net::TcpListener {}
+}
+
+/// A listening socket sockeye accepts on: std's own Unix and TCP listeners only (sealed),
+/// which own their file descriptor for their whole life.
+pub trait Listening: sealed::Sealed + AsRawFd + AsFd + Sized {
+    fn set_nonblocking(&self) -> io::Result<()>;
+}
+
+impl Listening for std::os::unix::net::UnixListener {
+    fn set_nonblocking(&self) -> io::Result<()> {
+        std::os::unix::net::UnixListener::set_nonblocking(self, true)
+    }
+}
+
+impl Listening for std::net::TcpListener {
+    fn set_nonblocking(&self) -> io::Result<()> {
+        std::net::TcpListener::set_nonblocking(self, true)
+    }
 }
 
 /// A socket sockeye can read, write and half-close: std's own Unix and TCP streams only
@@ -259,15 +287,13 @@ where
     AsyncFd::with_interest(sock, interest)
 }
 
-/// A listening Unix socket registered for readability, so that connections are accepted
-/// with `accept4(SOCK_NONBLOCK)` ([`Stream::unix_nonblocking`]). The same reasoning as
-/// [`register`]: std's `UnixListener` owns one descriptor from creation to drop and always
-/// returns it, and the `AsyncFd` owns the listener.
+/// A listening socket registered for readability, so that connections are accepted with
+/// `accept4(SOCK_NONBLOCK)` ([`Stream::unix_nonblocking`], [`Stream::tcp_nonblocking`]).
+/// The same reasoning as [`register`]: `L` is sealed to std's listeners, each owns one
+/// descriptor from creation to drop and always returns it, and the `AsyncFd` owns it.
 #[allow(deprecated)]
-pub fn register_listener(
-    listener: std::os::unix::net::UnixListener,
-) -> io::Result<AsyncFd<std::os::unix::net::UnixListener>> {
-    listener.set_nonblocking(true)?;
+pub fn register_listener<L: Listening>(listener: L) -> io::Result<AsyncFd<L>> {
+    listener.set_nonblocking()?;
     AsyncFd::with_interest(listener, Interest::READABLE)
 }
 
