@@ -58,7 +58,7 @@ pub trait Sink: Send + Sync {
     fn connection(&self, _open: bool) {}
     /// A hijacked session started (`true`) or ended.
     fn session(&self, _open: bool) {}
-    /// What the sink needs recorded for `call`.
+    /// What the sink needs recorded for `call`: asked once, when the sink is added.
     fn detail(&self) -> Detail {
         Detail::default()
     }
@@ -77,8 +77,10 @@ pub trait Watcher: Send {
 pub struct Events {
     tx: Option<Sender>,
     dropped: Arc<AtomicU64>,
-    detail: Detail,
+    live: Detail,
     sinks: Arc<[Arc<dyn Sink>]>,
+    /// `live` with every sink's, combined once: the relay asks for it several times per call.
+    detail: Detail,
 }
 
 #[derive(Clone)]
@@ -95,8 +97,9 @@ impl Events {
         Events {
             tx: None,
             dropped: Arc::default(),
-            detail: Detail::default(),
+            live: Detail::default(),
             sinks: Arc::new([]),
+            detail: Detail::default(),
         }
     }
 
@@ -108,8 +111,9 @@ impl Events {
             Events {
                 tx: Some(Sender::Lossy(tx)),
                 dropped: dropped.clone(),
-                detail,
+                live: detail,
                 sinks: Arc::new([]),
+                detail,
             },
             Feed { rx, dropped },
         )
@@ -122,8 +126,9 @@ impl Events {
             Events {
                 tx: Some(Sender::Lossless(tx)),
                 dropped: Arc::default(),
-                detail,
+                live: detail,
                 sinks: Arc::new([]),
+                detail,
             },
             rx,
         )
@@ -132,16 +137,17 @@ impl Events {
     /// Add consumers that see every call (audit log, metrics).
     pub fn with_sinks(mut self, sinks: Vec<Arc<dyn Sink>>) -> Self {
         self.sinks = sinks.into();
+        let d = if self.tx.is_some() {
+            self.live
+        } else {
+            Detail::default()
+        };
+        self.detail = self.sinks.iter().fold(d, |d, s| d.with(s.detail()));
         self
     }
 
     pub fn detail(&self) -> Detail {
-        let d = if self.tx.is_some() {
-            self.detail
-        } else {
-            Detail::default()
-        };
-        self.sinks.iter().fold(d, |d, s| d.with(s.detail()))
+        self.detail
     }
 
     /// Whether anybody looks at calls (the relay skips all bookkeeping otherwise).
