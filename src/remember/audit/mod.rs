@@ -11,6 +11,7 @@
 
 pub mod ecs;
 pub mod follow;
+pub mod line;
 pub mod merge;
 pub mod query;
 pub mod read;
@@ -159,7 +160,7 @@ impl AuditLog {
         // serialization.
         let mut line = Vec::with_capacity(LINE);
         match self.opts.format {
-            AuditFormat::Json => serde_json::to_writer(&mut line, record),
+            AuditFormat::Json => line::write(&mut line, record),
             // The same record, renamed: through its JSON, so no field can be missed.
             AuditFormat::Ecs => serde_json::to_value(record)
                 .and_then(|v| serde_json::to_writer(&mut line, &ecs::to_ecs(&v))),

@@ -333,7 +333,7 @@ impl Sink for RemoteSink {
     fn call(&self, call: &Call) {
         let mut line = Vec::with_capacity(1024);
         Record::with_call(call, |record| {
-            serde_json::to_writer(&mut line, record).expect("a record serializes")
+            crate::remember::audit::line::write(&mut line, record).expect("a record serializes")
         });
         line.push(b'\n');
         self.keep(line, call.fault == Some(Fault::NotRecorded));
