@@ -250,6 +250,20 @@ enum Acct {
 struct ProcSet {
     pid: u32,
     acct: Acct,
+    /// The main process's open sockets when it is idle (listening, nothing connected):
+    /// [`ProcSet::settle`] waits for it to close what a measurement opened.
+    idle_sockets: usize,
+}
+
+/// How many sockets `pid` holds open.
+fn sockets_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .filter(|l| l.to_string_lossy().starts_with("socket:"))
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 fn cgroup_base() -> Option<(Acct, PathBuf)> {
@@ -280,6 +294,7 @@ fn make_cgroup(name: &str) -> Option<Acct> {
     };
     // Probe that the counter is readable.
     let probe = ProcSet {
+        idle_sockets: 0,
         pid: 0,
         acct: acct.clone(),
     };
@@ -406,12 +421,18 @@ impl ProcSet {
 
     /// Wait (bounded) until only the main process is left: per-connection children have
     /// exited and were reaped, so their CPU time is in the counter.
+    /// Then, also bounded, until the main process has closed the sockets a measurement
+    /// opened: HAProxy releases 1,000 idle `/events` streams some time after their clients
+    /// hang up, and the next round's streams would otherwise find its maxconn (3,000) full.
     fn settle(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if self.pids().len() <= 1 {
                 break;
             }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        while Instant::now() < deadline && sockets_of(self.pid) > self.idle_sockets {
             std::thread::sleep(Duration::from_millis(10));
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -582,9 +603,10 @@ fn spawn_proxy_env(
         Some(Acct::V1(d) | Acct::V2(d)) => Some(d.clone()),
         _ => None,
     };
-    let set = ProcSet {
+    let mut set = ProcSet {
         pid,
         acct: cg.unwrap_or(Acct::Proc),
+        idle_sockets: usize::MAX,
     };
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -610,9 +632,11 @@ fn spawn_proxy_env(
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let p = Proxy { child, set, cgroup };
-    p.set.settle();
-    Ok(p)
+    set.settle();
+    // sockeye keeps a daemon connection for 1 s after an answer (the probe had none).
+    std::thread::sleep(Duration::from_millis(1200));
+    set.idle_sockets = sockets_of(pid);
+    Ok(Proxy { child, set, cgroup })
 }
 
 #[derive(Clone, Debug)]
@@ -1070,6 +1094,31 @@ fn exec_stream(sock: &Path, api: &str, container: &str, bytes: u64) -> R<(u64, u
         feed(&buf[..k])?;
     }
     Ok((counts[1], counts[2], id))
+}
+
+/// Make the daemon send an event (a volume created and removed) down every `/events` stream,
+/// so that a proxy notices the streams whose clients hung up. HAProxy (as Tecnativa configures
+/// it) keeps an idle stream's connections until the daemon writes to it, and the next round's
+/// 1,000 streams would then find its maxconn (3,000) full; sockeye and socat close at once.
+fn flush_events(daemon: &Path, api: &str) -> R<()> {
+    let name = "sockeye-bench-flush";
+    let create = format!(r#"{{"Name":"{name}"}}"#);
+    for req in [
+        format!(
+            "POST {api}/volumes/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{create}",
+            create.len()
+        ),
+        format!("DELETE {api}/volumes/{name} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n"),
+    ] {
+        let mut s = connect(daemon)?;
+        s.write_all(req.as_bytes())?;
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer)?;
+        if !(answer.starts_with(b"HTTP/1.1 2")) {
+            bail!("flushing /events: {}", String::from_utf8_lossy(&answer).lines().next().unwrap_or(""));
+        }
+    }
+    Ok(())
 }
 
 /// Open `n` `GET /events` streams and wait for each one's response head; keep them open.
@@ -1714,7 +1763,10 @@ fn run_events(env: &Env) -> R<RowResult> {
         o,
         "events",
         &targets,
-        |t| open_events(&t.sock, &env.api, 20).map(drop),
+        |t| {
+            drop(open_events(&t.sock, &env.api, 20)?);
+            flush_events(&o.docker_host, &env.api)
+        },
         |t| {
             let t0 = Instant::now();
             let streams = open_events(&t.sock, &env.api, n)?;
@@ -1722,6 +1774,7 @@ fn run_events(env: &Env) -> R<RowResult> {
             std::thread::sleep(Duration::from_millis(500));
             let m = t.set().map(|s| s.mem(true));
             drop(streams);
+            flush_events(&o.docker_host, &env.api)?;
             Ok(Sample {
                 wall_s: wall,
                 ops: n as u64,
