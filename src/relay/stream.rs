@@ -37,7 +37,8 @@ impl Stream {
     /// A Unix-socket stream that the call creating it (`accept4` or `socket` with
     /// `SOCK_NONBLOCK`) made non-blocking: registered once. Through tokio's own stream a new
     /// connection was registered, deregistered, made non-blocking again and registered again
-    /// (three system calls of the ≈ 20 a new connection costs; docs/benchmarks.md).
+    /// (three system calls of the 32 a new connection cost; docs/benchmarks.md, "New
+    /// connections, measured again").
     pub fn unix_nonblocking(s: std::os::unix::net::UnixStream) -> io::Result<Stream> {
         Ok(Stream::Unix(FdStream {
             read: register(s, Interest::READABLE)?,

@@ -59,8 +59,8 @@ pub async fn connect(
 
 /// Dial a Unix-socket daemon with a socket made non-blocking by `socket(2)` itself, and
 /// register it once: a Unix `connect` completes at once, where tokio's waited a round of
-/// `epoll_wait` for writability and then sockeye re-registered the stream (six system calls
-/// of a new connection's ≈ 20; docs/benchmarks.md, "New connections").
+/// `epoll_wait` for writability and then sockeye re-registered the stream (five system calls
+/// of the 32 a new connection cost; docs/benchmarks.md, "New connections, measured again").
 async fn connect_unix(path: &std::path::Path) -> io::Result<Stream> {
     use rustix::io::Errno;
     use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
