@@ -24,6 +24,7 @@ use crate::guard;
 use crate::guard::current::CurrentGuard;
 use crate::guard::{Account, Body};
 use crate::relay::body::{Metered, OnEnd, RelayBody, Sender};
+use crate::relay::drain;
 use crate::relay::error::{IntoResponse, ProxyError};
 use crate::relay::grpc;
 use crate::relay::shape::{self, Answer};
@@ -112,6 +113,7 @@ pub async fn handle(
     let mut report = Report::new(&conn, &req, route);
     // Admit.
     if let Err(why) = conn.events.admit() {
+        drain::unread(req.into_body()).await;
         return Ok(report.refuse(ProxyError::NotRecorded(why)));
     }
     let (mut parts, body) = req.into_parts();
@@ -146,6 +148,9 @@ pub async fn handle(
             report.facts = refused.facts;
             if let Some(bytes) = &refused.body {
                 record_whole(&report, bytes);
+            }
+            if let Some(body) = body.take() {
+                drain::unread(body).await;
             }
             return Ok(report.refuse(refused.error));
         }

@@ -4,6 +4,7 @@
 pub mod accept_failures;
 pub mod body;
 pub mod bundle_fetch;
+mod drain;
 pub mod error;
 pub mod exchange;
 pub mod grpc;
