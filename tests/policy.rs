@@ -450,47 +450,52 @@ fn an_opa_docker_authz_policy_decides_through_the_relay() {
     );
 }
 
-/// A refused upload is read to its end (up to 256 KiB, as dockerd's Go server reads what a
-/// handler left unread) before the refusal goes out. sockeye answered at once and closed
-/// with the upload still arriving: the kernel then reset the connection, and the docker CLI
-/// (through the drop-in image's `docker build`) said "write: broken pipe" instead of the
-/// refusal. Read to its end, the refusal arrives and the connection serves the next request.
+/// A refused upload is read to its end before the refusal goes out. sockeye answered at once
+/// and closed with the upload still arriving: the kernel then reset the connection, and the
+/// docker CLI (through the drop-in image's `docker build`) said "write: broken pipe" instead
+/// of the refusal. Read to its end, the refusal arrives and the connection serves the next
+/// request, for a small upload and for one past the 256 KiB Go's server reads.
 #[test]
 fn a_refused_upload_is_read_before_the_refusal_and_the_connection_stays_usable() {
     use std::io::{Read, Write};
     let Some(d) = daemon() else { return };
     let ro = Sockeye::start_with(&d.socket, &["--profile", "read-only"]);
-    let mut s = std::os::unix::net::UnixStream::connect(&ro.socket).expect("connect");
-    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .unwrap();
-    let body = vec![b'x'; 2048];
-    let head = format!(
-        "POST /v1.41/build HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\n\
-         Content-Length: {}\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).unwrap();
-    // The upload follows its head a moment later, as a client streaming a context does.
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let wrote = s
-        .write_all(&body)
-        .and_then(|()| s.write_all(b"GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n"));
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !got.ends_with(b"\r\n\r\nOK") {
-        match s.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
+    for size in [2048, 4 << 20] {
+        let mut s = std::os::unix::net::UnixStream::connect(&ro.socket).expect("connect");
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let body = vec![b'x'; size];
+        let head = format!(
+            "POST /v1.41/build HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\n\
+             Content-Length: {}\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        // The upload follows its head a moment later, as a client streaming a context does.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let wrote = s
+            .write_all(&body)
+            .and_then(|()| s.write_all(b"GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n"));
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !got.ends_with(b"\r\n\r\nOK") {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
         }
+        let got = String::from_utf8_lossy(&got);
+        assert!(
+            wrote.is_ok(),
+            "{size}: the upload was cut: {wrote:?}; got {got:?}"
+        );
+        assert!(
+            got.starts_with("HTTP/1.1 403 ") && got.contains("sockeye: "),
+            "{size}: no refusal: {got:?}"
+        );
+        assert!(
+            got.ends_with("\r\n\r\nOK"),
+            "{size}: the connection did not serve the next request: {got:?}"
+        );
     }
-    let got = String::from_utf8_lossy(&got);
-    assert!(wrote.is_ok(), "the upload was cut: {wrote:?}; got {got:?}");
-    assert!(
-        got.starts_with("HTTP/1.1 403 ") && got.contains("sockeye: "),
-        "no refusal: {got:?}"
-    );
-    assert!(
-        got.ends_with("\r\n\r\nOK"),
-        "the connection did not serve the next request: {got:?}"
-    );
 }

@@ -4,16 +4,19 @@
 //! reset: a client still uploading (the docker CLI streaming a build context, a `docker
 //! load`) then gets "broken pipe" or "connection reset" instead of the refusal, and loses the
 //! connection. Go's `net/http` server, which dockerd uses, reads up to 256 KiB that a handler
-//! left unread before it answers the next request, so a client that dockerd refuses gets
-//! the refusal and keeps its connection. sockeye does the same before it refuses.
+//! left unread, and past that sends its FIN and waits 500 ms before closing, so that a client
+//! refused mid-upload reads the refusal before any reset. sockeye reads the rest of the body
+//! before it refuses, up to [`MAX`] and [`WAIT`]: a refused `docker build`, `load` or `cp`
+//! then gets its refusal whatever the size of its upload, and keeps its connection.
 
 use std::time::Duration;
 
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
-/// Go's `maxPostHandlerReadBytes`: past it, the body is left and the connection closed.
-const MAX: usize = 256 * 1024;
+/// Past it the body is left, and the connection closed after the refusal: reading an
+/// endless upload costs the relay CPU (≈ 0.4 s per GiB here).
+const MAX: usize = 1 << 30;
 
 /// How long the rest of a refused body may take to arrive; a client that stops sending gets
 /// its refusal then.
