@@ -499,3 +499,32 @@ fn a_refused_upload_is_read_before_the_refusal_and_the_connection_stays_usable()
         );
     }
 }
+
+/// A client that waits for `100 Continue` before it uploads (curl does for large bodies) is
+/// refused at once, without being invited to send the body first, as dockerd's Go server
+/// refuses it.
+#[test]
+fn a_refused_request_that_expects_100_continue_is_refused_before_its_upload() {
+    use std::io::{Read, Write};
+    let Some(d) = daemon() else { return };
+    let ro = Sockeye::start_with(&d.socket, &["--profile", "read-only"]);
+    let mut s = std::os::unix::net::UnixStream::connect(&ro.socket).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let head = "POST /v1.41/build HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\n\
+                Content-Length: 4194304\r\nExpect: 100-continue\r\n\r\n";
+    s.write_all(head.as_bytes()).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    let got = String::from_utf8_lossy(&got);
+    assert!(
+        got.starts_with("HTTP/1.1 403 "),
+        "not refused at once: {got:?}"
+    );
+}

@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use http::header::{HeaderMap, EXPECT};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
@@ -24,7 +25,19 @@ const WAIT: Duration = Duration::from_secs(5);
 
 /// Read and drop the unread request body, up to [`MAX`] bytes and [`WAIT`]. Read to its end,
 /// hyper keeps the client's connection for its next request.
-pub async fn unread(mut body: Incoming) {
+///
+/// Not when the client waits for `100 Continue` before it sends its body: polling the body
+/// would make hyper invite the upload only to refuse it. Go's server refuses such a request
+/// at once and closes the connection after its answer; hyper does the same with the body
+/// left unread.
+pub async fn unread(headers: &HeaderMap, mut body: Incoming) {
+    let waits_to_send = headers
+        .get_all(EXPECT)
+        .iter()
+        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    if waits_to_send {
+        return;
+    }
     let read = async {
         let mut left = MAX;
         while let Some(Ok(frame)) = body.frame().await {

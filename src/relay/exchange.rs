@@ -113,7 +113,8 @@ pub async fn handle(
     let mut report = Report::new(&conn, &req, route);
     // Admit.
     if let Err(why) = conn.events.admit() {
-        drain::unread(req.into_body()).await;
+        let (parts, body) = req.into_parts();
+        drain::unread(&parts.headers, body).await;
         return Ok(report.refuse(ProxyError::NotRecorded(why)));
     }
     let (mut parts, body) = req.into_parts();
@@ -150,7 +151,7 @@ pub async fn handle(
                 record_whole(&report, bytes);
             }
             if let Some(body) = body.take() {
-                drain::unread(body).await;
+                drain::unread(&parts.headers, body).await;
             }
             return Ok(report.refuse(refused.error));
         }
