@@ -40,18 +40,12 @@ impl Stream {
     /// (three system calls of the 32 a new connection cost; docs/benchmarks.md, "New
     /// connections, measured again").
     pub fn unix_nonblocking(s: std::os::unix::net::UnixStream) -> io::Result<Stream> {
-        Ok(Stream::Unix(FdStream {
-            read: register(s, Interest::READABLE)?,
-            write: None,
-        }))
+        FdStream::registered(s).map(Stream::Unix)
     }
 
     /// [`Stream::unix_nonblocking`] for a TCP connection.
     pub fn tcp_nonblocking(s: std::net::TcpStream) -> io::Result<Stream> {
-        Ok(Stream::Tcp(FdStream {
-            read: register(s, Interest::READABLE)?,
-            write: None,
-        }))
+        FdStream::registered(s).map(Stream::Tcp)
     }
 
     /// Wait for the first bytes of a plain connection and copy them into `buf` without
@@ -190,6 +184,11 @@ where
 {
     pub fn new(sock: T) -> io::Result<Self> {
         sock.set_nonblocking()?;
+        Self::registered(sock)
+    }
+
+    /// A socket already non-blocking, registered for readability.
+    fn registered(sock: T) -> io::Result<Self> {
         Ok(FdStream {
             read: register(sock, Interest::READABLE)?,
             write: None,

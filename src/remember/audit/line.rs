@@ -24,7 +24,7 @@ struct Top<'a> {
 }
 
 /// The struct's fields, between its braces.
-pub struct Fields<'a> {
+struct Fields<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
 }
