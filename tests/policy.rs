@@ -457,34 +457,18 @@ fn an_opa_docker_authz_policy_decides_through_the_relay() {
 /// request, for a small upload and for one past the 256 KiB Go's server reads.
 #[test]
 fn a_refused_upload_is_read_before_the_refusal_and_the_connection_stays_usable() {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let Some(d) = daemon() else { return };
     let ro = Sockeye::start_with(&d.socket, &["--profile", "read-only"]);
     for size in [2048, 4 << 20] {
-        let mut s = std::os::unix::net::UnixStream::connect(&ro.socket).expect("connect");
-        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-            .unwrap();
-        let body = vec![b'x'; size];
-        let head = format!(
-            "POST /v1.41/build HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\n\
-             Content-Length: {}\r\n\r\n",
-            body.len()
-        );
-        s.write_all(head.as_bytes()).unwrap();
+        let mut s = raw_client(&ro.socket);
+        s.write_all(build_head(size, "").as_bytes()).unwrap();
         // The upload follows its head a moment later, as a client streaming a context does.
         std::thread::sleep(std::time::Duration::from_millis(300));
         let wrote = s
-            .write_all(&body)
+            .write_all(&vec![b'x'; size])
             .and_then(|()| s.write_all(b"GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n"));
-        let mut got = Vec::new();
-        let mut buf = [0u8; 4096];
-        while !got.ends_with(b"\r\n\r\nOK") {
-            match s.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-            }
-        }
-        let got = String::from_utf8_lossy(&got);
+        let got = read_until(&mut s, |got| got.ends_with(b"\r\n\r\nOK"));
         assert!(
             wrote.is_ok(),
             "{size}: the upload was cut: {wrote:?}; got {got:?}"
@@ -505,26 +489,46 @@ fn a_refused_upload_is_read_before_the_refusal_and_the_connection_stays_usable()
 /// refuses it.
 #[test]
 fn a_refused_request_that_expects_100_continue_is_refused_before_its_upload() {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let Some(d) = daemon() else { return };
     let ro = Sockeye::start_with(&d.socket, &["--profile", "read-only"]);
-    let mut s = std::os::unix::net::UnixStream::connect(&ro.socket).expect("connect");
+    let mut s = raw_client(&ro.socket);
+    s.write_all(build_head(4 << 20, "Expect: 100-continue\r\n").as_bytes())
+        .unwrap();
+    let got = read_until(&mut s, |got| got.windows(4).any(|w| w == b"\r\n\r\n"));
+    assert!(
+        got.starts_with("HTTP/1.1 403 "),
+        "not refused at once: {got:?}"
+    );
+}
+
+/// A connection to `socket` for hand-written requests, its reads bounded in time.
+fn raw_client(socket: &Path) -> std::os::unix::net::UnixStream {
+    let s = std::os::unix::net::UnixStream::connect(socket).expect("connect");
     s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
         .unwrap();
-    let head = "POST /v1.41/build HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\n\
-                Content-Length: 4194304\r\nExpect: 100-continue\r\n\r\n";
-    s.write_all(head.as_bytes()).unwrap();
+    s
+}
+
+/// The head of a `docker build` (refused by `--profile read-only`) uploading `len` bytes,
+/// with `extra` header lines.
+fn build_head(len: usize, extra: &str) -> String {
+    format!(
+        "POST /v1.41/build HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\n\
+         Content-Length: {len}\r\n{extra}\r\n"
+    )
+}
+
+/// What `s` sends until `done` says it is enough, or it ends, fails or times out.
+fn read_until(s: &mut std::os::unix::net::UnixStream, done: impl Fn(&[u8]) -> bool) -> String {
+    use std::io::Read;
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
-    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+    while !done(&got) {
         match s.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => got.extend_from_slice(&buf[..n]),
         }
     }
-    let got = String::from_utf8_lossy(&got);
-    assert!(
-        got.starts_with("HTTP/1.1 403 "),
-        "not refused at once: {got:?}"
-    );
+    String::from_utf8_lossy(&got).into_owned()
 }
