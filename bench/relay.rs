@@ -633,8 +633,8 @@ fn spawn_proxy_env(
         std::thread::sleep(Duration::from_millis(20));
     }
     set.settle();
-    // sockeye keeps a daemon connection for 1 s after an answer (the probe had none).
-    std::thread::sleep(Duration::from_millis(1200));
+    // Time for the proxy to close the probe's connection before its sockets are counted.
+    std::thread::sleep(Duration::from_millis(200));
     set.idle_sockets = sockets_of(pid);
     Ok(Proxy { child, set, cgroup })
 }
