@@ -155,7 +155,7 @@ impl AuditLog {
 
     /// Write one record (or keep it until the log can be written): owned, or as
     /// [`Record::with_call`] borrows it from a call.
-    pub fn write(&self, record: &Record<impl Serialize, impl Serialize>) {
+    pub fn write(&self, record: &Record<impl AsRef<str> + Serialize, impl Serialize>) {
         // Serialized outside the log's lock, so relay threads do not wait on each other's
         // serialization.
         let mut line = Vec::with_capacity(LINE);
