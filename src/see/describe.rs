@@ -52,27 +52,34 @@ fn described<'h>(
         crate::see::redact::json_body(op, &mut v);
         v
     });
-    let shown_query = shown_query(head);
+    let split = head.target.split_once('?');
+    let shown_query = shown_query(head, split);
     let action =
         crate::see::action::redacted_action(&head.route, &shown_query, request_json.as_ref());
-    (action, target(head, &shown_query), request_json)
+    (action, target(head, split, &shown_query), request_json)
 }
 
 /// Path and query as sent, with secret query values (build args) redacted.
 pub fn shown_target(head: &RequestHead) -> String {
-    target(head, &shown_query(head)).into_owned()
+    let split = head.target.split_once('?');
+    target(head, split, &shown_query(head, split)).into_owned()
 }
 
-/// The request's query with secret values redacted (`""` when it has none).
-fn shown_query(head: &RequestHead) -> Cow<'_, str> {
-    let query = head.target.split_once('?').map_or("", |(_, q)| q);
+/// The request's query with secret values redacted (`""` when it has none), given the
+/// target split at its `?`.
+fn shown_query<'h>(head: &RequestHead, split: Option<(&'h str, &'h str)>) -> Cow<'h, str> {
+    let query = split.map_or("", |(_, q)| q);
     crate::see::action::redacted_query(head.route.operation(), query)
 }
 
 /// The target as shown, given its query already redacted: borrowed when there was no
 /// query to redact; an empty query is dropped with its `?`.
-fn target<'h>(head: &'h RequestHead, shown_query: &str) -> Cow<'h, str> {
-    match head.target.split_once('?') {
+fn target<'h>(
+    head: &'h RequestHead,
+    split: Option<(&'h str, &'h str)>,
+    shown_query: &str,
+) -> Cow<'h, str> {
+    match split {
         Some((path, "")) => Cow::Borrowed(path),
         Some((path, _)) => Cow::Owned(format!("{path}?{shown_query}")),
         None => Cow::Borrowed(head.target.as_str()),
