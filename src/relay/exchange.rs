@@ -106,7 +106,7 @@ pub async fn handle(
         || req.method() == http::Method::POST
         || asks_upgrade
     {
-        endpoint::classify(req.method().as_str(), req.uri().path())
+        super::routes::classify(req.method().as_str(), req.uri().path())
     } else {
         endpoint::Classified::unclassified()
     };

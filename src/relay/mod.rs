@@ -13,6 +13,7 @@ pub mod health;
 pub mod identity;
 pub mod listen;
 pub mod lookup;
+pub mod routes;
 pub mod serve_metrics;
 pub mod serve_ui;
 pub mod server;
