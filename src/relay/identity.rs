@@ -57,7 +57,8 @@ pub fn executable(pid: i32) -> Option<PathBuf> {
     if pid <= 0 {
         return None;
     }
-    let target = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+    let mut path = [0u8; 32];
+    let target = std::fs::read_link(process::proc_path(&mut path, pid, "/exe")).ok()?;
     // The kernel appends this when the file was removed or replaced since exec (e.g. by a
     // package upgrade); the process still runs what was at that path.
     match target.as_os_str().as_bytes().strip_suffix(b" (deleted)") {
