@@ -71,6 +71,11 @@ const RETRY: Duration = Duration::from_millis(100);
 /// grow the buffer a few times over.
 const LINE: usize = 1024;
 
+thread_local! {
+    /// The buffer this thread serializes its records into ([`AuditLog::write`]).
+    static LINE_BUF: std::cell::Cell<Vec<u8>> = std::cell::Cell::new(Vec::with_capacity(LINE));
+}
+
 pub struct AuditLog {
     opts: AuditOptions,
     state: Mutex<State>,
@@ -150,25 +155,34 @@ impl AuditLog {
         .expect("an event serializes");
         line.push(b'\n');
         let mut state = self.lock();
-        self.flush(&mut state, Some(line));
+        self.flush(&mut state, Some(&line));
     }
 
     /// Write one record (or keep it until the log can be written): owned, or as
     /// [`Record::with_call`] borrows it from a call.
     pub fn write(&self, record: &Record<impl AsRef<str> + Serialize, impl Serialize>) {
         // Serialized outside the log's lock, so relay threads do not wait on each other's
-        // serialization.
-        let mut line = Vec::with_capacity(LINE);
-        match self.opts.format {
-            AuditFormat::Json => line::write(&mut line, record),
-            // The same record, renamed: through its JSON, so no field can be missed.
-            AuditFormat::Ecs => serde_json::to_value(record)
-                .and_then(|v| serde_json::to_writer(&mut line, &ecs::to_ecs(&v))),
-        }
-        .expect("a record serializes");
-        line.push(b'\n');
-        let mut state = self.lock();
-        self.flush(&mut state, Some(line));
+        // serialization; into the thread's buffer, which a record per call would otherwise
+        // allocate and free each time.
+        LINE_BUF.with(|buf| {
+            let mut line = buf.take();
+            line.clear();
+            match self.opts.format {
+                AuditFormat::Json => line::write(&mut line, record),
+                // The same record, renamed: through its JSON, so no field can be missed.
+                AuditFormat::Ecs => serde_json::to_value(record)
+                    .and_then(|v| serde_json::to_writer(&mut line, &ecs::to_ecs(&v))),
+            }
+            .expect("a record serializes");
+            line.push(b'\n');
+            let mut state = self.lock();
+            self.flush(&mut state, Some(&line));
+            drop(state);
+            // A record with a large body's facts does not keep its buffer for good.
+            if line.capacity() <= 16 * LINE {
+                buf.set(line);
+            }
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -177,7 +191,7 @@ impl AuditLog {
 
     /// Write what is pending, in order, then `line`; on the first failure keep the rest,
     /// and `line` after them.
-    fn flush(&self, state: &mut State, line: Option<Vec<u8>>) {
+    fn flush(&self, state: &mut State, line: Option<&[u8]>) {
         state.last_try = Some(Instant::now());
         if self.reopen.swap(false, Ordering::Relaxed) {
             state.file = None;
@@ -194,10 +208,10 @@ impl AuditLog {
             // Never ahead of an older line that could not be written.
             let written = match failed.take() {
                 Some(e) => Err(e),
-                None => self.write_line(state, &line),
+                None => self.write_line(state, line),
             };
             if let Err(e) = written {
-                state.pending.push_back(line);
+                state.pending.push_back(line.to_vec());
                 if state.pending.len() > MAX_PENDING {
                     state.pending.pop_front();
                     state.lost += 1;
