@@ -50,11 +50,13 @@ impl Caller {
             }
             return format!("cert:{}", cert.subject);
         }
+        // Asked for on every isolated call: built without `format!`'s machinery where that
+        // is simple.
         if let Some(c) = &self.container {
-            return format!("container:{}", c.name);
+            return ["container:", c.name.as_str()].concat();
         }
         match &self.peer {
-            Peer::Unix { uid, .. } => format!("uid:{uid}"),
+            Peer::Unix { uid, .. } => ["uid:", itoa::Buffer::new().format(*uid)].concat(),
             Peer::Tcp { addr } | Peer::Tls { addr, .. } => format!("addr:{}", addr.ip()),
         }
     }

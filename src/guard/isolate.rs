@@ -45,7 +45,8 @@ impl Isolation {
         let Some(op) = route.operation() else {
             return Ok(None);
         };
-        let owner = caller.owner();
+        // Only the scopes that name an owner compute it (a `format!` per call otherwise).
+        let owner = || caller.owner();
         let refused = |why: &str| ProxyError::Isolated {
             what: format!("{} ({op})", parts.method),
             why: why.to_owned(),
@@ -63,14 +64,14 @@ impl Isolation {
                 // dockerd reads the first `filters` (`r.Form.Get`); it is the one kept.
                 let merged = owner::add_label_filter(
                     reading.query.get("filters"),
-                    &format!("{}={owner}", self.label),
+                    &[self.label.as_str(), "=", &owner()].concat(),
                 )
                 .ok_or_else(|| refused("its filters are not JSON dockerd would read"))?;
                 Ok(Some(with_query_param(parts, reading, "filters", &merged)?))
             }
             Scope::Object(kind) => {
                 let name = route.object().unwrap_or_default();
-                let (id, usable) = self.owns(need_state()?, kind, name, &owner).await?;
+                let (id, usable) = self.owns(need_state()?, kind, name, &owner()).await?;
                 let destructive = matches!(
                     op,
                     Operation::ContainerDelete
@@ -95,7 +96,7 @@ impl Isolation {
                 Ok(None)
             }
             Scope::Create(kind) => {
-                self.create(need_state()?, op, kind, parts, reading, &owner)
+                self.create(need_state()?, op, kind, parts, reading, &owner())
                     .await
             }
         }

@@ -108,12 +108,22 @@ pub fn escape_minimal(s: &str) -> String {
 /// Go's `ParseQuery` and dockerd's router decode back to the same text, and what a request
 /// target may carry (JSON's `{"` may not appear raw).
 pub fn escape_unreserved_into(out: &mut String, s: &str) {
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
+    // Runs of unreserved characters go in whole; room for the worst case is made once.
+    out.reserve(s.len() * 3);
+    let mut run = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')) {
+            // A run is ASCII, so it starts and ends on character boundaries; an empty one
+            // (inside a multi-byte character, whose bytes are each escaped) is skipped.
+            if run < i {
+                out.push_str(&s[run..i]);
+            }
             push_percent(out, b);
+            run = i + 1;
         }
+    }
+    if run < s.len() {
+        out.push_str(&s[run..]);
     }
 }
 
