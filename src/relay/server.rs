@@ -167,7 +167,7 @@ async fn tls_connection(
 
 /// Serve one client connection: its `Conn` (and daemon connection) and its HTTP exchange.
 fn connection(
-    stream: Stream,
+    mut stream: Stream,
     peer: Peer,
     id: u64,
     relay: &Relay,
@@ -191,7 +191,7 @@ fn connection(
         };
         events.connection(true);
         if !matches!(stream, Stream::Tls(_)) {
-            match h2::opening(&stream, limits.head_timeout).await {
+            match h2::opening(&mut stream, limits.head_timeout).await {
                 Opening::Other => {}
                 Opening::Http2 => {
                     h2::refuse(stream, id, &peer, &events, limits.head_timeout, stop).await;
