@@ -49,7 +49,22 @@ pub enum Opening {
 /// still be the preface: an HTTP/1 request line differs by its second byte at the latest
 /// (`PUT`, `POST`, `PATCH`), and it normally arrives in one piece, so the cost is one `recv`
 /// with `MSG_PEEK` per connection.
-pub async fn opening(stream: &Stream, head_timeout: Duration) -> Opening {
+pub async fn opening(stream: &mut Stream, head_timeout: Duration) -> Opening {
+    // Most clients have sent their first request by the time their connection is served:
+    // then it is told at once, without a timer or a wait for the runtime to learn that the
+    // new socket is readable, and hyper's first read takes the request at once too.
+    let mut buf = [0u8; PREFACE.len()];
+    match stream.peek_now(&mut buf) {
+        Ok(n) => {
+            if let Some(opening) = told(&buf[..n]) {
+                return opening;
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        // hyper's first read sees the same error and reports it.
+        Err(_) => return Opening::Other,
+    }
+    let stream = &*stream;
     let sniff = async {
         let mut buf = [0u8; PREFACE.len()];
         loop {
@@ -58,11 +73,8 @@ pub async fn opening(stream: &Stream, head_timeout: Duration) -> Opening {
                 // hyper's first read sees the same error and reports it.
                 Err(_) => return Opening::Other,
             };
-            if n == 0 || buf[..n] != PREFACE[..n] {
-                return Opening::Other;
-            }
-            if n == PREFACE.len() {
-                return Opening::Http2;
+            if let Some(opening) = told(&buf[..n]) {
+                return opening;
             }
             // A prefix of the preface: the socket stays readable with the same bytes, so
             // waiting for readiness would spin. Poll at a pace no real client notices.
@@ -72,6 +84,18 @@ pub async fn opening(stream: &Stream, head_timeout: Duration) -> Opening {
     tokio::time::timeout(head_timeout, sniff)
         .await
         .unwrap_or(Opening::Silent)
+}
+
+/// How a connection whose first bytes are `first` opens; `None` while they are a strict
+/// prefix of the preface.
+fn told(first: &[u8]) -> Option<Opening> {
+    if first.is_empty() || first != &PREFACE[..first.len()] {
+        Some(Opening::Other)
+    } else if first.len() == PREFACE.len() {
+        Some(Opening::Http2)
+    } else {
+        None
+    }
 }
 
 /// Serve an HTTP/2 connection only to refuse it: `505` on every stream, then GOAWAY and the

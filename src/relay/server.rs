@@ -70,7 +70,10 @@ pub async fn run(listener: Listener, relay: Relay, shutdown: impl Future<Output 
                     let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
                     match listener.tls() {
                         None => {
-                            tasks.spawn(connection(stream, peer, id, &relay, &tasks, &stop, None));
+                            // Boxed: tokio moves a task's future several times as it
+                            // spawns and ends it, and this one is ≈ 3.4 KiB.
+                            let served = connection(stream, peer, id, &relay, &tasks, &stop, None);
+                            tasks.spawn(Box::pin(served));
                         }
                         Some(live) => {
                             let (relay, conn_tasks, stop) =
@@ -164,7 +167,7 @@ async fn tls_connection(
 
 /// Serve one client connection: its `Conn` (and daemon connection) and its HTTP exchange.
 fn connection(
-    stream: Stream,
+    mut stream: Stream,
     peer: Peer,
     id: u64,
     relay: &Relay,
@@ -188,7 +191,7 @@ fn connection(
         };
         events.connection(true);
         if !matches!(stream, Stream::Tls(_)) {
-            match h2::opening(&stream, limits.head_timeout).await {
+            match h2::opening(&mut stream, limits.head_timeout).await {
                 Opening::Other => {}
                 Opening::Http2 => {
                     h2::refuse(stream, id, &peer, &events, limits.head_timeout, stop).await;

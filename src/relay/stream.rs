@@ -63,22 +63,29 @@ impl Stream {
             },
             Stream::Unix(s) => loop {
                 let mut guard = s.read.readable().await?;
-                // std's UnixStream::peek is unstable; nix's recv is the same MSG_PEEK call.
-                let peeked = guard.try_io(|inner| {
-                    let fd = inner.get_ref().as_raw_fd();
-                    nix::sys::socket::recv(fd, buf, nix::sys::socket::MsgFlags::MSG_PEEK)
-                        .map_err(io::Error::from)
-                });
-                match peeked {
+                match guard.try_io(|inner| peek_unix(inner.get_ref(), buf)) {
                     Ok(result) => return result,
                     Err(_would_block) => continue,
                 }
             },
-            Stream::Tls(_) => Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "peek reads the plain bytes of a connection; TLS has none to show",
-            )),
+            Stream::Tls(_) => Err(no_plain_bytes()),
         }
+    }
+
+    /// [`Stream::peek`] without waiting: what has arrived by now, or `WouldBlock`. The
+    /// socket's readiness is neither consulted nor changed (a new connection's is not known
+    /// until the runtime next polls for events); what it saw (bytes, or the end of the
+    /// stream) the next read takes at once, without waiting for readiness either.
+    pub fn peek_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let (peeked, waiting) = match self {
+            Stream::Tcp(s) => (s.get_ref().peek(buf), &mut s.waiting),
+            Stream::Unix(s) => (peek_unix(s.get_ref(), buf), &mut s.waiting),
+            Stream::Tls(_) => return Err(no_plain_bytes()),
+        };
+        // The end of the stream too: a client gone before it was served is closed at once,
+        // its descriptor free for the next (the next one may need it to reach the daemon).
+        *waiting = peeked.is_ok();
+        peeked
     }
 
     /// The socket itself, ready to be read and written from two tasks at once through
@@ -91,6 +98,19 @@ impl Stream {
             Stream::Tls(_) => None,
         })
     }
+}
+
+/// std's UnixStream::peek is unstable; nix's recv is the same MSG_PEEK call.
+fn peek_unix(s: &std::os::unix::net::UnixStream, buf: &mut [u8]) -> io::Result<usize> {
+    nix::sys::socket::recv(s.as_raw_fd(), buf, nix::sys::socket::MsgFlags::MSG_PEEK)
+        .map_err(io::Error::from)
+}
+
+fn no_plain_bytes() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "peek reads the plain bytes of a connection; TLS has none to show",
+    )
 }
 
 /// A plain socket of either kind, registered for reading and writing.
@@ -176,6 +196,10 @@ where
 {
     read: AsyncFd<T>,
     write: Option<AsyncFd<T>>,
+    /// Bytes or the end of the stream are known to be waiting ([`Stream::peek_now`] saw
+    /// them): the next read takes them at once rather than wait for the runtime to learn
+    /// that the new socket is readable.
+    waiting: bool,
 }
 
 impl<T: Sock> FdStream<T>
@@ -192,6 +216,7 @@ where
         Ok(FdStream {
             read: register(sock, Interest::READABLE)?,
             write: None,
+            waiting: false,
         })
     }
 
@@ -302,13 +327,28 @@ where
     for<'a> &'a T: Read + Write,
 {
     fn poll_read(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         if buf.remaining() == 0 {
             // A zero-length read would look like end of stream.
             return Poll::Ready(Ok(()));
+        }
+        if std::mem::take(&mut self.waiting) {
+            let read = SCRATCH.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                let want = buf.remaining().min(scratch.len());
+                let result = self.read.get_ref().read(&mut scratch[..want]);
+                if let Ok(n) = result {
+                    buf.put_slice(&scratch[..n]);
+                }
+                result
+            });
+            match read {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                result => return Poll::Ready(result.map(|_| ())),
+            }
         }
         loop {
             let mut guard = match self.read.poll_read_ready(cx) {

@@ -159,10 +159,12 @@ impl Upstream {
             .handshake(TokioIo::new(stream))
             .await
             .map_err(|e| self.unreachable(error_chain(&e)))?;
-        tokio::spawn(async move {
+        // Boxed: tokio moves a task's future several times as it spawns and ends it, and
+        // hyper's connection is ≈ 2 KiB.
+        tokio::spawn(Box::pin(async move {
             // Errors here surface to the waiting request; nothing more to do.
             let _ = conn.with_upgrades().await;
-        });
+        }));
         if matches!(self.addr, UpstreamAddr::Unix(_)) {
             // A task of its own, so that the connection's task, woken on every step of every
             // exchange, polls no timer (≈ 1,100 instructions per request, measured).
