@@ -20,6 +20,9 @@ use crate::docker::endpoint::{self, Classified};
 const SLOTS: usize = 64;
 /// Longer paths (a long name, a whole tar path) are classified every time.
 const MAX_PATH: usize = 160;
+/// Longer methods (an extension method's name may take most of a 64 KiB head) likewise, so
+/// that no slot holds more than a few hundred bytes.
+const MAX_METHOD: usize = 16;
 
 struct Slot {
     method: String,
@@ -34,7 +37,7 @@ thread_local! {
 
 /// [`endpoint::classify`]`(method, path)`.
 pub fn classify(method: &str, path: &str) -> Classified {
-    if path.len() > MAX_PATH {
+    if path.len() > MAX_PATH || method.len() > MAX_METHOD {
         return endpoint::classify(method, path);
     }
     let at = slot(method, path);

@@ -38,7 +38,9 @@ impl Process {
                 Err(_) => return None,
             }
             if len == stat.len() {
-                return None;
+                // Longer than any stat line seen: read it the general way.
+                let stat = std::fs::read(path).ok()?;
+                return Process::parse(pid, &stat);
             }
         }
         Process::parse(pid, &stat[..len])
