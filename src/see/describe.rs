@@ -52,38 +52,31 @@ fn described<'h>(
         crate::see::redact::json_body(op, &mut v);
         v
     });
-    let split = head.target.split_once('?');
-    let shown_query = shown_query(head, split);
+    let (shown_query, target) = shown(head);
     let action =
         crate::see::action::redacted_action(&head.route, &shown_query, request_json.as_ref());
-    (action, target(head, split, &shown_query), request_json)
+    (action, target, request_json)
 }
 
 /// Path and query as sent, with secret query values (build args) redacted.
 pub fn shown_target(head: &RequestHead) -> String {
-    let split = head.target.split_once('?');
-    target(head, split, &shown_query(head, split)).into_owned()
+    shown(head).1.into_owned()
 }
 
-/// The request's query with secret values redacted (`""` when it has none), given the
-/// target split at its `?`.
-fn shown_query<'h>(head: &RequestHead, split: Option<(&'h str, &'h str)>) -> Cow<'h, str> {
-    let query = split.map_or("", |(_, q)| q);
-    crate::see::action::redacted_query(head.route.operation(), query)
-}
-
-/// The target as shown, given its query already redacted: borrowed when there was no
-/// query to redact; an empty query is dropped with its `?`.
-fn target<'h>(
-    head: &'h RequestHead,
-    split: Option<(&'h str, &'h str)>,
-    shown_query: &str,
-) -> Cow<'h, str> {
-    match split {
-        Some((path, "")) => Cow::Borrowed(path),
-        Some((path, _)) => Cow::Owned(format!("{path}?{shown_query}")),
-        None => Cow::Borrowed(head.target.as_str()),
-    }
+/// The request's query with secret values redacted (`""` when it has none), and the target
+/// as shown: borrowed when there was no query to redact; an empty query is dropped with its
+/// `?`. The target is split at its `?` once, for both.
+fn shown(head: &RequestHead) -> (Cow<'_, str>, Cow<'_, str>) {
+    let Some((path, query)) = head.target.split_once('?') else {
+        return (Cow::Borrowed(""), Cow::Borrowed(head.target.as_str()));
+    };
+    let shown_query = crate::see::action::redacted_query(head.route.operation(), query);
+    let target = if query.is_empty() {
+        Cow::Borrowed(path)
+    } else {
+        Cow::Owned(format!("{path}?{shown_query}"))
+    };
+    (shown_query, target)
 }
 
 /// A request body that is JSON by content type (or by shape, since some clients omit it).
